@@ -1,0 +1,65 @@
+# The course's commands. Only Python 3.11 and make are needed; everything else goes into .venv.
+#
+#   make lab          open the course in JupyterLab (PORT=8888, GPU=1 for an NVIDIA card)
+#   make test         run the whole test suite: course_lib unit tests + every notebook (fast mode)
+#   make dashboards   serve the Voila lecture dashboards (PORT=8866)
+#   make bench        run the benchmarks, write benchmarks/results.json and results.md
+#   make lint         ruff check + format check
+#   make clean-notebooks   strip outputs (except NBVAL_CHECK_OUTPUT cells) before a commit
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?=
+GPU ?= 0
+# Open a browser only where there is a display.
+NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
+
+.PHONY: lab test test-unit test-notebooks dashboards bench lint clean-notebooks venv
+
+venv: $(STAMP)
+
+# (Re)install when .venv is missing or requirements.txt / pyproject.toml changed.
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), sys.version' 2>/dev/null \
+	  || { echo "error: the course needs Python 3.11 as $(PYTHON) (set PYTHON=...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.gpu
+	@touch $(STAMP)
+
+# GPU=1: swap the CPU build for TensorFlow with CUDA (same version; NVIDIA card on Linux).
+# Both builds install the same `tensorflow` module, so remove both before installing.
+$(VENV)/.gpu: $(STAMP)
+	$(BIN)/python -m pip uninstall --quiet -y tensorflow-cpu tensorflow
+	$(BIN)/python -m pip install --quiet "tensorflow[and-cuda]==$(TF_VERSION)"
+	@touch $@
+TF_VERSION = $(shell sed -n 's/^tensorflow-cpu==\([^;]*\);.*/\1/p' requirements.txt)
+SETUP := $(STAMP) $(if $(filter 1,$(GPU)),$(VENV)/.gpu)
+
+lab: $(SETUP)
+	$(BIN)/jupyter lab notebooks/00_welcome.ipynb --port=$(or $(PORT),8888) $(NO_BROWSER) --ServerApp.root_dir=.
+
+# Every test in one pytest run; notebooks under nbval in fast mode.
+# Pass ARGS to narrow it, e.g.  make test ARGS=notebooks/04_convolution.ipynb
+ARGS ?= tests notebooks
+test: $(SETUP)
+	COURSE_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
+	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	  --nbval-cell-timeout=600 -rs
+
+dashboards: $(SETUP)
+	$(BIN)/voila notebooks/dashboards --port=$(or $(PORT),8866) $(NO_BROWSER) --Voila.ip=127.0.0.1
+
+bench: $(SETUP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check course_lib tests datasets benchmarks
+	$(BIN)/ruff format --check course_lib tests datasets benchmarks
+
+clean-notebooks: $(STAMP)
+	$(BIN)/python tests/clean_notebooks.py notebooks

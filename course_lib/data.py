@@ -1,0 +1,301 @@
+"""Data sets for the course: downloaded and checked when online, bundled subsets when not.
+
+Every data set is an entry in ``REGISTRY`` (name, URLs, sha256, size, license, loader).
+``load(name)`` tries, in order:
+
+1. the cached download in ``data_dir()`` (``COURSE_DATA_DIR``, default ``~/.cache/course_lib``),
+   used only if its sha256 matches; a corrupt file is deleted, never loaded;
+2. a fresh download (short timeout, progress bar, sha256-checked, written to a temporary file
+   and renamed into place only when complete);
+3. the real subset bundled in the repository's ``datasets/`` folder.
+
+It prints one line saying which data is in use. Set ``COURSE_OFFLINE=1`` to skip step 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BUNDLE_DIR = Path(__file__).resolve().parent.parent / "datasets"
+TIMEOUT_SECONDS = 5.0  # connect (and per-read) timeout: a dead network fails fast
+_CHUNK = 1 << 16
+
+
+class DownloadError(RuntimeError):
+    """A download failed: no network, a timeout, a truncated file or a checksum mismatch."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One entry of the registry: where a data set comes from and how to read it."""
+
+    name: str
+    description: str
+    urls: tuple[str, ...]
+    filename: str
+    sha256: str
+    size: int
+    license: str
+    loader: Callable[[Path], Any]
+    bundle: str
+    bundle_sha256: str
+    bundle_description: str
+    bundle_loader: Callable[[Path], Any]
+
+
+def data_dir() -> Path:
+    """Folder where downloads are cached: ``$COURSE_DATA_DIR`` or ``~/.cache/course_lib``."""
+    return Path(
+        os.environ.get("COURSE_DATA_DIR") or Path.home() / ".cache" / "course_lib"
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------------------
+# MNIST
+# --------------------------------------------------------------------------------------
+
+
+def _load_mnist_npz(path: Path):
+    with np.load(path) as f:
+        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+
+
+def _load_mnist_bundle(path: Path):
+    from sklearn.model_selection import train_test_split
+
+    with np.load(path) as f:
+        x, y = f["x"], f["y"]
+    # A fixed, stratified 4,000 / 1,000 split: every class appears 400 / 100 times.
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=1000, stratify=y, random_state=0
+    )
+    return (x_train, y_train), (x_test, y_test)
+
+
+REGISTRY: dict[str, Dataset] = {
+    "mnist": Dataset(
+        name="mnist",
+        description="MNIST handwritten digits, 60,000 train / 10,000 test, 28x28 gray",
+        # The same file and checksum that keras.datasets.mnist.load_data() uses.
+        urls=("https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",),
+        filename="mnist.npz",
+        sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+        size=11_490_434,
+        license="CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)",
+        loader=_load_mnist_npz,
+        bundle="mnist_5k.npz",
+        bundle_sha256="91770ab331a780f2d81eb05fc7144d2890a6607548e68d49623749d1aeda0bfc",
+        bundle_description="bundled real subset, 4,000 train / 1,000 test",
+        bundle_loader=_load_mnist_bundle,
+    ),
+}
+
+_SOURCES: dict[str, str] = {}
+
+
+def known_names() -> list[str]:
+    """Names accepted by ``load``."""
+    return sorted(REGISTRY)
+
+
+def _entry(name: str) -> Dataset:
+    if name not in REGISTRY:
+        raise ValueError(
+            f"unknown data set {name!r}; known: {', '.join(known_names())}"
+        )
+    return REGISTRY[name]
+
+
+def _download(url: str, dest: Path, sha256: str, size: int) -> None:
+    """Download ``url`` to ``dest`` atomically; raise DownloadError and leave nothing behind."""
+    from tqdm.auto import tqdm
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=dest.parent, prefix=dest.name + ".", suffix=".part"
+    )
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        received = 0
+        with (
+            os.fdopen(fd, "wb") as out,
+            urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as r,
+        ):
+            total = int(r.headers.get("Content-Length") or size)
+            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name) as bar:
+                for block in iter(lambda: r.read(_CHUNK), b""):
+                    out.write(block)
+                    digest.update(block)
+                    received += len(block)
+                    bar.update(len(block))
+        if received != size:
+            raise DownloadError(f"truncated download: {received:,} of {size:,} bytes")
+        if digest.hexdigest() != sha256:
+            raise DownloadError(
+                f"checksum mismatch: got sha256 {digest.hexdigest()[:12]}…"
+            )
+        os.replace(tmp, dest)
+    except DownloadError:
+        raise
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # includes timeouts
+        raise DownloadError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def fetch(name: str) -> Path:
+    """Return the path of the verified full data file, downloading it if needed.
+
+    Raises ``DownloadError`` when no verified copy can be had (offline, failed, corrupt).
+    """
+    entry = _entry(name)
+    path = data_dir() / entry.filename
+    if path.exists():
+        if sha256_of(path) == entry.sha256:
+            return path
+        path.unlink()  # a corrupt cached file is never loaded
+        print(f"{name}: removed a corrupt cached file at {path}")
+    if os.environ.get("COURSE_OFFLINE", "").strip() not in {"", "0"}:
+        raise DownloadError("COURSE_OFFLINE is set")
+    reasons = []
+    for url in entry.urls:
+        try:
+            _download(url, path, entry.sha256, entry.size)
+            return path
+        except DownloadError as exc:
+            reasons.append(str(exc))
+    raise DownloadError("; ".join(reasons) or "no URL")
+
+
+def bundle_path(name: str) -> Path:
+    """Path of the bundled subset, checked against its sha256."""
+    entry = _entry(name)
+    path = BUNDLE_DIR / entry.bundle
+    if not path.exists():
+        raise FileNotFoundError(
+            f"bundled data {path} is missing; run datasets/build_bundles.py"
+        )
+    if sha256_of(path) != entry.bundle_sha256:
+        raise ValueError(
+            f"bundled data {path} fails its checksum; rebuild it with datasets/"
+        )
+    return path
+
+
+def load(name: str):
+    """Load a data set by name: the full set when available, else the bundled subset.
+
+    Prints one line saying which data is in use; ``source(name)`` returns it afterwards.
+    """
+    entry = _entry(name)
+    try:
+        path = fetch(name)
+    except DownloadError as exc:
+        data = entry.bundle_loader(bundle_path(name))
+        _SOURCES[name] = "bundled"
+        print(
+            f"{name}: using the {entry.bundle_description} (full data unavailable: {exc})"
+        )
+        return data
+    data = entry.loader(path)
+    _SOURCES[name] = "full"
+    print(f"{name}: using the full data set from {path}")
+    return data
+
+
+def source(name: str) -> str | None:
+    """``"full"`` or ``"bundled"``: what the last ``load(name)`` used (None before any load)."""
+    _entry(name)
+    return _SOURCES.get(name)
+
+
+def load_mnist():
+    """MNIST as ``((x_train, y_train), (x_test, y_test))``, uint8, like ``keras.datasets.mnist``.
+
+    The full 60,000 / 10,000 digits when online or cached; otherwise the bundled real
+    5,000-digit subset split 4,000 / 1,000 (stratified, seed 0).
+    """
+    return load("mnist")
+
+
+# --------------------------------------------------------------------------------------
+# Photos for convolution demos (they ship inside scikit-image and scikit-learn)
+# --------------------------------------------------------------------------------------
+
+_SKIMAGE_IMAGES = (
+    "astronaut",
+    "camera",
+    "chelsea",
+    "coffee",
+    "coins",
+    "moon",
+    "rocket",
+    "page",
+)
+_SKLEARN_IMAGES = {"china": "china.jpg", "flower": "flower.jpg"}
+
+
+def sample_image_names() -> list[str]:
+    """Names accepted by ``sample_image``."""
+    return sorted(_SKIMAGE_IMAGES + tuple(_SKLEARN_IMAGES))
+
+
+def sample_image(name: str, gray: bool = False, size: int | None = None) -> np.ndarray:
+    """A real photo as a uint8 array, (H, W) or (H, W, 3).
+
+    ``gray=True`` converts a colour photo to one channel; ``size`` resizes the longer side
+    to that many pixels (keeping the aspect ratio).
+    """
+    if name in _SKLEARN_IMAGES:
+        from sklearn.datasets import load_sample_image
+
+        image = load_sample_image(_SKLEARN_IMAGES[name])
+    elif name in _SKIMAGE_IMAGES:
+        import skimage.data
+
+        image = getattr(skimage.data, name)()
+    else:
+        raise ValueError(
+            f"unknown image {name!r}; known: {', '.join(sample_image_names())}"
+        )
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = image[..., :3]
+    if gray and image.ndim == 3:
+        from skimage.color import rgb2gray
+
+        image = (rgb2gray(image) * 255).round().astype(np.uint8)
+    if size is not None:
+        if not isinstance(size, int) or size < 8:
+            raise ValueError(f"size must be an int >= 8, got {size!r}")
+        from skimage.transform import resize
+
+        scale = size / max(image.shape[:2])
+        shape = (
+            round(image.shape[0] * scale),
+            round(image.shape[1] * scale),
+        ) + image.shape[2:]
+        image = (
+            (resize(image, shape, anti_aliasing=True) * 255).round().astype(np.uint8)
+        )
+    return np.ascontiguousarray(image, dtype=np.uint8)

