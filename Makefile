@@ -14,6 +14,8 @@ STAMP := $(VENV)/.installed
 PORT ?=
 GPU ?= 0
 # Open a browser only where there is a display.
+# Jupyter refuses to run as root (containers, CI) without this flag.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
 
 .PHONY: lab test test-unit test-notebooks dashboards bench lint clean-notebooks venv
@@ -41,7 +43,7 @@ TF_VERSION = $(shell sed -n 's/^tensorflow-cpu==\([^;]*\);.*/\1/p' requirements.
 SETUP := $(STAMP) $(if $(filter 1,$(GPU)),$(VENV)/.gpu)
 
 lab: $(SETUP)
-	$(BIN)/jupyter lab notebooks/00_welcome.ipynb --port=$(or $(PORT),8888) $(NO_BROWSER) --ServerApp.root_dir=.
+	$(BIN)/jupyter lab notebooks/00_welcome.ipynb --port=$(or $(PORT),8888) $(NO_BROWSER) $(ALLOW_ROOT) --ServerApp.root_dir=.
 
 # Every test in one pytest run; notebooks under nbval in fast mode.
 # Pass ARGS to narrow it, e.g.  make test ARGS=notebooks/04_convolution.ipynb

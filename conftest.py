@@ -37,7 +37,9 @@ def _kernel_peak_mb(item) -> float | None:
 
 def _record(nodeid: str) -> dict:
     notebook = nodeid.split("::")[0]
-    return _notebooks.setdefault(notebook, {"seconds": 0.0, "cells": 0, "peak_mb": None})
+    return _notebooks.setdefault(
+        notebook, {"seconds": 0.0, "cells": 0, "peak_mb": None}
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -75,7 +77,9 @@ def pytest_terminal_summary(terminalreporter):
     for name, record in sorted(_notebooks.items()):
         peak = f"{record['peak_mb']:.0f}" if record["peak_mb"] is not None else "?"
         flag = "  FAILED" if record.get("failed") else ""
-        write(f"{name:60} {record['cells']:>5} {record['seconds']:>8.1f} {peak:>8}{flag}")
+        write(
+            f"{name:60} {record['cells']:>5} {record['seconds']:>8.1f} {peak:>8}{flag}"
+        )
     total = sum(r["seconds"] for r in _notebooks.values())
     write(f"{'total':60} {'':>5} {total:>8.1f}")
     ARTIFACTS.mkdir(exist_ok=True)

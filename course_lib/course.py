@@ -8,18 +8,38 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 LECTURES: list[tuple[str, str, str]] = [
     ("00", "00_welcome", "Welcome: how to use the course"),
-    ("01", "01_what_computers_see", "What computers see: images are numbers; kinds of ML"),
+    (
+        "01",
+        "01_what_computers_see",
+        "What computers see: images are numbers; kinds of ML",
+    ),
     ("02", "02_neurons_and_gradient_descent", "Neurons, losses and gradient descent"),
     ("03", "03_dense_networks_on_images", "Dense networks on images"),
     ("04", "04_convolution", "Convolution by hand"),
     ("05", "05_pooling_and_receptive_fields", "Pooling and receptive fields"),
     ("06", "06_mnist_convnet", "The MNIST convnet end to end"),
-    ("07", "07_inside_the_convnet", "Inside the convnet: filters, activations, forward pass"),
-    ("08", "08_making_it_fast", "Making it fast: kernels, tf.function, XLA, tf.distribute"),
-    ("09", "09_layers_toolbox", "The layers toolbox: batch norm, dropout, softmax, ..."),
+    (
+        "07",
+        "07_inside_the_convnet",
+        "Inside the convnet: filters, activations, forward pass",
+    ),
+    (
+        "08",
+        "08_making_it_fast",
+        "Making it fast: kernels, tf.function, XLA, tf.distribute",
+    ),
+    (
+        "09",
+        "09_layers_toolbox",
+        "The layers toolbox: batch norm, dropout, softmax, ...",
+    ),
     ("10", "10_data_augmentation", "Data augmentation"),
     ("11", "11_transfer_learning", "Transfer learning"),
-    ("12", "12_what_convnets_see", "What convnets see: filter patterns, Grad-CAM, DeepDream"),
+    (
+        "12",
+        "12_what_convnets_see",
+        "What convnets see: filter patterns, Grad-CAM, DeepDream",
+    ),
     ("13", "13_famous_architectures", "Famous architectures and the ImageNet years"),
     ("14", "14_object_detection", "Object detection"),
     ("15", "15_segmentation", "Segmentation with a U-Net"),

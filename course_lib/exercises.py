@@ -15,10 +15,18 @@ def check(answer, expected, tolerance: float = 1e-6) -> bool:
         print("Not answered yet: replace None with your answer and run the cell again.")
         return False
     try:
-        ok = np.allclose(np.asarray(answer, dtype=float), np.asarray(expected, dtype=float),
-                         atol=tolerance, rtol=0)
+        ok = np.allclose(
+            np.asarray(answer, dtype=float),
+            np.asarray(expected, dtype=float),
+            atol=tolerance,
+            rtol=0,
+        )
         ok = ok and np.shape(answer) == np.shape(expected)
     except (TypeError, ValueError):
         ok = answer == expected
-    print("Correct!" if ok else f"Not quite: {answer!r} is not the expected value. Try again.")
+    print(
+        "Correct!"
+        if ok
+        else f"Not quite: {answer!r} is not the expected value. Try again."
+    )
     return bool(ok)

@@ -24,6 +24,7 @@ MARK = "# NBVAL_CHECK_OUTPUT"
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     notebook.metadata.pop("widgets", None)
     notebook.metadata.pop("language_info", None)
+    count = 0
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
@@ -31,13 +32,17 @@ def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         cell.execution_count = None
         if MARK in cell.source:
+            # nbval treats a cell without an execution count as unrun: number the kept ones.
+            count += 1
+            cell.execution_count = count
             kept = []
             for output in cell.outputs:
-                output.pop("execution_count", None)
                 if output.output_type == "execute_result":
-                    output.execution_count = None
+                    output.execution_count = count
                 if "data" in output:
-                    output.data = {k: v for k, v in output.data.items() if k == "text/plain"}
+                    output.data = {
+                        k: v for k, v in output.data.items() if k == "text/plain"
+                    }
                     if not output.data:
                         continue
                 kept.append(output)
@@ -52,13 +57,17 @@ def execute(path: Path, notebook: nbformat.NotebookNode) -> None:
 
     os.environ.setdefault("COURSE_FAST", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    NotebookClient(notebook, timeout=900, resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook, timeout=900, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", type=Path)
-    parser.add_argument("--execute", action="store_true", help="run each notebook first")
+    parser.add_argument(
+        "--execute", action="store_true", help="run each notebook first"
+    )
     args = parser.parse_args()
     files = []
     for path in args.paths:

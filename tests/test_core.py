@@ -17,7 +17,11 @@ def _fast_in_subprocess(value: str | None) -> str:
         env["COURSE_FAST"] = value
     code = "import course_lib as cl; print(cl.FAST, cl.pick(full=12, fast=2))"
     return subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 
@@ -95,5 +99,7 @@ def test_table_of_contents_links_written_lectures_only():
     toc = cl.course.table_of_contents()
     assert "[Welcome: how to use the course](00_welcome.ipynb)" in toc
     for number, slug, title in cl.course.LECTURES:
-        expected = f"[{title}]({slug}.ipynb)" if cl.course.available(slug) else f"| {title} |"
+        expected = (
+            f"[{title}]({slug}.ipynb)" if cl.course.available(slug) else f"| {title} |"
+        )
         assert expected in toc, number

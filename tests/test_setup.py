@@ -26,7 +26,9 @@ def _pins(path: Path) -> list[str]:
 
 
 def test_binder_installs_exactly_the_pinned_requirements():
-    assert _pins(ROOT / "binder" / "requirements.txt") == _pins(ROOT / "requirements.txt")
+    assert _pins(ROOT / "binder" / "requirements.txt") == _pins(
+        ROOT / "requirements.txt"
+    )
 
 
 def test_every_requirement_is_pinned_exactly():
@@ -52,7 +54,9 @@ def test_binder_installs_course_lib_and_voila():
     assert "pip install --no-deps -e ." in post_build
     assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
     assert "python-3.11" in (ROOT / "binder" / "runtime.txt").read_text()
-    assert any(p.startswith("voila==") for p in _pins(ROOT / "binder" / "requirements.txt"))
+    assert any(
+        p.startswith("voila==") for p in _pins(ROOT / "binder" / "requirements.txt")
+    )
 
 
 def test_ci_runs_the_readme_test_command():
@@ -60,27 +64,36 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in ci and "make test" in (ROOT / "README.md").read_text()
 
 
-@pytest.mark.skipif(not COURSE_MAP.exists(), reason="shared/COURSE_MAP.md is not beside the repo")
+@pytest.mark.skipif(
+    not COURSE_MAP.exists(), reason="shared/COURSE_MAP.md is not beside the repo"
+)
 def test_lecture_list_matches_the_course_map():
     rows = re.findall(r"^\| (\d\d) \| `(\w+)` \|", COURSE_MAP.read_text(), re.M)
     assert [(n, s) for n, s, _ in cl.course.LECTURES] == rows
 
 
 def _notebooks():
-    return sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p
+        for p in (ROOT / "notebooks").rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts
+    )
 
 
 @pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
 def test_notebooks_are_small_and_carry_no_widget_state(path):
     notebook = json.loads(path.read_text())
-    assert "widgets" not in notebook["metadata"], "strip widget state: make clean-notebooks"
+    assert "widgets" not in notebook["metadata"], (
+        "strip widget state: make clean-notebooks"
+    )
     assert path.stat().st_size < 400_000
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error"
-            assert "image/png" not in output.get("data", {}) or len(
-                output["data"]["image/png"]
-            ) < 100_000
+            assert (
+                "image/png" not in output.get("data", {})
+                or len(output["data"]["image/png"]) < 100_000
+            )
 
 
 @pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
@@ -88,8 +101,12 @@ def test_notebooks_follow_the_skeleton(path):
     if "dashboards" in path.parts:
         return
     cells = json.loads(path.read_text())["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
+    text = "\n".join(
+        "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+    )
+    assert cells[0]["cell_type"] == "markdown" and "".join(
+        cells[0]["source"]
+    ).startswith("# ")
     for heading in ("## Setup", "## Summary", "## Exercises"):
         assert heading in text, heading
 
@@ -102,7 +119,9 @@ def _free_port() -> int:
 
 def test_make_lab_starts_jupyterlab_headless():
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")
+    }
     process = subprocess.Popen(
         ["make", "-s", "lab", f"PORT={port}"],
         cwd=ROOT,
@@ -115,7 +134,9 @@ def test_make_lab_starts_jupyterlab_headless():
         deadline = time.time() + 90
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api", timeout=2
+                ) as r:
                     assert "version" in json.loads(r.read())
                     break
             except OSError:
@@ -126,5 +147,6 @@ def test_make_lab_starts_jupyterlab_headless():
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=5) as r:
             assert r.status == 200
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
