@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def check(answer, expected, tolerance: float = 1e-6) -> bool:
+def check(answer, expected, tolerance: float = 1e-6) -> None:
     """Print whether ``answer`` equals ``expected`` (numbers and arrays within ``tolerance``).
 
-    Returns True when it does. ``answer`` left as ``None`` prints a reminder, not an error,
-    so that an untouched exercise never stops "Run all".
+    ``answer`` left as ``None`` prints a reminder, not an error, so that an untouched
+    exercise never stops "Run all".
     """
     if answer is None:
         print("Not answered yet: replace None with your answer and run the cell again.")
-        return False
+        return
     try:
         ok = np.allclose(
             np.asarray(answer, dtype=float),
@@ -29,4 +29,3 @@ def check(answer, expected, tolerance: float = 1e-6) -> bool:
         if ok
         else f"Not quite: {answer!r} is not the expected value. Try again."
     )
-    return bool(ok)

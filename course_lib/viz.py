@@ -37,6 +37,8 @@ class FigureImage(widgets.Image):
     def __init__(self, figure: Figure, **kwargs):
         super().__init__(format="png", **kwargs)
         self.figure = figure
+        # Show the PNG at its own size (never stretched), shrinking only on narrow screens.
+        self.width = str(round(figure.get_figwidth() * figure.dpi))
         self.layout.max_width = "100%"
         self.refresh()
 

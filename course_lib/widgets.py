@@ -31,7 +31,9 @@ class DigitBrowser(widgets.VBox):
         self.digit = widgets.Dropdown(
             options=list(range(10)), value=0, description="digit"
         )
-        self.example = widgets.IntSlider(0, 0, 10, description="example")
+        self.example = widgets.IntSlider(
+            0, 0, 10, description="example", continuous_update=False
+        )
         self.error = ErrorBanner()
         figure = new_figure(6.4, 3.0)
         self.axes_image, self.axes_hist = figure.subplots(1, 2)

@@ -1,0 +1,234 @@
+"""Real-browser tests: the Voila dashboards and the welcome notebook in JupyterLab.
+
+They drive Debian's Chromium (/usr/bin/chromium) with Playwright for Python. Where Chromium is
+missing they skip with a loud notice; under CI (``CI=true``) a missing browser is a failure.
+Screenshots are kept in ``test-artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARDS = sorted((ROOT / "notebooks" / "dashboards").glob("*.ipynb"))
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_http(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited: {process.stdout.read().decode()[-3000:]}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def _start(command: list[str], url_path: str):
+    port = _free_port()
+    env = dict(os.environ, COURSE_FAST=os.environ.get("COURSE_FAST", "1"))
+    env.pop("DISPLAY", None)
+    process = subprocess.Popen(
+        [arg.replace("{port}", str(port)) for arg in command],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_http(base + url_path, process)
+    except Exception:
+        process.kill()
+        raise
+    return process, base
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        message = (
+            f"\n{'!' * 70}\nBROWSER TESTS SKIPPED: Chromium not found at {CHROMIUM}.\n"
+            "Install it (Debian/Ubuntu: sudo apt install chromium) to run them.\n"
+            f"{'!' * 70}"
+        )
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing on CI: .ci/run should have installed it")
+        warnings.warn(message, stacklevel=1)
+        print(message, file=sys.stderr)
+        pytest.skip("Chromium is not installed (see the notice above)")
+    from playwright.sync_api import sync_playwright
+
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def voila():
+    command = [
+        sys.executable, "-m", "voila", "notebooks/dashboards", "--no-browser",
+        "--port={port}", "--Voila.ip=127.0.0.1",
+    ]  # fmt: skip
+    process, base = _start(command, "/")
+    yield base
+    _stop(process)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def _image_sources(page) -> list[str]:
+    return page.eval_on_selector_all(
+        ".jupyter-widgets img", "els => els.map(e => e.src)"
+    )
+
+
+def _interact(page, selector: str | None) -> str:
+    """Change one control with the mouse; return what was done."""
+    if selector:
+        page.click(selector)
+        return f"clicked {selector}"
+    handle = page.locator(".jupyter-widgets .noUi-handle").first
+    if handle.count():
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 60, box["y"] + box["height"] / 2, steps=8)
+        page.mouse.up()
+        return "dragged the first slider"
+    select = page.locator(".jupyter-widgets select").first
+    options = select.locator("option").all_inner_texts()
+    select.select_option(label=options[-1])
+    return f"picked {options[-1]!r} in the first drop-down"
+
+
+def _test_settings(path: Path) -> dict:
+    return json.loads(path.read_text())["metadata"].get("course_test", {})
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=lambda p: p.stem)
+def test_dashboard_renders_and_responds(voila, page, dashboard):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    settings = _test_settings(dashboard)
+    page.goto(f"{voila}/voila/render/{dashboard.name}", timeout=120_000)
+    page.wait_for_selector(".course-ready, .course-error", timeout=120_000)
+    page.wait_for_timeout(500)
+    page.screenshot(
+        path=str(ARTIFACTS / f"{dashboard.stem}-before.png"), full_page=True
+    )
+    text = page.inner_text("body")
+    assert "Error displaying widget" not in text
+    assert page.locator(".course-error").count() == 0, text[-2000:]
+    assert page.locator(".jupyter-widgets").count() > 3
+    before = _image_sources(page)
+    assert before, "the dashboard draws no image"
+    done = _interact(page, settings.get("control"))
+    deadline = time.time() + 30
+    while _image_sources(page) == before and time.time() < deadline:
+        page.wait_for_timeout(200)
+    page.screenshot(path=str(ARTIFACTS / f"{dashboard.stem}-after.png"), full_page=True)
+    assert _image_sources(page) != before, f"nothing redrawn after the test {done}"
+    assert page.locator(".course-error").count() == 0
+    assert page.errors == []
+
+
+def test_welcome_notebook_widget_renders_in_jupyterlab(browser, tmp_path):
+    """Run all cells of 00_welcome in a real JupyterLab: the widget must render as a widget.
+
+    JupyterLab runs on a copy, so that its autosave never writes outputs into the repository.
+    """
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "notebooks" / "00_welcome.ipynb", tmp_path / "00_welcome.ipynb")
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+        "--port={port}", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+        "--ServerApp.password=", f"--ServerApp.root_dir={tmp_path}",
+        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    process, base = _start(command, "/api")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{base}/lab/tree/00_welcome.ipynb", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000
+        )
+        page.click(".jp-Notebook")
+        page.click("text=Run", timeout=30_000)
+        page.click("text=Run All Cells", timeout=30_000)
+        page.wait_for_selector(".jp-OutputArea .jupyter-widgets img", timeout=180_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-Cell .jp-InputPrompt')]"
+            ".every(p => !p.textContent.includes('*'))",
+            timeout=180_000,
+        )
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-welcome.png"), full_page=True)
+        text = page.inner_text(".jp-Notebook")
+        outputs = " ".join(page.locator(".jp-OutputArea").all_inner_texts())
+        assert "Error displaying widget" not in outputs
+        assert "Loading widget..." not in outputs
+        assert "DigitBrowser(" not in outputs, (
+            "the widget rendered as text, not as a widget"
+        )
+        assert page.locator(".jp-OutputArea .widget-dropdown select").count() >= 1
+        assert "Correct!" not in text and "Not answered yet" in text
+    finally:
+        context.close()
+        _stop(process)
+    assert errors == []
