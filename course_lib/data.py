@@ -80,16 +80,29 @@ def _load_mnist_npz(path: Path):
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
 
 
-def _load_mnist_bundle(path: Path):
-    from sklearn.model_selection import train_test_split
+def stratified_split(labels: np.ndarray, test_size: int, seed: int = 0):
+    """Indices ``(train, test)`` with every class in the same proportion in both parts."""
+    rng = np.random.default_rng(seed)
+    classes = np.unique(labels)
+    per_class = test_size // len(classes)
+    if per_class * len(classes) != test_size:
+        raise ValueError(
+            f"test_size must be a multiple of {len(classes)}, got {test_size}"
+        )
+    test = np.concatenate(
+        [rng.permutation(np.flatnonzero(labels == c))[:per_class] for c in classes]
+    )
+    test = rng.permutation(test)
+    train = rng.permutation(np.setdiff1d(np.arange(len(labels)), test))
+    return train, test
 
+
+def _load_mnist_bundle(path: Path):
     with np.load(path) as f:
         x, y = f["x"], f["y"]
     # A fixed, stratified 4,000 / 1,000 split: every class appears 400 / 100 times.
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=1000, stratify=y, random_state=0
-    )
-    return (x_train, y_train), (x_test, y_test)
+    train, test = stratified_split(y, test_size=1000, seed=0)
+    return (x[train], y[train]), (x[test], y[test])
 
 
 REGISTRY: dict[str, Dataset] = {

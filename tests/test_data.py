@@ -258,3 +258,12 @@ def test_sample_image_bad_input():
         data.sample_image("lena")
     with pytest.raises(ValueError, match="size must be"):
         data.sample_image("camera", size=2)
+
+
+def test_stratified_split_is_disjoint_and_balanced():
+    labels = np.repeat(np.arange(10), 50)
+    train, test = data.stratified_split(labels, test_size=100, seed=1)
+    assert len(set(train) | set(test)) == 500 and not set(train) & set(test)
+    assert np.bincount(labels[test]).tolist() == [10] * 10
+    with pytest.raises(ValueError, match="multiple of 10"):
+        data.stratified_split(labels, test_size=55)
