@@ -154,9 +154,15 @@ def test_make_lab_starts_jupyterlab_headless():
 
 def test_readme_binder_badges_open_existing_notebooks():
     readme = (ROOT / "README.md").read_text()
-    targets = re.findall(r"mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/main\?urlpath=(\w+)/([\w/.]+)", readme)
+    targets = re.findall(
+        r"mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/main\?urlpath=(\w+)/([\w/.]+)", readme
+    )
     kinds = {kind for kind, _ in targets}
     assert kinds == {"lab", "voila"}, targets
     for kind, path in targets:
-        path = path.removeprefix("tree/") if kind == "lab" else path.removeprefix("render/")
+        path = (
+            path.removeprefix("tree/")
+            if kind == "lab"
+            else path.removeprefix("render/")
+        )
         assert (ROOT / path).exists(), path

@@ -1,0 +1,551 @@
+"""The famous architectures, built with the Keras 3 functional API (lecture 13).
+
+Every builder returns an untrained ``keras.Model`` (``weights=None``): LeNet-5, AlexNet,
+VGG A-E, GoogLeNet, ResNet-18 to 152, DenseNet-121 to 264, MobileNetV2 and U-Net. Layers
+are named ``<block>_<part>`` so that a block diagram can group them.
+
+The big ones hold a lot of numbers (VGG19: 143,667,240 parameters, 575 MB in float32).
+To count or inspect them without allocating, build them inside :func:`shapes_only`::
+
+    with cl.zoo.shapes_only():
+        net = cl.zoo.vgg("E")
+    net.count_params()                  # 143667240, and next to no memory used
+    cl.zoo.count_parameters("vgg-E")    # the same, built and released in one call
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
+
+import keras
+from keras import layers
+
+# ---------------------------------------------------------------------------------------
+# Building without allocating
+
+
+@contextlib.contextmanager
+def shapes_only() -> Iterator[None]:
+    """Build models whose weights have shapes but no values: counting costs no memory.
+
+    Uses ``keras.StatelessScope(initialize_variables=False)``: variables created inside
+    it are never filled. A model built here can be counted and inspected (layer shapes,
+    ``count_params()``), not run. Call :func:`release` when done with it.
+    """
+    with keras.StatelessScope(initialize_variables=False):
+        yield
+
+
+def release() -> None:
+    """Forget every model built so far (``clear_session``) and collect the garbage.
+
+    Also drops the shape-only variables that Keras keeps in a global list, so they can
+    never be filled later. Models you still hold keep working.
+    """
+    keras.backend.clear_session()
+    gc.collect()
+
+
+# ---------------------------------------------------------------------------------------
+# LeNet-5 and AlexNet
+
+
+def lenet5(input_shape=(32, 32, 1), num_classes: int = 10) -> keras.Model:
+    """LeNet-5 (LeCun et al. 1998), with full C3 connections and plain average pooling."""
+    inputs = keras.Input(input_shape, name="input")
+    x = layers.Conv2D(6, 5, activation="tanh", name="c1_conv")(inputs)
+    x = layers.AveragePooling2D(2, name="s2_pool")(x)
+    x = layers.Conv2D(16, 5, activation="tanh", name="c3_conv")(x)
+    x = layers.AveragePooling2D(2, name="s4_pool")(x)
+    x = layers.Conv2D(120, 5, activation="tanh", name="c5_conv")(x)
+    x = layers.Flatten(name="c5_flatten")(x)
+    x = layers.Dense(84, activation="tanh", name="f6_dense")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="output_dense")(x)
+    return keras.Model(inputs, outputs, name="lenet5")
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class LocalResponseNormalization(layers.Layer):
+    """AlexNet's LRN: ``a / (bias + alpha * sum of a^2 over 2r+1 channels) ** beta``.
+
+    The defaults are the paper's k = 2, n = 5, alpha = 1e-4, beta = 0.75.
+    """
+
+    def __init__(self, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75, **kwargs):
+        super().__init__(**kwargs)
+        self.depth_radius, self.bias = depth_radius, bias
+        self.alpha, self.beta = alpha, beta
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        return tf.nn.local_response_normalization(
+            inputs, self.depth_radius, self.bias, self.alpha, self.beta
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            depth_radius=self.depth_radius,
+            bias=self.bias,
+            alpha=self.alpha,
+            beta=self.beta,
+        )
+        return config
+
+
+def alexnet(
+    input_shape=(227, 227, 3), num_classes: int = 1000, groups: int = 1
+) -> keras.Model:
+    """AlexNet (Krizhevsky et al. 2012): 5 convolutions, LRN, 3 dense layers.
+
+    ``groups=2`` splits conv2, conv4 and conv5 into the paper's two GPU towers (61.0 M
+    parameters); ``groups=1`` is the one-tower version most libraries build (62.4 M).
+    """
+    if groups not in (1, 2):
+        raise ValueError(f"groups must be 1 or 2, got {groups!r}")
+    inputs = keras.Input(input_shape, name="input")
+    x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1_conv")(inputs)
+    x = LocalResponseNormalization(name="conv1_lrn")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="conv1_pool")(x)
+    x = layers.Conv2D(
+        256, 5, padding="same", groups=groups, activation="relu", name="conv2_conv"
+    )(x)
+    x = LocalResponseNormalization(name="conv2_lrn")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="conv2_pool")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3_conv")(x)
+    x = layers.Conv2D(
+        384, 3, padding="same", groups=groups, activation="relu", name="conv4_conv"
+    )(x)
+    x = layers.Conv2D(
+        256, 3, padding="same", groups=groups, activation="relu", name="conv5_conv"
+    )(x)
+    x = layers.MaxPooling2D(3, strides=2, name="conv5_pool")(x)
+    x = layers.Flatten(name="fc6_flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc6_dense")(x)
+    x = layers.Dropout(0.5, name="fc6_dropout")(x)
+    x = layers.Dense(4096, activation="relu", name="fc7_dense")(x)
+    x = layers.Dropout(0.5, name="fc7_dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="fc8_dense")(x)
+    return keras.Model(inputs, outputs, name="alexnet")
+
+
+# ---------------------------------------------------------------------------------------
+# VGG
+
+# Table 1 of Simonyan & Zisserman (2015): a number is a 3x3 convolution with that many
+# filters, "1x<n>" a 1x1 convolution, M a 2x2 max pool, LRN a local response normalization.
+VGG_CONFIGURATIONS = {
+    "A": "64 M 128 M 256 256 M 512 512 M 512 512 M",
+    "A-LRN": "64 LRN M 128 M 256 256 M 512 512 M 512 512 M",
+    "B": "64 64 M 128 128 M 256 256 M 512 512 M 512 512 M",
+    "C": "64 64 M 128 128 M 256 256 1x256 M 512 512 1x512 M 512 512 1x512 M",
+    "D": "64 64 M 128 128 M 256 256 256 M 512 512 512 M 512 512 512 M",
+    "E": "64 64 M 128 128 M 256 256 256 256 M 512 512 512 512 M 512 512 512 512 M",
+}
+
+
+def vgg(config: str = "D", input_shape=(224, 224, 3), num_classes: int = 1000):
+    """VGG configuration ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"`` (VGG16) or ``"E"`` (VGG19)."""
+    if config not in VGG_CONFIGURATIONS:
+        raise ValueError(
+            f"unknown VGG configuration {config!r}; known: {', '.join(VGG_CONFIGURATIONS)}"
+        )
+    inputs = keras.Input(input_shape, name="input")
+    x, block, conv = inputs, 1, 0
+    for item in VGG_CONFIGURATIONS[config].split():
+        if item == "M":
+            x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
+            block, conv = block + 1, 0
+        elif item == "LRN":
+            x = LocalResponseNormalization(name=f"block{block}_lrn")(x)
+        else:
+            size, filters = (1, item[2:]) if item.startswith("1x") else (3, item)
+            conv += 1
+            x = layers.Conv2D(
+                int(filters),
+                size,
+                padding="same",
+                activation="relu",
+                name=f"block{block}_conv{conv}",
+            )(x)
+    x = layers.Flatten(name="fc_flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc1_dense")(x)
+    x = layers.Dense(4096, activation="relu", name="fc2_dense")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="predictions_dense")(
+        x
+    )
+    return keras.Model(inputs, outputs, name=f"vgg_{config.replace('-', '_')}")
+
+
+# ---------------------------------------------------------------------------------------
+# GoogLeNet
+
+
+def inception_module(
+    x,
+    filters_1x1,
+    reduce_3x3,
+    filters_3x3,
+    reduce_5x5,
+    filters_5x5,
+    pool_projection,
+    name,
+):
+    """Four branches side by side, concatenated: 1x1 | 1x1 then 3x3 | 1x1 then 5x5 | pool then 1x1.
+
+    The 1x1 "reduce" convolutions shrink the channels before the costly 3x3 and 5x5.
+    """
+
+    def conv(y, filters, size, part):
+        return layers.Conv2D(
+            filters, size, padding="same", activation="relu", name=f"{name}_{part}"
+        )(y)
+
+    branch1 = conv(x, filters_1x1, 1, "1x1")
+    branch2 = conv(conv(x, reduce_3x3, 1, "3x3reduce"), filters_3x3, 3, "3x3")
+    branch3 = conv(conv(x, reduce_5x5, 1, "5x5reduce"), filters_5x5, 5, "5x5")
+    pooled = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
+    branch4 = conv(pooled, pool_projection, 1, "poolproj")
+    return layers.Concatenate(name=f"{name}_concat")(
+        [branch1, branch2, branch3, branch4]
+    )
+
+
+# Table 1 of Szegedy et al. (2015): #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
+GOOGLENET_MODULES = {
+    "inception3a": (64, 96, 128, 16, 32, 32),
+    "inception3b": (128, 128, 192, 32, 96, 64),
+    "inception4a": (192, 96, 208, 16, 48, 64),
+    "inception4b": (160, 112, 224, 24, 64, 64),
+    "inception4c": (128, 128, 256, 24, 64, 64),
+    "inception4d": (112, 144, 288, 32, 64, 64),
+    "inception4e": (256, 160, 320, 32, 128, 128),
+    "inception5a": (256, 160, 320, 32, 128, 128),
+    "inception5b": (384, 192, 384, 48, 128, 128),
+}
+
+
+def googlenet(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
+    """GoogLeNet (Szegedy et al. 2015), without the two auxiliary training classifiers."""
+
+    def max_pool(y, name):
+        return layers.MaxPooling2D(3, strides=2, padding="same", name=name)(y)
+
+    inputs = keras.Input(input_shape, name="input")
+    x = layers.Conv2D(
+        64, 7, strides=2, padding="same", activation="relu", name="stem_conv7x7"
+    )(inputs)
+    x = max_pool(x, "stem_pool1")
+    x = LocalResponseNormalization(name="stem_lrn1")(x)
+    x = layers.Conv2D(64, 1, activation="relu", name="stem_conv1x1")(x)
+    x = layers.Conv2D(192, 3, padding="same", activation="relu", name="stem_conv3x3")(x)
+    x = LocalResponseNormalization(name="stem_lrn2")(x)
+    x = max_pool(x, "stem_pool2")
+    for name, filters in GOOGLENET_MODULES.items():
+        if name in ("inception4a", "inception5a"):
+            x = max_pool(x, f"pool{name[-2]}_max")
+        x = inception_module(x, *filters, name=name)
+    x = layers.GlobalAveragePooling2D(name="head_avgpool")(x)
+    x = layers.Dropout(0.4, name="head_dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="head_dense")(x)
+    return keras.Model(inputs, outputs, name="googlenet")
+
+
+# ---------------------------------------------------------------------------------------
+# ResNet
+
+# Blocks per stage (He et al. 2016, Table 1); 18 and 34 use the basic block.
+RESNET_STAGES = {
+    18: (2, 2, 2, 2),
+    34: (3, 4, 6, 3),
+    50: (3, 4, 6, 3),
+    101: (3, 4, 23, 3),
+    152: (3, 8, 36, 3),
+}
+
+
+def _conv_bn(x, filters, size, strides, name, relu=True):
+    # Keeps a bias before batch normalization, like keras.applications.ResNet50 does.
+    x = layers.Conv2D(
+        filters, size, strides=strides, padding="same", name=f"{name}_conv"
+    )(x)
+    x = layers.BatchNormalization(epsilon=1.001e-5, name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x) if relu else x
+
+
+def residual_block(
+    x, filters: int, strides: int = 1, bottleneck: bool = True, name="block"
+):
+    """``relu(F(x) + shortcut(x))``: F is 3x3-3x3 (basic) or 1x1-3x3-1x1 (bottleneck).
+
+    The shortcut is the identity, or a 1x1 convolution where the shape changes.
+    """
+    out_channels = 4 * filters if bottleneck else filters
+    if strides != 1 or x.shape[-1] != out_channels:
+        shortcut = _conv_bn(x, out_channels, 1, strides, f"{name}_0", relu=False)
+    else:
+        shortcut = x
+    if bottleneck:
+        y = _conv_bn(x, filters, 1, strides, f"{name}_1")
+        y = _conv_bn(y, filters, 3, 1, f"{name}_2")
+        y = _conv_bn(y, out_channels, 1, 1, f"{name}_3", relu=False)
+    else:
+        y = _conv_bn(x, filters, 3, strides, f"{name}_1")
+        y = _conv_bn(y, filters, 3, 1, f"{name}_2", relu=False)
+    y = layers.Add(name=f"{name}_add")([shortcut, y])
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def resnet(depth: int = 50, input_shape=(224, 224, 3), num_classes: int = 1000):
+    """ResNet-18, 34, 50, 101 or 152 (He et al. 2016)."""
+    if depth not in RESNET_STAGES:
+        raise ValueError(
+            f"unknown ResNet depth {depth!r}; known: {', '.join(map(str, RESNET_STAGES))}"
+        )
+    inputs = keras.Input(input_shape, name="input")
+    x = _conv_bn(inputs, 64, 7, 2, "conv1")
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="conv1_pool")(x)
+    for stage, blocks in enumerate(RESNET_STAGES[depth]):
+        for block in range(blocks):
+            strides = 2 if block == 0 and stage > 0 else 1
+            x = residual_block(
+                x,
+                64 * 2**stage,
+                strides,
+                bottleneck=depth >= 50,
+                name=f"conv{stage + 2}block{block + 1}",
+            )
+    x = layers.GlobalAveragePooling2D(name="head_avgpool")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="head_dense")(x)
+    return keras.Model(inputs, outputs, name=f"resnet{depth}")
+
+
+# ---------------------------------------------------------------------------------------
+# DenseNet
+
+DENSENET_BLOCKS = {
+    121: (6, 12, 24, 16),
+    169: (6, 12, 32, 32),
+    201: (6, 12, 48, 32),
+    264: (6, 12, 64, 48),
+}
+
+
+def _bn_relu_conv(x, filters, size, name):
+    x = layers.BatchNormalization(epsilon=1.001e-5, name=f"{name}_bn")(x)
+    x = layers.Activation("relu", name=f"{name}_relu")(x)
+    return layers.Conv2D(
+        filters, size, padding="same", use_bias=False, name=f"{name}_conv"
+    )(x)
+
+
+def dense_block(x, num_layers: int, growth_rate: int = 32, name: str = "dense"):
+    """Each layer (BN-ReLU-1x1, BN-ReLU-3x3) sees every earlier feature map, concatenated."""
+    for i in range(1, num_layers + 1):
+        y = _bn_relu_conv(x, 4 * growth_rate, 1, f"{name}layer{i}_1")
+        y = _bn_relu_conv(y, growth_rate, 3, f"{name}layer{i}_2")
+        x = layers.Concatenate(name=f"{name}layer{i}_concat")([x, y])
+    return x
+
+
+def densenet(depth: int = 121, input_shape=(224, 224, 3), num_classes: int = 1000):
+    """DenseNet-121, 169, 201 or 264 (Huang et al. 2017), growth rate 32, compression 0.5."""
+    if depth not in DENSENET_BLOCKS:
+        raise ValueError(
+            f"unknown DenseNet depth {depth!r}; known: {', '.join(map(str, DENSENET_BLOCKS))}"
+        )
+    inputs = keras.Input(input_shape, name="input")
+    x = layers.Conv2D(
+        64, 7, strides=2, padding="same", use_bias=False, name="conv1_conv"
+    )(inputs)
+    x = layers.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
+    x = layers.Activation("relu", name="conv1_relu")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="conv1_pool")(x)
+    blocks = DENSENET_BLOCKS[depth]
+    for i, num_layers in enumerate(blocks, start=1):
+        x = dense_block(x, num_layers, name=f"dense{i}")
+        if i < len(blocks):  # transition: halve the channels and the map
+            x = _bn_relu_conv(x, x.shape[-1] // 2, 1, f"transition{i}")
+            x = layers.AveragePooling2D(2, name=f"transition{i}_pool")(x)
+    x = layers.BatchNormalization(epsilon=1.001e-5, name="head_bn")(x)
+    x = layers.Activation("relu", name="head_relu")(x)
+    x = layers.GlobalAveragePooling2D(name="head_avgpool")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="head_dense")(x)
+    return keras.Model(inputs, outputs, name=f"densenet{depth}")
+
+
+# ---------------------------------------------------------------------------------------
+# MobileNetV2
+
+
+def inverted_residual_block(x, expansion: int, filters: int, strides: int, name: str):
+    """Expand (1x1), filter each channel (3x3 depthwise), project back down (1x1, linear).
+
+    The opposite of a bottleneck: thin at the ends, wide in the middle; the shortcut
+    joins the thin ends when the shape allows.
+    """
+
+    def bn(y, part, relu6=True):
+        y = layers.BatchNormalization(
+            epsilon=1e-3, momentum=0.999, name=f"{name}_{part}_bn"
+        )(y)
+        return layers.ReLU(6.0, name=f"{name}_{part}_relu")(y) if relu6 else y
+
+    y = x
+    if expansion != 1:
+        y = layers.Conv2D(
+            expansion * x.shape[-1], 1, use_bias=False, name=f"{name}_expand"
+        )(y)
+        y = bn(y, "expand")
+    y = layers.DepthwiseConv2D(
+        3, strides, padding="same", use_bias=False, name=f"{name}_depthwise"
+    )(y)
+    y = bn(y, "depthwise")
+    y = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project")(y)
+    y = bn(y, "project", relu6=False)
+    if strides == 1 and x.shape[-1] == filters:
+        y = layers.Add(name=f"{name}_add")([x, y])
+    return y
+
+
+# Table 2 of Sandler et al. (2018): expansion t, channels c, repeats n, first stride s.
+MOBILENET_V2_STAGES = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
+
+
+def mobilenet_v2(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
+    """MobileNetV2 (Sandler et al. 2018), width multiplier 1.0."""
+    inputs = keras.Input(input_shape, name="input")
+    x = layers.Conv2D(
+        32, 3, strides=2, padding="same", use_bias=False, name="stem_conv"
+    )(inputs)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="stem_bn")(x)
+    x = layers.ReLU(6.0, name="stem_relu")(x)
+    block = 0
+    for expansion, filters, repeats, first_stride in MOBILENET_V2_STAGES:
+        for i in range(repeats):
+            block += 1
+            strides = first_stride if i == 0 else 1
+            x = inverted_residual_block(x, expansion, filters, strides, f"block{block}")
+    x = layers.Conv2D(1280, 1, use_bias=False, name="head_conv")(x)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="head_bn")(x)
+    x = layers.ReLU(6.0, name="head_relu")(x)
+    x = layers.GlobalAveragePooling2D(name="head_avgpool")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="head_dense")(x)
+    return keras.Model(inputs, outputs, name="mobilenet_v2")
+
+
+# ---------------------------------------------------------------------------------------
+# U-Net
+
+
+def unet(
+    input_shape=(572, 572, 1),
+    num_classes: int = 2,
+    base_filters: int = 64,
+    depth: int = 4,
+    padding: str = "valid",
+) -> keras.Model:
+    """U-Net (Ronneberger et al. 2015): a contracting path, an expanding path, skips between.
+
+    The defaults are the paper's: unpadded 3x3 convolutions, so a 572x572 tile gives a
+    388x388 map and the skips are cropped to fit. ``padding="same"`` keeps the size
+    (the input side must then be divisible by ``2**depth``).
+    """
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+
+    def double_conv(y, filters, name):
+        for part in (1, 2):
+            y = layers.Conv2D(
+                filters,
+                3,
+                padding=padding,
+                activation="relu",
+                name=f"{name}_conv{part}",
+            )(y)
+        return y
+
+    inputs = keras.Input(input_shape, name="input")
+    x, skips = inputs, []
+    for level in range(depth):
+        x = double_conv(x, base_filters * 2**level, f"down{level + 1}")
+        skips.append(x)
+        x = layers.MaxPooling2D(2, name=f"down{level + 1}_pool")(x)
+    x = double_conv(x, base_filters * 2**depth, "bottom")
+    for level in reversed(range(depth)):
+        name = f"up{level + 1}"
+        filters = base_filters * 2**level
+        x = layers.Conv2DTranspose(filters, 2, strides=2, name=f"{name}_upconv")(x)
+        skip = skips[level]
+        extra = skip.shape[1] - x.shape[1], skip.shape[2] - x.shape[2]
+        if extra != (0, 0):
+            skip = layers.Cropping2D(
+                (
+                    (extra[0] // 2, extra[0] - extra[0] // 2),
+                    (extra[1] // 2, extra[1] - extra[1] // 2),
+                ),
+                name=f"{name}_crop",
+            )(skip)
+        x = layers.Concatenate(name=f"{name}_concat")([skip, x])
+        x = double_conv(x, filters, name)
+    outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="head_conv1x1")(
+        x
+    )
+    return keras.Model(inputs, outputs, name="unet")
+
+
+# ---------------------------------------------------------------------------------------
+# By name
+
+NETWORKS: dict[str, Callable[[], keras.Model]] = {
+    "LeNet-5": lenet5,
+    "AlexNet": alexnet,
+    **{f"VGG-{c}": (lambda c=c: vgg(c)) for c in VGG_CONFIGURATIONS},
+    "GoogLeNet": googlenet,
+    **{f"ResNet-{d}": (lambda d=d: resnet(d)) for d in RESNET_STAGES},
+    **{f"DenseNet-{d}": (lambda d=d: densenet(d)) for d in DENSENET_BLOCKS},
+    "MobileNetV2": mobilenet_v2,
+    "U-Net": unet,
+}
+"""Every network here by name, with the paper's input size: ``NETWORKS["VGG-D"]()``."""
+
+
+def build(name: str, allocate: bool = True) -> keras.Model:
+    """Build a network from :data:`NETWORKS`; ``allocate=False`` builds it shapes-only."""
+    if name not in NETWORKS:
+        raise ValueError(f"unknown network {name!r}; known: {', '.join(NETWORKS)}")
+    if allocate:
+        return NETWORKS[name]()
+    with shapes_only():
+        return NETWORKS[name]()
+
+
+def count_parameters(name_or_builder: str | Callable[[], keras.Model]) -> int:
+    """Parameters of a network (weights, biases and batch-norm statistics), without
+    allocating them: ``count_parameters("VGG-E")`` is 143,667,240.
+
+    Also takes any function that returns a model, e.g. ``lambda: keras.applications.VGG19(weights=None)``.
+    """
+    if isinstance(name_or_builder, str):
+        model = build(name_or_builder, allocate=False)
+    else:
+        with shapes_only():
+            model = name_or_builder()
+    count = model.count_params()
+    del model
+    release()
+    return count
