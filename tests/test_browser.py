@@ -136,11 +136,17 @@ def _image_sources(page) -> list[str]:
     )
 
 
-def _interact(page, selector: str | None) -> str:
-    """Change one control with the mouse; return what was done."""
-    if selector:
-        page.click(selector)
-        return f"clicked {selector}"
+def _interact(page, settings: dict) -> str:
+    """Change one control with the mouse; return what was done.
+
+    A dashboard may say which control in its notebook metadata ``course_test``:
+    ``{"select": 1, "option": "sobel"}`` picks an option in the second drop-down.
+    Otherwise the first slider is dragged, or else the first drop-down changed.
+    """
+    if "select" in settings:
+        select = page.locator(".jupyter-widgets select").nth(settings["select"])
+        select.select_option(label=settings["option"])
+        return f"picked {settings['option']!r}"
     handle = page.locator(".jupyter-widgets .noUi-handle").first
     if handle.count():
         box = handle.bounding_box()
@@ -175,7 +181,7 @@ def test_dashboard_renders_and_responds(voila, page, dashboard):
     assert page.locator(".jupyter-widgets").count() > 3
     before = _image_sources(page)
     assert before, "the dashboard draws no image"
-    done = _interact(page, settings.get("control"))
+    done = _interact(page, settings)
     deadline = time.time() + 30
     while _image_sources(page) == before and time.time() < deadline:
         page.wait_for_timeout(200)
