@@ -161,6 +161,17 @@ def _interact(page, settings: dict) -> str:
     return f"picked {options[-1]!r} in the first drop-down"
 
 
+def _wait_until_still(page, quiet_ms: int = 1000, limit_s: float = 30) -> None:
+    """Wait until the drawings stop changing (a drag sends several values in a row)."""
+    deadline = time.time() + limit_s
+    last, still_since = _image_sources(page), time.time()
+    while time.time() < deadline and time.time() - still_since < quiet_ms / 1000:
+        page.wait_for_timeout(200)
+        now = _image_sources(page)
+        if now != last:
+            last, still_since = now, time.time()
+
+
 def _test_settings(path: Path) -> dict:
     return json.loads(path.read_text())["metadata"].get("course_test", {})
 
@@ -185,8 +196,9 @@ def test_dashboard_renders_and_responds(voila, page, dashboard):
     deadline = time.time() + 30
     while _image_sources(page) == before and time.time() < deadline:
         page.wait_for_timeout(200)
-    page.screenshot(path=str(ARTIFACTS / f"{dashboard.stem}-after.png"), full_page=True)
     assert _image_sources(page) != before, f"nothing redrawn after the test {done}"
+    _wait_until_still(page)
+    page.screenshot(path=str(ARTIFACTS / f"{dashboard.stem}-after.png"), full_page=True)
     assert page.locator(".course-error").count() == 0
     assert page.errors == []
 

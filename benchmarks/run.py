@@ -1,0 +1,244 @@
+"""Run every benchmark of the course in one process and write the results.
+
+    make bench                        # = .venv/bin/python benchmarks/run.py
+    BENCH_QUICK=1 .venv/bin/python benchmarks/run.py   # a short check that it all works
+
+Writes ``benchmarks/results.json`` and ``benchmarks/results.md`` (the table the README
+links). Everything is seeded; timings still depend on the machine and on what else runs
+on it, so run it on a quiet machine. Keys of ``results.json``:
+
+- ``conv_kernels``: seconds per call of each convolution kernel (a batch of 128 28x28x1
+  images into 32 3x3 filters; the naive kernel runs on 2 images, scaled to 128);
+- ``train_step``: seconds per training step (keras-io model, batch 128) for ``eager``,
+  ``tf_function`` and ``xla``;
+- ``mnist_time_to_97``: seconds of training until 97 % held-out accuracy on the MNIST in
+  use, for the ``course``, ``keras_io`` and ``slides`` recipes (null: not within budget);
+- ``mnist_best_accuracy_60s``: best held-out accuracy within 60 s of training;
+- ``machine``: CPU model, cores, TensorFlow version (and more);
+- ``convolution_explorer``: when ``benchmarks/convolution_explorer.py`` exists, its
+  ``run()`` result;
+- ``details``: settings, budgets and accuracy curves behind the numbers above.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from anywhere without installing
+
+import course_lib as cl  # noqa: E402
+
+QUICK = os.environ.get("BENCH_QUICK", "").strip() not in {"", "0"}
+RECIPE_NAMES = ("course", "keras_io", "slides")
+# Seconds of training per recipe: the best accuracy is read at BUDGET; a recipe that has
+# not reached 97 % by then keeps going until TARGET_BUDGET (about 4.5 min worst case).
+BUDGET = 10.0 if QUICK else 60.0
+TARGET_BUDGET = 15.0 if QUICK else 90.0
+EVAL_EVERY = 0.5  # seconds of training between two held-out measurements
+
+
+def machine() -> dict:
+    """CPU model, cores, memory, accelerator and library versions."""
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    gpus = tf.config.list_physical_devices("GPU")
+    gpu_names = []
+    for gpu in gpus:
+        details = tf.config.experimental.get_device_details(gpu)
+        gpu_names.append(details.get("device_name", gpu.name))
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
+        "gpu": gpu_names or None,
+        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "quick_mode": QUICK,
+    }
+
+
+def convolution_explorer() -> dict | None:
+    """The result of ``benchmarks/convolution_explorer.py``'s ``run()``, if it exists."""
+    path = HERE / "convolution_explorer.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("convolution_explorer", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.run()
+
+
+def main() -> dict:
+    started = time.perf_counter()
+    results: dict = {"machine": machine()}
+    details: dict = {"quick": QUICK}
+    print(f"benchmarks ({'quick' if QUICK else 'full'} mode) on {results['machine']}")
+
+    cl.set_seed(0)
+    print("conv_kernels ...", flush=True)
+    results["conv_kernels"] = cl.kernels.benchmark_kernels(
+        batch=128, filters=32, kernel_size=3, naive_batch=2, repeat=3 if QUICK else 7
+    )
+    details["conv_kernels"] = "128 x 28x28x1 into 32 3x3 filters, VALID; naive on 2"
+    print(json.dumps(results["conv_kernels"], indent=1))
+
+    cl.set_seed(0)
+    print("train_step ...", flush=True)
+    results["train_step"] = cl.train.benchmark_train_step(
+        cl.recipes.build_keras_io_model, batch_size=128, repeat=3 if QUICK else 7
+    )
+    details["train_step"] = "keras-io model, batch 128, SGD, cl.train.TrainStep"
+    print(json.dumps(results["train_step"], indent=1))
+
+    train, test = cl.data.load_mnist()
+    details["mnist"] = {
+        "source": cl.data.source("mnist"),
+        "train": len(train[0]),
+        "test": len(test[0]),
+        "budget_seconds": BUDGET,
+        "target_budget_seconds": TARGET_BUDGET,
+        "eval_every_seconds": EVAL_EVERY,
+        "recipes": {},
+    }
+    results["mnist_time_to_97"] = {}
+    results["mnist_best_accuracy_60s"] = {}
+    for name in RECIPE_NAMES:
+        print(f"mnist race: {name} ...", flush=True)
+        race = cl.recipes.race(
+            name,
+            train,
+            test,
+            budget=BUDGET,
+            target=0.97,
+            target_budget=TARGET_BUDGET,
+            eval_every=EVAL_EVERY,
+            seed=0,
+        )
+        results["mnist_time_to_97"][name] = race["time_to_target"]
+        results["mnist_best_accuracy_60s"][name] = race["best_accuracy"]
+        details["mnist"]["recipes"][name] = {
+            "description": cl.recipes.get(name).description,
+            "epochs_run": race["epochs"],
+            "seconds_trained": round(race["seconds"], 2),
+            "final_accuracy": race["final_accuracy"],
+            "curve": [(round(s, 2), a) for s, a in race["curve"]],
+        }
+        print(
+            f"  time to 97 %: {race['time_to_target']}, "
+            f"best within {BUDGET:.0f} s: {race['best_accuracy']}"
+        )
+        del race
+
+    explorer = convolution_explorer()
+    if explorer is not None:
+        results["convolution_explorer"] = explorer
+    details["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["details"] = details
+    (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    (HERE / "results.md").write_text(markdown(results))
+    print(
+        f"wrote {HERE / 'results.json'} and results.md in {details['total_seconds']} s"
+    )
+    return results
+
+
+def _seconds(value) -> str:
+    if value is None:
+        return "never (within budget)"
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.2f} ms"
+    return f"{value * 1e6:.1f} µs"
+
+
+def markdown(results: dict) -> str:
+    """The results as markdown tables, with the machine they came from."""
+    m = results["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {m['cpu']}, {m['usable_cores']} usable cores, GPU: {m['gpu']}; "
+        f"TensorFlow {m['tensorflow']}, Keras {m['keras']}, Python {m['python']}; "
+        f"{m['date']}; load average at start {m['load_average_at_start']}"
+        + (" — **quick mode, not the real numbers**" if m["quick_mode"] else "")
+        + ".",
+        "",
+        "Written by `make bench` (`benchmarks/run.py`); see `results.json` for details.",
+        "",
+        "## Convolution kernels (128 images 28×28×1 into 32 3×3 filters)",
+        "",
+        "| kernel | time per call | × faster than naive |",
+        "|---|---|---|",
+    ]
+    kernels = results["conv_kernels"]
+    for name, seconds in kernels.items():
+        lines.append(
+            f"| {name} | {_seconds(seconds)} | {kernels['naive'] / seconds:,.0f} |"
+        )
+    lines += [
+        "",
+        "## Training step (keras-io model, batch 128)",
+        "",
+        "| mode | time per step | × faster than eager |",
+        "|---|---|---|",
+    ]
+    steps = results["train_step"]
+    for name, seconds in steps.items():
+        lines.append(
+            f"| {name} | {_seconds(seconds)} | {steps['eager'] / seconds:.1f} |"
+        )
+    mnist = results["details"]["mnist"]
+    lines += [
+        "",
+        f"## MNIST recipes ({mnist['source']} data: {mnist['train']:,} train / "
+        f"{mnist['test']:,} held out)",
+        "",
+        "| recipe | time to 97 % | best accuracy within "
+        f"{mnist['budget_seconds']:.0f} s | what it is |",
+        "|---|---|---|---|",
+    ]
+    for name in results["mnist_time_to_97"]:
+        best = results["mnist_best_accuracy_60s"][name]
+        lines.append(
+            f"| {name} | {_seconds(results['mnist_time_to_97'][name])} | "
+            f"{'—' if best is None else f'{best:.1%}'} | "
+            f"{mnist['recipes'][name]['description']} |"
+        )
+    if "convolution_explorer" in results:
+        lines += [
+            "",
+            "## Convolution explorer",
+            "",
+            "```",
+            json.dumps(results["convolution_explorer"], indent=1),
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,418 @@
+"""A training step written out with ``tf.GradientTape``, and a small ``fit`` loop around it.
+
+The step runs three ways (``mode``):
+
+- ``"eager"``: plain Python, op by op (easy to debug, slow);
+- ``"tf_function"``: traced once into a TensorFlow graph by ``tf.function``;
+- ``"xla"``: the graph compiled by XLA (``tf.function(jit_compile=True)``).
+
+``fit`` calls the same Keras callback hooks as ``model.fit`` (``on_train_begin``,
+``on_epoch_begin``, ``on_train_batch_end``, ``on_epoch_end(epoch, logs)`` with ``loss``,
+``accuracy``, ``val_loss``, ``val_accuracy``, ``on_train_end``), so any
+``keras.callbacks.Callback`` (a live plot, ``EarlyStopping``, ...) works with both.
+
+Pass a ``tf.distribute.Strategy`` (and build the model and optimizer inside
+``strategy.scope()``) and the same code trains data-parallel: each replica gets a slice of
+every batch, computes its gradients, and the optimizer sums them across replicas before
+updating the mirrored weights. ``MirroredStrategy`` does this on several GPUs of one
+machine, ``MultiWorkerMirroredStrategy`` on several machines.
+
+Example::
+
+    model = keras.Sequential([...])
+    history = cl.train.fit(model, (x_train, y_train), epochs=2, batch_size=128,
+                           optimizer=keras.optimizers.Adam(1e-3),
+                           validation_data=(x_test, y_test), mode="xla")
+    history.history["val_accuracy"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+MODES = ("eager", "tf_function", "xla")
+"""How the step runs: op by op, as a traced graph, or compiled by XLA."""
+
+
+def per_example_loss(loss) -> Callable:
+    """A function ``(y_true, y_pred) -> one loss per example`` from a Keras loss.
+
+    ``loss`` may be a name (``"sparse_categorical_crossentropy"``), a
+    ``keras.losses.Loss`` object or such a function already.
+    """
+    import keras
+
+    if isinstance(loss, str):
+        function = keras.losses.get(loss)
+        if isinstance(function, keras.losses.Loss):
+            return function.call
+        return function
+    if isinstance(loss, keras.losses.Loss):
+        return loss.call  # the unreduced per-example values
+    if callable(loss):
+        return loss
+    raise ValueError(f"loss must be a name, a keras Loss or a function, got {loss!r}")
+
+
+def _count_correct(y_true, y_pred):
+    """Number of examples whose arg-max prediction equals the label (sparse or one-hot)."""
+    import tensorflow as tf
+
+    predicted = tf.argmax(y_pred, axis=-1, output_type=tf.int64)
+    if len(y_true.shape) == len(y_pred.shape):  # one-hot labels
+        labels = tf.argmax(y_true, axis=-1, output_type=tf.int64)
+    else:
+        labels = tf.cast(tf.reshape(y_true, tf.shape(predicted)), tf.int64)
+    return tf.reduce_sum(tf.cast(tf.equal(predicted, labels), tf.float32))
+
+
+class TrainStep:
+    """One optimization step on a batch, ``step(x, y) -> {"loss", "accuracy", "count"}``.
+
+    Parameters
+    ----------
+    model, optimizer:
+        A built Keras model and a Keras optimizer (both created inside
+        ``strategy.scope()`` when a strategy is given).
+    loss:
+        Anything ``per_example_loss`` accepts.
+    mode:
+        ``"eager"``, ``"tf_function"`` or ``"xla"`` (see ``MODES``).
+    strategy:
+        A ``tf.distribute.Strategy``; ``x`` and ``y`` are then per-replica values from
+        ``strategy.experimental_distribute_dataset``.
+
+    The results are scalar tensors: the batch's mean loss and accuracy and its number of
+    examples (the global batch under a strategy). ``traces`` counts how many times the
+    Python body ran: once per trace under ``tf.function``, once per call when eager.
+    """
+
+    def __init__(
+        self,
+        model,
+        optimizer,
+        loss="sparse_categorical_crossentropy",
+        mode: str = "tf_function",
+        strategy=None,
+    ):
+        import tensorflow as tf
+
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_function = per_example_loss(loss)
+        self.mode = mode
+        self.strategy = strategy
+        self.traces = 0
+        _build_optimizer(model, optimizer, strategy)
+
+        _check_xla_devices(mode, strategy)
+        self._gradients = self._compute_gradients
+        replica_step = self._replica_step
+        if mode == "xla" and strategy is None:
+            replica_step = tf.function(replica_step, jit_compile=True)
+        elif mode == "xla":
+            # Under a strategy XLA compiles the forward and backward pass; the update,
+            # which talks to the other replicas, stays outside the compiled function.
+            self._gradients = tf.function(self._compute_gradients, jit_compile=True)
+        self._step = _wrap(replica_step, mode, strategy)
+
+    def _compute_gradients(self, x, y):
+        """Loss and gradients on one replica's share of the batch; sums, not means."""
+        import tensorflow as tf
+
+        self.traces += 1  # a Python side effect: runs only while tracing
+        model = self.model
+        with tf.GradientTape() as tape:
+            y_pred = model(x, training=True)
+            losses = self.loss_function(y, y_pred)
+            # Mean over the *global* batch: the optimizer sums the replicas' gradients.
+            loss = tf.nn.compute_average_loss(losses)
+            if model.losses:  # weight decay and other regularizers
+                loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        count = tf.cast(tf.shape(losses)[0], tf.float32)
+        sums = (tf.reduce_sum(losses), _count_correct(y, y_pred), count)
+        return gradients, sums
+
+    def _replica_step(self, x, y):
+        """The step on one replica: gradients, then the (cross-replica) update."""
+        gradients, sums = self._gradients(x, y)
+        self.optimizer.apply_gradients(
+            zip(gradients, self.model.trainable_variables, strict=True)
+        )
+        return sums
+
+    def __call__(self, x, y) -> dict:
+        loss_sum, correct, count = self._step(x, y)
+        return {"loss": loss_sum / count, "accuracy": correct / count, "count": count}
+
+
+class EvaluateStep:
+    """Forward pass only: ``evaluate(x, y) -> {"loss", "accuracy", "count"}`` on a batch."""
+
+    def __init__(
+        self,
+        model,
+        loss="sparse_categorical_crossentropy",
+        mode="tf_function",
+        strategy=None,
+    ):
+        import tensorflow as tf
+
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.model = model
+        self.loss_function = per_example_loss(loss)
+        _check_xla_devices(mode, strategy)
+        replica_step = self._replica_step
+        if mode == "xla":
+            replica_step = tf.function(replica_step, jit_compile=True)
+        self._step = _wrap(replica_step, mode, strategy)
+
+    def _replica_step(self, x, y):
+        import tensorflow as tf
+
+        y_pred = self.model(x, training=False)
+        losses = self.loss_function(y, y_pred)
+        count = tf.cast(tf.shape(losses)[0], tf.float32)
+        return tf.reduce_sum(losses), _count_correct(y, y_pred), count
+
+    def __call__(self, x, y) -> dict:
+        loss_sum, correct, count = self._step(x, y)
+        return {"loss": loss_sum / count, "accuracy": correct / count, "count": count}
+
+
+def _wrap(replica_step: Callable, mode: str, strategy) -> Callable:
+    """The whole step: on every replica under a strategy, traced unless eager."""
+    import tensorflow as tf
+
+    def step(x, y):  # a fresh function per step object: its own trace cache
+        if strategy is None:
+            return replica_step(x, y)
+        sums = strategy.run(replica_step, args=(x, y))
+        return [strategy.reduce("SUM", s, axis=None) for s in sums]
+
+    return step if mode == "eager" else tf.function(step)
+
+
+def _check_xla_devices(mode: str, strategy) -> None:
+    """XLA has one host device: it cannot compile for several logical CPU replicas."""
+    if mode != "xla" or strategy is None:
+        return
+    devices = list(getattr(strategy.extended, "worker_devices", ()))
+    if len(devices) > 1 and all("CPU" in d.upper() for d in devices):
+        raise ValueError(
+            "XLA cannot compile for several logical CPU devices (they share one XLA "
+            "host device); use mode='tf_function' with this strategy"
+        )
+
+
+def _build_optimizer(model, optimizer, strategy) -> None:
+    """Create the model's and the optimizer's variables up front (not inside a graph)."""
+    import contextlib
+
+    if not model.built:
+        raise ValueError(
+            "build the model first: give it a keras.Input(shape=...) or call it once"
+        )
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+
+
+def as_dataset(data, batch_size: int = 32, shuffle: bool = True, seed: int = 0):
+    """A batched ``tf.data.Dataset`` from ``(x, y)`` arrays, or a dataset as it is.
+
+    Arrays are converted to float32 (x) and kept as given (y); the order is reshuffled
+    every epoch from a fixed ``seed``.
+    """
+    import tensorflow as tf
+
+    if isinstance(data, tf.data.Dataset):
+        return data
+    if not (isinstance(data, tuple | list) and len(data) == 2):
+        raise ValueError("data must be a tf.data.Dataset or a tuple (x, y)")
+    x, y = data
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} examples but y has {len(y)}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    dataset = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32), y))
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _mean(totals: dict) -> dict:
+    count = max(totals["count"], 1.0)
+    return {"loss": totals["loss"] / count, "accuracy": totals["accuracy"] / count}
+
+
+def evaluate(
+    model,
+    data,
+    loss="sparse_categorical_crossentropy",
+    batch_size: int = 256,
+    mode: str = "tf_function",
+    strategy=None,
+) -> dict:
+    """Mean loss and accuracy of ``model`` on ``data`` (``(x, y)`` arrays or a dataset)."""
+    dataset = as_dataset(data, batch_size, shuffle=False)
+    if strategy is not None:
+        dataset = strategy.experimental_distribute_dataset(dataset)
+    step = EvaluateStep(model, loss, mode, strategy)
+    totals = {"loss": 0.0, "accuracy": 0.0, "count": 0.0}
+    for x, y in dataset:
+        out = step(x, y)
+        count = float(out["count"])
+        totals["loss"] += float(out["loss"]) * count
+        totals["accuracy"] += float(out["accuracy"]) * count
+        totals["count"] += count
+    return _mean(totals)
+
+
+def fit(
+    model,
+    data,
+    epochs: int = 1,
+    optimizer=None,
+    loss="sparse_categorical_crossentropy",
+    batch_size: int = 32,
+    validation_data=None,
+    callbacks: Sequence = (),
+    mode: str = "tf_function",
+    strategy=None,
+    verbose: int = 0,
+    seed: int = 0,
+):
+    """Train ``model`` with ``TrainStep``, calling Keras callbacks like ``model.fit``.
+
+    Parameters
+    ----------
+    model:
+        A built Keras model (created in ``strategy.scope()`` when a strategy is given).
+    data:
+        ``(x, y)`` arrays (batched by ``batch_size``, reshuffled each epoch) or a batched
+        ``tf.data.Dataset`` of ``(x, y)``.
+    optimizer:
+        A Keras optimizer; by default the model's compiled one, else Adam.
+    validation_data:
+        ``(x, y)`` or a dataset, evaluated at the end of every epoch.
+    callbacks:
+        ``keras.callbacks.Callback`` objects; setting ``model.stop_training = True`` in
+        one of them stops after the current batch.
+    mode, strategy:
+        As in ``TrainStep``.
+    verbose:
+        1 shows Keras' progress bar.
+
+    Returns
+    -------
+    keras.callbacks.History
+        ``history.history`` maps ``"loss"``, ``"accuracy"`` (and ``"val_loss"``,
+        ``"val_accuracy"``) to one value per epoch.
+    """
+    import keras
+
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if optimizer is None:
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is None:
+            import contextlib
+
+            with strategy.scope() if strategy else contextlib.nullcontext():
+                optimizer = keras.optimizers.Adam()
+    dataset = as_dataset(data, batch_size, shuffle=True, seed=seed)
+    steps = int(dataset.cardinality())
+    steps = steps if steps > 0 else None
+    if strategy is not None:
+        dataset = strategy.experimental_distribute_dataset(dataset)
+    step = TrainStep(model, optimizer, loss, mode, strategy)
+    evaluate_step = None
+    if validation_data is not None:
+        validation = as_dataset(validation_data, 256, shuffle=False)
+        if strategy is not None:
+            validation = strategy.experimental_distribute_dataset(validation)
+        evaluate_step = EvaluateStep(model, loss, mode, strategy)
+
+    callback_list = keras.callbacks.CallbackList(
+        list(callbacks),
+        add_history=True,
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=epochs,
+        steps=steps,
+    )
+    model.stop_training = False
+    callback_list.on_train_begin()
+    logs: dict = {}
+    for epoch in range(epochs):
+        callback_list.on_epoch_begin(epoch)
+        totals = {"loss": 0.0, "accuracy": 0.0, "count": 0.0}
+        for batch, (x, y) in enumerate(dataset):
+            callback_list.on_train_batch_begin(batch)
+            out = step(x, y)
+            count = float(out["count"])
+            totals["loss"] += float(out["loss"]) * count
+            totals["accuracy"] += float(out["accuracy"]) * count
+            totals["count"] += count
+            logs = _mean(totals)
+            callback_list.on_train_batch_end(batch, logs)
+            if model.stop_training:
+                break
+        logs = dict(_mean(totals))
+        if evaluate_step is not None:
+            val = {"loss": 0.0, "accuracy": 0.0, "count": 0.0}
+            for x, y in validation:
+                out = evaluate_step(x, y)
+                count = float(out["count"])
+                val["loss"] += float(out["loss"]) * count
+                val["accuracy"] += float(out["accuracy"]) * count
+                val["count"] += count
+            logs.update({f"val_{k}": v for k, v in _mean(val).items()})
+        callback_list.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    callback_list.on_train_end(logs)
+    return model.history
+
+
+def benchmark_train_step(
+    build_model: Callable,
+    batch_size: int = 128,
+    modes: Sequence[str] = MODES,
+    repeat: int = 5,
+    min_seconds: float = 0.3,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Seconds per training step of a fresh ``build_model()`` in each mode.
+
+    One batch of random 28x28x1 images and labels is used; warm-up calls pay for
+    tracing and compiling outside the timing (see ``cl.kernels.time_call``).
+    """
+    import keras
+    import tensorflow as tf
+
+    from course_lib.kernels import time_call
+
+    rng = np.random.default_rng(seed)
+    x = tf.constant(rng.random((batch_size, 28, 28, 1), dtype=np.float32))
+    y = tf.constant(rng.integers(0, 10, batch_size))
+    results = {}
+    for mode in modes:
+        keras.utils.set_random_seed(seed)
+        step = TrainStep(build_model(), keras.optimizers.SGD(0.01), mode=mode)
+        results[mode] = time_call(
+            lambda step=step: step(x, y)["loss"],
+            repeat=repeat,
+            min_seconds=min_seconds,
+            warmup=2,
+        )
+    return results

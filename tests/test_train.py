@@ -1,0 +1,288 @@
+"""course_lib.train: the GradientTape step in three modes, the fit loop, tf.distribute."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+
+
+def _toy_data(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 8)).astype("float32")
+    y = (x @ rng.normal(size=8) > 0).astype("int64")
+    return x, y
+
+
+def _toy_model():
+    import keras
+
+    return keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(2, activation="softmax")]
+    )
+
+
+class Recorder:
+    """A keras Callback that records which hooks ran, with their logs."""
+
+    def __new__(cls):
+        import keras
+
+        class _Recorder(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.calls = []
+
+            def on_train_begin(self, logs=None):
+                self.calls.append(("train_begin", None))
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.calls.append(("epoch_begin", epoch))
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.calls.append(("batch_end", dict(logs)))
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.calls.append(("epoch_end", (epoch, dict(logs))))
+
+            def on_train_end(self, logs=None):
+                self.calls.append(("train_end", None))
+
+        return _Recorder()
+
+
+@pytest.mark.parametrize("mode", cl.train.MODES)
+def test_every_mode_gives_the_same_first_steps(mode):
+    import keras
+
+    x, y = _toy_data(64)
+    losses = {}
+    for m in ("eager", mode):
+        cl.set_seed(0)
+        step = cl.train.TrainStep(_toy_model(), keras.optimizers.SGD(0.5), mode=m)
+        losses[m] = [float(step(x, y)["loss"]) for _ in range(3)]
+    np.testing.assert_allclose(losses[mode], losses["eager"], rtol=1e-5)
+    assert losses[mode][2] < losses[mode][0]  # it learns
+
+
+def test_step_matches_keras_train_on_batch():
+    import keras
+
+    x, y = _toy_data(64)
+    cl.set_seed(0)
+    ours = _toy_model()
+    theirs = keras.models.clone_model(ours)
+    theirs.set_weights(ours.get_weights())
+    theirs.compile(keras.optimizers.SGD(0.5), "sparse_categorical_crossentropy")
+    step = cl.train.TrainStep(ours, keras.optimizers.SGD(0.5))
+    for _ in range(3):
+        step(x, y)
+        theirs.train_on_batch(x, y)
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_tf_function_traces_once_and_eager_runs_python_every_time():
+    import keras
+
+    x, y = _toy_data(32)
+    step = cl.train.TrainStep(_toy_model(), keras.optimizers.SGD(0.1))
+    for _ in range(4):
+        step(x, y)
+    assert step.traces == 1
+    step(x[:16], y[:16])  # a new batch shape: one more trace
+    assert step.traces == 2
+    eager = cl.train.TrainStep(_toy_model(), keras.optimizers.SGD(0.1), mode="eager")
+    for _ in range(3):
+        eager(x, y)
+    assert eager.traces == 3
+
+
+def test_fit_calls_the_keras_hooks_with_metrics():
+    import keras
+
+    cl.set_seed(0)
+    x, y = _toy_data()
+    recorder = Recorder()
+    history = cl.train.fit(
+        _toy_model(),
+        (x, y),
+        epochs=3,
+        batch_size=64,
+        optimizer=keras.optimizers.SGD(0.5),
+        validation_data=(x, y),
+        callbacks=[recorder],
+    )
+    kinds = [kind for kind, _ in recorder.calls]
+    assert kinds[0] == "train_begin" and kinds[-1] == "train_end"
+    assert kinds.count("epoch_begin") == 3 and kinds.count("batch_end") == 12
+    epoch, logs = [v for k, v in recorder.calls if k == "epoch_end"][-1]
+    assert epoch == 2
+    assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert history.history["accuracy"][-1] > history.history["accuracy"][0]
+    assert history.history["val_accuracy"][-1] > 0.9
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_fit_stops_when_a_callback_says_so():
+    import keras
+
+    x, y = _toy_data()
+    history = cl.train.fit(
+        _toy_model(),
+        (x, y),
+        epochs=50,
+        batch_size=64,
+        optimizer=keras.optimizers.SGD(0.5),
+        callbacks=[keras.callbacks.EarlyStopping("loss", min_delta=10.0, patience=0)],
+    )
+    assert len(history.history["loss"]) == 2
+
+
+def test_fit_learns_mnist_digits_with_a_convnet():
+    import keras
+
+    cl.set_seed(0)
+    (x, y), (x_test, y_test) = cl.data.load_mnist()
+    x, x_test = x[..., None] / 255.0, x_test[..., None] / 255.0
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    history = cl.train.fit(
+        model,
+        (x[:2000], y[:2000]),
+        epochs=2,
+        batch_size=32,
+        optimizer=keras.optimizers.Adam(3e-3),
+        validation_data=(x_test, y_test),
+    )
+    assert history.history["val_accuracy"][-1] > 0.85
+    scores = cl.train.evaluate(model, (x_test, y_test))
+    assert scores["accuracy"] == pytest.approx(history.history["val_accuracy"][-1])
+
+
+def test_bad_arguments_give_clear_messages():
+    import keras
+
+    x, y = _toy_data(16)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        cl.train.TrainStep(_toy_model(), keras.optimizers.SGD(), mode="fast")
+    with pytest.raises(ValueError, match="build the model first"):
+        cl.train.TrainStep(
+            keras.Sequential([keras.layers.Dense(2)]), keras.optimizers.SGD()
+        )
+    with pytest.raises(ValueError, match="x has 16 examples but y has 8"):
+        cl.train.fit(_toy_model(), (x, y[:8]))
+    with pytest.raises(ValueError, match="epochs must be"):
+        cl.train.fit(_toy_model(), (x, y), epochs=0)
+    with pytest.raises(ValueError, match="loss must be"):
+        cl.train.per_example_loss(3)
+
+
+def test_benchmark_train_step_reports_every_mode():
+    results = cl.train.benchmark_train_step(
+        lambda: _toy_model_for_images(), batch_size=16, repeat=2, min_seconds=0.01
+    )
+    assert list(results) == list(cl.train.MODES)
+    assert all(seconds > 0 for seconds in results.values())
+
+
+def _toy_model_for_images():
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+# tf.distribute over two logical CPU devices. The split must be configured before
+# TensorFlow initializes its devices, so it runs in a fresh Python process.
+MIRRORED_SCRIPT = textwrap.dedent(
+    """
+    import contextlib, json
+    import numpy as np
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
+    import keras
+    import course_lib as cl
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 8)).astype("float32")
+    y = (x @ rng.normal(size=8) > 0).astype("int64")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(64)
+
+    # Each replica sees half of every batch.
+    shares = strategy.run(
+        lambda x, y: tf.shape(x)[0],
+        args=next(iter(strategy.experimental_distribute_dataset(dataset))),
+    )
+    split = [int(v) for v in strategy.experimental_local_results(shares)]
+
+    def train(strategy, mode):
+        cl.set_seed(0)
+        with strategy.scope() if strategy else contextlib.nullcontext():
+            model = keras.Sequential(
+                [keras.Input((8,)), keras.layers.Dense(2, activation="softmax")]
+            )
+            optimizer = keras.optimizers.SGD(0.5)
+        history = cl.train.fit(
+            model, dataset, epochs=4, optimizer=optimizer,
+            validation_data=(x, y), strategy=strategy, mode=mode,
+        )
+        return history.history, model.get_weights()[0]
+
+    out = {"replicas": strategy.num_replicas_in_sync, "split": split}
+    single, weights = train(None, "tf_function")
+    mirrored, mirrored_weights = train(strategy, "tf_function")
+    out["max_weight_difference"] = float(np.abs(weights - mirrored_weights).max())
+    out["val_accuracy"] = mirrored["val_accuracy"]
+    out["single_val_accuracy"] = single["val_accuracy"]
+    try:
+        train(strategy, "xla")
+    except ValueError as error:
+        out["xla_error"] = str(error)
+    print("RESULT " + json.dumps(out))
+    """
+)
+
+
+def test_fit_under_mirrored_strategy_matches_one_device():
+    run = subprocess.run(
+        [sys.executable, "-c", MIRRORED_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, f"the strategy script failed:\n{run.stderr[-3000:]}"
+    out = json.loads(lines[-1][len("RESULT ") :])
+    assert out["replicas"] == 2
+    assert out["split"] == [32, 32]
+    # Gradients averaged over the global batch: the same training as on one device.
+    assert out["max_weight_difference"] < 1e-4
+    np.testing.assert_allclose(
+        out["val_accuracy"], out["single_val_accuracy"], atol=1e-6
+    )
+    assert out["val_accuracy"][-1] > 0.9
+    # Logical CPU devices share one XLA device: a clear message, not a crash.
+    assert "XLA cannot compile for several logical CPU devices" in out["xla_error"]
