@@ -1,0 +1,211 @@
+"""Models the course builds and ships: the slides' MNIST convnet and its checkpoint.
+
+``slides_convnet()`` builds the network of the ConvNets lecture (slides 001) in Keras 3;
+``pretrained("mnist_convnet")`` loads the copy trained on the bundled digits that ships in
+``datasets/`` (rebuilt by ``datasets/train_checkpoint.py``), so later lectures and the
+dashboards start without training. ``preprocess_drawing`` turns a digit drawn with the mouse
+into an MNIST-like 28x28 image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "datasets"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A shipped set of weights: its file, checksum and the builder of its architecture."""
+
+    name: str
+    filename: str
+    sha256: str
+    description: str
+
+
+CHECKPOINTS: dict[str, Checkpoint] = {
+    "mnist_convnet": Checkpoint(
+        name="mnist_convnet",
+        filename="mnist_convnet.weights.h5",
+        sha256="e2d4928ba191fba04828b4cd701d221eb0438554beeda445a9c06b97acb3008f",
+        description="slides_convnet() trained on the bundled 4,000 MNIST digits",
+    ),
+}
+
+
+def slides_convnet(
+    filters: int = 32,
+    kernel_size: int = 5,
+    dense_units: int = 128,
+    num_classes: int = 10,
+    input_shape: tuple[int, int, int] = (28, 28, 1),
+):
+    """The slides' MNIST convnet in Keras 3 (not compiled).
+
+    Two ``Conv2D(32, 5)`` + ReLU, ``MaxPooling2D(2)``, ``Dropout(0.25)``, ``Flatten``
+    (10 x 10 x 32 = 3200), ``Dense(128)`` + ReLU, ``Dropout(0.5)``, ``Dense(10)`` softmax.
+
+    Examples
+    --------
+    >>> model = slides_convnet()
+    >>> model.layers[5].kernel.shape   # the dense layer maps 3200 inputs to 128
+    (3200, 128)
+    """
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Conv2D(filters, kernel_size, activation="relu", name="conv1"),
+            layers.Conv2D(filters, kernel_size, activation="relu", name="conv2"),
+            layers.MaxPooling2D(2, name="pool"),
+            layers.Dropout(0.25, name="dropout1"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(dense_units, activation="relu", name="dense"),
+            layers.Dropout(0.5, name="dropout2"),
+            layers.Dense(num_classes, activation="softmax", name="output"),
+        ],
+        name="slides_convnet",
+    )
+
+
+def prepare_images(images: np.ndarray) -> np.ndarray:
+    """uint8 digits (N, 28, 28) in 0..255 -> float32 (N, 28, 28, 1) in 0..1, the model's input."""
+    images = np.asarray(images)
+    if images.ndim == 2:
+        images = images[None]
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] != 1:
+        raise ValueError(
+            f"expected digits shaped (N, 28, 28) or (N, 28, 28, 1), got {images.shape}"
+        )
+    scale = 255.0 if images.dtype == np.uint8 or images.max(initial=0) > 1.0 else 1.0
+    return (images.astype("float32") / scale).astype("float32")
+
+
+def checkpoint_path(name: str) -> Path:
+    """Where the shipped checkpoint ``name`` lives (it may be missing)."""
+    if name not in CHECKPOINTS:
+        raise ValueError(
+            f"unknown checkpoint {name!r}; known: {', '.join(sorted(CHECKPOINTS))}"
+        )
+    return CHECKPOINT_DIR / CHECKPOINTS[name].filename
+
+
+def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
+    """Load a shipped, checksummed checkpoint as a compiled Keras model.
+
+    Parameters
+    ----------
+    name : the checkpoint, e.g. ``"mnist_convnet"`` (see ``CHECKPOINTS``).
+    path : another file to load instead of the shipped one (its sha256 is still checked).
+
+    Raises
+    ------
+    FileNotFoundError : the file is missing (rebuild it with ``datasets/train_checkpoint.py``).
+    ValueError : the file fails its sha256 check (corrupt or changed).
+    """
+    from course_lib.data import sha256_of
+
+    entry = CHECKPOINTS.get(name)
+    if entry is None:
+        raise ValueError(
+            f"unknown checkpoint {name!r}; known: {', '.join(sorted(CHECKPOINTS))}"
+        )
+    path = Path(path) if path is not None else checkpoint_path(name)
+    rebuild = "rebuild it with: .venv/bin/python datasets/train_checkpoint.py"
+    if not path.exists():
+        raise FileNotFoundError(f"checkpoint {name!r} is missing: {path}; {rebuild}")
+    digest = sha256_of(path)
+    if digest != entry.sha256:
+        raise ValueError(
+            f"checkpoint {name!r} at {path} fails its sha256 check "
+            f"(got {digest[:12]}…, expected {entry.sha256[:12]}…): the file is "
+            f"corrupt or was changed; {rebuild}"
+        )
+    model = slides_convnet()
+    model.load_weights(path)
+    compile_for_classification(model)
+    return model
+
+
+def compile_for_classification(model, optimizer="adam") -> None:
+    """Compile with sparse categorical cross-entropy and accuracy (labels are 0..9 ints)."""
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# A drawn digit -> an MNIST-like 28x28 image
+# --------------------------------------------------------------------------------------
+
+
+def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    from skimage.transform import resize
+
+    return resize(image, shape, order=1, anti_aliasing=True, mode="constant")
+
+
+def preprocess_drawing(array: np.ndarray) -> np.ndarray:
+    """Centre and scale a drawn digit the way MNIST digits were prepared.
+
+    MNIST's recipe: crop the ink's bounding box, scale it (keeping the aspect ratio) to fit
+    a 20x20 box, put it in a 28x28 image so that its centre of mass is at the centre.
+
+    Parameters
+    ----------
+    array : (H, W) gray image (or (H, W, C), reduced to its brightest channel), ink bright
+        on a dark background, any numeric range. Its values are rescaled to 0..1 first.
+
+    Returns
+    -------
+    (28, 28) float32 in 0..1, ink = 1. An empty drawing gives all zeros.
+    """
+    image = np.asarray(array, dtype=float)
+    if image.ndim == 3:
+        image = image.max(axis=2)
+    if image.ndim != 2 or min(image.shape) < 2:
+        raise ValueError(
+            f"a drawing must be a 2-D image at least 2x2, got shape {image.shape}"
+        )
+    if not np.isfinite(image).all():
+        raise ValueError("a drawing must not contain NaN or infinite values")
+    image = image - image.min()
+    peak = image.max()
+    out = np.zeros((28, 28), dtype=np.float32)
+    if peak <= 0:
+        return out
+    image = image / peak
+    rows = np.flatnonzero(image.max(axis=1) > 0.05)
+    cols = np.flatnonzero(image.max(axis=0) > 0.05)
+    crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    height, width = crop.shape
+    scale = 20.0 / max(height, width)
+    new_h = max(1, round(height * scale))
+    new_w = max(1, round(width * scale))
+    small = np.clip(_resize(crop, (new_h, new_w)), 0, 1)
+    # Place the 20x20-fitted digit, then shift it so that its centre of mass is centred.
+    top, left = (28 - new_h) // 2, (28 - new_w) // 2
+    out[top : top + new_h, left : left + new_w] = small
+    total = out.sum()
+    if total > 0:
+        ys, xs = np.indices(out.shape)
+        cy, cx = (ys * out).sum() / total, (xs * out).sum() / total
+        from scipy.ndimage import shift
+
+        # MNIST's digits have their centre of mass at pixel (14, 14) on average (measured
+        # on the bundled digits: 13.98, 14.01), so that is where ours goes.
+        out = shift(out, (14.0 - cy, 14.0 - cx), order=1, mode="constant")
+    peak = out.max()
+    if peak > 0:
+        out = out / peak
+    return np.clip(out, 0, 1).astype(np.float32)

@@ -1,0 +1,112 @@
+"""cl.models: the slides' convnet, the shipped checkpoint, preprocessing a drawn digit."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """The bundled 1,000 held-out digits, whether or not the full MNIST is online."""
+    entry = cl.data.REGISTRY["mnist"]
+    _, (x_test, y_test) = entry.bundle_loader(cl.data.bundle_path("mnist"))
+    return x_test, y_test
+
+
+def test_slides_convnet_has_the_slides_shapes():
+    model = cl.models.slides_convnet()
+    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
+    assert shapes["conv1"] == (24, 24, 32)
+    assert shapes["conv2"] == (20, 20, 32)
+    assert shapes["flatten"] == (3200,)
+    assert tuple(model.get_layer("conv1").kernel.shape) == (5, 5, 1, 32)
+    assert tuple(model.layers[5].kernel.shape) == (3200, 128)  # "the 5th layer"
+    assert model.count_params() == 437_482
+    assert model.layers[-1].activation.__name__ == "softmax"
+
+
+def test_pretrained_checkpoint_scores_at_least_95_percent(held_out):
+    x_test, y_test = held_out
+    model = cl.models.pretrained("mnist_convnet")
+    _, accuracy = model.evaluate(cl.models.prepare_images(x_test), y_test, verbose=0)
+    assert accuracy >= 0.95
+
+
+def test_missing_checkpoint_says_how_to_rebuild(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train_checkpoint.py"):
+        cl.models.pretrained("mnist_convnet", path=tmp_path / "nothing.weights.h5")
+
+
+def test_corrupt_checkpoint_fails_its_checksum(tmp_path):
+    copy = tmp_path / "mnist_convnet.weights.h5"
+    shutil.copy(cl.models.checkpoint_path("mnist_convnet"), copy)
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="fails its sha256 check"):
+        cl.models.pretrained("mnist_convnet", path=copy)
+
+
+def test_unknown_checkpoint_lists_the_known_ones():
+    with pytest.raises(ValueError, match="known: mnist_convnet"):
+        cl.models.pretrained("imagenet")
+
+
+def test_prepare_images_scales_and_adds_the_channel_axis():
+    digits = np.full((3, 28, 28), 255, dtype=np.uint8)
+    x = cl.models.prepare_images(digits)
+    assert x.shape == (3, 28, 28, 1) and x.dtype == np.float32 and x.max() == 1.0
+    assert cl.models.prepare_images(digits[0]).shape == (1, 28, 28, 1)
+    with pytest.raises(ValueError, match="expected digits shaped"):
+        cl.models.prepare_images(np.zeros((2, 28, 28, 3)))
+
+
+def _blob(canvas=280, top=10, left=30, height=120, width=60):
+    image = np.zeros((canvas, canvas))
+    image[top : top + height, left : left + width] = 1.0
+    return image
+
+
+def test_preprocess_fits_the_ink_in_20x20_and_centres_its_mass():
+    out = cl.models.preprocess_drawing(_blob())
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.max() == pytest.approx(1.0) and out.min() >= 0
+    rows = np.flatnonzero(out.max(axis=1) > 0.5)
+    cols = np.flatnonzero(out.max(axis=0) > 0.5)
+    assert rows[-1] - rows[0] + 1 == pytest.approx(20, abs=1)  # the long side
+    assert cols[-1] - cols[0] + 1 == pytest.approx(10, abs=1)  # aspect ratio kept
+    ys, xs = np.indices(out.shape)
+    assert (ys * out).sum() / out.sum() == pytest.approx(14.0, abs=0.3)
+    assert (xs * out).sum() / out.sum() == pytest.approx(14.0, abs=0.3)
+
+
+def test_preprocess_ignores_where_and_how_big_the_digit_was_drawn():
+    small = cl.models.preprocess_drawing(_blob(top=150, left=200, height=40, width=20))
+    large = cl.models.preprocess_drawing(_blob())
+    assert np.abs(small - large).max() < 0.2
+
+
+def test_preprocess_keeps_mnist_digits_recognisable(held_out):
+    x_test, y_test = held_out
+    model = cl.models.pretrained("mnist_convnet")
+    redone = np.stack([cl.models.preprocess_drawing(x) for x in x_test[:200]])
+    accuracy = (
+        model.predict(redone[..., None], verbose=0).argmax(1) == y_test[:200]
+    ).mean()
+    assert accuracy >= 0.95
+
+
+def test_preprocess_of_an_empty_drawing_is_blank_and_bad_input_fails():
+    assert not cl.models.preprocess_drawing(np.zeros((50, 50))).any()
+    rgb = np.zeros((50, 50, 3))
+    rgb[10:30, 20:25, 1] = 200
+    assert cl.models.preprocess_drawing(rgb).max() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="2-D image"):
+        cl.models.preprocess_drawing(np.zeros(10))
+    with pytest.raises(ValueError, match="NaN"):
+        cl.models.preprocess_drawing(np.full((5, 5), np.nan))

@@ -1,0 +1,117 @@
+"""cl.scratch: the forward pass from scratch agrees with Keras."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+
+
+@pytest.fixture(scope="module")
+def model():
+    return cl.models.pretrained("mnist_convnet")
+
+
+@pytest.fixture(scope="module")
+def batch():
+    _, (x_test, _) = cl.data.REGISTRY["mnist"].bundle_loader(
+        cl.data.bundle_path("mnist")
+    )
+    return cl.models.prepare_images(x_test[:16])
+
+
+def test_forward_agrees_with_keras_on_a_batch(model, batch):
+    ours = cl.scratch.forward(model, batch)
+    theirs = model.predict(batch, verbose=0)
+    assert ours.shape == (16, 10)
+    np.testing.assert_allclose(ours, theirs, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_steps_follow_the_slides_components(model, batch):
+    steps = cl.scratch.steps(model, batch[:2])
+    shapes = {name: out.shape for name, _, out in steps}
+    assert shapes == {
+        "conv1": (2, 24, 24, 32),
+        "conv2": (2, 20, 20, 32),
+        "pool": (2, 10, 10, 32),
+        "dropout1": (2, 10, 10, 32),
+        "flatten": (2, 3200),
+        "dense": (2, 128),
+        "dropout2": (2, 128),
+        "output": (2, 10),
+    }
+    descriptions = [description for _, description, _ in steps]
+    assert descriptions[0] == "convolve 5x5x1 -> 32 maps, relu"
+    assert descriptions[2] == "maxpool 2x2"
+    assert descriptions[-1] == "dense 128 -> 10, softmax"
+    assert (steps[0][2] >= 0).all()  # after the ReLU
+
+
+def test_one_image_or_a_batch_without_channel_axis_is_accepted(model, batch):
+    one = cl.scratch.forward(model, batch[0])
+    no_channel = cl.scratch.forward(model, batch[:3, :, :, 0])
+    assert one.shape == (1, 10)
+    np.testing.assert_allclose(no_channel[0], one[0])
+
+
+def test_the_components():
+    np.testing.assert_array_equal(cl.scratch.relu(np.array([-2.0, 0, 3])), [0, 0, 3])
+    np.testing.assert_allclose(
+        cl.scratch.softmax(np.array([1.2, 0.9, 0.4])), [0.46, 0.34, 0.20], atol=0.01
+    )
+    big = cl.scratch.softmax(np.array([[1000.0, 1000.0]]))
+    np.testing.assert_allclose(big, [[0.5, 0.5]])  # no overflow
+    x = np.array([[1.0, 2.0]])
+    np.testing.assert_allclose(
+        cl.scratch.dense(x, np.eye(2), np.array([1, -1])), [[2, 1]]
+    )
+    images = np.arange(16.0).reshape(1, 4, 4, 1)
+    np.testing.assert_array_equal(
+        cl.scratch.maxpool(images)[0, :, :, 0], [[5, 7], [13, 15]]
+    )
+    kernel = np.ones((2, 2, 1, 1))
+    assert cl.scratch.convolve(images, kernel, np.array([1.0]))[0, 0, 0, 0] == 11
+
+
+def test_other_layer_settings_agree_too():
+    import keras
+
+    cl.set_seed(1)
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 3)),
+            keras.layers.Conv2D(4, 3, strides=2, padding="same"),
+            keras.layers.Activation("relu"),
+            keras.layers.Conv2D(5, 3, use_bias=False),
+            keras.layers.ReLU(),
+            keras.layers.MaxPooling2D(2, strides=1),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3),
+            keras.layers.Softmax(),
+        ]
+    )
+    x = np.random.default_rng(0).normal(size=(4, 12, 12, 3)).astype("float32")
+    np.testing.assert_allclose(
+        cl.scratch.forward(model, x), model.predict(x, verbose=0), atol=1e-5
+    )
+
+
+def test_unknown_layers_and_bad_input_say_what_is_wrong(model):
+    import keras
+
+    with_batchnorm = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.BatchNormalization()]
+    )
+    with pytest.raises(ValueError, match="does not know the layer"):
+        cl.scratch.forward(with_batchnorm, np.zeros((1, 8, 8, 1)))
+    tanh = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, "tanh")])
+    with pytest.raises(ValueError, match="activation 'tanh'"):
+        cl.scratch.forward(tanh, np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"x must be a batch shaped \(N, 28, 28, 1\)"):
+        cl.scratch.forward(model, np.zeros((2, 20, 20, 1)))
+    inputs = keras.Input((3,))
+    functional = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    with pytest.raises(ValueError, match="keras.Sequential"):
+        cl.scratch.forward(functional, np.zeros((1, 3)))
