@@ -210,6 +210,10 @@ class DigitSketchpad(widgets.VBox):
         self.prediction: int | None = None
         self._pen_down = False
         self._last_update = 0.0
+        self.on_update: list = []  # functions called with the pad after each prediction
+        # Draw commands sent before the browser's canvas exists are lost, and in Voila they
+        # raise errors in the page: paint only once the client says it is ready.
+        self._client_ready = False
 
         self.canvas = ipycanvas.Canvas(width=size, height=size)
         self.canvas.layout.width = f"{size}px"
@@ -242,7 +246,7 @@ class DigitSketchpad(widgets.VBox):
         self.canvas.on_touch_start(lambda points: self._on_mouse_down(*points[0]))
         self.canvas.on_touch_move(lambda points: self._on_mouse_move(*points[0]))
         self.canvas.on_touch_end(lambda points: self._on_mouse_up())
-        self.canvas.on_client_ready(self._repaint)
+        self.canvas.on_client_ready(self._on_client_ready)
         self.clear_button.on_click(lambda button: self.clear())
         super().__init__(
             [
@@ -267,9 +271,16 @@ class DigitSketchpad(widgets.VBox):
         self.canvas.line_cap = "round"
         self.canvas.line_join = "round"
 
+    def _on_client_ready(self) -> None:
+        self._client_ready = True
+        self._repaint()
+
     def _repaint(self) -> None:
         """Paint the background and the current drawing (also when a view appears)."""
         import ipycanvas
+
+        if not self._client_ready:
+            return
 
         with ipycanvas.hold_canvas():
             self.canvas.clear()
@@ -284,6 +295,8 @@ class DigitSketchpad(widgets.VBox):
                 self.canvas.put_image_data(np.dstack([gray] * 3), 0, 0)
 
     def _paint_stroke(self, stroke) -> None:
+        if not self._client_ready:
+            return
         if len(stroke) == 1:
             x, y = stroke[0]
             self.canvas.fill_circle(x, y, self.line_width / 2)
@@ -291,6 +304,10 @@ class DigitSketchpad(widgets.VBox):
             self.canvas.stroke_lines(stroke)
 
     def _on_mouse_down(self, x, y):
+        self._client_ready = True  # a mouse event comes from a live canvas
+        if not self.strokes and self.drawing.any():  # a test digit is shown: start afresh
+            self.drawing = np.zeros((self.size, self.size), dtype=np.float32)
+            self._repaint()
         self._pen_down = True
         self.strokes.append([(float(x), float(y))])
         self._style()
@@ -301,7 +318,8 @@ class DigitSketchpad(widgets.VBox):
             return
         previous = self.strokes[-1][-1]
         self.strokes[-1].append((float(x), float(y)))
-        self.canvas.stroke_line(previous[0], previous[1], float(x), float(y))
+        if self._client_ready:
+            self.canvas.stroke_line(previous[0], previous[1], float(x), float(y))
         if time.perf_counter() - self._last_update > self.update_every:
             self._update()
 
@@ -366,6 +384,8 @@ class DigitSketchpad(widgets.VBox):
             is_best = digit == self.prediction
             bar.set_color("tab:red" if is_best else "tab:gray")
         self.preview.refresh()
+        for listener in self.on_update:
+            listener(self)
 
 
 # --------------------------------------------------------------------------------------
@@ -576,3 +596,58 @@ class ActivationViewer(widgets.VBox):
             f"<b>{guess}</b> ({self.probabilities[guess]:.1%}){truth}."
         )
         self.image.refresh()
+
+
+# --------------------------------------------------------------------------------------
+# MnistDashboard: the sketchpad and the activations of what was drawn, side by side
+# --------------------------------------------------------------------------------------
+
+
+class MnistDashboard(widgets.VBox):
+    """Draw a digit (or pick a test digit) and see the probabilities and the activations.
+
+    The activations shown are those of the 28x28 image the network actually sees.
+
+    Example::
+
+        (_, _), (x_test, y_test) = cl.data.load_mnist()
+        cl.convnet_widgets.MnistDashboard(cl.models.pretrained("mnist_convnet"), x_test)
+    """
+
+    def __init__(self, model, images: np.ndarray):
+        images = np.asarray(images)
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise ValueError(f"images must be (N, 28, 28), got shape {images.shape}")
+        self.images = images
+        self.pad = DigitSketchpad(model)
+        self.example = widgets.IntSlider(
+            0,
+            0,
+            len(images) - 1,
+            description="test digit",
+            continuous_update=False,
+        )
+        self.viewer = ActivationViewer(model, np.zeros((1, 28, 28), dtype=np.float32))
+        self.viewer.index.layout.display = "none"  # it shows the pad's one image
+        self.error = self.pad.error
+        self.pad.on_update.append(self._show_activations)
+        self.example.observe(self._on_example, names="value")
+        super().__init__(
+            [
+                widgets.HTML(
+                    "Draw a digit in the black square, or put a test digit on it:"
+                ),
+                self.example,
+                self.pad,
+                self.viewer,
+            ]
+        )
+        self._on_example()
+
+    def _on_example(self, change=None):
+        self.pad.strokes = []
+        self.pad.show_digit(self.images[self.example.value])
+
+    def _show_activations(self, pad):
+        self.viewer.images = pad.image[None].astype(np.float32)
+        self.viewer._redraw()

@@ -140,9 +140,23 @@ def _interact(page, settings: dict) -> str:
     """Change one control with the mouse; return what was done.
 
     A dashboard may say which control in its notebook metadata ``course_test``:
-    ``{"select": 1, "option": "sobel"}`` picks an option in the second drop-down.
+    ``{"select": 1, "option": "sobel"}`` picks an option in the second drop-down;
+    ``{"draw": true}`` draws a stroke on the first canvas.
     Otherwise the first slider is dragged, or else the first drop-down changed.
     """
+    if settings.get("draw"):
+        canvas = page.locator(".jupyter-widgets canvas").first
+        box = canvas.bounding_box()
+        x, top, bottom = (
+            box["x"] + box["width"] * 0.5,
+            box["y"] + 40,
+            box["y"] + box["height"] - 40,
+        )
+        page.mouse.move(x, top)
+        page.mouse.down()
+        page.mouse.move(x + 3, bottom, steps=12)
+        page.mouse.up()
+        return "drew a vertical stroke on the canvas"
     if "select" in settings:
         select = page.locator(".jupyter-widgets select").nth(settings["select"])
         select.select_option(label=settings["option"])

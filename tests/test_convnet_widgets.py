@@ -148,3 +148,22 @@ def test_activation_viewer_checks_its_input(model, digits):
         cw.ActivationViewer(model, x, y[:3])
     with pytest.raises(ValueError, match="has no feature maps"):
         cw.feature_maps(model, x[0], "dense")
+
+
+def test_mnist_dashboard_shows_the_activations_of_what_is_drawn():
+    model = cl.models.pretrained("mnist_convnet")
+    (_, _), (x_test, y_test) = cl.data.load_mnist()
+    dashboard = cl.convnet_widgets.MnistDashboard(model, x_test[:20])
+    first = dashboard.viewer.maps.copy()
+    np.testing.assert_allclose(dashboard.viewer.images[0], dashboard.pad.image)
+    dashboard.example.value = 5
+    assert dashboard.pad.prediction == int(
+        np.argmax(model(cl.models.prepare_images(dashboard.pad.image[None]))[0])
+    )
+    assert not np.allclose(dashboard.viewer.maps, first)
+    np.testing.assert_allclose(dashboard.viewer.images[0], dashboard.pad.image)
+    dashboard.pad.clear()
+    assert dashboard.pad.prediction is None
+    assert dashboard.error.message == ""
+    with pytest.raises(ValueError, match="images must be"):
+        cl.convnet_widgets.MnistDashboard(model, x_test[:3, :10])
