@@ -15,7 +15,7 @@ on it, so run it on a quiet machine. Keys of ``results.json``:
   use, for the ``course``, ``keras_io`` and ``slides`` recipes (null: not within budget);
 - ``mnist_best_accuracy_60s``: best held-out accuracy within 60 s of training;
 - ``machine``: CPU model, cores, TensorFlow version (and more);
-- ``convolution_explorer``: when ``benchmarks/convolution_explorer.py`` exists, its
+- ``convolution_explorer`` and ``dashboards``: when those scripts exist here, their
   ``run()`` result;
 - ``details``: settings, budgets and accuracy curves behind the numbers above.
 """
@@ -80,12 +80,12 @@ def machine() -> dict:
     }
 
 
-def convolution_explorer() -> dict | None:
-    """The result of ``benchmarks/convolution_explorer.py``'s ``run()``, if it exists."""
-    path = HERE / "convolution_explorer.py"
+def sibling(name: str) -> dict | None:
+    """The result of ``benchmarks/<name>.py``'s ``run()``, if that file exists."""
+    path = HERE / f"{name}.py"
     if not path.exists():
         return None
-    spec = importlib.util.spec_from_file_location("convolution_explorer", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.run()
@@ -152,9 +152,10 @@ def main() -> dict:
         )
         del race
 
-    explorer = convolution_explorer()
-    if explorer is not None:
-        results["convolution_explorer"] = explorer
+    for name in ("convolution_explorer", "dashboards"):
+        result = sibling(name)
+        if result is not None:
+            results[name] = result
     details["total_seconds"] = round(time.perf_counter() - started, 1)
     results["details"] = details
     (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
@@ -228,15 +229,19 @@ def markdown(results: dict) -> str:
             f"{'—' if best is None else f'{best:.1%}'} | "
             f"{mnist['recipes'][name]['description']} |"
         )
-    if "convolution_explorer" in results:
-        lines += [
-            "",
-            "## Convolution explorer",
-            "",
-            "```",
-            json.dumps(results["convolution_explorer"], indent=1),
-            "```",
-        ]
+    for key, title in (
+        ("convolution_explorer", "Convolution explorer redraw"),
+        ("dashboards", "Dashboards: seconds from kernel start to ready"),
+    ):
+        if key in results:
+            lines += [
+                "",
+                f"## {title}",
+                "",
+                "```",
+                json.dumps(results[key], indent=1),
+                "```",
+            ]
     return "\n".join(lines) + "\n"
 
 
