@@ -6,22 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slide_examples import SLIDE_IMAGE, SLIDE_MAP, VERTICAL_EDGE
 
 import course_lib as cl
 from course_lib.conv import conv2d, conv_params, output_size, pool2d, receptive_field
 
-SLIDE_IMAGE = np.array(
-    [
-        [0, 0, 5, 2, 1, 4],
-        [3, 4, 1, 1, 1, 3],
-        [6, 7, 1, 1, 1, 4],
-        [8, 9, 2, 1, 5, 2],
-        [2, 0, 0, 0, 2, 1],
-        [6, 2, 2, 2, 2, 1],
-    ]
-)
-VERTICAL_EDGE = np.array([[1, 0, -1]] * 3)
-SLIDE_MAP = [[2, 7, 4, -7], [13, 17, -3, -6], [13, 14, -5, -5], [12, 8, -5, -1]]
 EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True)
 
 

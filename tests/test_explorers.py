@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from slide_examples import SLIDE_IMAGE
 
 import course_lib as cl
 from course_lib import explorers
 from course_lib.conv import conv2d
-
-SLIDE_IMAGE = np.array(
-    [
-        [0, 0, 5, 2, 1, 4],
-        [3, 4, 1, 1, 1, 3],
-        [6, 7, 1, 1, 1, 4],
-        [8, 9, 2, 1, 5, 2],
-        [2, 0, 0, 0, 2, 1],
-        [6, 2, 2, 2, 2, 1],
-    ]
-)
 
 
 @pytest.fixture

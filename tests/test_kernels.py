@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from slide_examples import SLIDE_IMAGE, SLIDE_MAP
 
 import course_lib as cl
-
-# The 6x6 image and vertical-edge kernel of the slides (seed 002) and their 4x4 answer.
-SLIDE_IMAGE = [
-    [0, 0, 5, 2, 1, 4],
-    [3, 4, 1, 1, 1, 3],
-    [6, 7, 1, 1, 1, 4],
-    [8, 9, 2, 1, 5, 2],
-    [2, 0, 0, 0, 2, 1],
-    [6, 2, 2, 2, 2, 1],
-]
-SLIDE_ANSWER = [[2, 7, 4, -7], [13, 17, -3, -6], [13, 14, -5, -5], [12, 8, -5, -1]]
 
 
 @pytest.mark.parametrize("name", cl.kernels.KERNEL_NAMES)
@@ -24,7 +14,7 @@ def test_every_kernel_reproduces_the_slide_example(name):
     image = np.array(SLIDE_IMAGE, np.float32)[None, :, :, None]
     kernel = np.array([[1, 0, -1]] * 3, np.float32)[:, :, None, None]
     out = np.asarray(cl.kernels.kernels()[name](image, kernel))
-    np.testing.assert_allclose(out[0, :, :, 0], SLIDE_ANSWER, atol=1e-5)
+    np.testing.assert_allclose(out[0, :, :, 0], SLIDE_MAP, atol=1e-5)
 
 
 @pytest.mark.parametrize("shape", [(3, 9, 7, 2, 3, 2, 4), (2, 6, 6, 3, 1, 5, 2)])
