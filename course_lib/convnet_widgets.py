@@ -305,7 +305,9 @@ class DigitSketchpad(widgets.VBox):
 
     def _on_mouse_down(self, x, y):
         self._client_ready = True  # a mouse event comes from a live canvas
-        if not self.strokes and self.drawing.any():  # a test digit is shown: start afresh
+        if (
+            not self.strokes and self.drawing.any()
+        ):  # a test digit is shown: start afresh
             self.drawing = np.zeros((self.size, self.size), dtype=np.float32)
             self._repaint()
         self._pen_down = True
