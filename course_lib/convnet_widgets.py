@@ -140,13 +140,16 @@ def feature_maps(model, image: np.ndarray, layer_name: str, _cache=None) -> np.n
 
     ``image`` is one digit (28, 28) in 0..255 or 0..1, or (28, 28, 1).
     """
-    import keras
-
     names = feature_map_layers(model)
     if layer_name not in names:
         raise ValueError(
             f"layer {layer_name!r} has no feature maps; pick one of {', '.join(names)}"
         )
+    if hasattr(model, "feature_maps"):  # cl.scratch.NumpyConvnet: no Keras needed
+        x = prepare_images(np.asarray(image)[None])
+        return np.asarray(model.feature_maps(x, layer_name), dtype=np.float32)[0]
+    import keras
+
     cache = {} if _cache is None else _cache
     if layer_name not in cache:
         cache[layer_name] = keras.Model(

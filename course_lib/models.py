@@ -98,19 +98,8 @@ def checkpoint_path(name: str) -> Path:
     return CHECKPOINT_DIR / CHECKPOINTS[name].filename
 
 
-def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
-    """Load a shipped, checksummed checkpoint as a compiled Keras model.
-
-    Parameters
-    ----------
-    name : the checkpoint, e.g. ``"mnist_convnet"`` (see ``CHECKPOINTS``).
-    path : another file to load instead of the shipped one (its sha256 is still checked).
-
-    Raises
-    ------
-    FileNotFoundError : the file is missing (rebuild it with ``datasets/train_checkpoint.py``).
-    ValueError : the file fails its sha256 check (corrupt or changed).
-    """
+def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
+    """The checkpoint's path after its sha256 check (clear errors if missing or corrupt)."""
     from course_lib.data import sha256_of
 
     entry = CHECKPOINTS.get(name)
@@ -129,10 +118,38 @@ def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
             f"(got {digest[:12]}…, expected {entry.sha256[:12]}…): the file is "
             f"corrupt or was changed; {rebuild}"
         )
+    return path
+
+
+def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
+    """Load a shipped, checksummed checkpoint as a compiled Keras model.
+
+    Parameters
+    ----------
+    name : the checkpoint, e.g. ``"mnist_convnet"`` (see ``CHECKPOINTS``).
+    path : another file to load instead of the shipped one (its sha256 is still checked).
+
+    Raises
+    ------
+    FileNotFoundError : the file is missing (rebuild it with ``datasets/train_checkpoint.py``).
+    ValueError : the file fails its sha256 check (corrupt or changed).
+    """
+    path = verified_checkpoint(name, path)
     model = slides_convnet()
     model.load_weights(path)
     compile_for_classification(model)
     return model
+
+
+def pretrained_numpy(name: str = "mnist_convnet", path: str | Path | None = None):
+    """The same checkpoint run by NumPy alone (``cl.scratch.NumpyConvnet``): no TensorFlow.
+
+    For the dashboards, which must be ready within seconds: importing TensorFlow takes
+    longer than everything else they do. Same checks and errors as ``pretrained``.
+    """
+    from course_lib.scratch import NumpyConvnet
+
+    return NumpyConvnet.from_weights_file(verified_checkpoint(name, path))
 
 
 def compile_for_classification(model, optimizer="adam") -> None:

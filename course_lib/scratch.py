@@ -18,7 +18,16 @@ import numpy as np
 
 from course_lib import conv
 
-__all__ = ["convolve", "maxpool", "relu", "dense", "softmax", "forward", "steps"]
+__all__ = [
+    "convolve",
+    "maxpool",
+    "relu",
+    "dense",
+    "softmax",
+    "forward",
+    "steps",
+    "NumpyConvnet",
+]
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -182,3 +191,96 @@ def forward(model, x: np.ndarray) -> np.ndarray:
     (N, num_outputs) float64: for the slides' convnet, the ten class probabilities.
     """
     return steps(model, x)[-1][2]
+
+
+# --------------------------------------------------------------------------------------
+# The slides' convnet without Keras: the same weights, run by the functions above
+# --------------------------------------------------------------------------------------
+
+
+class _Output:
+    def __init__(self, shape):
+        self.shape = shape
+
+
+class NumpyLayer:
+    """One layer of ``NumpyConvnet``: its name, kind, weights and output shape."""
+
+    def __init__(self, name: str, kind: str, weights=(), output_shape=()):
+        self.name, self.kind, self.weights = name, kind, list(weights)
+        self.output = _Output((None, *output_shape))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "conv":
+            return relu(convolve(x, *self.weights))
+        if self.kind == "pool":
+            return maxpool(x, 2)
+        if self.kind == "flatten":
+            return x.reshape(len(x), -1)
+        if self.kind == "dense":
+            return relu(dense(x, *self.weights))
+        return softmax(dense(x, *self.weights))
+
+
+class NumpyConvnet:
+    """The slides' MNIST convnet for inference with NumPy only (dropout is off then).
+
+    It answers like a Keras model where the widgets need it: ``model(x)`` gives the
+    probabilities, ``layers`` / ``get_layer(name).output.shape``, and
+    ``feature_maps(x, name)`` gives a layer's output. Load the shipped weights with
+    ``cl.models.pretrained_numpy("mnist_convnet")``.
+    """
+
+    def __init__(self, conv1, conv2, dense_weights, output_weights):
+        height = 28 - conv1[0].shape[0] + 1
+        height2 = height - conv2[0].shape[0] + 1
+        channels = conv2[0].shape[-1]
+        self.layers = [
+            NumpyLayer("conv1", "conv", conv1, (height, height, conv1[0].shape[-1])),
+            NumpyLayer("conv2", "conv", conv2, (height2, height2, channels)),
+            NumpyLayer("pool", "pool", (), (height2 // 2, height2 // 2, channels)),
+            NumpyLayer("flatten", "flatten", (), ((height2 // 2) ** 2 * channels,)),
+            NumpyLayer("dense", "dense", dense_weights, (dense_weights[0].shape[1],)),
+            NumpyLayer(
+                "output", "output", output_weights, (output_weights[0].shape[1],)
+            ),
+        ]
+
+    @classmethod
+    def from_weights_file(cls, path) -> NumpyConvnet:
+        """Read a Keras 3 ``.weights.h5`` of ``cl.models.slides_convnet()``."""
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            by_name = {
+                group["vars"].attrs["name"]: [
+                    np.asarray(v)
+                    for _, v in sorted(
+                        group["vars"].items(), key=lambda item: int(item[0])
+                    )
+                ]
+                for group in f["layers"].values()
+            }
+        return cls(
+            by_name["conv1"], by_name["conv2"], by_name["dense"], by_name["output"]
+        )
+
+    def get_layer(self, name: str) -> NumpyLayer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = ", ".join(layer.name for layer in self.layers)
+        raise ValueError(f"no layer named {name!r}; the layers are {names}")
+
+    def feature_maps(self, x: np.ndarray, layer_name: str) -> np.ndarray:
+        """The output of ``layer_name`` for a batch x (N, 28, 28, 1) in 0..1."""
+        self.get_layer(layer_name)
+        x = np.asarray(x, dtype=np.float32)
+        for layer in self.layers:
+            x = layer(x)
+            if layer.name == layer_name:
+                return x
+        raise AssertionError("unreachable")
+
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return self.feature_maps(x, "output")

@@ -115,3 +115,48 @@ def test_unknown_layers_and_bad_input_say_what_is_wrong(model):
     functional = keras.Model(inputs, keras.layers.Dense(2)(inputs))
     with pytest.raises(ValueError, match="keras.Sequential"):
         cl.scratch.forward(functional, np.zeros((1, 3)))
+
+
+def test_numpy_convnet_matches_keras_without_importing_tensorflow():
+    import subprocess
+    import sys
+
+    keras_model = cl.models.pretrained("mnist_convnet")
+    numpy_model = cl.models.pretrained_numpy("mnist_convnet")
+    (_, _), (x_test, _) = cl.data.load_mnist()
+    x = cl.models.prepare_images(x_test[:16])
+    np.testing.assert_allclose(
+        numpy_model(x), keras_model.predict(x, verbose=0), atol=1e-4
+    )
+    for name in ("conv1", "conv2", "pool"):
+        expected = cl.convnet_widgets.feature_maps(keras_model, x_test[3], name)
+        np.testing.assert_allclose(
+            cl.convnet_widgets.feature_maps(numpy_model, x_test[3], name),
+            expected,
+            atol=1e-4,
+        )
+        assert (
+            numpy_model.get_layer(name).output.shape
+            == keras_model.get_layer(name).output.shape
+        )
+    assert cl.convnet_widgets.feature_map_layers(numpy_model) == [
+        "conv1",
+        "conv2",
+        "pool",
+    ]
+    with pytest.raises(ValueError, match="no layer named 'conv9'"):
+        numpy_model.get_layer("conv9")
+    code = (
+        "import sys, course_lib as cl; cl.models.pretrained_numpy(); "
+        "print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr[-500:]
+
+
+def test_numpy_convnet_checks_its_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is missing"):
+        cl.models.pretrained_numpy("mnist_convnet", path=tmp_path / "none.weights.h5")
+    (tmp_path / "bad.weights.h5").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="fails its sha256 check"):
+        cl.models.pretrained_numpy("mnist_convnet", path=tmp_path / "bad.weights.h5")
