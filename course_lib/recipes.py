@@ -88,21 +88,25 @@ def _adadelta_keras1(steps_per_epoch: int, epochs: int):
 def build_keras_io_model():
     """The keras-io "Simple MNIST convnet" (34,826 parameters)."""
     import keras
-    from keras import layers
 
     return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
-        ],
-        name="keras_io",
+        [keras.Input((28, 28, 1)), *_keras_io_layers(dropout=0.5)], name="keras_io"
     )
+
+
+def _keras_io_layers(dropout: float) -> list:
+    """The keras-io convnet's layers: two conv + pool blocks, dropout, softmax."""
+    from keras import layers
+
+    return [
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dropout(dropout),
+        layers.Dense(10, activation="softmax"),
+    ]
 
 
 def _adam(steps_per_epoch: int, epochs: int):
@@ -130,13 +134,7 @@ def build_course_model():
             keras.Input((28, 28, 1)),
             layers.RandomRotation(8 / 360, fill_mode="constant", seed=1),
             layers.RandomTranslation(2 / 28, 2 / 28, fill_mode="constant", seed=2),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
-            layers.Dropout(0.3),
-            layers.Dense(10, activation="softmax"),
+            *_keras_io_layers(dropout=0.3),
         ],
         name="course",
     )

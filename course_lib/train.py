@@ -265,7 +265,11 @@ def evaluate(
     dataset = as_dataset(data, batch_size, shuffle=False)
     if strategy is not None:
         dataset = strategy.experimental_distribute_dataset(dataset)
-    step = EvaluateStep(model, loss, mode, strategy)
+    return _evaluate_with(EvaluateStep(model, loss, mode, strategy), dataset)
+
+
+def _evaluate_with(step, dataset) -> dict:
+    """Run an ``EvaluateStep`` over a dataset: loss and accuracy weighted by batch size."""
     totals = {"loss": 0.0, "accuracy": 0.0, "count": 0.0}
     for x, y in dataset:
         out = step(x, y)
@@ -369,14 +373,8 @@ def fit(
                 break
         logs = dict(_mean(totals))
         if evaluate_step is not None:
-            val = {"loss": 0.0, "accuracy": 0.0, "count": 0.0}
-            for x, y in validation:
-                out = evaluate_step(x, y)
-                count = float(out["count"])
-                val["loss"] += float(out["loss"]) * count
-                val["accuracy"] += float(out["accuracy"]) * count
-                val["count"] += count
-            logs.update({f"val_{k}": v for k, v in _mean(val).items()})
+            val = _evaluate_with(evaluate_step, validation)
+            logs.update({f"val_{k}": v for k, v in val.items()})
         callback_list.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
