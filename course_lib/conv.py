@@ -175,6 +175,19 @@ def conv_params(kh: int, kw: int, c_in: int, c_out: int, bias: bool = True) -> i
     return (kh * kw * c_in + int(bool(bias))) * c_out
 
 
+def grow_receptive_field(field, jump, kernel, stride):
+    """One layer's step of the receptive-field arithmetic, the only copy in the course.
+
+    A window of ``kernel`` inputs moved by ``stride`` turns the receptive field ``field``
+    and the jump ``jump`` (input pixels between neighbouring outputs) of the layer below
+    into ``(field + (kernel - 1) * jump, jump * stride)``.
+
+    >>> grow_receptive_field(3, 1, 2, 2)
+    (4, 2)
+    """
+    return field + (kernel - 1) * jump, jump * stride
+
+
 def receptive_field(layers: Sequence[tuple[int, int]]) -> int:
     """Width of the input window that one output pixel of a stack of layers sees.
 
@@ -195,6 +208,5 @@ def receptive_field(layers: Sequence[tuple[int, int]]) -> int:
             ) from None
         size = _check_positive_int(size, f"kernel size of layer {index}")
         stride = _check_positive_int(stride, f"stride of layer {index}")
-        field += (size - 1) * jump
-        jump *= stride
+        field, jump = grow_receptive_field(field, jump, size, stride)
     return field

@@ -64,3 +64,37 @@ def _data_dir():
     from course_lib.data import data_dir
 
     return data_dir()
+
+
+def unknown_name(what: str, name, known) -> ValueError:
+    """The one error for a name that is not in a registry: ``unknown <what> 'x'; known: …``.
+
+    >>> raise unknown_name("kernel", "sobbel", ["blur", "sobel"])
+    Traceback (most recent call last):
+    ValueError: unknown kernel 'sobbel'; known: blur, sobel
+    """
+    return ValueError(f"unknown {what} {name!r}; known: {', '.join(map(str, known))}")
+
+
+def lookup(registry: dict, name, what: str):
+    """``registry[name]``, matching a string name case-insensitively and ignoring spaces
+    at its ends; any other name raises :func:`unknown_name`'s ValueError.
+
+    >>> lookup({"Sobel": 1}, " sobel", "kernel")
+    1
+    """
+    return registry[choose(name, list(registry), what)]
+
+
+def choose(name, options, what: str):
+    """The option equal to ``name`` (strings compared case-insensitively), else a
+    ValueError naming ``what`` and the allowed options."""
+    options = list(options)
+    if name in options:
+        return name
+    if isinstance(name, str):
+        wanted = name.strip().casefold()
+        for option in options:
+            if isinstance(option, str) and option.casefold() == wanted:
+                return option
+    raise unknown_name(what, name, options)

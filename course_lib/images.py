@@ -36,6 +36,15 @@ def default_images(size: int = 96, digit: np.ndarray | None = None) -> dict:
     return images
 
 
+def digit_examples(images: np.ndarray, labels: np.ndarray, digit: int) -> np.ndarray:
+    """The images whose label is ``digit`` (0-9)."""
+    if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)):
+        raise ValueError(f"digit must be an int from 0 to 9, got {digit!r}")
+    if not 0 <= digit <= 9:
+        raise ValueError(f"digit must be an int from 0 to 9, got {digit!r}")
+    return np.asarray(images)[np.asarray(labels) == digit]
+
+
 def channel_names(image: np.ndarray) -> list[str]:
     """The channels ``channel_of`` accepts for this image."""
     return ["gray"] if image.ndim == 2 else ["all", *CHANNELS]

@@ -1,18 +1,26 @@
-"""Helpers for the Voila dashboards in ``notebooks/dashboards/``.
+"""The Voila page helper for the dashboards in ``notebooks/dashboards/``.
 
 A dashboard is a short notebook whose one code cell calls ``show(build, title)``: the page
-shows a "loading" line at once, then the widget that ``build()`` returns, or the error inside
-the page if building failed.
+shows a "loading" line at once, then the widget that ``build()`` returns, or one plain
+sentence saying why it could not start (the traceback goes to the server's log, not the
+page). Under the test suite (``COURSE_STRICT_WIDGETS=1``) a failed build raises, so that a
+broken dashboard fails its test.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+import sys
 import time
 import traceback
 from collections.abc import Callable
 
 import ipywidgets as widgets
+
+from course_lib.widgets.base import strict
+
+log = logging.getLogger("course_lib.dashboard")
 
 
 def show(build: Callable[[], widgets.Widget], title: str) -> widgets.VBox:
@@ -26,16 +34,20 @@ def show(build: Callable[[], widgets.Widget], title: str) -> widgets.VBox:
         "<p class='course-loading'>Loading… (preparing the widget)</p>"
     )
     page = widgets.VBox([heading, status])
+    page.add_class("course-dashboard")
     display(page)
     start = time.perf_counter()
     try:
         widget = build()
     except Exception as exc:  # noqa: BLE001 - the page must say what went wrong
-        details = html.escape(traceback.format_exc(limit=3))
+        if strict():
+            raise
+        # The traceback is for the person running the server, not for the lecture hall.
+        print(traceback.format_exc(), file=sys.__stderr__)
+        reason = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
         status.value = (
-            "<div class='course-error' style='color:#b00020'>"
-            f"<b>This dashboard could not start: {html.escape(str(exc))}</b>"
-            f"<pre style='font-size:smaller'>{details}</pre></div>"
+            "<div class='course-error' style='color:#b00020;font-size:18px'>"
+            f"<b>This dashboard could not start: {html.escape(reason)}</b></div>"
         )
         return page
     seconds = time.perf_counter() - start

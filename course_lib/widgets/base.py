@@ -1,0 +1,225 @@
+"""The widget contract: every course widget is a :class:`CourseWidget`.
+
+A course widget is a box with the same parts under the same names:
+
+- ``figure`` / ``figure_image``: a matplotlib figure (no pyplot state) shown as an image;
+- ``caption``: a line of HTML under the picture;
+- ``error``: a red banner, empty when all is well;
+- ``controls``: the sliders, dropdowns and text boxes, by name (filled by :meth:`watch`).
+
+Every change of a control goes through one wrapper, :meth:`CourseWidget.update`:
+it runs the control's own handler (if any, e.g. a preset that fills the kernel cells),
+then ``_render()``, which draws the picture from the *whole* current state by updating
+artists made once (``set_data``, ``set_text``; no ``cla()``). If either step raises, the
+banner shows the message and the picture is dimmed as stale; the banner clears only when a
+render of the whole state succeeds. A ``ValueError`` is the student's doing and is shown as
+it is; anything else is a bug: its type and message are shown and the traceback is kept in
+``last_traceback``. Under the test suite (``COURSE_STRICT_WIDGETS=1``) a bug is raised
+instead, so that a broken widget fails the notebook that uses it.
+
+``hold()`` batches the messages to the browser (ipywidgets' ``hold_sync``) and guards
+against re-entry: controls set by the widget itself inside a handler do not trigger
+another render. The figure is sent as PNG (or JPEG for photos), which works the same in
+JupyterLab, in Voila, in plain pytest and in the browser tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import io
+import os
+import traceback
+from collections.abc import Callable, Iterator
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+STALE_OPACITY = "0.35"
+
+
+def strict() -> bool:
+    """True when widget bugs must raise (the test suite sets ``COURSE_STRICT_WIDGETS=1``)."""
+    return os.environ.get("COURSE_STRICT_WIDGETS", "").strip() in {"1", "true", "yes"}
+
+
+def new_figure(width: float = 6.0, height: float = 3.0, dpi: int = 80) -> Figure:
+    """A matplotlib Figure that is not registered with pyplot (no global state, no leaks)."""
+    figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def figure_to_png(figure: Figure) -> bytes:
+    """Render a figure to PNG bytes."""
+    buffer = io.BytesIO()
+    figure.canvas.print_png(buffer)
+    return buffer.getvalue()
+
+
+def figure_to_jpeg(figure: Figure, quality: int = 90) -> bytes:
+    """Render a figure to JPEG bytes (a photo encodes about 10x faster than as PNG)."""
+    buffer = io.BytesIO()
+    figure.canvas.print_jpg(buffer, pil_kwargs={"quality": quality})
+    return buffer.getvalue()
+
+
+class FigureImage(widgets.Image):
+    """An image widget that shows a matplotlib figure; call ``refresh()`` after changing it.
+
+    ``jpeg=True`` sends JPEG instead of PNG: use it for figures that are mostly photos.
+    """
+
+    def __init__(self, figure: Figure, jpeg: bool = False, **kwargs):
+        super().__init__(format="jpeg" if jpeg else "png", **kwargs)
+        self.figure = figure
+        self.jpeg = jpeg
+        # Show the picture at its own size (never stretched), shrinking on narrow screens.
+        self.width = str(round(figure.get_figwidth() * figure.dpi))
+        self.layout.max_width = "100%"
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Send the figure as it is now."""
+        self.value = (
+            figure_to_jpeg(self.figure) if self.jpeg else figure_to_png(self.figure)
+        )
+
+
+class ErrorBanner(widgets.HTML):
+    """A red message line inside a widget; empty when all is well."""
+
+    def show(self, message: str) -> None:
+        self.value = (
+            '<div class="course-error" style="color:#b00020;font-weight:bold">'
+            f"{html.escape(message)}</div>"
+        )
+
+    def clear(self) -> None:
+        self.value = ""
+
+    @property
+    def message(self) -> str:
+        """The text shown, without markup ("" when there is no error)."""
+        if not self.value:
+            return ""
+        return html.unescape(self.value.split(">", 1)[1].rsplit("</div>", 1)[0])
+
+
+class CourseWidget(widgets.VBox):
+    """Base class of every course widget (see the module docstring for the contract).
+
+    A subclass, in ``__init__``: calls ``super().__init__()``, makes its controls, calls
+    ``self.use_figure(new_figure(...))`` and creates its artists once, wires its controls
+    with ``self.watch(name=control, ...)``, sets ``self.children`` and finally calls
+    ``self.update()``. It implements ``_render()``.
+
+    Example::
+
+        class Squares(CourseWidget):
+            def __init__(self, n=3):
+                super().__init__()
+                self.n = widgets.IntSlider(n, 1, 9, continuous_update=False)
+                self.use_figure(new_figure(3, 3))
+                self.axes = self.figure.subplots()
+                (self.line,) = self.axes.plot([], [])
+                self.watch(n=self.n)
+                self.children = [self.n, self.figure_image, self.caption, self.error]
+                self.update()
+
+            def _render(self):
+                xs = range(self.n.value + 1)
+                self.line.set_data(xs, [x * x for x in xs])
+                self.axes.relim()
+                self.axes.autoscale_view()
+                self.caption.value = f"{self.n.value + 1} squares"
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("course-widget")
+        self.error = ErrorBanner()
+        self.caption = widgets.HTML()
+        self.figure: Figure | None = None
+        self.figure_image: FigureImage | None = None
+        self.controls: dict[str, widgets.ValueWidget] = {}
+        self.stale = False
+        self.last_traceback: str | None = None
+        self._busy = False
+
+    # -- building ----------------------------------------------------------------------
+
+    def use_figure(self, figure: Figure, jpeg: bool = False) -> Figure:
+        """Make ``figure`` this widget's picture (``self.figure``, ``self.figure_image``)."""
+        self.figure = figure
+        self.figure_image = FigureImage(figure, jpeg=jpeg)
+        return figure
+
+    def watch(self, handler: Callable | None = None, **controls) -> None:
+        """Re-render when any of ``controls`` changes; run ``handler(change)`` first.
+
+        The controls are recorded in ``self.controls`` under their names (the generic
+        widget test and the latency benchmark move each of them).
+        """
+        for name, control in controls.items():
+            self.controls[name] = control
+            control.observe(functools.partial(self.update, handler), names="value")
+
+    # -- the one wrapper ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Batch widget messages and ignore changes the widget makes to itself meanwhile."""
+        if self._busy:
+            yield
+            return
+        self._busy = True
+        try:
+            with contextlib.ExitStack() as stack:
+                for part in (self.figure_image, self.caption, self.error):
+                    if part is not None:
+                        stack.enter_context(part.hold_sync())
+                yield
+        finally:
+            self._busy = False
+
+    def update(self, handler: Callable | None = None, change=None) -> bool:
+        """Run ``handler(change)`` (if given), then render the whole current state.
+
+        Returns True when the picture is up to date, False when the banner shows an error.
+        Changes made while a render is running (by the widget itself) are ignored.
+        """
+        if self._busy:
+            return not self.stale
+        with self.hold():
+            try:
+                if handler is not None:
+                    handler(change)
+                self._render()
+            except ValueError as exc:
+                self._fail(str(exc))
+                return False
+            except Exception as exc:  # noqa: BLE001 - a widget must never die silently
+                if strict():
+                    raise
+                self.last_traceback = traceback.format_exc()
+                self._fail(f"{type(exc).__name__}: {exc}")
+                return False
+            if self.figure_image is not None:
+                self.figure_image.refresh()
+                self.figure_image.layout.opacity = None
+            self.stale = False
+            self.error.clear()
+            return True
+
+    def _fail(self, message: str) -> None:
+        self.stale = True
+        if self.figure_image is not None:
+            self.figure_image.layout.opacity = STALE_OPACITY
+            message += " (the picture still shows the last valid settings)"
+        self.error.show(message)
+
+    def _render(self) -> None:  # pragma: no cover - every subclass implements it
+        raise NotImplementedError(f"{type(self).__name__} must implement _render()")
