@@ -49,7 +49,7 @@ lab: $(SETUP)
 # Pass ARGS to narrow it, e.g.  make test ARGS=notebooks/04_convolution.ipynb
 ARGS ?= tests notebooks
 test: $(SETUP)
-	COURSE_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
+	COURSE_FAST=1 COURSE_STRICT_WIDGETS=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout=600 -rs
 
