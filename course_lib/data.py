@@ -312,3 +312,46 @@ def sample_image(name: str, gray: bool = False, size: int | None = None) -> np.n
             (resize(image, shape, anti_aliasing=True) * 255).round().astype(np.uint8)
         )
     return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+# --------------------------------------------------------------------------------------
+# The ILSVRC table (slide set 000), shipped as datasets/ilsvrc_history.csv
+
+ILSVRC_FILE = BUNDLE_DIR / "ilsvrc_history.csv"
+
+HUMAN_TOP5_ERROR = 5.1
+"""Top-5 error of a trained human annotator (Andrej Karpathy) on 1,500 test images."""
+
+HUMAN_SOURCE = (
+    "Russakovsky et al. 2015, ImageNet Large Scale Visual Recognition Challenge, "
+    "IJCV 115, section 6.4 (A. Karpathy's own annotations)"
+)
+
+
+def load_ilsvrc_history(path: Path | str = ILSVRC_FILE) -> list[dict]:
+    """The ILSVRC entries as a list of dicts, numbers converted (``None`` where unknown).
+
+    Each row has ``year``, ``team``, ``network``, ``place``, ``top5_error_percent``, ``depth``,
+    ``parameters_millions``, ``external_data`` and a ``source``.
+    """
+    import csv
+
+    rows = []
+    with open(path, newline="") as file:
+        for row in csv.DictReader(file):
+            rows.append(
+                {
+                    **row,
+                    "year": int(row["year"]),
+                    "place": int(row["place"]),
+                    "top5_error_percent": float(row["top5_error_percent"]),
+                    "depth": int(row["depth"]) if row["depth"] else None,
+                    "parameters_millions": (
+                        float(row["parameters_millions"])
+                        if row["parameters_millions"]
+                        else None
+                    ),
+                }
+            )
+    return rows
+

@@ -36,6 +36,41 @@ def default_images(size: int = 96, digit: np.ndarray | None = None) -> dict:
     return images
 
 
+def to_unit_float(images, name: str = "images") -> np.ndarray:
+    """The one pixel convention of the course: float32 values in 0..1.
+
+    Accepts uint8 (or other integer) pixels in 0..255, divided by 255, and float pixels
+    already in 0..1, kept. Anything else (floats above 1, negative values, NaN, text)
+    raises a ValueError naming ``name`` and the two accepted ranges.
+    """
+    try:
+        array = np.asarray(images)
+    except Exception:  # noqa: BLE001 - ragged lists and the like
+        array = np.asarray(images, dtype=object)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(
+            f"{name} must be numbers: uint8 0-255 or float 0-1, got {array.dtype}"
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    if np.issubdtype(array.dtype, np.integer):
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > 255:
+            raise ValueError(
+                f"{name}: integer pixels must lie in 0-255, found {low} to {high}"
+            )
+        return array.astype(np.float32) / 255.0
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    low, high = float(array.min()), float(array.max())
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"{name}: float pixels must lie in 0-1 (found {low:g} to {high:g}); "
+            "divide 0-255 images by 255 or pass them as uint8"
+        )
+    return array.astype(np.float32)
+
+
 def digit_examples(images: np.ndarray, labels: np.ndarray, digit: int) -> np.ndarray:
     """The images whose label is ``digit`` (0-9)."""
     if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)):
