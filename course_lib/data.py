@@ -5,27 +5,28 @@ Every data set is an entry in ``REGISTRY`` (name, URLs, sha256, size, license, l
 
 1. the cached download in ``data_dir()`` (``COURSE_DATA_DIR``, default ``~/.cache/course_lib``),
    used only if its sha256 matches; a corrupt file is deleted, never loaded;
-2. a fresh download (short timeout, progress bar, sha256-checked, written to a temporary file
-   and renamed into place only when complete);
+2. a fresh download through pooch (what scikit-image and SciPy use for their data): a short
+   timeout, a progress bar, sha256-checked, capped at the expected size, written to a
+   temporary file and moved into place only when complete; a second mirror if the first fails;
 3. the real subset bundled in the repository's ``datasets/`` folder.
 
 It prints one line saying which data is in use. Set ``COURSE_OFFLINE=1`` to skip step 2.
+A cache folder that cannot be used (a file in its place, read-only) also falls back.
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
-import tempfile
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from course_lib.core import lookup, unknown_name
 
 BUNDLE_DIR = Path(__file__).resolve().parent.parent / "datasets"
 TIMEOUT_SECONDS = 5.0  # connect (and per-read) timeout: a dead network fails fast
@@ -132,70 +133,143 @@ def known_names() -> list[str]:
 
 
 def _entry(name: str) -> Dataset:
-    if name not in REGISTRY:
-        raise ValueError(
-            f"unknown data set {name!r}; known: {', '.join(known_names())}"
-        )
-    return REGISTRY[name]
+    return lookup(REGISTRY, name, "data set")
+
+
+class _CappedFile:
+    """A file wrapper that stops a download at ``limit`` bytes and counts what it got."""
+
+    def __init__(self, file, limit: int):
+        self.file, self.limit, self.received = file, limit, 0
+
+    def write(self, block: bytes) -> None:
+        self.received += len(block)
+        if self.received > self.limit:
+            raise DownloadError(
+                f"the download is larger than the expected {self.limit:,} bytes "
+                "(the server sent another file); stopped"
+            )
+        self.file.write(block)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+def _downloader(size: int):
+    """A pooch downloader: HTTP(S) with a timeout, a progress bar and a size cap."""
+    import pooch
+
+    http = pooch.HTTPDownloader(progressbar=True, timeout=TIMEOUT_SECONDS)
+
+    def download(url: str, output_file: str, pooch_instance) -> None:
+        with open(output_file, "wb") as out:
+            capped = _CappedFile(out, size)
+            http(url, capped, pooch_instance)
+        if capped.received < size:
+            raise DownloadError(
+                f"truncated download: {capped.received:,} of {size:,} bytes"
+            )
+
+    return download
+
+
+def _host(url: str) -> str:
+    return urllib.parse.urlsplit(url).netloc or url
 
 
 def _download(url: str, dest: Path, sha256: str, size: int) -> None:
-    """Download ``url`` to ``dest`` atomically; raise DownloadError and leave nothing behind."""
-    from tqdm.auto import tqdm
+    """Download ``url`` to ``dest`` through pooch: sha256-checked, written to a temporary
+    file and moved into place only when complete, at most ``size`` bytes. Raises
+    DownloadError with a plain reason and leaves nothing behind."""
+    import pooch
+    import requests
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=dest.parent, prefix=dest.name + ".", suffix=".part"
-    )
-    tmp = Path(tmp_name)
+    pooch.get_logger().setLevel("WARNING")  # our own one line says what happened
     try:
-        digest = hashlib.sha256()
-        received = 0
-        with (
-            os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as r,
-        ):
-            total = int(r.headers.get("Content-Length") or size)
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name) as bar:
-                for block in iter(lambda: r.read(_CHUNK), b""):
-                    out.write(block)
-                    digest.update(block)
-                    received += len(block)
-                    bar.update(len(block))
-        if received != size:
-            raise DownloadError(f"truncated download: {received:,} of {size:,} bytes")
-        if digest.hexdigest() != sha256:
-            raise DownloadError(
-                f"checksum mismatch: got sha256 {digest.hexdigest()[:12]}…"
-            )
-        os.replace(tmp, dest)
+        pooch.retrieve(
+            url,
+            known_hash=f"sha256:{sha256}",
+            fname=dest.name,
+            path=dest.parent,
+            downloader=_downloader(size),
+        )
     except DownloadError:
         raise
-    except (OSError, http.client.HTTPException, ValueError) as exc:  # includes timeouts
-        raise DownloadError(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    except ValueError as exc:
+        if "hash" in str(exc).lower():
+            raise DownloadError(
+                f"checksum mismatch: the file from {_host(url)} is not the expected one"
+            ) from exc
+        raise DownloadError(f"the download from {_host(url)} failed ({exc})") from exc
+    except requests.exceptions.Timeout as exc:
+        raise DownloadError(
+            f"{_host(url)} did not answer within {TIMEOUT_SECONDS:g} s"
+        ) from exc
+    except requests.exceptions.HTTPError as exc:
+        code = exc.response.status_code if exc.response is not None else "an error"
+        raise DownloadError(f"{_host(url)} answered {code}") from exc
+    except requests.exceptions.ConnectionError as exc:
+        if "IncompleteRead" in str(exc) or "Connection broken" in str(exc):
+            raise DownloadError("truncated download: the connection broke") from exc
+        raise DownloadError(f"no connection to {_host(url)}") from exc
+    except (requests.exceptions.RequestException, OSError) as exc:
+        raise DownloadError(f"the download from {_host(url)} failed ({exc})") from exc
+
+
+def _offline() -> bool:
+    return os.environ.get("COURSE_OFFLINE", "").strip() not in {"", "0"}
+
+
+def _verified_cache(name: str, entry: Dataset) -> tuple[Path | None, str]:
+    """The cached file if it is there and intact, and a note when a bad one was removed."""
+    path = data_dir() / entry.filename
+    try:
+        if not path.exists():
+            return None, ""
+        if path.is_dir():
+            return None, f"{path} is a folder, not the data file"
+        if sha256_of(path) == entry.sha256:
+            return path, ""
+        path.unlink()  # a corrupt cached file is never loaded
+        return None, "removed a corrupt cached file"
+    except OSError as exc:
+        return None, f"the cache {path} cannot be read ({type(exc).__name__})"
 
 
 def fetch(name: str) -> Path:
     """Return the path of the verified full data file, downloading it if needed.
 
-    Raises ``DownloadError`` when no verified copy can be had (offline, failed, corrupt).
+    Raises ``DownloadError`` when no verified copy can be had (offline, a failed or
+    corrupt download, a cache folder that cannot be written); nothing half-written stays.
     """
+    path, _ = _fetch(name)
+    return path
+
+
+def _fetch(name: str) -> tuple[Path, str]:
     entry = _entry(name)
-    path = data_dir() / entry.filename
-    if path.exists():
-        if sha256_of(path) == entry.sha256:
-            return path
-        path.unlink()  # a corrupt cached file is never loaded
-        print(f"{name}: removed a corrupt cached file at {path}")
-    if os.environ.get("COURSE_OFFLINE", "").strip() not in {"", "0"}:
-        raise DownloadError("COURSE_OFFLINE is set")
-    reasons = []
+    cached, note = _verified_cache(name, entry)
+    if cached is not None:
+        return cached, note
+    reasons = [note] if note else []
+    if _offline():
+        raise DownloadError("; ".join([*reasons, "COURSE_OFFLINE is set"]))
+    folder = data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(f"{folder} is read-only")
+    except OSError as exc:
+        raise DownloadError(
+            "; ".join(
+                [*reasons, f"the cache folder {folder} cannot be written "
+                 f"({type(exc).__name__}); set COURSE_DATA_DIR to another folder"]
+            )
+        ) from exc
     for url in entry.urls:
         try:
-            _download(url, path, entry.sha256, entry.size)
-            return path
+            _download(url, folder / entry.filename, entry.sha256, entry.size)
+            return folder / entry.filename, note
         except DownloadError as exc:
             reasons.append(str(exc))
     raise DownloadError("; ".join(reasons) or "no URL")
@@ -219,21 +293,25 @@ def bundle_path(name: str) -> Path:
 def load(name: str):
     """Load a data set by name: the full set when available, else the bundled subset.
 
-    Prints one line saying which data is in use; ``source(name)`` returns it afterwards.
+    Prints one line saying which data is in use (and why, when it is the bundle);
+    ``source(name)`` returns it afterwards.
     """
     entry = _entry(name)
     try:
-        path = fetch(name)
+        path, note = _fetch(name)
     except DownloadError as exc:
         data = entry.bundle_loader(bundle_path(name))
         _SOURCES[name] = "bundled"
         print(
-            f"{name}: using the {entry.bundle_description} (full data unavailable: {exc})"
+            f"{name}: using the {entry.bundle_description} "
+            f"(the full data set is not available: {exc})."
         )
         return data
     data = entry.loader(path)
     _SOURCES[name] = "full"
-    print(f"{name}: using the full data set from {path}")
+    print(
+        f"{name}: using the full data set from {path}" + (f" ({note})" if note else "")
+    )
     return data
 
 
@@ -289,9 +367,7 @@ def sample_image(name: str, gray: bool = False, size: int | None = None) -> np.n
 
         image = getattr(skimage.data, name)()
     else:
-        raise ValueError(
-            f"unknown image {name!r}; known: {', '.join(sample_image_names())}"
-        )
+        raise unknown_name("image", name, sample_image_names())
     if image.ndim == 3 and image.shape[2] == 4:
         image = image[..., :3]
     if gray and image.ndim == 3:

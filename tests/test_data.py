@@ -267,3 +267,87 @@ def test_stratified_split_is_disjoint_and_balanced():
     assert np.bincount(labels[test]).tolist() == [10] * 10
     with pytest.raises(ValueError, match="multiple of 10"):
         data.stratified_split(labels, test_size=55)
+
+
+def test_a_corrupt_cache_and_the_fallback_say_so_in_one_line(cache, monkeypatch, capsys):
+    payload = _fake_mnist_npz()
+    _point_mnist_at(monkeypatch, ["http://127.0.0.1:9/mnist.npz"], payload)
+    cache.mkdir(parents=True)
+    (cache / "mnist.npz").write_bytes(b"half")
+    data.load_mnist()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "corrupt" in lines[0] and "bundled" in lines[0]
+
+
+def test_the_fallback_notice_is_a_plain_sentence(cache, monkeypatch, capsys):
+    _point_mnist_at(monkeypatch, ["http://127.0.0.1:9/mnist.npz"], b"x")
+    data.load_mnist()
+    line = capsys.readouterr().out.strip()
+    assert "no connection to 127.0.0.1:9" in line
+    assert "<" not in line and "Error" not in line, line
+
+
+def test_a_file_where_the_cache_folder_should_be_falls_back(
+    tmp_path, monkeypatch, server, capsys
+):
+    payload = _fake_mnist_npz()
+    server.routes["/mnist.npz"] = (payload, None)
+    _point_mnist_at(monkeypatch, [server.base + "/mnist.npz"], payload)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(blocker))
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    (x_train, _), _ = data.load_mnist()
+    assert x_train.shape == (4000, 28, 28)
+    line = capsys.readouterr().out.strip()
+    assert len(line.splitlines()) == 1 and "cannot be written" in line
+
+
+def test_a_read_only_cache_folder_falls_back(cache, monkeypatch, server, capsys):
+    payload = _fake_mnist_npz()
+    server.routes["/mnist.npz"] = (payload, None)
+    _point_mnist_at(monkeypatch, [server.base + "/mnist.npz"], payload)
+    cache.mkdir(parents=True)
+    cache.chmod(0o555)
+    # root may write anywhere; make the check see what a student's account would see
+    monkeypatch.setattr(data.os, "access", lambda path, mode: False)
+    try:
+        (x_train, _), _ = data.load_mnist()
+    finally:
+        cache.chmod(0o755)
+    assert x_train.shape == (4000, 28, 28)
+    assert "cannot be written" in capsys.readouterr().out
+    assert server.hits == []
+
+
+def test_a_folder_where_the_cached_file_should_be_falls_back(
+    cache, monkeypatch, capsys
+):
+    payload = _fake_mnist_npz()
+    _point_mnist_at(monkeypatch, ["http://127.0.0.1:9/mnist.npz"], payload)
+    (cache / "mnist.npz").mkdir(parents=True)
+    (x_train, _), _ = data.load_mnist()
+    assert x_train.shape == (4000, 28, 28)
+    line = capsys.readouterr().out.strip()
+    assert len(line.splitlines()) == 1 and "is a folder" in line
+
+
+def test_an_oversized_download_is_stopped_and_not_called_truncated(
+    cache, monkeypatch, server
+):
+    payload = _fake_mnist_npz()
+    server.routes["/big.npz"] = (payload + b"\0" * 200_000, None)
+    _point_mnist_at(monkeypatch, [server.base + "/big.npz"], payload)
+    with pytest.raises(data.DownloadError, match="larger than the expected") as info:
+        data.fetch("mnist")
+    assert "truncated" not in str(info.value)
+    assert _leftovers(cache) == []
+
+
+def test_a_server_error_is_named(cache, monkeypatch, server):
+    payload = _fake_mnist_npz()
+    _point_mnist_at(monkeypatch, [server.base + "/missing.npz"], payload)
+    with pytest.raises(data.DownloadError, match="answered 404"):
+        data.fetch("mnist")
+    assert _leftovers(cache) == []
