@@ -17,6 +17,8 @@ on it, so run it on a quiet machine. Keys of ``results.json``:
 - ``machine``: CPU model, cores, TensorFlow version (and more);
 - ``convolution_explorer`` and ``dashboards``: when those scripts exist here, their
   ``run()`` result;
+- ``widget_latency_p95_ms``: ``benchmarks/widget_latency.py``: per widget and control, the
+  p95 milliseconds from a value change to the updated picture (target 100 ms);
 - ``details``: settings, budgets and accuracy curves behind the numbers above.
 """
 
@@ -32,6 +34,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from anywhere without installing
+sys.path.insert(0, str(HERE))  # the sibling scripts
 
 import course_lib as cl  # noqa: E402
 
@@ -156,6 +159,8 @@ def main() -> dict:
         result = sibling(name)
         if result is not None:
             results[name] = result
+    print("widget latency ...", flush=True)
+    results["widget_latency_p95_ms"] = sibling("widget_latency")
     details["total_seconds"] = round(time.perf_counter() - started, 1)
     results["details"] = details
     (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
@@ -229,6 +234,15 @@ def markdown(results: dict) -> str:
             f"{'—' if best is None else f'{best:.1%}'} | "
             f"{mnist['recipes'][name]['description']} |"
         )
+    if results.get("widget_latency_p95_ms"):
+        from widget_latency import markdown as latency_table
+
+        lines += [
+            "",
+            "## Widget latency: value change to updated picture, p95 (target ≤ 100 ms)",
+            "",
+            *latency_table(results["widget_latency_p95_ms"]),
+        ]
     for key, title in (
         ("convolution_explorer", "Convolution explorer redraw"),
         ("dashboards", "Dashboards: seconds from kernel start to ready"),

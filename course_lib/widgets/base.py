@@ -108,6 +108,19 @@ class ErrorBanner(widgets.HTML):
         return html.unescape(self.value.split(">", 1)[1].rsplit("</div>", 1)[0])
 
 
+def control_ends(control: widgets.ValueWidget) -> list:
+    """The values at a control's ends: every option of a choice, a slider's min and max,
+    both states of a checkbox; [] for free input (text boxes). The generic widget test
+    and the latency benchmark move each control through these."""
+    if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        return [not control.value, control.value]
+    if hasattr(control, "options"):
+        return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if hasattr(control, "min") and hasattr(control, "max"):
+        return [control.min, control.max]
+    return []
+
+
 class CourseWidget(widgets.VBox):
     """Base class of every course widget (see the module docstring for the contract).
 

@@ -1,0 +1,144 @@
+"""The widget contract, for every widget in ``cl.widgets``: one generic test, plus the
+base class's own rules (error banner, stale picture, strict mode).
+
+A new widget is covered by being listed in ``cl.widgets.WIDGETS``, nothing more.
+"""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib.widgets.base import CourseWidget, control_ends, new_figure
+
+COURSE_WIDGETS = [
+    name
+    for name in cl.widgets.WIDGETS
+    if isinstance(getattr(cl.widgets, name), type)
+    and issubclass(getattr(cl.widgets, name), CourseWidget)
+]
+FREE_INPUT_BAD_VALUES = {
+    widgets.Text: "???",
+    widgets.IntText: -1_000_000,
+    widgets.FloatText: math.nan,
+}
+
+
+def test_every_export_is_a_course_widget_or_a_callback():
+    import keras
+
+    for name in cl.widgets.WIDGETS:
+        obj = getattr(cl.widgets, name)
+        assert issubclass(obj, CourseWidget) or issubclass(
+            obj, keras.callbacks.Callback
+        ), name
+    assert len(COURSE_WIDGETS) >= 12
+
+
+@pytest.mark.parametrize("name", COURSE_WIDGETS)
+def test_every_control_works_at_its_ends(name, monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT_WIDGETS", "1")
+    widget = getattr(cl.widgets, name)()
+    assert widget.error.message == "", widget.error.message
+    assert widget.controls, f"{name} registers no controls with watch()"
+    assert widget.figure_image is not None and widget.figure_image.value
+    assert widget.error in _descendants(widget), "the banner is not shown"
+    changed = []
+    for control_name, control in list(widget.controls.items()):
+        original = control.value
+        for value in control_ends(control):
+            before = widget.figure_image.value
+            control.value = value
+            assert widget.error.message == "", (
+                f"{name}.{control_name} = {value!r}: {widget.error.message}"
+            )
+            if widget.figure_image.value != before:
+                changed.append(control_name)
+        bad = FREE_INPUT_BAD_VALUES.get(type(control))
+        if bad is not None:
+            control.value = bad
+            assert widget.error.message, f"{name}.{control_name} = {bad!r} shows no error"
+            assert widget.stale
+        control.value = original
+        assert widget.error.message == "", (
+            f"{name}.{control_name} back to {original!r}: {widget.error.message}"
+        )
+    assert changed, f"no control of {name} changes the picture"
+
+
+def _descendants(widget) -> list:
+    found = []
+    for child in getattr(widget, "children", ()):
+        found.append(child)
+        found.extend(_descendants(child))
+    return found
+
+
+# -- the base class's rules, on a small widget written for the test -----------------------
+
+
+class Squares(CourseWidget):
+    """y = x**power on 0..n; power 3 is "forbidden" (a ValueError), power 4 a bug."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = widgets.IntSlider(3, 1, 9)
+        self.power = widgets.IntSlider(2, 1, 4)
+        self.renders = 0
+        self.use_figure(new_figure(2, 2))
+        self.axes = self.figure.subplots()
+        (self.line,) = self.axes.plot([], [])
+        self.watch(self._on_n, n=self.n)
+        self.watch(power=self.power)
+        self.children = [self.n, self.power, self.figure_image, self.error]
+        self.update()
+
+    def _on_n(self, change):
+        self.power.value = 1  # set by the widget itself: must not render twice
+
+    def _render(self):
+        self.renders += 1
+        if self.power.value == 3:
+            raise ValueError("power 3 is not allowed here")
+        if self.power.value == 4:
+            raise KeyError("a bug")
+        xs = np.arange(self.n.value + 1)
+        self.line.set_data(xs, xs**self.power.value)
+        self.axes.relim()
+        self.axes.autoscale_view()
+
+
+def test_a_handler_that_sets_a_control_renders_once():
+    widget = Squares()
+    renders = widget.renders
+    widget.n.value = 5
+    assert widget.renders == renders + 1 and widget.power.value == 1
+
+
+def test_the_banner_stays_while_the_state_is_invalid(monkeypatch):
+    monkeypatch.delenv("COURSE_STRICT_WIDGETS", raising=False)
+    widget = Squares()
+    picture = widget.figure_image.value
+    widget.power.value = 3
+    assert "power 3" in widget.error.message and widget.stale
+    assert widget.figure_image.layout.opacity == "0.35"
+    assert widget.figure_image.value == picture  # the old picture, marked stale
+    widget.n.value = 9  # the handler resets power to 1: the whole state is valid again
+    assert widget.error.message == "" and not widget.stale
+    assert widget.figure_image.value != picture
+
+
+def test_a_bug_is_shown_to_a_student_but_raised_under_the_tests(monkeypatch):
+    monkeypatch.delenv("COURSE_STRICT_WIDGETS", raising=False)
+    widget = Squares()
+    widget.power.value = 4
+    assert widget.error.message.startswith("KeyError")
+    assert "Traceback" in widget.last_traceback
+    widget.power.value = 2
+    monkeypatch.setenv("COURSE_STRICT_WIDGETS", "1")
+    with pytest.raises(KeyError):
+        widget.power.value = 4

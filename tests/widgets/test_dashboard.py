@@ -1,0 +1,32 @@
+"""The Voila page helper: a broken dashboard fails the tests and shows one sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+import course_lib as cl
+
+
+def test_a_broken_dashboard_fails_under_the_tests_and_shows_a_sentence_otherwise(
+    monkeypatch,
+):
+    def build():
+        raise KeyError("weights")
+
+    monkeypatch.setenv("COURSE_STRICT_WIDGETS", "1")
+    with pytest.raises(KeyError):
+        cl.widgets.dashboard.show(build, "broken")
+    monkeypatch.delenv("COURSE_STRICT_WIDGETS")
+    page = cl.widgets.dashboard.show(build, "broken")
+    text = page.children[1].value
+    assert "could not start: KeyError" in text
+    assert "Traceback" not in text and ".py" not in text
+
+
+def test_a_dashboard_shows_the_message_of_a_value_error(monkeypatch):
+    def build():
+        raise ValueError("the checkpoint is missing")
+
+    monkeypatch.delenv("COURSE_STRICT_WIDGETS", raising=False)
+    page = cl.widgets.dashboard.show(build, "broken")
+    assert "the checkpoint is missing" in page.children[1].value
