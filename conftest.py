@@ -9,6 +9,7 @@ MEMORY_LIMIT_MB (Binder restarts a kernel at 2 GB; we keep a margin).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,16 +24,19 @@ def _is_notebook_cell(item) -> bool:
 
 
 def _kernel_peak_mb(item) -> float | None:
-    """Peak resident memory of the notebook's kernel process so far, in MB (Linux only)."""
-    try:
-        pid = item.parent.kernel.km.provisioner.process.pid
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (AttributeError, OSError, ValueError):
+    """Peak resident memory of the notebook's kernel process so far, in MB.
+
+    On Linux a missing measurement is an error (the memory guard must not switch itself
+    off); elsewhere, where /proc does not exist, it is None.
+    """
+    if not sys.platform.startswith("linux"):
         return None
-    return None
+    pid = item.parent.kernel.km.provisioner.process.pid
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM line in /proc/{pid}/status")
 
 
 def _record(nodeid: str) -> dict:
@@ -46,7 +50,10 @@ def _record(nodeid: str) -> dict:
 def pytest_runtest_call(item):
     result = yield
     if _is_notebook_cell(item):
-        peak = _kernel_peak_mb(item)
+        try:
+            peak = _kernel_peak_mb(item)
+        except (AttributeError, OSError, ValueError, RuntimeError) as exc:
+            pytest.fail(f"cannot measure the kernel's memory: {exc!r}", pytrace=False)
         record = _record(item.nodeid)
         if peak is not None:
             record["peak_mb"] = max(peak, record["peak_mb"] or 0.0)

@@ -122,7 +122,8 @@ def voila():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # the lecture hall: a projector at 1280x720
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
