@@ -75,8 +75,10 @@ def test_set_seed_rejects_bad_seeds(bad):
 
 
 def test_submodules_load_on_first_use_and_unknown_names_fail():
-    assert cl.data.load_mnist is not None
-    assert "data" in dir(cl)
+    import course_lib.data
+
+    assert cl.data is course_lib.data and callable(cl.data.load_mnist)
+    assert "data" in dir(cl) and "widgets" in dir(cl)
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         cl.nonsense  # noqa: B018
 
@@ -103,3 +105,14 @@ def test_table_of_contents_links_written_lectures_only():
             f"[{title}]({slug}.ipynb)" if cl.course.available(slug) else f"| {title} |"
         )
         assert expected in toc, number
+
+
+def test_lookup_matches_names_loosely_and_lists_the_known_ones():
+    registry = {"Sobel": 1, "blur": 2}
+    assert cl.core.lookup(registry, " sobel ", "kernel") == 1
+    assert cl.core.choose("BLUR", list(registry), "kernel") == "blur"
+    assert cl.core.choose(2, [1, 2], "padding") == 2
+    with pytest.raises(ValueError, match=r"^unknown kernel 'edge'; known: Sobel, blur$"):
+        cl.core.lookup(registry, "edge", "kernel")
+    with pytest.raises(ValueError, match="unknown padding 3; known: 1, 2"):
+        cl.core.choose(3, [1, 2], "padding")

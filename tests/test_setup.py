@@ -96,10 +96,12 @@ def test_notebooks_are_small_and_carry_no_widget_state(path):
             )
 
 
-@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _notebooks() if "dashboards" not in p.parts],
+    ids=lambda p: p.name,
+)
 def test_notebooks_follow_the_skeleton(path):
-    if "dashboards" in path.parts:
-        return
     cells = json.loads(path.read_text())["cells"]
     text = "\n".join(
         "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
@@ -166,3 +168,15 @@ def test_readme_binder_badges_open_existing_notebooks():
             else path.removeprefix("render/")
         )
         assert (ROOT / path).exists(), path
+
+
+def test_dashboards_are_named_by_lecture_and_use_the_page_helper():
+    dashboards = sorted((ROOT / "notebooks" / "dashboards").glob("*.ipynb"))
+    assert dashboards
+    lectures = {number for number, _, _ in __import__("course_lib").course.LECTURES}
+    for path in dashboards:
+        assert path.name[:2] in lectures and path.name[2] == "_", path.name
+        source = "".join(
+            "".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+        )
+        assert "cl.widgets.dashboard.show(" in source, path.name
