@@ -1,16 +1,19 @@
 """Lecture 03: dense networks on images: building, counting, training, shuffling pixels.
 
+Compute only (Keras and NumPy): the live training chart is ``cl.widgets.LivePlot``, which
+the notebook passes to :func:`train_dense_classifier` as a callback.
+
 Counting the parameters of a big dense network without allocating it
 --------------------------------------------------------------------
 A 100-50-10 network on 1024x1024x3 images has a first kernel of 3,145,728 x 100
 float32 numbers: 1.26 GB, and its random initialisation needs temporary copies on top.
 Keras 3 lets us build the model without creating those numbers: a variable created
-inside ``keras.StatelessScope`` that has an initializer is only *registered*; its
-value is made when the outermost scope exits. With ``initialize_variables=False`` it is
-never made. The layers, their shapes and ``count_params()`` are all real; only the
-values are missing. ``count_dense_parameters`` counts inside such a scope, then deletes
-the model and calls ``keras.backend.clear_session()``, which also forgets the list of
-registered variables, so that no later scope can initialise them by surprise.
+inside ``keras.StatelessScope(initialize_variables=False)`` (the course's
+``cl.zoo.shapes_only()``) is only *registered*, never made. The layers, their shapes
+and ``count_params()`` are all real; only the values are missing.
+``dense_parameters_by_layer`` counts inside such a scope, then deletes the model and
+calls ``cl.zoo.release()`` (``keras.backend.clear_session()``), which also forgets the
+list of registered variables, so that no later scope can initialise them by surprise.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from itertools import pairwise
 import keras
 import numpy as np
 
+from course_lib import zoo
 from course_lib.core import set_seed
 
 
@@ -62,7 +66,7 @@ def dense_parameters_by_layer(
     The weights are never allocated (see the module docstring), so this is safe for any
     image size: memory stays flat even for 314 million parameters.
     """
-    with keras.StatelessScope(initialize_variables=False):
+    with zoo.shapes_only():
         model = build_dense_network(input_shape, hidden, num_classes)
         rows = [
             (
@@ -73,7 +77,7 @@ def dense_parameters_by_layer(
             for layer in model.layers
         ]
     del model
-    keras.backend.clear_session()  # forget the registered, never-made variables
+    zoo.release()  # forget the registered, never-made variables
     return rows
 
 
@@ -113,33 +117,6 @@ def permute_pixels(images: np.ndarray, permutation: np.ndarray) -> np.ndarray:
     return flat[:, permutation].reshape(images.shape)
 
 
-class EpochProgress(keras.callbacks.Callback):
-    """A Keras callback: one tqdm bar over the epochs, showing the latest metrics.
-
-    Use with ``model.fit(..., verbose=0, callbacks=[cl.dense.EpochProgress()])``.
-    ``.history`` keeps the logs of every epoch.
-    """
-
-    def __init__(self, description: str = "training"):
-        super().__init__()
-        self.description = description
-        self.history: list[dict] = []
-
-    def on_train_begin(self, logs=None):
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=self.params.get("epochs"), desc=self.description)
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        self.history.append(logs)
-        self.bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
-        self.bar.update(1)
-
-    def on_train_end(self, logs=None):
-        self.bar.close()
-
-
 def train_dense_classifier(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -149,12 +126,19 @@ def train_dense_classifier(
     hidden: Sequence[int] = (100, 50),
     batch_size: int = 64,
     seed: int = 0,
-    description: str = "training",
-    callbacks: list | None = None,
+    callbacks: Sequence = (),
 ):
     """Build, compile (Adam, cross-entropy) and fit a dense network; report test accuracy.
 
-    Inputs are images already scaled to [0, 1]. Returns ``(net, history, test_accuracy)``.
+    Inputs are images already scaled to [0, 1]. ``callbacks`` go to ``net.fit``: pass
+    ``[cl.widgets.LivePlot()]`` to watch the training. Returns
+    ``(net, history, test_accuracy)``.
+
+    Example::
+
+        net, history, accuracy = cl.dense.train_dense_classifier(
+            x_train, y_train, x_test, y_test, callbacks=[cl.widgets.LivePlot()]
+        )
     """
     set_seed(seed)
     net = build_dense_network(x_train.shape[1:], hidden, int(np.max(y_train)) + 1)
@@ -168,7 +152,7 @@ def train_dense_classifier(
         batch_size=batch_size,
         validation_data=(x_test, y_test),
         verbose=0,
-        callbacks=callbacks or [EpochProgress(description)],
+        callbacks=list(callbacks),
     )
     _, test_accuracy = net.evaluate(x_test, y_test, verbose=0)
     return net, history, float(test_accuracy)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.core import lookup, set_seed
+
 TARGET_ACCURACY = 0.97
 
 
@@ -53,24 +55,10 @@ class Recipe:
 
 
 def build_slides_model():
-    """The slides' MNIST convnet in Keras 3 (437,482 parameters)."""
-    import keras
-    from keras import layers
+    """The slides' MNIST convnet, ``cl.models.slides_convnet()`` (437,482 parameters)."""
+    from course_lib.models import slides_convnet
 
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(32, 5, activation="relu"),
-            layers.Conv2D(32, 5, activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.25),
-            layers.Flatten(),  # 10 x 10 x 32 = 3200
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
-        ],
-        name="slides",
-    )
+    return slides_convnet(input_shape=(28, 28, 1), num_classes=10)
 
 
 def _adadelta_keras1(steps_per_epoch: int, epochs: int):
@@ -204,20 +192,7 @@ def get(name) -> Recipe:
     """The recipe called ``name`` (one of ``RECIPES``); a ``Recipe`` is returned as is."""
     if isinstance(name, Recipe):
         return name
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
-    return RECIPES[name]
-
-
-def prepare(x, y=None):
-    """MNIST uint8 images ``(N, 28, 28)`` as float32 ``(N, 28, 28, 1)`` in [0, 1]."""
-    x = np.asarray(x)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"expected images of shape (N, 28, 28), got {x.shape}")
-    x = x.astype(np.float32) / (255.0 if x.dtype == np.uint8 else 1.0)
-    return x if y is None else (x, np.asarray(y, dtype=np.int64))
+    return lookup(RECIPES, name, "recipe")
 
 
 def build(name: str, steps_per_epoch: int, epochs: int | None = None):
@@ -239,10 +214,11 @@ class RaceClock:
     """A Keras callback that races training against a wall clock.
 
     Every ``eval_every`` seconds of training it pauses the clock, measures the accuracy
-    on ``(x_test, y_test)``, and records ``(seconds, accuracy)`` in ``curve``. It stops
-    training once the clock passes ``budget`` seconds and either ``target`` was reached
-    or the clock passed ``target_budget`` seconds. The clock includes everything
-    training costs (tracing, the input pipeline, Keras' own work) but not evaluation.
+    on ``(x_test, y_test)`` with ``cl.train.evaluate`` (one traced step per model), and
+    records ``(seconds, accuracy)`` in ``curve``. It stops training once the clock
+    passes ``budget`` seconds and either ``target`` was reached or the clock passed
+    ``target_budget`` seconds. The clock includes everything training costs (tracing,
+    the input pipeline, Keras' own work) but not evaluation.
     """
 
     def __init__(
@@ -256,9 +232,16 @@ class RaceClock:
     ):
         import keras
 
+        from course_lib.train import as_dataset
+
         self._keras_callback = keras.callbacks.Callback
         self.x_test = x_test
         self.y_test = np.asarray(y_test)
+        # Made once: the held-out batches, and (per model) one traced evaluation step.
+        self._test_batches = as_dataset(
+            (self.x_test, self.y_test), batch_size=1000, shuffle=False
+        )
+        self._evaluate_step = None
         self.target = target
         self.budget = budget
         self.target_budget = max(budget, target_budget or budget)
@@ -284,8 +267,13 @@ class RaceClock:
         return seconds >= self.target_budget or (seconds >= self.budget and reached)
 
     def measure(self, model, seconds: float) -> None:
+        """Record the held-out accuracy of ``model`` after ``seconds`` of training."""
+        from course_lib.train import EvaluateStep, evaluate
+
         began = time.perf_counter()
-        accuracy = accuracy_of(model, self.x_test, self.y_test)
+        if self._evaluate_step is None or self._evaluate_step.model is not model:
+            self._evaluate_step = EvaluateStep(model)  # traced once, reused every time
+        accuracy = evaluate(self._evaluate_step, self._test_batches)["accuracy"]
         self.curve.append((seconds, accuracy))
         if self.time_to_target is None and accuracy >= self.target:
             self.time_to_target = seconds
@@ -314,27 +302,6 @@ class RaceClock:
         return _Clock()
 
 
-_forward_cache: dict[int, Callable] = {}
-
-
-def accuracy_of(model, x, y, batch_size: int = 1000) -> float:
-    """Held-out accuracy of ``model`` on ``(x, y)`` with a compiled forward pass."""
-    import tensorflow as tf
-
-    key = id(model)
-    if key not in _forward_cache:
-        _forward_cache.clear()  # one model at a time: do not keep old ones alive
-        _forward_cache[key] = tf.function(lambda images: model(images, training=False))
-    forward = _forward_cache[key]
-    correct = 0
-    for start in range(0, len(x), batch_size):
-        probabilities = forward(tf.constant(x[start : start + batch_size]))
-        correct += int(
-            np.sum(np.argmax(probabilities, -1) == y[start : start + batch_size])
-        )
-    return correct / len(x)
-
-
 def race(
     name: str,
     train,
@@ -349,6 +316,9 @@ def race(
 ) -> dict:
     """Train recipe ``name`` on ``train`` and time it against held-out ``test``.
 
+    ``train`` and ``test`` are ``(images, labels)``: MNIST digits as
+    ``cl.models.prepare_images`` accepts them (uint8 0..255 or float 0..1).
+
     Returns a dict with ``time_to_target`` (seconds of training until the held-out
     accuracy first reached ``target``, or None), ``best_accuracy`` (best held-out
     accuracy within ``budget`` seconds), ``final_accuracy``, ``seconds`` (training time
@@ -356,12 +326,12 @@ def race(
     """
     import keras
 
-    from course_lib.core import set_seed
+    from course_lib.models import prepare_images
 
     recipe = get(name)
     set_seed(seed)
-    x_train, y_train = prepare(*train)
-    x_test, y_test = prepare(*test)
+    x_train, x_test = prepare_images(train[0]), prepare_images(test[0])
+    y_train, y_test = np.asarray(train[1]), np.asarray(test[1])
     epochs = epochs or recipe.epochs
     steps_per_epoch = math.ceil(len(x_train) / recipe.batch_size)
     model = build(name, steps_per_epoch, epochs)

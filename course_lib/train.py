@@ -167,6 +167,8 @@ class EvaluateStep:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.model = model
         self.loss_function = per_example_loss(loss)
+        self.mode = mode
+        self.strategy = strategy
         _check_xla_devices(mode, strategy)
         replica_step = self._replica_step
         if mode == "xla":
@@ -261,11 +263,27 @@ def evaluate(
     mode: str = "tf_function",
     strategy=None,
 ) -> dict:
-    """Mean loss and accuracy of ``model`` on ``data`` (``(x, y)`` arrays or a dataset)."""
+    """Mean loss and accuracy of ``model`` on ``data`` (``(x, y)`` arrays or a dataset).
+
+    ``model`` may also be an :class:`EvaluateStep` made once: evaluating the same model
+    again and again (every half second of a race, every epoch) then reuses its traced
+    graph instead of tracing a new one each time; ``loss``, ``mode`` and ``strategy``
+    are then the step's own.
+
+    Example::
+
+        cl.train.evaluate(model, (x_test, y_test))["accuracy"]
+        step = cl.train.EvaluateStep(model)  # trace once ...
+        cl.train.evaluate(step, (x_test, y_test))  # ... evaluate many times
+    """
+    if isinstance(model, EvaluateStep):
+        step, strategy = model, model.strategy
+    else:
+        step = EvaluateStep(model, loss, mode, strategy)
     dataset = as_dataset(data, batch_size, shuffle=False)
     if strategy is not None:
         dataset = strategy.experimental_distribute_dataset(dataset)
-    return _evaluate_with(EvaluateStep(model, loss, mode, strategy), dataset)
+    return _evaluate_with(step, dataset)
 
 
 def _evaluate_with(step, dataset) -> dict:

@@ -1,4 +1,4 @@
-"""cl.dense: building and counting dense networks, shuffled pixels, the progress callback."""
+"""cl.dense: building and counting dense networks, shuffled pixels, training."""
 
 from __future__ import annotations
 
@@ -50,12 +50,14 @@ def test_permute_pixels_moves_the_same_pixels_in_every_image():
         dense.permute_pixels(images, np.zeros(12, dtype=int))
 
 
-def test_train_dense_classifier_learns_and_reports_progress():
+def test_train_dense_classifier_learns_and_shows_progress_through_its_callbacks():
+    import course_lib as cl
+
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 400)
     x = rng.normal(size=(400, 4, 4)).astype("float32")
     x[:, 0, 0] += 6 * y  # one pixel tells the class
-    progress = dense.EpochProgress("test")
+    plot = cl.widgets.LivePlot()
     net, history, accuracy = dense.train_dense_classifier(
         x[:300],
         y[:300],
@@ -63,8 +65,19 @@ def test_train_dense_classifier_learns_and_reports_progress():
         y[300:],
         num_epochs=5,
         hidden=(8,),
-        callbacks=[progress],
+        callbacks=[plot],
     )
     assert accuracy > 0.85
-    assert len(progress.history) == 5 and "val_accuracy" in progress.history[-1]
+    assert plot.epochs_seen == 5 and len(plot.history["val_accuracy"]) == 5
+    np.testing.assert_allclose(
+        plot.history["val_accuracy"], history.history["val_accuracy"], rtol=1e-6
+    )
     assert net.layers[-1].units == 2
+
+
+def test_train_dense_classifier_runs_quietly_without_callbacks(capsys):
+    x = np.zeros((20, 2, 2), np.float32)
+    y = np.arange(20) % 2
+    _, history, _ = dense.train_dense_classifier(x, y, x, y, num_epochs=2, hidden=(2,))
+    assert len(history.epoch) == 2
+    assert capsys.readouterr().out == ""  # no progress bar, no log lines

@@ -55,17 +55,33 @@ def test_one_cycle_rises_then_decays():
     assert rates[0] < rates[1] < rates[2] > rates[3] > rates[4]
 
 
-def test_prepare_scales_and_adds_a_channel():
-    x, y = cl.recipes.prepare(np.full((2, 28, 28), 255, np.uint8), [3, 4])
-    assert x.shape == (2, 28, 28, 1) and x.dtype == np.float32 and x.max() == 1.0
-    assert y.dtype == np.int64
-    with pytest.raises(ValueError, match="expected images of shape"):
-        cl.recipes.prepare(np.zeros((2, 10, 10)))
+def test_the_slides_recipe_is_the_one_slides_convnet():
+    slides = cl.recipes.build_slides_model()
+    reference = cl.models.slides_convnet()
+    assert [layer.name for layer in slides.layers] == [
+        layer.name for layer in reference.layers
+    ]
+    assert cl.recipes.get("slides").build_model is cl.recipes.build_slides_model
+
+
+def test_the_old_helpers_are_gone():
+    # One preparation (cl.models.prepare_images), one evaluation (cl.train.evaluate).
+    assert not hasattr(cl.recipes, "prepare")
+    assert not hasattr(cl.recipes, "accuracy_of")
 
 
 def test_unknown_recipe_gives_a_clear_message():
-    with pytest.raises(ValueError, match="unknown recipe 'fastest'"):
+    with pytest.raises(ValueError, match="unknown recipe 'fastest'; known: course, "):
         cl.recipes.get("fastest")
+    assert cl.recipes.get(" Keras_IO") is cl.recipes.RECIPES["keras_io"]
+    recipe = cl.recipes.RECIPES["course"]
+    assert cl.recipes.get(recipe) is recipe
+
+
+def test_race_refuses_pixels_outside_the_convention():
+    x = np.full((4, 28, 28), 300.0)  # neither uint8 0..255 nor float 0..1
+    with pytest.raises(ValueError, match="images.*0-1"):
+        cl.recipes.race("course", (x, [0, 1, 2, 3]), (x, [0, 1, 2, 3]), budget=1.0)
 
 
 def test_race_learns_and_times_the_held_out_accuracy():
@@ -102,4 +118,21 @@ def test_race_clock_stops_at_the_budget_and_pauses_for_evaluation():
     assert clock.time_to_target is None  # an untrained model is not 97 % right
     assert 0.3 <= clock.elapsed() < 1.0
     assert len(clock.curve) >= 2
+    # Identical images get one prediction: right for one label in four, or for none.
+    assert all(accuracy in (0.0, 0.25) for _, accuracy in clock.curve)
     assert isinstance(clock.callback(), keras.callbacks.Callback)
+
+
+def test_race_clock_measures_with_one_traced_step_per_model():
+    x = np.zeros((8, 28, 28, 1), np.float32)
+    clock = cl.recipes.RaceClock(x, np.zeros(8, np.int64), eval_every=0.0)
+    model = cl.recipes.build_keras_io_model()
+    clock.start()
+    clock.measure(model, 0.0)
+    step = clock._evaluate_step
+    clock.measure(model, 0.1)
+    assert clock._evaluate_step is step  # the same model: the step is reused
+    expected = cl.train.evaluate(model, (x, np.zeros(8, np.int64)))["accuracy"]
+    assert clock.curve[-1] == (0.1, pytest.approx(expected))
+    clock.measure(cl.recipes.build_keras_io_model(), 0.2)
+    assert clock._evaluate_step is not step  # a new model gets its own step

@@ -150,7 +150,7 @@ def test_fit_learns_mnist_digits_with_a_convnet():
 
     cl.set_seed(0)
     (x, y), (x_test, y_test) = cl.data.load_mnist()
-    x, x_test = x[..., None] / 255.0, x_test[..., None] / 255.0
+    x, x_test = cl.models.prepare_images(x), cl.models.prepare_images(x_test)
     model = keras.Sequential(
         [
             keras.Input((28, 28, 1)),
@@ -170,6 +170,23 @@ def test_fit_learns_mnist_digits_with_a_convnet():
     assert history.history["val_accuracy"][-1] > 0.85
     scores = cl.train.evaluate(model, (x_test, y_test))
     assert scores["accuracy"] == pytest.approx(history.history["val_accuracy"][-1])
+
+
+def test_evaluate_reuses_one_traced_step_for_repeated_calls():
+    x, y = _toy_data(100)
+    model = _toy_model()
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    step = cl.train.EvaluateStep(model)
+    first = cl.train.evaluate(step, (x, y), batch_size=100)
+    traces = step._step.experimental_get_tracing_count()
+    model.layers[-1].kernel.assign(-model.layers[-1].kernel)  # the model changes ...
+    second = cl.train.evaluate(step, (x, y), batch_size=100)
+    assert step._step.experimental_get_tracing_count() == traces == 1  # ... no retrace
+    assert second["accuracy"] == pytest.approx(1 - first["accuracy"], abs=1e-6)
+    keras_loss, keras_accuracy = model.evaluate(x, y, verbose=0)
+    assert second["accuracy"] == pytest.approx(keras_accuracy, abs=1e-6)
+    assert second["loss"] == pytest.approx(keras_loss, rel=1e-5)
+    assert cl.train.evaluate(model, (x, y)) == pytest.approx(second)
 
 
 def test_bad_arguments_give_clear_messages():

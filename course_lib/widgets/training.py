@@ -1,17 +1,18 @@
-"""Keras callbacks for the course: a live training plot with a progress bar.
+"""The live training display of the course: ``LivePlot``, a Keras callback (03, 06, 08).
 
 ``LivePlot`` draws train and validation loss and accuracy after every epoch and moves a
 progress bar after every batch. In a notebook it shows itself once (a progress bar, a
-caption and a ``cl.viz.FigureImage``) and updates in place; in a plain script or a test
-it shows nothing and just records ``history``.
+caption and a :class:`~course_lib.widgets.base.FigureImage`) and updates in place: its
+lines are made once and only get new data (``set_data``). In a plain script or a test it
+shows nothing and just records ``history``.
 
-It only uses the standard hooks, so ``model.fit`` and a hand-written training loop can
-both drive it::
+It only uses the standard hooks, so ``model.fit``, ``cl.train.fit`` and a hand-written
+training loop can all drive it::
 
-    plot = cl.callbacks.LivePlot()
+    plot = cl.widgets.LivePlot()
     model.fit(x, y, epochs=5, validation_split=0.1, callbacks=[plot], verbose=0)
 
-    plot = cl.callbacks.LivePlot(epochs=5, steps=len(dataset))  # a custom loop
+    plot = cl.widgets.LivePlot(epochs=5, steps=len(dataset))  # a custom loop
     plot.on_train_begin()
     for epoch in range(5):
         for step, batch in enumerate(dataset):
@@ -19,6 +20,9 @@ both drive it::
             plot.on_train_batch_end(step, {"loss": loss})
         plot.on_epoch_end(epoch, {"loss": loss, "val_loss": ..., "accuracy": ...})
     plot.on_train_end()
+
+It is a callback, not a :class:`~course_lib.widgets.base.CourseWidget`: it has no
+controls, only a picture that follows the training.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 
-from course_lib.viz import FigureImage, new_figure
+from course_lib.widgets.base import FigureImage, new_figure
 
 _COLORS = {"train": "tab:blue", "validation": "tab:orange"}
 
@@ -69,6 +73,7 @@ class LivePlot(keras.callbacks.Callback):
     history : dict of lists, one float per epoch for every key in the logs
         (``loss``, ``accuracy``, ``val_loss``, ...), like ``keras.callbacks.History``.
     epochs_seen, batches_seen : counters (``batches_seen`` counts the current epoch).
+    figure, figure_image : the matplotlib figure and, when shown, its image widget.
     widget : the ``ipywidgets.VBox`` shown in a notebook (progress bar, caption, plot).
     """
 
@@ -115,9 +120,11 @@ class LivePlot(keras.callbacks.Callback):
             ax.set_title(metric)
             ax.grid(alpha=0.3)
             ax.legend(loc="best", fontsize="small")
-        self.image = FigureImage(self.figure) if self.show else None
+        self.figure_image = FigureImage(self.figure) if self.show else None
         children = [self.progress, self.caption]
-        self.widget = widgets.VBox(children + ([self.image] if self.image else []))
+        if self.figure_image is not None:
+            children.append(self.figure_image)
+        self.widget = widgets.VBox(children)
 
     # -- the Keras hooks ---------------------------------------------------------------
 
@@ -166,8 +173,8 @@ class LivePlot(keras.callbacks.Callback):
         self._update_lines()
         self._update_bar(force=True)
         self.caption.value = self.summary()
-        if self.image is not None:
-            self.image.refresh()
+        if self.figure_image is not None:
+            self.figure_image.refresh()
 
     def on_train_end(self, logs=None):
         self.progress.bar_style = "success"

@@ -1,4 +1,4 @@
-"""cl.callbacks.LivePlot: history, plot data and progress bar, from fit and a custom loop."""
+"""cl.widgets.LivePlot: history, plot data and progress bar, from fit and a custom loop."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _tiny_model():
 
 def test_fit_records_the_same_history_as_keras_and_draws_it(capsys):
     model, x, y = _tiny_model()
-    plot = cl.callbacks.LivePlot()
+    plot = cl.widgets.LivePlot()
     keras_history = model.fit(
         x,
         y,
@@ -39,7 +39,7 @@ def test_fit_records_the_same_history_as_keras_and_draws_it(capsys):
         verbose=0,
     )
     assert capsys.readouterr().out == ""  # no display outside a notebook
-    assert plot.show is False and plot.image is None
+    assert plot.show is False and plot.figure_image is None
     assert set(plot.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     for key, values in keras_history.history.items():
         np.testing.assert_allclose(plot.history[key], values, rtol=1e-6)
@@ -54,7 +54,7 @@ def test_fit_records_the_same_history_as_keras_and_draws_it(capsys):
 
 def test_a_second_fit_starts_a_fresh_history():
     model, x, y = _tiny_model()
-    plot = cl.callbacks.LivePlot()
+    plot = cl.widgets.LivePlot()
     model.fit(x, y, epochs=2, callbacks=[plot], verbose=0)
     model.fit(x, y, epochs=1, callbacks=[plot], verbose=0)
     assert len(plot.history["loss"]) == 1
@@ -64,7 +64,7 @@ def test_a_second_fit_starts_a_fresh_history():
 def test_a_custom_loop_can_drive_it_with_tensors_and_no_params():
     import tensorflow as tf
 
-    plot = cl.callbacks.LivePlot(epochs=2)
+    plot = cl.widgets.LivePlot(epochs=2)
     plot.on_train_begin()
     for epoch in range(2):
         plot.on_epoch_begin(epoch)
@@ -85,16 +85,16 @@ def test_a_custom_loop_can_drive_it_with_tensors_and_no_params():
 def test_show_displays_once_and_refreshes_the_image(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    plot = cl.callbacks.LivePlot(show=True, epochs=3, steps=1)
+    plot = cl.widgets.LivePlot(show=True, epochs=3, steps=1)
     plot.on_train_begin()
-    before = plot.image.value
+    before = plot.figure_image.value
     plot.on_epoch_end(0, {"loss": 1.0, "accuracy": 0.5})
-    after_one = plot.image.value
+    after_one = plot.figure_image.value
     plot.on_epoch_end(1, {"loss": 0.5, "accuracy": 0.7})
     plot.on_train_begin()  # a second run reuses the widget on show
     assert shown == [plot.widget]
-    assert before != after_one != plot.image.value
-    assert plot.image in plot.widget.children
+    assert before != after_one != plot.figure_image.value
+    assert plot.figure_image in plot.widget.children
 
 
 @pytest.mark.parametrize(
@@ -108,4 +108,48 @@ def test_show_displays_once_and_refreshes_the_image(monkeypatch):
 )
 def test_bad_arguments_say_what_is_wrong(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        cl.callbacks.LivePlot(**kwargs)
+        cl.widgets.LivePlot(**kwargs)
+
+
+def test_the_registry_name_is_the_training_module_callback():
+    import keras
+
+    from course_lib.widgets import training
+
+    assert cl.widgets.LivePlot is training.LivePlot
+    assert issubclass(cl.widgets.LivePlot, keras.callbacks.Callback)
+
+
+def test_each_epoch_moves_the_lines_made_once_and_clears_nothing():
+    plot = cl.widgets.LivePlot(show=False, epochs=4)
+    lines = {key: line for key, line in plot.lines.items()}
+    artists = {name: list(ax.get_children()) for name, ax in plot.axes.items()}
+    legends = {name: ax.get_legend() for name, ax in plot.axes.items()}
+    plot.on_train_begin()
+    for epoch in range(4):
+        plot.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1), "accuracy": 0.2 * epoch})
+    assert plot.lines == lines  # the very same Line2D objects
+    for name, ax in plot.axes.items():
+        assert ax.lines[:] == [lines[name], lines["val_" + name]]
+        assert ax.get_legend() is legends[name]
+        assert len(ax.get_children()) == len(artists[name])
+    np.testing.assert_array_equal(plot.lines["loss"].get_xdata(), [1, 2, 3, 4])
+    assert plot.axes["loss"].get_ylim()[1] >= 1.0  # rescaled to the new data
+    assert plot.axes["loss"].get_xlim() == (0.5, 4.5)
+
+
+def test_cl_train_fit_drives_it_like_model_fit():
+    model, x, y = _tiny_model()
+    plot = cl.widgets.LivePlot()
+    cl.train.fit(
+        model,
+        (x, y),
+        epochs=2,
+        batch_size=16,
+        validation_data=(x, y),
+        callbacks=[plot],
+        loss=model.loss,
+    )
+    assert plot.epochs == 2 and plot.steps == 4
+    assert len(plot.history["val_accuracy"]) == 2
+    assert plot.progress.value == plot.progress.max == 8
