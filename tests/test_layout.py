@@ -43,6 +43,14 @@ def test_a_compute_module_imports_no_widgets(module):
     assert not any(m.startswith("course_lib.widgets") for m in modules)
 
 
+@pytest.mark.parametrize("module", COMPUTE_MODULES)
+def test_a_compute_module_does_not_import_widgets_later_either(module):
+    """Imports inside functions escape the test above; read the source for them."""
+    source = (LIBRARY / f"{module}.py").read_text()
+    for word in ("ipywidgets", "ipycanvas", "course_lib.widgets", "from course_lib import widgets"):
+        assert word not in source, f"course_lib/{module}.py mentions {word}"
+
+
 def test_importing_course_lib_starts_no_tensorflow():
     modules = _imported_after("import course_lib as cl; cl.pick(1, 2)")
     assert "tensorflow" not in modules and "keras" not in modules
