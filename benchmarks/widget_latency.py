@@ -67,7 +67,9 @@ def run() -> dict[str, dict[str, float]]:
     table = {}
     for name in cl.widgets.WIDGETS:
         widget_class = getattr(cl.widgets, name)
-        if not (isinstance(widget_class, type) and issubclass(widget_class, CourseWidget)):
+        if not (
+            isinstance(widget_class, type) and issubclass(widget_class, CourseWidget)
+        ):
             continue
         cl.set_seed(0)
         table[name] = measure(name)

@@ -262,8 +262,11 @@ def _fetch(name: str) -> tuple[Path, str]:
     except OSError as exc:
         raise DownloadError(
             "; ".join(
-                [*reasons, f"the cache folder {folder} cannot be written "
-                 f"({type(exc).__name__}); set COURSE_DATA_DIR to another folder"]
+                [
+                    *reasons,
+                    f"the cache folder {folder} cannot be written "
+                    f"({type(exc).__name__}); set COURSE_DATA_DIR to another folder",
+                ]
             )
         ) from exc
     for url in entry.urls:
@@ -430,4 +433,3 @@ def load_ilsvrc_history(path: Path | str = ILSVRC_FILE) -> list[dict]:
                 }
             )
     return rows
-

@@ -61,7 +61,9 @@ def test_every_control_works_at_its_ends(name, monkeypatch):
         bad = FREE_INPUT_BAD_VALUES.get(type(control))
         if bad is not None:
             control.value = bad
-            assert widget.error.message, f"{name}.{control_name} = {bad!r} shows no error"
+            assert widget.error.message, (
+                f"{name}.{control_name} = {bad!r} shows no error"
+            )
             assert widget.stale
         control.value = original
         assert widget.error.message == "", (
