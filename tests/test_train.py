@@ -303,3 +303,27 @@ def test_fit_under_mirrored_strategy_matches_one_device():
     assert out["val_accuracy"][-1] > 0.9
     # Logical CPU devices share one XLA device: a clear message, not a crash.
     assert "XLA cannot compile for several logical CPU devices" in out["xla_error"]
+
+
+@pytest.mark.parametrize("labels", ["sparse", "one-hot"])
+def test_evaluate_accuracy_equals_an_outside_reference(labels):
+    """Accuracy checked against predict + argmax and keras.metrics, not against itself."""
+    import keras
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 12)).astype("float32")
+    y = rng.integers(0, 5, 300)
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(5, "softmax")])
+    probabilities = model.predict(x, verbose=0)
+    reference = float((probabilities.argmax(1) == y).mean())
+    assert 0.05 < reference < 0.6  # an untrained model: some right, many wrong
+    if labels == "sparse":
+        target, loss = y, "sparse_categorical_crossentropy"
+        metric = keras.metrics.SparseCategoricalAccuracy()
+    else:
+        target, loss = np.eye(5, dtype="float32")[y], "categorical_crossentropy"
+        metric = keras.metrics.CategoricalAccuracy()
+    metric.update_state(target, probabilities)
+    result = cl.train.evaluate(model, (x, target), loss=loss, batch_size=64)
+    assert result["accuracy"] == pytest.approx(reference, abs=1e-6)
+    assert result["accuracy"] == pytest.approx(float(metric.result()), abs=1e-6)
