@@ -62,7 +62,7 @@ def run(rounds: int = 20, image: str = "camera", size: int = 512) -> dict:
     """Time ``5 * rounds`` redraws of the explorer; return p50/p95 in ms and the setting."""
     import course_lib as cl
 
-    explorer = cl.explorers.ConvolutionExplorer(image, size=size)
+    explorer = cl.widgets.ConvolutionExplorer(image, size=size)
     for _, action in _changes(explorer, 2):  # warm up caches and code paths
         action()
     wall, cpu, kinds = [], [], []

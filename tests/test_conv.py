@@ -1,4 +1,5 @@
-"""cl.conv: the slides' numbers, equality with TensorFlow and Keras, and clear errors."""
+"""cl.conv: the slides' numbers, equality with TensorFlow and Keras, clear errors, and
+the arithmetic behind the lecture 04-05 explorers (kernels, one pixel, pooled maps)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from slide_examples import SLIDE_IMAGE, SLIDE_MAP, VERTICAL_EDGE
 
 import course_lib as cl
+from course_lib import conv
 from course_lib.conv import conv2d, conv_params, output_size, pool2d, receptive_field
 
 EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True)
@@ -195,6 +197,24 @@ def test_output_size_equals_the_shape_conv2d_returns(w, f, p, s):
     assert result.shape[0] == output_size(w, f, p, s)
 
 
+@EXAMPLES
+@given(
+    w=st.integers(1, 64),
+    f=st.integers(1, 9),
+    p=st.sampled_from(["valid", "same"]),
+    s=st.integers(1, 4),
+)
+def test_output_size_with_named_padding_equals_conv2d(w, f, p, s):
+    if p == "valid" and f > w:
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            output_size(w, f, p, s)
+        return
+    result = conv2d(np.zeros((w, 3)), np.zeros((f, 1)), stride=s, padding=p)
+    assert result.shape[0] == output_size(w, f, p, s)
+    if p == "same":
+        assert output_size(w, f, p, s) == -(-w // s)  # ceil(w / s), as Keras
+
+
 def test_conv_params_equals_keras_count():
     import keras
 
@@ -250,6 +270,8 @@ def test_helpers_reject_bad_input():
         output_size(7, 3, -1, 1)
     with pytest.raises(ValueError, match="s must be a positive int"):
         output_size(7, 3, 0, 0)
+    with pytest.raises(ValueError, match='p must be an int >= 0, "valid" or "same"'):
+        output_size(7, 3, "full", 1)
     with pytest.raises(ValueError, match="c_in must be a positive int"):
         conv_params(3, 3, 0, 8)
     with pytest.raises(ValueError, match="layer 1 must be a"):
@@ -260,3 +282,173 @@ def test_helpers_reject_bad_input():
 
 def test_module_loads_lazily_from_the_package():
     assert cl.conv.conv2d is conv2d
+
+
+# --- the explorers' arithmetic (lecture 04): kernels, pictures, one pixel ----------------
+
+
+def test_every_preset_is_a_3x3_kernel_and_identity_changes_nothing():
+    image = conv.gray_image("coins", 32).astype(float)
+    for name in conv.KERNEL_PRESETS:
+        assert conv.kernel_preset(name).shape == (3, 3), name
+        assert conv.preset_name(conv.kernel_preset(name)) == name
+    same = conv2d(image, conv.kernel_preset("identity"), padding="same")
+    np.testing.assert_array_equal(same, image)
+    np.testing.assert_allclose(conv.kernel_preset("blur").sum(), 1.0)
+    np.testing.assert_array_equal(
+        conv.kernel_preset(" Sobel"), conv.kernel_preset("sobel")
+    )
+    with pytest.raises(ValueError, match="unknown kernel 'gauss'; known: identity, "):
+        conv.kernel_preset("gauss")
+
+
+def test_preset_name_finds_equal_kernels_only():
+    assert conv.preset_name(np.array([[1, 0, -1]] * 3)) == "vertical edge"
+    assert conv.preset_name(np.full((3, 3), 1 / 9 + 1e-12)) == "blur"
+    assert conv.preset_name(np.ones((3, 3))) is None
+    assert conv.preset_name(np.full((3, 3), np.nan)) is None
+
+
+def test_parse_kernel_accepts_numbers_and_names_the_bad_entry():
+    kernel = conv.parse_kernel(["1", 0, -1, 2, "0.5", -2, 1, 0, -1])
+    assert kernel[1, 1] == 0.5 and kernel.shape == (3, 3)
+    with pytest.raises(ValueError, match="row 2, column 3 is not a finite number: 'x'"):
+        conv.parse_kernel([0, 0, 0, 0, 0, "x", 0, 0, 0])
+    with pytest.raises(ValueError, match="row 1, column 1 .* nan"):
+        conv.parse_kernel([float("nan")] + [0] * 8)
+    with pytest.raises(ValueError, match="needs 9 values"):
+        conv.parse_kernel([1, 2, 3])
+
+
+def test_explain_pixel_reproduces_the_slides_first_sum():
+    kernel = np.array([[1, 0, -1]] * 3, dtype=float)
+    explanation = conv.explain_pixel(SLIDE_IMAGE, kernel, 1, "valid", 0, 0)
+    assert explanation.value == 2
+    assert explanation.formula(kernel) == (
+        "0·1 + 0·0 + 5·(-1) + 3·1 + 4·0 + 1·(-1) + 6·1 + 7·0 + 1·(-1) = 2"
+    )
+    # every pixel of the map is the sum its explanation writes out
+    result = conv2d(SLIDE_IMAGE, kernel, stride=2, padding=1)
+    for (row, column), value in np.ndenumerate(result):
+        e = conv.explain_pixel(SLIDE_IMAGE, kernel, 2, 1, row, column)
+        assert e.value == value
+        assert (e.top, e.left) == (2 * row - 1, 2 * column - 1)
+
+
+def test_explain_pixel_covers_the_whole_same_padded_output():
+    kernel = np.ones((3, 3))
+    result = conv2d(SLIDE_IMAGE[:5], kernel, stride=2, padding="same")
+    assert result.shape == (3, 3)
+    for (row, column), value in np.ndenumerate(result):
+        e = conv.explain_pixel(SLIDE_IMAGE[:5], kernel, 2, "same", row, column)
+        assert e.value == value
+    with pytest.raises(ValueError, match=r"pixel \(3, 0\) is outside the 3x3 output"):
+        conv.explain_pixel(SLIDE_IMAGE[:5], kernel, 2, "same", 3, 0)
+
+
+def test_explain_pixel_of_a_window_wholly_in_the_padding():
+    kernel = np.arange(9.0).reshape(3, 3)
+    result = conv2d(SLIDE_IMAGE, kernel, padding=5)
+    assert result.shape == (14, 14)
+    for row, column in [(0, 0), (0, 13), (13, 0), (13, 13), (0, 6), (6, 13), (4, 4)]:
+        e = conv.explain_pixel(SLIDE_IMAGE, kernel, 1, 5, row, column)
+        assert e.value == result[row, column]
+    corner = conv.explain_pixel(SLIDE_IMAGE, kernel, 1, 5, 13, 13)
+    assert (corner.top, corner.left) == (8, 8) and not corner.window.any()
+
+
+def test_explain_pixel_rejects_a_pixel_outside_the_output():
+    kernel = np.ones((3, 3))
+    with pytest.raises(ValueError, match=r"pixel \(4, 0\) is outside the 4x4 output"):
+        conv.explain_pixel(SLIDE_IMAGE, kernel, 1, "valid", 4, 0)
+
+
+def test_explore_convolution_refuses_a_stride_too_large_for_the_image():
+    kernel = np.ones((3, 3))
+    result = conv.explore_convolution(SLIDE_IMAGE, kernel, 3, "valid")
+    assert result.shape == (2, 2)
+    with pytest.raises(ValueError, match="stride 4 is too large for this 6x6 image"):
+        conv.explore_convolution(SLIDE_IMAGE, kernel, 4, "valid")
+    with pytest.raises(ValueError, match="stride must be 1 or more"):
+        conv.explore_convolution(SLIDE_IMAGE, kernel, 0, "valid")
+    with pytest.raises(ValueError, match="stride must be a whole number"):
+        conv.explore_convolution(SLIDE_IMAGE, kernel, 1.5, "valid")
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", 1, 2])
+def test_explore_convolution_names_the_largest_stride_that_works(padding):
+    kernel = np.ones((3, 3))
+    with pytest.raises(ValueError, match=r"use a stride from 1 to (\d+)") as error:
+        conv.explore_convolution(SLIDE_IMAGE, kernel, 50, padding)
+    largest = int(error.value.args[0].rsplit(" ", 1)[1])
+    assert conv.explore_convolution(SLIDE_IMAGE, kernel, largest, padding).shape[0] == 2
+    with pytest.raises(ValueError, match="too large"):
+        conv.explore_convolution(SLIDE_IMAGE, kernel, largest + 1, padding)
+
+
+def test_display_gray_shrinks_large_arrays_and_stretches_values():
+    picture = conv.display_gray(np.arange(600 * 300, dtype=float).reshape(600, 300))
+    assert picture.shape == (200, 100, 4) and picture.dtype == np.uint8
+    assert picture[..., 0].min() == 0 and picture[..., 0].max() == 255
+    assert (picture[..., 3] == 255).all()
+    flat = conv.display_gray(np.full((5, 5), 7.0))
+    assert flat.shape == (5, 5, 4) and (flat[..., 0] == 0).all()
+
+
+def test_gray_image_names_offer_the_photos_and_a_digit():
+    names = conv.gray_image_names()
+    assert set(cl.data.sample_image_names()) <= set(names)
+    assert conv.DIGIT in names
+    assert conv.gray_image("camera", 64).shape == (64, 64)
+    assert conv.gray_image(conv.DIGIT).shape == (28, 28)
+    assert not conv.gray_image("camera", 64).flags.writeable  # shared by the cache
+
+
+def test_format_number_never_prints_minus_zero():
+    assert [conv.format_number(v) for v in (-0.0, 1 / 3, 2, -1e-7)] == [
+        "0",
+        "0.3333",
+        "2",
+        "-1e-07",
+    ]
+
+
+# --- pooling a feature map (lecture 05) ---------------------------------------------------
+
+
+def test_slide_feature_map_is_the_slides_convolution():
+    np.testing.assert_array_equal(conv.SLIDE_FEATURE_MAP, SLIDE_MAP)
+
+
+def test_edge_feature_map_is_a_rectified_sobel_response():
+    edges = conv.edge_feature_map("camera", 64)
+    assert edges.shape == (64, 64) and edges.min() == 0 and edges.max() > 0.5
+    picture = conv.gray_image("camera", 64) / 255
+    sobel = conv2d(picture, conv.kernel_preset("sobel"), padding="same")
+    np.testing.assert_allclose(edges, np.maximum(sobel, 0))
+
+
+def test_pool_feature_map_speaks_of_the_feature_map():
+    np.testing.assert_array_equal(
+        conv.pool_feature_map(SLIDE_MAP, 2, 2, "max"), [[17, 4], [14, -1]]
+    )
+    with pytest.raises(
+        ValueError, match="a 5x5 window does not fit in the 4x4 feature"
+    ):
+        conv.pool_feature_map(SLIDE_MAP, 5, 1, "max")
+    with pytest.raises(ValueError, match='mode must be "max" or "avg"'):
+        conv.pool_feature_map(SLIDE_MAP, 2, 2, "min")
+
+
+def test_conv_never_imports_ipywidgets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, course_lib as cl; cl.conv.kernel_preset('sobel'); cl.stacks; "
+        "print('ipywidgets' in sys.modules)"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "False"
