@@ -1,30 +1,34 @@
-"""Lecture 01: an image is an array of numbers. ``ImageInspector`` shows them.
+"""Lectures 00-01: an image is an array of numbers.
 
-Pure helpers: ``channel_of`` (one colour channel of an image) and ``zoom_window`` (the
-square patch the inspector prints). The widget only draws what they return.
+Compute only: ``to_unit_float`` (the course's one pixel convention), ``default_images``,
+``digit_examples``, ``channel_of`` (one colour channel of an image) and ``zoom_window``
+(the square patch whose numbers ``cl.widgets.ImageInspector`` prints). The widgets live
+in ``course_lib/widgets/images.py``.
 """
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.patches import Rectangle
-
-from course_lib.viz import ErrorBanner, FigureImage, new_figure, shows_errors
 
 CHANNELS = ("red", "green", "blue")
-MAX_WINDOW = 12
-"""The largest zoom window whose values are still readable when printed."""
 
 
 def default_images(size: int = 96, digit: np.ndarray | None = None) -> dict:
     """Bundled photos (scikit-image, scikit-learn), resized to ``size`` pixels, by name.
 
-    Pass a 28x28 ``digit`` (e.g. from ``cl.data.load_mnist()``) to add it as "digit".
+    Pass a gray ``digit`` (e.g. ``x_train[0]`` of ``cl.data.load_mnist()``, uint8 0-255
+    or float 0-1) to add it as "digit", stored as uint8 0-255 like the photos.
+
+    Example::
+
+        cl.widgets.ImageInspector(cl.images.default_images(digit=x_train[0]))
     """
     from course_lib.data import sample_image
 
+    if digit is not None:
+        digit = to_unit_float(digit, "digit")
+        if digit.ndim != 2:
+            raise ValueError(f"digit must be a 2-D gray image, got shape {digit.shape}")
     images = {
         "cat (chelsea)": sample_image("chelsea", size=size),
         "coffee": sample_image("coffee", size=size),
@@ -32,7 +36,7 @@ def default_images(size: int = 96, digit: np.ndarray | None = None) -> dict:
         "camera man (gray)": sample_image("camera", size=size),
     }
     if digit is not None:
-        images["digit"] = np.asarray(digit, dtype=np.uint8)
+        images["digit"] = np.round(digit * 255).astype(np.uint8)
     return images
 
 
@@ -87,7 +91,10 @@ def channel_names(image: np.ndarray) -> list[str]:
 
 def channel_of(image: np.ndarray, channel: str) -> np.ndarray:
     """One channel of an image: "red", "green" or "blue" of an RGB image (2-D result),
-    "all" (the RGB image itself), or "gray" for a one-channel image."""
+    "all" (the RGB image itself), or "gray" for a one-channel image.
+
+    Example: ``channel_of(cat, "green")[100, 200]`` is the green value of one pixel.
+    """
     image = np.asarray(image)
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
         raise ValueError(f"expected an (H, W) or (H, W, 3) image, got {image.shape}")
@@ -118,163 +125,3 @@ def zoom_window(image: np.ndarray, row: int, col: int, size: int) -> np.ndarray:
             f"in a {height}x{width} image"
         )
     return image[row : row + size, col : col + size]
-
-
-# Black (0) to full channel colour (255): how much that channel lights the pixel.
-_CMAPS = {
-    "red": LinearSegmentedColormap.from_list("black_red", ["black", "red"]),
-    "green": LinearSegmentedColormap.from_list("black_green", ["black", "lime"]),
-    "blue": LinearSegmentedColormap.from_list("black_blue", ["black", "blue"]),
-    "gray": "gray",
-}
-
-
-class ImageInspector(widgets.VBox):
-    """Pick an image, move a zoom window over it, read the pixel values under it.
-
-    Left: the whole image with the window drawn on it. Middle: the chosen channel
-    ("all" shows the colour image). Right: the window's numbers printed over a heatmap
-    (for "all", the red channel's). State for tests: ``.picture`` (the current image) and
-    ``.patch`` (the numbers printed).
-
-    Example::
-
-        cl.images.ImageInspector(cl.images.default_images(digit=x_train[0]))
-    """
-
-    def __init__(self, images: dict | None = None, window: int = 8):
-        self.images = default_images() if images is None else dict(images)
-        if not self.images:
-            raise ValueError("give at least one image")
-        first = next(iter(self.images))
-        self.source = widgets.Dropdown(
-            options=list(self.images), value=first, description="image"
-        )
-        self.channel = widgets.Dropdown(
-            options=channel_names(self.images[first]), description="channel"
-        )
-        self.size = widgets.IntSlider(
-            value=window, min=2, max=MAX_WINDOW, description="window"
-        )
-        self.row = widgets.IntSlider(0, 0, 1, description="row")
-        self.col = widgets.IntSlider(0, 0, 1, description="column")
-        self.caption = widgets.HTML()
-        self.error = ErrorBanner()
-        figure = new_figure(9.0, 3.2)
-        self.axes_whole, self.axes_channel, self.axes_patch = figure.subplots(1, 3)
-        self.whole = self.axes_whole.imshow(np.zeros((2, 2)), cmap="gray")
-        self.box = Rectangle((0, 0), 1, 1, fill=False, color="yellow", lw=2)
-        self.axes_whole.add_patch(self.box)
-        self.channel_image = self.axes_channel.imshow(np.zeros((2, 2)), cmap="gray")
-        for axes in (self.axes_whole, self.axes_channel):
-            axes.set_xticks([])
-            axes.set_yticks([])
-        self.image = FigureImage(figure)
-        self._busy = False
-        self.source.observe(self._on_source, names="value")
-        self.size.observe(self._on_size, names="value")
-        for control in (self.channel, self.row, self.col):
-            control.observe(self._redraw, names="value")
-        super().__init__(
-            [
-                widgets.HBox([self.source, self.channel, self.size]),
-                widgets.HBox([self.row, self.col]),
-                self.image,
-                self.caption,
-                self.error,
-            ]
-        )
-        self._on_source()
-
-    @property
-    def picture(self) -> np.ndarray:
-        return self.images[self.source.value]
-
-    @shows_errors
-    def _on_source(self, change=None):
-        names = channel_names(self.picture)
-        self._busy = True  # no redraw while the option list and sliders change
-        try:
-            kept = self.channel.value if self.channel.value in names else names[0]
-            self.channel.options = names
-            self.channel.value = kept
-            self._limit_sliders()
-        finally:
-            self._busy = False
-        self._draw()
-
-    @shows_errors
-    def _on_size(self, change=None):
-        self._busy = True
-        try:
-            self._limit_sliders()
-        finally:
-            self._busy = False
-        self._draw()
-
-    def _limit_sliders(self):
-        height, width = self.picture.shape[:2]
-        size = min(self.size.value, height, width)
-        self.row.max = height - size
-        self.col.max = width - size
-
-    @shows_errors
-    def _redraw(self, change=None):
-        self._draw()
-
-    def _draw(self) -> None:
-        picture, name = self.picture, self.channel.value
-        if self._busy:
-            return
-        shown = channel_of(picture, name)
-        size = self.size.value
-        self.patch = zoom_window(
-            shown if shown.ndim == 2 else shown[..., 0],
-            self.row.value,
-            self.col.value,
-            size,
-        )
-        height, width = picture.shape[:2]
-        extent = (-0.5, width - 0.5, height - 0.5, -0.5)
-        self.whole.set_data(picture)
-        self.whole.set_extent(extent)
-        self.whole.set_clim(0, 255)
-        self.channel_image.set_data(shown)
-        self.channel_image.set_extent(extent)
-        self.channel_image.set_clim(0, 255)
-        self.channel_image.set_cmap(_CMAPS.get(name, "gray"))
-        self.box.set_xy((self.col.value - 0.5, self.row.value - 0.5))
-        self.box.set_width(size)
-        self.box.set_height(size)
-        self.axes_whole.set_title(
-            f"{height}x{width}" + ("x3" if picture.ndim == 3 else "")
-        )
-        self.axes_channel.set_title(name if name != "all" else "all channels")
-        self._draw_patch(name)
-        self.image.refresh()
-        values = shown[self.row.value, self.col.value]
-        self.caption.value = (
-            f"pixel (row {self.row.value}, column {self.col.value}) holds "
-            f"{np.asarray(values).tolist()}; the image is an array of shape "
-            f"{picture.shape} and type {picture.dtype}"
-        )
-
-    def _draw_patch(self, name: str) -> None:
-        axes = self.axes_patch
-        axes.cla()
-        channel = "red" if name == "all" else name
-        axes.imshow(self.patch, cmap=_CMAPS[channel], vmin=0, vmax=255)
-        fontsize = 9 if len(self.patch) <= 8 else 6
-        for (r, c), value in np.ndenumerate(self.patch):
-            axes.text(
-                c,
-                r,
-                str(value),
-                ha="center",
-                va="center",
-                fontsize=fontsize,
-                color="black" if value > 150 else "white",
-            )
-        axes.set_xticks([])
-        axes.set_yticks([])
-        axes.set_title(f"{channel} values in the window")

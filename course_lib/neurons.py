@@ -1,8 +1,9 @@
-"""Lecture 02: a neuron, its activations, gradient descent in 1-D, backprop, vanishing gradients.
+"""Lecture 02: a neuron, its activations, gradient descent in 1-D, backprop, vanishing.
 
-The pure functions (``activate``, ``gradient_descent``, ``random_restarts``,
-``backpropagate``, ``gradient_norms_by_layer``) do the work; the widgets
-(``NeuronExplorer``, ``GradientDescentPlayground``) only draw what they return.
+Compute only: ``activate``, ``neuron``, ``gradient_descent``, ``random_restarts``,
+``backpropagate``, ``gradient_norms_by_layer``. The widgets that draw them,
+``cl.widgets.NeuronExplorer`` and ``cl.widgets.GradientDescentPlayground``, live in
+``course_lib/widgets/neurons.py``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 
-from course_lib.viz import ErrorBanner, FigureImage, new_figure, shows_errors
+from course_lib.core import lookup
 
 # --------------------------------------------------------------------------------------
 # Activations and a single neuron
@@ -39,11 +39,7 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
 
 
 def _activation(name: str) -> tuple[Callable, Callable]:
-    if name not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
-        )
-    return ACTIVATIONS[name]
+    return lookup(ACTIVATIONS, name, "activation")
 
 
 def activate(name: str, z) -> np.ndarray:
@@ -68,61 +64,6 @@ def neuron(x, weights, bias: float, activation: str = "sigmoid") -> np.ndarray:
             f"{x.shape[-1]} inputs but {weights.shape[0]} weights: they must match"
         )
     return activate(activation, x @ weights + bias)
-
-
-class NeuronExplorer(widgets.VBox):
-    """One neuron with one input: pick the activation, move the weight and the bias.
-
-    Plots ``y = activation(w * x + b)`` and, dashed, its slope ``dy/dx``. State for tests:
-    ``.x``, ``.y`` and ``.slope`` (arrays).
-    """
-
-    def __init__(self, activation: str = "sigmoid", weight: float = 1.0, bias=0.0):
-        self.activation = widgets.Dropdown(
-            options=list(ACTIVATIONS), value=activation, description="activation"
-        )
-        self.weight = widgets.FloatSlider(
-            value=weight, min=-5, max=5, step=0.1, description="weight w"
-        )
-        self.bias = widgets.FloatSlider(
-            value=bias, min=-5, max=5, step=0.1, description="bias b"
-        )
-        self.error = ErrorBanner()
-        self.x = np.linspace(-6, 6, 241)
-        figure = new_figure(6.0, 3.0)
-        self.axes = figure.subplots()
-        (self.output_line,) = self.axes.plot(self.x, self.x, label="output y")
-        (self.slope_line,) = self.axes.plot(
-            self.x, self.x, "--", label="slope dy/dx", color="tab:orange"
-        )
-        self.axes.axhline(0, color="gray", lw=0.5)
-        self.axes.axvline(0, color="gray", lw=0.5)
-        self.axes.set_xlabel("input x")
-        self.axes.legend(loc="upper left")
-        self.image = FigureImage(figure)
-        for control in (self.activation, self.weight, self.bias):
-            control.observe(self._redraw, names="value")
-        super().__init__(
-            [
-                widgets.HBox([self.activation, self.weight, self.bias]),
-                self.image,
-                self.error,
-            ]
-        )
-        self._redraw()
-
-    @shows_errors
-    def _redraw(self, change=None):
-        w, b, name = self.weight.value, self.bias.value, self.activation.value
-        self.y = neuron(self.x[:, None], [w], b, name)
-        self.slope = activation_slope(name, w * self.x + b) * w
-        self.output_line.set_ydata(self.y)
-        self.slope_line.set_ydata(self.slope)
-        low = min(self.y.min(), self.slope.min(), -0.1)
-        high = max(self.y.max(), self.slope.max(), 1.1)
-        self.axes.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
-        self.axes.set_title(f"y = {name}({w:g}·x + {b:g})")
-        self.image.refresh()
 
 
 # --------------------------------------------------------------------------------------
@@ -171,9 +112,7 @@ DIVERGENCE_FACTOR = 10.0
 
 
 def _loss(name: str) -> Loss:
-    if name not in LOSSES:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
-    return LOSSES[name]
+    return lookup(LOSSES, name, "loss")
 
 
 def gradient_descent(loss_name: str, lr: float, start: float, steps: int) -> np.ndarray:
@@ -230,130 +169,6 @@ def minima_found(
     """The distinct end points of the paths that did not diverge, rounded, sorted."""
     ends = [p[-1] for p in paths if not has_diverged(loss_name, p)]
     return sorted({round(float(e), decimals) + 0.0 for e in ends})
-
-
-class GradientDescentPlayground(widgets.VBox):
-    """Gradient descent on a 1-D loss: pick the loss, learning rate, start and steps.
-
-    Draws the loss curve and the path; says when the walk diverged; with restarts > 0 it
-    also runs from random starts and marks where each one ended. State for tests:
-    ``.path``, ``.restart_paths``, ``.diverged`` and ``.status.value``.
-    """
-
-    def __init__(
-        self,
-        loss: str = "two valleys",
-        lr: float = 0.05,
-        start: float = 2.0,
-        steps: int = 20,
-        restarts: int = 0,
-    ):
-        self.loss = widgets.Dropdown(
-            options=list(LOSSES), value=loss, description="loss"
-        )
-        self.lr = widgets.FloatLogSlider(
-            value=lr,
-            base=10,
-            min=-3,
-            max=0.5,
-            step=0.05,
-            description="learning rate",
-            readout_format=".3f",
-        )
-        self.start = widgets.FloatSlider(
-            value=start, min=-5, max=5, step=0.05, description="start"
-        )
-        self.steps = widgets.IntSlider(value=steps, min=0, max=200, description="steps")
-        self.restarts = widgets.IntSlider(
-            value=restarts, min=0, max=20, description="restarts"
-        )
-        self.seed = widgets.IntText(value=0, description="seed")
-        self.status = widgets.HTML()
-        self.error = ErrorBanner()
-        self.path = np.array([start])
-        self.restart_paths: list[np.ndarray] = []
-        self.diverged = False
-        figure = new_figure(6.4, 3.4)
-        self.axes = figure.subplots()
-        (self.curve,) = self.axes.plot([], [], color="black", lw=1)
-        (self.path_line,) = self.axes.plot(
-            [], [], "o-", color="tab:red", ms=4, lw=1, label="path"
-        )
-        (self.start_dot,) = self.axes.plot(
-            [], [], "s", color="tab:green", ms=8, label="start"
-        )
-        (self.restart_dots,) = self.axes.plot(
-            [], [], "v", color="tab:purple", ms=8, label="restart ends"
-        )
-        self.axes.set_xlabel("weight x")
-        self.axes.set_ylabel("loss")
-        self.axes.legend(loc="upper center", fontsize=8)
-        self.image = FigureImage(figure)
-        for control in (
-            self.loss,
-            self.lr,
-            self.start,
-            self.steps,
-            self.restarts,
-            self.seed,
-        ):
-            control.observe(self._redraw, names="value")
-        super().__init__(
-            [
-                widgets.HBox([self.loss, self.lr, self.start]),
-                widgets.HBox([self.steps, self.restarts, self.seed]),
-                self.image,
-                self.status,
-                self.error,
-            ]
-        )
-        self._redraw()
-
-    @shows_errors
-    def _redraw(self, change=None):
-        name = self.loss.value
-        loss = _loss(name)
-        self.path = gradient_descent(
-            name, self.lr.value, self.start.value, self.steps.value
-        )
-        self.diverged = has_diverged(name, self.path)
-        self.restart_paths = random_restarts(
-            name, self.lr.value, self.steps.value, self.restarts.value, self.seed.value
-        )
-        xs = np.linspace(loss.low, loss.high, 400)
-        ys = loss.function(xs)
-        self.curve.set_data(xs, ys)
-        # a diverging path leaves the plot: draw it up to the edge
-        shown = np.clip(np.nan_to_num(self.path), loss.low, loss.high)
-        self.path_line.set_data(shown, loss.function(shown))
-        self.start_dot.set_data([self.path[0]], [loss.function(self.path[0])])
-        ends = np.array(
-            [p[-1] for p in self.restart_paths if not has_diverged(name, p)]
-        )
-        self.restart_dots.set_data(ends, loss.function(ends))
-        margin = 0.1 * (ys.max() - ys.min())
-        self.axes.set_xlim(loss.low, loss.high)
-        self.axes.set_ylim(ys.min() - margin, ys.max() + margin)
-        self.axes.set_title(loss.description, fontsize=10)
-        self.image.refresh()
-        end = self.path[-1]
-        if self.diverged:
-            text = (
-                f"<b>Diverged</b> after {len(self.path) - 1} steps: each step overshot "
-                f"further (x reached {end:.3g}). Make the learning rate smaller."
-            )
-        else:
-            slope = float(loss.slope(np.float64(end)))
-            text = (
-                f"after {len(self.path) - 1} steps: x = {end:.4f}, "
-                f"loss = {float(loss.function(np.float64(end))):.4f}, slope = {slope:.2g}"
-            )
-        if self.restart_paths:
-            found = minima_found(name, self.restart_paths)
-            text += f"<br>{len(self.restart_paths)} random restarts ended at: " + (
-                ", ".join(f"{m:g}" for m in found) or "nowhere (all diverged)"
-            )
-        self.status.value = text
 
 
 # --------------------------------------------------------------------------------------
@@ -435,20 +250,33 @@ def gradient_norms_by_layer(
     Builds ``depth`` Dense layers of ``width`` units with ``activation`` plus a linear
     output, feeds one batch of random inputs with random targets (MSE), and measures
     ``||dL/dW||`` per layer with ``tf.GradientTape``. Nothing is trained.
+
+    ``seed`` fixes the initial weights (each layer's initializer gets its own seed) and
+    the batch (a local generator), so the same call gives the same numbers twice without
+    touching the global random state of Python, NumPy or TensorFlow.
     """
     import keras
     import tensorflow as tf
 
-    if not isinstance(depth, int) or not 1 <= depth <= 200:
-        raise ValueError(f"depth must be an int from 1 to 200, got {depth!r}")
-    keras.utils.set_random_seed(seed)
+    for name, value, top in (("depth", depth, 200), ("width", width, 4096)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an int from 1 to {top}, got {value!r}")
+        if not 1 <= value <= top:
+            raise ValueError(f"{name} must be an int from 1 to {top}, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"the seed must be a non-negative int, got {seed!r}")
     hidden = [
         keras.layers.Dense(
-            width, activation=activation, kernel_initializer=kernel_initializer
+            width,
+            activation=activation,
+            kernel_initializer=_seeded(kernel_initializer, seed + layer),
         )
-        for _ in range(depth)
+        for layer in range(depth)
     ]
-    model = keras.Sequential([keras.Input((width,)), *hidden, keras.layers.Dense(1)])
+    output = keras.layers.Dense(
+        1, kernel_initializer=_seeded("glorot_uniform", seed + depth)
+    )
+    model = keras.Sequential([keras.Input((width,)), *hidden, output])
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(batch_size, width)).astype("float32")
     y = rng.normal(size=(batch_size, 1)).astype("float32")
@@ -456,3 +284,24 @@ def gradient_norms_by_layer(
         loss = tf.reduce_mean((model(x) - y) ** 2)
     grads = tape.gradient(loss, [layer.kernel for layer in hidden])
     return np.array([float(tf.norm(g)) for g in grads])
+
+
+def _seeded(initializer, seed: int):
+    """The Keras initializer ``initializer`` (a name or an instance) with its own seed.
+
+    Built with the seed from the start: an unseeded Keras initializer draws its seed from
+    Python's global ``random``, which would change the student's random state.
+    """
+    import keras
+
+    if isinstance(initializer, str):
+        try:
+            return keras.initializers.deserialize(
+                {"class_name": initializer, "config": {"seed": int(seed)}}
+            )
+        except (TypeError, ValueError):  # zeros, ones: nothing random to seed
+            return keras.initializers.get(initializer)
+    config = initializer.get_config()
+    if "seed" not in config:
+        return initializer
+    return type(initializer).from_config({**config, "seed": int(seed)})

@@ -1,11 +1,18 @@
-"""The general widgets, the dashboard helper and the exercise self-check."""
+"""cl.widgets DigitBrowser and ImageInspector (course_lib/widgets/images.py).
+
+The last two tests check shared parts (the dashboard helper's page, the exercise
+self-check) until they move to tests/widgets/test_dashboard.py and tests/test_exercises.py.
+"""
 
 from __future__ import annotations
 
+import ipywidgets as widgets
 import numpy as np
 import pytest
 
 import course_lib as cl
+from course_lib.widgets.base import STALE_OPACITY
+from course_lib.widgets.images import set_in_range
 
 
 @pytest.fixture(scope="module")
@@ -15,27 +22,50 @@ def digits():
     return images, np.arange(50) % 10
 
 
+@pytest.fixture
+def rgb():
+    """A 20x30 RGB image whose red value is the row, green the column, blue 7."""
+    rows, cols = np.mgrid[0:20, 0:30]
+    return np.stack([rows, cols, np.full_like(rows, 7)], axis=-1).astype(np.uint8)
+
+
+@pytest.fixture
+def two_images(rgb):
+    return {"test": rgb, "gray": (np.eye(10) * 255).astype(np.uint8)}
+
+
+# -- DigitBrowser ----------------------------------------------------------------------
+
+
 def test_digit_browser_follows_its_controls(digits):
     images, labels = digits
     browser = cl.widgets.DigitBrowser(images, labels)
-    first_png = browser.image.value
+    first_png = browser.figure_image.value
     assert browser.example.max == 4  # five examples of each digit
     browser.digit.value = 7
     np.testing.assert_array_equal(browser.current, images[labels == 7][0])
     browser.example.value = 3
     np.testing.assert_array_equal(browser.current, images[labels == 7][3])
-    assert browser.image.value != first_png
+    assert browser.figure_image.value != first_png
     assert "example 4 of 5" in browser.caption.value
     assert browser.error.message == ""
+    assert set(browser.controls) == {"digit", "example"}
 
 
-def test_digit_browser_shows_a_missing_digit_as_an_error(digits):
+def test_digit_browser_shows_a_missing_digit_in_the_banner_until_a_valid_one(digits):
     images, labels = digits
     browser = cl.widgets.DigitBrowser(images[labels != 3], labels[labels != 3])
+    shown = browser.figure_image.value
     browser.digit.value = 3
-    assert browser.error.message == "there is no example of the digit 3"
+    assert browser.error.message.startswith("there is no example of the digit 3")
+    assert browser.stale
+    assert browser.figure_image.layout.opacity == STALE_OPACITY
+    assert browser.figure_image.value == shown  # the last valid picture stays
     browser.digit.value = 4
     assert browser.error.message == ""
+    assert not browser.stale
+    assert browser.figure_image.layout.opacity is None
+    np.testing.assert_array_equal(browser.current, images[labels == 4][0])
 
 
 def test_digit_browser_rejects_bad_arrays():
@@ -43,35 +73,106 @@ def test_digit_browser_rejects_bad_arrays():
         cl.widgets.DigitBrowser(np.zeros((3, 28)), np.zeros(3))
 
 
-def test_digit_examples_checks_the_digit(digits):
-    with pytest.raises(ValueError, match="digit must be an int from 0 to 9"):
-        cl.widgets.digit_examples(*digits, 12)
+# -- ImageInspector --------------------------------------------------------------------
 
 
-def test_shows_errors_reports_bugs_with_their_type():
-    class Broken:
-        error = cl.viz.ErrorBanner()
+def test_inspector_prints_the_numbers_under_the_window(two_images):
+    inspector = cl.widgets.ImageInspector(two_images, window=4)
+    assert inspector.channel.options == ("all", "red", "green", "blue")
+    assert inspector.patch.shape == (4, 4)
+    inspector.channel.value = "green"
+    inspector.column.value = 9
+    np.testing.assert_array_equal(inspector.patch[0], [9, 10, 11, 12])
+    inspector.channel.value = "red"
+    inspector.row.value = 3
+    np.testing.assert_array_equal(inspector.patch[:, 0], [3, 4, 5, 6])
+    assert "holds 3" in inspector.caption.value
+    assert inspector.error.message == ""
+    # one outline per number, centred on its cell
+    assert len(inspector.numbers.get_paths()) == 16
+    np.testing.assert_array_equal(inspector.numbers.get_offsets()[5], [1, 1])
 
-        @cl.viz.shows_errors
-        def redraw(self):
-            raise KeyError("oops")
 
-    broken = Broken()
-    assert broken.redraw() is None
-    assert broken.error.message == "KeyError: 'oops'"
-    assert "Traceback" in broken.last_traceback
+def test_inspector_switches_to_a_gray_image_and_limits_the_sliders(two_images):
+    inspector = cl.widgets.ImageInspector(two_images, window=4)
+    inspector.row.value = 15
+    before = inspector.figure_image.value
+    inspector.source.value = "gray"
+    assert inspector.channel.options == ("gray",)
+    assert inspector.row.max == 6  # 10 rows, window of 4
+    assert inspector.row.value <= 6
+    assert inspector.figure_image.value != before
+    inspector.row.value, inspector.column.value = 2, 2
+    np.testing.assert_array_equal(np.diag(inspector.patch), [255] * 4)
+    assert inspector.window.max == 10  # the window never outgrows the 10x10 image
+    inspector.window.value = 10
+    assert inspector.row.max == inspector.column.max == 0
+    assert inspector.patch.shape == (10, 10)
+    inspector.source.value = "test"
+    assert inspector.window.max == 12
+    assert inspector.error.message == ""
 
 
-def test_dashboard_shows_the_widget_or_the_error():
-    import ipywidgets as widgets
+def test_inspector_shows_float_images_with_their_own_numbers(rgb):
+    inspector = cl.widgets.ImageInspector({"unit": rgb / 255.0}, window=2)
+    assert inspector.patch.dtype == np.float64
+    assert "float64" in inspector.caption.value
+    assert inspector.error.message == ""
 
-    page = cl.dashboard.show(lambda: widgets.Label("hello"), "Demo")
+
+@pytest.mark.parametrize(
+    ("images", "window", "message"),
+    [
+        (None, 50, "window must be an int from 2 to 12, got 50"),
+        (None, 1, "window must be an int from 2 to 12, got 1"),
+        (None, 4.5, "window must be an int from 2 to 12, got 4.5"),
+        ({"small": np.zeros((6, 6), np.uint8)}, 8, "window must be an int from 2 to 6"),
+        ({}, 8, "give at least one image"),
+        ({"x": np.zeros((4, 4, 4), np.uint8)}, 2, r"image 'x' must be \(H, W\)"),
+        ({"x": np.zeros((1, 4), np.uint8)}, 2, "image 'x' is smaller than 2x2"),
+        ({"x": np.full((4, 4), 200.0)}, 2, "image 'x': float pixels must lie in 0-1"),
+    ],
+)
+def test_inspector_refuses_bad_arguments_instead_of_clamping(images, window, message):
+    with pytest.raises(ValueError, match=message):
+        cl.widgets.ImageInspector(images, window=window)
+
+
+def test_inspector_without_arguments_shows_the_default_photos():
+    inspector = cl.widgets.ImageInspector()
+    assert list(inspector.source.options) == list(cl.images.default_images())
+    assert inspector.window.value == 8
+    assert inspector.error.message == ""
+
+
+def test_set_in_range_refuses_values_a_slider_would_clamp():
+    slider = widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.5)
+    set_in_range(slider, 0.5, "lr")
+    assert slider.value == 0.5
+    with pytest.raises(ValueError, match=r"lr must be a number from 0.001 to 3.16228"):
+        set_in_range(slider, 0.0, "lr")
+    with pytest.raises(ValueError, match="got nan"):
+        set_in_range(slider, float("nan"), "lr")
+    steps = widgets.IntSlider(0, 0, 200)
+    with pytest.raises(ValueError, match="steps must be an int from 0 to 200"):
+        set_in_range(steps, 10**6, "steps")
+    with pytest.raises(ValueError, match="steps must be an int"):
+        set_in_range(steps, True, "steps")
+    assert steps.value == 0
+
+
+# -- shared parts (to move to their own test files) ------------------------------------
+
+
+def test_dashboard_shows_the_widget_or_the_error(monkeypatch):
+    page = cl.widgets.dashboard.show(lambda: widgets.Label("hello"), "Demo")
     assert isinstance(page.children[1], widgets.Label)
 
     def fail():
         raise ValueError("no data here")
 
-    page = cl.dashboard.show(fail, "Demo")
+    monkeypatch.setenv("COURSE_STRICT_WIDGETS", "0")
+    page = cl.widgets.dashboard.show(fail, "Demo")
     assert "could not start: no data here" in page.children[1].value
 
 
