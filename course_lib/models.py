@@ -1,10 +1,14 @@
 """Models the course builds and ships: the slides' MNIST convnet and its checkpoint.
 
-``slides_convnet()`` builds the network of the ConvNets lecture (slides 001) in Keras 3;
-``pretrained("mnist_convnet")`` loads the copy trained on the bundled digits that ships in
-``datasets/`` (rebuilt by ``datasets/train_checkpoint.py``), so later lectures and the
-dashboards start without training. ``preprocess_drawing`` turns a digit drawn with the mouse
-into an MNIST-like 28x28 image.
+``slides_convnet()`` builds the network of the ConvNets lecture (slides 001) in Keras 3:
+it is the one definition of that network (the recipes, the checkpoint script and the
+NumPy copy all follow it). ``pretrained("mnist_convnet")`` loads the copy trained on
+the bundled digits that ships in ``datasets/`` (rebuilt by
+``datasets/train_checkpoint.py``), so later lectures and the dashboards start without
+training; ``pretrained_numpy`` runs the same weights with NumPy alone.
+``prepare_images`` is the one way MNIST digits become the network's input, and
+``preprocess_drawing`` turns a digit drawn with the mouse into an MNIST-like 28x28
+image.
 """
 
 from __future__ import annotations
@@ -14,17 +18,24 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib.core import lookup
+from course_lib.images import to_unit_float
+
+MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
+"""One MNIST digit as the networks take it: height, width, channels (gray)."""
+
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "datasets"
 
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A shipped set of weights: its file, checksum and the builder of its architecture."""
+    """A shipped set of weights: file, checksum and the input shape it was trained on."""
 
     name: str
     filename: str
     sha256: str
     description: str
+    input_shape: tuple[int, int, int] = MNIST_SHAPE
 
 
 CHECKPOINTS: dict[str, Checkpoint] = {
@@ -42,7 +53,7 @@ def slides_convnet(
     kernel_size: int = 5,
     dense_units: int = 128,
     num_classes: int = 10,
-    input_shape: tuple[int, int, int] = (28, 28, 1),
+    input_shape: tuple[int, int, int] = MNIST_SHAPE,
 ):
     """The slides' MNIST convnet in Keras 3 (not compiled).
 
@@ -74,39 +85,43 @@ def slides_convnet(
     )
 
 
-def prepare_images(images: np.ndarray) -> np.ndarray:
-    """uint8 digits (N, 28, 28) in 0..255 -> float32 (N, 28, 28, 1) in 0..1, the model's input."""
-    images = np.asarray(images)
+def prepare_images(images) -> np.ndarray:
+    """MNIST digits -> the network's input: float32 (N, 28, 28, 1) in 0..1.
+
+    Accepts one digit (28, 28) or a batch (N, 28, 28) or (N, 28, 28, 1), as uint8 pixels
+    in 0..255 (divided by 255) or float pixels already in 0..1 (kept), the course's one
+    pixel convention (``cl.images.to_unit_float``). Anything else, e.g. floats in
+    0..255, raises a ValueError that says what is allowed.
+
+    Examples
+    --------
+    >>> prepare_images(np.full((2, 28, 28), 255, dtype=np.uint8)).max()
+    np.float32(1.0)
+    """
+    images = to_unit_float(images, "images")
     if images.ndim == 2:
         images = images[None]
     if images.ndim == 3:
         images = images[..., None]
-    if images.ndim != 4 or images.shape[-1] != 1:
+    if images.ndim != 4 or images.shape[1:] != MNIST_SHAPE:
         raise ValueError(
-            f"expected digits shaped (N, 28, 28) or (N, 28, 28, 1), got {images.shape}"
+            "images must be digits shaped (28, 28), (N, 28, 28) or (N, 28, 28, 1), "
+            f"got {np.shape(images)}"
         )
-    scale = 255.0 if images.dtype == np.uint8 or images.max(initial=0) > 1.0 else 1.0
-    return (images.astype("float32") / scale).astype("float32")
+    return images
 
 
 def checkpoint_path(name: str) -> Path:
     """Where the shipped checkpoint ``name`` lives (it may be missing)."""
-    if name not in CHECKPOINTS:
-        raise ValueError(
-            f"unknown checkpoint {name!r}; known: {', '.join(sorted(CHECKPOINTS))}"
-        )
-    return CHECKPOINT_DIR / CHECKPOINTS[name].filename
+    return CHECKPOINT_DIR / lookup(CHECKPOINTS, name, "checkpoint").filename
 
 
 def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     """The checkpoint's path after its sha256 check (clear errors if missing or corrupt)."""
     from course_lib.data import sha256_of
 
-    entry = CHECKPOINTS.get(name)
-    if entry is None:
-        raise ValueError(
-            f"unknown checkpoint {name!r}; known: {', '.join(sorted(CHECKPOINTS))}"
-        )
+    entry = lookup(CHECKPOINTS, name, "checkpoint")
+    name = entry.name
     path = Path(path) if path is not None else checkpoint_path(name)
     rebuild = "rebuild it with: .venv/bin/python datasets/train_checkpoint.py"
     if not path.exists():
@@ -135,7 +150,9 @@ def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
     ValueError : the file fails its sha256 check (corrupt or changed).
     """
     path = verified_checkpoint(name, path)
-    model = slides_convnet()
+    model = slides_convnet(
+        input_shape=lookup(CHECKPOINTS, name, "checkpoint").input_shape
+    )
     model.load_weights(path)
     compile_for_classification(model)
     return model
@@ -149,7 +166,9 @@ def pretrained_numpy(name: str = "mnist_convnet", path: str | Path | None = None
     """
     from course_lib.scratch import NumpyConvnet
 
-    return NumpyConvnet.from_weights_file(verified_checkpoint(name, path))
+    path = verified_checkpoint(name, path)
+    input_shape = lookup(CHECKPOINTS, name, "checkpoint").input_shape
+    return NumpyConvnet.from_weights_file(path, input_shape)
 
 
 def compile_for_classification(model, optimizer="adam") -> None:
@@ -172,6 +191,35 @@ def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return resize(image, shape, order=1, anti_aliasing=True, mode="constant")
 
 
+def _drawing_in_unit_range(array) -> np.ndarray:
+    """A drawing as a 2-D float image rescaled to 0..1 (all zeros if it is blank)."""
+    image = np.asarray(array, dtype=float)
+    if image.ndim == 3:
+        image = image.max(axis=2)
+    if image.ndim != 2 or min(image.shape) < 2:
+        raise ValueError(
+            f"a drawing must be a 2-D image at least 2x2, got shape {image.shape}"
+        )
+    if not np.isfinite(image).all():
+        raise ValueError("a drawing must not contain NaN or infinite values")
+    image = image - image.min()
+    peak = image.max()
+    return image / peak if peak > 0 else image
+
+
+def shrink_drawing(array: np.ndarray) -> np.ndarray:
+    """A drawn digit scaled down to 28x28 as it is: no cropping, no centring.
+
+    What a network would see without MNIST's recipe (``preprocess_drawing``): a digit
+    drawn small or in a corner stays small or in the corner. Same input and output as
+    ``preprocess_drawing``.
+    """
+    image = _drawing_in_unit_range(array)
+    small = np.clip(_resize(image, (28, 28)), 0, 1)
+    peak = small.max()
+    return (small / peak if peak > 0 else small).astype(np.float32)
+
+
 def preprocess_drawing(array: np.ndarray) -> np.ndarray:
     """Centre and scale a drawn digit the way MNIST digits were prepared.
 
@@ -187,21 +235,10 @@ def preprocess_drawing(array: np.ndarray) -> np.ndarray:
     -------
     (28, 28) float32 in 0..1, ink = 1. An empty drawing gives all zeros.
     """
-    image = np.asarray(array, dtype=float)
-    if image.ndim == 3:
-        image = image.max(axis=2)
-    if image.ndim != 2 or min(image.shape) < 2:
-        raise ValueError(
-            f"a drawing must be a 2-D image at least 2x2, got shape {image.shape}"
-        )
-    if not np.isfinite(image).all():
-        raise ValueError("a drawing must not contain NaN or infinite values")
-    image = image - image.min()
-    peak = image.max()
+    image = _drawing_in_unit_range(array)
     out = np.zeros((28, 28), dtype=np.float32)
-    if peak <= 0:
+    if not image.any():
         return out
-    image = image / peak
     rows = np.flatnonzero(image.max(axis=1) > 0.05)
     cols = np.flatnonzero(image.max(axis=0) > 0.05)
     crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]

@@ -27,6 +27,7 @@ __all__ = [
     "forward",
     "steps",
     "NumpyConvnet",
+    "NumpyLayer",
 ]
 
 
@@ -204,66 +205,126 @@ class _Output:
 
 
 class NumpyLayer:
-    """One layer of ``NumpyConvnet``: its name, kind, weights and output shape."""
+    """One layer of ``NumpyConvnet``: its name, kind, weights and output shape.
 
-    def __init__(self, name: str, kind: str, weights=(), output_shape=()):
+    ``kind`` is ``"conv"`` (valid padding, stride 1), ``"maxpool"``, ``"flatten"`` or
+    ``"dense"``; ``activation`` is one of ``"linear"``, ``"relu"``, ``"softmax"``;
+    ``pool_size`` is the window (and stride) of a ``"maxpool"`` layer.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        weights=(),
+        activation: str = "linear",
+        pool_size: int = 2,
+    ):
+        if kind not in {"conv", "maxpool", "flatten", "dense"}:
+            raise ValueError(
+                f"layer {name!r}: kind must be conv, maxpool, flatten or dense, "
+                f"got {kind!r}"
+            )
+        if activation not in _ACTIVATIONS:
+            raise ValueError(
+                f"layer {name!r}: activation must be one of "
+                f"{', '.join(_ACTIVATIONS)}, got {activation!r}"
+            )
         self.name, self.kind, self.weights = name, kind, list(weights)
-        self.output = _Output((None, *output_shape))
+        self.activation, self.pool_size = activation, pool_size
+        self.output = _Output(None)  # set by NumpyConvnet from its input shape
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.kind == "conv":
-            return relu(convolve(x, *self.weights))
-        if self.kind == "pool":
-            return maxpool(x, 2)
-        if self.kind == "flatten":
-            return x.reshape(len(x), -1)
-        if self.kind == "dense":
-            return relu(dense(x, *self.weights))
-        return softmax(dense(x, *self.weights))
+            x = convolve(x, *self.weights)
+        elif self.kind == "maxpool":
+            x = maxpool(x, self.pool_size)
+        elif self.kind == "flatten":
+            x = x.reshape(len(x), -1)
+        else:
+            x = dense(x, *self.weights)
+        return _ACTIVATIONS[self.activation](x)
 
 
 class NumpyConvnet:
-    """The slides' MNIST convnet for inference with NumPy only (dropout is off then).
+    """A trained convnet for inference with NumPy only (dropout is off then).
 
     It answers like a Keras model where the widgets need it: ``model(x)`` gives the
-    probabilities, ``layers`` / ``get_layer(name).output.shape``, and
-    ``feature_maps(x, name)`` gives a layer's output. Load the shipped weights with
+    output, ``layers`` / ``get_layer(name).output.shape``, and ``feature_maps(x, name)``
+    gives a layer's output. Every output shape is found by running a blank input of
+    ``input_shape`` through the layers once. Load the shipped weights with
     ``cl.models.pretrained_numpy("mnist_convnet")``.
     """
 
-    def __init__(self, conv1, conv2, dense_weights, output_weights):
-        height = 28 - conv1[0].shape[0] + 1
-        height2 = height - conv2[0].shape[0] + 1
-        channels = conv2[0].shape[-1]
-        self.layers = [
-            NumpyLayer("conv1", "conv", conv1, (height, height, conv1[0].shape[-1])),
-            NumpyLayer("conv2", "conv", conv2, (height2, height2, channels)),
-            NumpyLayer("pool", "pool", (), (height2 // 2, height2 // 2, channels)),
-            NumpyLayer("flatten", "flatten", (), ((height2 // 2) ** 2 * channels,)),
-            NumpyLayer("dense", "dense", dense_weights, (dense_weights[0].shape[1],)),
-            NumpyLayer(
-                "output", "output", output_weights, (output_weights[0].shape[1],)
-            ),
-        ]
+    def __init__(self, layers: list[NumpyLayer], input_shape: tuple[int, ...]):
+        self.layers = list(layers)
+        self.input_shape = tuple(input_shape)
+        x = np.zeros((1, *self.input_shape), dtype=np.float32)
+        for layer in self.layers:
+            try:
+                x = layer(x)
+            except ValueError as exc:
+                raise ValueError(
+                    f"layer {layer.name!r} does not fit its input {x.shape[1:]}: {exc}"
+                ) from None
+            layer.output = _Output((None, *x.shape[1:]))
 
     @classmethod
-    def from_weights_file(cls, path) -> NumpyConvnet:
-        """Read a Keras 3 ``.weights.h5`` of ``cl.models.slides_convnet()``."""
+    def from_weights_file(cls, path, input_shape: tuple[int, ...]) -> NumpyConvnet:
+        """Read a Keras 3 ``.weights.h5`` of ``cl.models.slides_convnet()`` or alike.
+
+        The network must be convolutions (valid padding, stride 1, ReLU), at most one
+        max pooling, a flatten and dense layers (ReLU, the last one softmax), in that
+        order; dropout is left out (it does nothing at prediction time). The layer
+        names, kernel sizes, filter and unit counts come from the file; the pooling
+        size (the smallest that fits) follows from the first dense layer's input count
+        and ``input_shape``.
+        """
         import h5py
 
+        found: dict[str, list] = {}  # Keras' group name without "_1" -> layers in order
         with h5py.File(path, "r") as f:
-            by_name = {
-                group["vars"].attrs["name"]: [
-                    np.asarray(v)
-                    for _, v in sorted(
+            for group_name, group in f["layers"].items():
+                kind, _, number = group_name.rpartition("_")
+                if not number.isdigit():
+                    kind, number = group_name, "0"
+                weights = [
+                    np.asarray(value)
+                    for _, value in sorted(
                         group["vars"].items(), key=lambda item: int(item[0])
                     )
                 ]
-                for group in f["layers"].values()
-            }
-        return cls(
-            by_name["conv1"], by_name["conv2"], by_name["dense"], by_name["output"]
-        )
+                name = str(group["vars"].attrs.get("name", group_name))
+                found.setdefault(kind, []).append((int(number), name, weights))
+        unknown = set(found) - {
+            "conv2d",
+            "max_pooling2d",
+            "dropout",
+            "flatten",
+            "dense",
+        }
+        if unknown:
+            raise ValueError(
+                f"{path}: the NumPy convnet does not know the layers "
+                f"{', '.join(sorted(unknown))}"
+            )
+        in_order = {kind: sorted(entries) for kind, entries in found.items()}
+        convs, denses = in_order.get("conv2d", []), in_order.get("dense", [])
+        pools = in_order.get("max_pooling2d", [])
+        if not denses or len(pools) > 1:
+            raise ValueError(f"{path}: expected dense layers and at most one pooling")
+        layers = [NumpyLayer(name, "conv", w, "relu") for _, name, w in convs]
+        if pools:
+            pool_size = _pool_size(input_shape, convs, denses[0][2][0].shape[0])
+            layers.append(NumpyLayer(pools[0][1], "maxpool", pool_size=pool_size))
+        flatten = in_order.get("flatten", [(0, "flatten", [])])[0][1]
+        layers.append(NumpyLayer(flatten, "flatten"))
+        for index, (_, name, weights) in enumerate(denses):
+            last = index == len(denses) - 1
+            layers.append(
+                NumpyLayer(name, "dense", weights, "softmax" if last else "relu")
+            )
+        return cls(layers, input_shape)
 
     def get_layer(self, name: str) -> NumpyLayer:
         for layer in self.layers:
@@ -273,9 +334,14 @@ class NumpyConvnet:
         raise ValueError(f"no layer named {name!r}; the layers are {names}")
 
     def feature_maps(self, x: np.ndarray, layer_name: str) -> np.ndarray:
-        """The output of ``layer_name`` for a batch x (N, 28, 28, 1) in 0..1."""
+        """The output of ``layer_name`` for a batch x shaped (N, *input_shape)."""
         self.get_layer(layer_name)
         x = np.asarray(x, dtype=np.float32)
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"x must be a batch shaped (N, {', '.join(map(str, self.input_shape))})"
+                f", got {x.shape}"
+            )
         for layer in self.layers:
             x = layer(x)
             if layer.name == layer_name:
@@ -283,4 +349,21 @@ class NumpyConvnet:
         raise AssertionError("unreachable")
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        return self.feature_maps(x, "output")
+        return self.feature_maps(x, self.layers[-1].name)
+
+
+def _pool_size(input_shape, convs, flat_count: int) -> int:
+    """The smallest pooling window that turns the last convolution's maps into
+    ``flat_count`` values."""
+    height, width = input_shape[:2]
+    for _, _, (kernel, *_) in convs:
+        height, width = height - kernel.shape[0] + 1, width - kernel.shape[1] + 1
+    channels = convs[-1][2][0].shape[-1] if convs else input_shape[-1]
+    for size in range(1, min(height, width) + 1):
+        if (height // size) * (width // size) * channels == flat_count:
+            return size
+    raise ValueError(
+        f"no pooling size turns {height}x{width}x{channels} maps into the "
+        f"{flat_count} inputs of the first dense layer: is input_shape "
+        f"{tuple(input_shape)} right?"
+    )

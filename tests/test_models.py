@@ -53,8 +53,31 @@ def test_corrupt_checkpoint_fails_its_checksum(tmp_path):
 
 
 def test_unknown_checkpoint_lists_the_known_ones():
-    with pytest.raises(ValueError, match="known: mnist_convnet"):
+    with pytest.raises(ValueError, match="unknown checkpoint 'imagenet'; known: mnist"):
         cl.models.pretrained("imagenet")
+    with pytest.raises(ValueError, match="unknown checkpoint 'imagenet'; known: mnist"):
+        cl.models.pretrained_numpy("imagenet")
+    assert cl.models.checkpoint_path(" MNIST_convnet") == cl.models.checkpoint_path(
+        "mnist_convnet"
+    )
+
+
+def test_slides_convnet_follows_its_input_shape_and_classes():
+    model = cl.models.slides_convnet(input_shape=(32, 32, 3), num_classes=4)
+    assert tuple(model.get_layer("flatten").output.shape[1:]) == (12 * 12 * 32,)
+    assert tuple(model.get_layer("conv1").kernel.shape) == (5, 5, 3, 32)
+    assert tuple(model.get_layer("output").output.shape) == (None, 4)
+    names = [layer.name for layer in model.layers]
+    assert names == [
+        "conv1",
+        "conv2",
+        "pool",
+        "dropout1",
+        "flatten",
+        "dense",
+        "dropout2",
+        "output",
+    ]
 
 
 def test_prepare_images_scales_and_adds_the_channel_axis():
@@ -62,8 +85,26 @@ def test_prepare_images_scales_and_adds_the_channel_axis():
     x = cl.models.prepare_images(digits)
     assert x.shape == (3, 28, 28, 1) and x.dtype == np.float32 and x.max() == 1.0
     assert cl.models.prepare_images(digits[0]).shape == (1, 28, 28, 1)
-    with pytest.raises(ValueError, match="expected digits shaped"):
+    assert cl.models.prepare_images(x).shape == (3, 28, 28, 1)  # already prepared
+    halves = np.full((2, 28, 28, 1), 0.5)
+    np.testing.assert_array_equal(cl.models.prepare_images(halves), halves)
+    with pytest.raises(ValueError, match="digits shaped"):
         cl.models.prepare_images(np.zeros((2, 28, 28, 3)))
+    with pytest.raises(ValueError, match="digits shaped"):
+        cl.models.prepare_images(np.zeros((2, 20, 20), dtype=np.uint8))
+
+
+def test_prepare_images_refuses_what_it_would_have_to_guess():
+    # floats in 0..255 used to be divided by 255 when their max was above 1: a digit
+    # with only faint ink (max 0.9 on a 0..255 scale) came out 255 times too bright.
+    with pytest.raises(ValueError, match="float pixels must lie in 0-1"):
+        cl.models.prepare_images(np.full((2, 28, 28), 200.0))
+    with pytest.raises(ValueError, match="integer pixels must lie in 0-255"):
+        cl.models.prepare_images(np.full((2, 28, 28), 300))
+    with pytest.raises(ValueError, match="NaN"):
+        cl.models.prepare_images(np.full((2, 28, 28), np.nan))
+    with pytest.raises(ValueError, match="must be numbers"):
+        cl.models.prepare_images(np.full((2, 28, 28), "ink"))
 
 
 def _blob(canvas=280, top=10, left=30, height=120, width=60):
@@ -110,3 +151,16 @@ def test_preprocess_of_an_empty_drawing_is_blank_and_bad_input_fails():
         cl.models.preprocess_drawing(np.zeros(10))
     with pytest.raises(ValueError, match="NaN"):
         cl.models.preprocess_drawing(np.full((5, 5), np.nan))
+
+
+def test_shrink_drawing_keeps_place_and_size():
+    out = cl.models.shrink_drawing(_blob(top=150, left=200, height=40, width=20))
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.max() == pytest.approx(1.0)
+    rows = np.flatnonzero(out.max(axis=1) > 0.5)
+    cols = np.flatnonzero(out.max(axis=0) > 0.5)
+    assert rows[0] == pytest.approx(15, abs=1) and len(rows) == pytest.approx(4, abs=1)
+    assert cols[0] == pytest.approx(20, abs=1) and len(cols) == pytest.approx(2, abs=1)
+    assert not cl.models.shrink_drawing(np.zeros((50, 50))).any()
+    with pytest.raises(ValueError, match="NaN"):
+        cl.models.shrink_drawing(np.full((5, 5), np.nan))

@@ -129,9 +129,9 @@ def test_numpy_convnet_matches_keras_without_importing_tensorflow():
         numpy_model(x), keras_model.predict(x, verbose=0), atol=1e-4
     )
     for name in ("conv1", "conv2", "pool"):
-        expected = cl.convnet_widgets.feature_maps(keras_model, x_test[3], name)
+        expected = cl.interpret.feature_maps(keras_model, x_test[3], name)
         np.testing.assert_allclose(
-            cl.convnet_widgets.feature_maps(numpy_model, x_test[3], name),
+            cl.interpret.feature_maps(numpy_model, x_test[3], name),
             expected,
             atol=1e-4,
         )
@@ -139,7 +139,7 @@ def test_numpy_convnet_matches_keras_without_importing_tensorflow():
             numpy_model.get_layer(name).output.shape
             == keras_model.get_layer(name).output.shape
         )
-    assert cl.convnet_widgets.feature_map_layers(numpy_model) == [
+    assert cl.interpret.feature_map_layers(numpy_model) == [
         "conv1",
         "conv2",
         "pool",
@@ -160,3 +160,51 @@ def test_numpy_convnet_checks_its_checkpoint(tmp_path):
     (tmp_path / "bad.weights.h5").write_bytes(b"junk")
     with pytest.raises(ValueError, match="fails its sha256 check"):
         cl.models.pretrained_numpy("mnist_convnet", path=tmp_path / "bad.weights.h5")
+
+
+# Keras' own save_weights trips NumPy 2's copy keyword; nothing of ours.
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_numpy_convnet_reads_its_shapes_from_the_checkpoint(tmp_path):
+    """Another network of the same family: every shape comes from the file."""
+    import keras
+
+    cl.set_seed(2)
+    model = keras.Sequential(
+        [
+            keras.Input((20, 20, 1)),
+            keras.layers.Conv2D(6, 3, activation="relu", name="first"),
+            keras.layers.MaxPooling2D(3, name="squeeze"),
+            keras.layers.Dropout(0.1),
+            keras.layers.Flatten(name="flat"),
+            keras.layers.Dense(7, activation="relu", name="hidden"),
+            keras.layers.Dense(3, activation="softmax", name="answer"),
+        ]
+    )
+    path = tmp_path / "small.weights.h5"
+    model.save_weights(path)
+    numpy_model = cl.scratch.NumpyConvnet.from_weights_file(path, (20, 20, 1))
+    assert [layer.name for layer in numpy_model.layers] == [
+        "first",
+        "squeeze",
+        "flat",
+        "hidden",
+        "answer",
+    ]
+    assert numpy_model.get_layer("squeeze").pool_size == 3
+    assert numpy_model.get_layer("squeeze").output.shape == (None, 6, 6, 6)
+    x = np.random.default_rng(0).random((4, 20, 20, 1)).astype("float32")
+    np.testing.assert_allclose(numpy_model(x), model.predict(x, verbose=0), atol=1e-5)
+    with pytest.raises(ValueError, match="no pooling size"):
+        cl.scratch.NumpyConvnet.from_weights_file(path, (16, 16, 1))
+    with pytest.raises(ValueError, match=r"x must be a batch shaped \(N, 20, 20, 1\)"):
+        numpy_model(np.zeros((1, 28, 28, 1)))
+
+
+def test_numpy_layers_check_their_kind_and_activation():
+    with pytest.raises(ValueError, match="kind must be conv, maxpool"):
+        cl.scratch.NumpyLayer("x", "lstm")
+    with pytest.raises(ValueError, match="activation must be one of"):
+        cl.scratch.NumpyLayer("x", "dense", activation="tanh")
+    layer = cl.scratch.NumpyLayer("d", "dense", [np.ones((4, 2)), np.zeros(2)])
+    with pytest.raises(ValueError, match="layer 'd' does not fit its input"):
+        cl.scratch.NumpyConvnet([layer], (3,))
