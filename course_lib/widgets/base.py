@@ -29,6 +29,8 @@ import contextlib
 import functools
 import html
 import io
+import math
+import numbers
 import os
 import traceback
 from collections.abc import Callable, Iterator
@@ -82,7 +84,9 @@ class FigureImage(widgets.Image):
         self.refresh()
 
     def refresh(self) -> None:
-        """Send the figure as it is now."""
+        """Send the figure as it is now (nothing to do when no artist changed)."""
+        if self.value and not self.figure.stale:
+            return
         self.value = (
             figure_to_jpeg(self.figure) if self.jpeg else figure_to_png(self.figure)
         )
@@ -114,11 +118,33 @@ def control_ends(control: widgets.ValueWidget) -> list:
     and the latency benchmark move each control through these."""
     if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
         return [not control.value, control.value]
+    if isinstance(control, widgets.FloatLogSlider):  # min and max are exponents
+        return [control.base**control.min, control.base**control.max]
     if hasattr(control, "options"):
         return [o[1] if isinstance(o, tuple) else o for o in control.options]
     if hasattr(control, "min") and hasattr(control, "max"):
         return [control.min, control.max]
     return []
+
+
+def set_in_range(control: widgets.ValueWidget, value, what: str) -> None:
+    """Give a slider its starting ``value``, refusing values outside its range.
+
+    A slider silently clamps a value out of range (``window=50`` would become 12); a
+    constructor argument must instead raise ``ValueError`` naming the range.
+    """
+    low, high = control.min, control.max
+    if isinstance(control, widgets.FloatLogSlider):
+        low, high = control.base**low, control.base**high
+    integer = isinstance(control.value, int)
+    kind = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not low <= value <= high:
+        number = "an int" if integer else "a number"
+        raise ValueError(
+            f"{what} must be {number} from {low:g} to {high:g}, got {value!r}"
+        )
+    control.value = value
 
 
 class CourseWidget(widgets.VBox):

@@ -7,8 +7,6 @@ The compute behind them (``digit_examples``, ``channel_of``, ``zoom_window``,
 from __future__ import annotations
 
 import functools
-import math
-import numbers
 
 import ipywidgets as widgets
 import numpy as np
@@ -27,30 +25,10 @@ from course_lib.images import (
     to_unit_float,
     zoom_window,
 )
-from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
 
 MAX_WINDOW = 12
 """The largest zoom window whose values are still readable when printed."""
-
-
-def set_in_range(control: widgets.ValueWidget, value, what: str) -> None:
-    """Give a slider its starting ``value``, refusing values outside its range.
-
-    A slider silently clamps a value out of range (``window=50`` would become 12); a
-    constructor argument must instead raise ``ValueError`` naming the range.
-    """
-    low, high = control.min, control.max
-    if isinstance(control, widgets.FloatLogSlider):
-        low, high = control.base**low, control.base**high
-    integer = isinstance(control.value, int)
-    kind = numbers.Integral if integer else numbers.Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or not low <= value <= high:
-        number = "an int" if integer else "a number"
-        raise ValueError(
-            f"{what} must be {number} from {low:g} to {high:g}, got {value!r}"
-        )
-    control.value = value
 
 
 class DigitBrowser(CourseWidget):

@@ -22,8 +22,7 @@ from course_lib.neurons import (
     neuron,
     random_restarts,
 )
-from course_lib.widgets.base import CourseWidget, new_figure
-from course_lib.widgets.images import set_in_range
+from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
 
 
 def fixed_axes(figure: Figure) -> Axes:

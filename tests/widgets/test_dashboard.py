@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipywidgets as widgets
 import pytest
 
 import course_lib as cl
@@ -30,3 +31,15 @@ def test_a_dashboard_shows_the_message_of_a_value_error(monkeypatch):
     monkeypatch.delenv("COURSE_STRICT_WIDGETS", raising=False)
     page = cl.widgets.dashboard.show(build, "broken")
     assert "the checkpoint is missing" in page.children[1].value
+
+
+def test_dashboard_shows_the_widget_or_the_error(monkeypatch):
+    page = cl.widgets.dashboard.show(lambda: widgets.Label("hello"), "Demo")
+    assert isinstance(page.children[1], widgets.Label)
+
+    def fail():
+        raise ValueError("no data here")
+
+    monkeypatch.setenv("COURSE_STRICT_WIDGETS", "0")
+    page = cl.widgets.dashboard.show(fail, "Demo")
+    assert "could not start: no data here" in page.children[1].value
