@@ -1,23 +1,25 @@
 """Take a network apart: a layer table, the receptive field as it grows, a block diagram.
 
-Pure functions first, then the :class:`ArchitectureExplorer` widget::
+The numbers behind lecture 13 and its ``cl.widgets.ArchitectureExplorer``::
 
-    summary = cl.architecture.summarize("VGG-D")   # built shapes-only, then released
-    print(cl.architecture.format_table(summary.blocks))
-    cl.architecture.ArchitectureExplorer()
+    summary = cl.architectures.summarize("VGG-D")   # built shapes-only, then released
+    print(cl.architectures.format_table(summary.blocks))
+    cl.architectures.winners(cl.data.load_ilsvrc_history())   # ILSVRC, year by year
+
+``summarize`` takes a name from ``cl.zoo.NETWORKS``, a function that returns a model, or a
+model you already have (functional or ``keras.Sequential``).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 
-from course_lib.viz import ErrorBanner, FigureImage, new_figure, shows_errors
+from course_lib.conv import grow_receptive_field
+from course_lib.core import choose
 
 # ---------------------------------------------------------------------------------------
 # The numbers
@@ -96,51 +98,98 @@ def multiply_adds(layer) -> int:
     return out_positions * out_shape[-1] * kernel * in_channels // layer.groups
 
 
-def _window(layer, in_shape) -> tuple[int, int] | None:
-    """(kernel, stride) of a layer that looks at a window, along the height."""
+def _window(layer, in_shape) -> tuple[float, float] | None:
+    """(kernel, stride) of a layer that looks at a window, along the height.
+
+    A transposed convolution of kernel k and stride s is a window of ceil(k / s) inputs
+    moved by 1/s of an input; an up-sampling by s a window of 1 moved by 1/s.
+    """
     kind = type(layer).__name__
     if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv1D"):
         dilation = layer.dilation_rate[0]
         return dilation * (layer.kernel_size[0] - 1) + 1, layer.strides[0]
     if kind in ("MaxPooling2D", "AveragePooling2D", "MaxPooling1D", "AveragePooling1D"):
         return layer.pool_size[0], layer.strides[0]
+    if kind == "Conv2DTranspose":
+        kernel, stride = layer.kernel_size[0], layer.strides[0]
+        return math.ceil(kernel / stride), 1 / stride
+    if kind == "UpSampling2D":
+        return 1, 1 / layer.size[0]
     if kind.startswith("Global") or kind == "Flatten":
         if len(in_shape) >= 2:  # sees the whole map at once
             return in_shape[0], in_shape[0]
     return None
 
 
-def analyse(model) -> list[LayerRow]:
-    """One :class:`LayerRow` per layer of a functional model, in order.
+def _model_inputs(model) -> list:
+    try:
+        inputs = model.inputs
+    except AttributeError:  # a Sequential model that has never seen its input
+        inputs = None
+    if not inputs:
+        raise ValueError(
+            f"model {model.name!r} has no input shape yet: start it with keras.Input(...) "
+            "or call model.build(input_shape) first"
+        )
+    return list(inputs)
 
-    The receptive field r and the jump j follow each tensor through the graph:
-    a window of size k and stride s makes r + (k - 1) j and j s; where branches meet
-    (add, concatenate) the largest value wins.
+
+def _input_row(tensor, name: str) -> LayerRow:
+    return LayerRow(
+        name=name,
+        kind="InputLayer",
+        block=name.split("_")[0],
+        output_shape=_shape(tensor),
+        parameters=0,
+        multiply_adds=0,
+        receptive_field=1,
+        jump=1.0,
+        depth=0,
+    )
+
+
+def analyse(model) -> list[LayerRow]:
+    """One :class:`LayerRow` per layer of a built model, in order, input first.
+
+    Works for functional and ``keras.Sequential`` models (a Sequential model needs its
+    input shape: ``keras.Input`` as its first entry, or ``model.build(...)``).
+    The receptive field r and the jump j follow each tensor through the graph: a window
+    of size k and stride s makes r + (k - 1) j and j s
+    (:func:`cl.conv.grow_receptive_field`); where branches meet (add, concatenate) the
+    largest value wins. An up-sampling by s is a stride of 1/s.
+
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 5)])
+    >>> [(row.kind, row.output_shape, row.receptive_field) for row in analyse(model)]
+    [('InputLayer', (28, 28, 1), 1), ('Conv2D', (24, 24, 8), 5)]
     """
     seen: dict[int, tuple[int, float, int]] = {}
     rows = []
+    if not any(type(layer).__name__ == "InputLayer" for layer in model.layers):
+        # keras.Sequential hides its InputLayer: start from the model's inputs instead
+        for tensor in _model_inputs(model):
+            seen[id(tensor)] = (1, 1.0, 0)
+            rows.append(_input_row(tensor, "input"))
     for layer in model.layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
             field, jump, depth = 1, 1.0, 0
         else:
-            known = [seen[id(t)] for t in _inputs(layer) if id(t) in seen]
+            try:
+                inputs = _inputs(layer)
+            except (AttributeError, ValueError) as exc:
+                raise ValueError(
+                    f"layer {layer.name} has never been called on an input: {exc}"
+                ) from None
+            known = [seen[id(t)] for t in inputs if id(t) in seen]
             if not known:
                 raise ValueError(f"layer {layer.name} is not connected to the input")
             field = max(k[0] for k in known)
             jump = max(k[1] for k in known)
             depth = max(k[2] for k in known) + (kind in WEIGHT_LAYERS)
-            in_shape = _shape(_inputs(layer)[0])
-            window = _window(layer, in_shape)
+            window = _window(layer, _shape(inputs[0]))
             if window is not None:
-                kernel, stride = window
-                field, jump = field + (kernel - 1) * jump, jump * stride
-            elif kind == "Conv2DTranspose":
-                kernel, stride = layer.kernel_size[0], layer.strides[0]
-                field += (math.ceil(kernel / stride) - 1) * jump
-                jump /= stride
-            elif kind == "UpSampling2D":
-                jump /= layer.size[0]
+                field, jump = grow_receptive_field(field, jump, *window)
         seen[id(layer.output)] = (int(round(field)), jump, depth)
         rows.append(
             LayerRow(
@@ -204,35 +253,50 @@ def summarize(
 
     ``network`` is a name from ``cl.zoo.NETWORKS`` or a function returning a model (both
     built shapes-only and released afterwards, so even VGG19 costs next to no memory),
-    or a model you already have.
+    or a model you already have: functional or ``keras.Sequential``, built (it needs its
+    input shape), with or without weights.
+
+    >>> summary = summarize("LeNet-5")
+    >>> summary.parameters, summary.depth, summary.input_shape
+    (61706, 5, (32, 32, 1))
     """
     from course_lib import zoo
 
-    built_here = isinstance(network, str) or (
-        callable(network) and not hasattr(network, "layers")
-    )
+    is_model = hasattr(network, "layers") and hasattr(network, "count_params")
     if isinstance(network, str):
+        network = choose(network, zoo.NETWORKS, "network")
         name = name or network
-        model = zoo.build(network, allocate=False)
-    elif built_here:
-        with zoo.shapes_only():
-            model = network()
-    else:
-        model = network
-    rows = analyse(model)
-    summary = Architecture(
-        name=name or model.name,
-        rows=rows,
-        blocks=group_blocks(rows),
-        parameters=model.count_params(),
-        multiply_adds=sum(r.multiply_adds for r in rows),
-        depth=max(r.depth for r in rows),
-        input_shape=rows[0].output_shape,
-        output_shape=rows[-1].output_shape,
-    )
-    if built_here:
-        del model
-        zoo.release()
+    elif not (is_model or callable(network)):
+        raise ValueError(
+            "network must be a name from cl.zoo.NETWORKS, a function that returns a "
+            f"Keras model, or a Keras model; got {type(network).__name__}"
+        )
+    model = network
+    try:
+        if not is_model:  # build it shapes-only, released below
+            with zoo.shapes_only():
+                model = (
+                    zoo.NETWORKS[network]() if isinstance(network, str) else network()
+                )
+            if not (hasattr(model, "layers") and hasattr(model, "count_params")):
+                raise ValueError(
+                    f"the network function returned {type(model).__name__}, not a model"
+                )
+        rows = analyse(model)
+        summary = Architecture(
+            name=name or model.name,
+            rows=rows,
+            blocks=group_blocks(rows),
+            parameters=model.count_params(),
+            multiply_adds=sum(r.multiply_adds for r in rows),
+            depth=max(r.depth for r in rows),
+            input_shape=rows[0].output_shape,
+            output_shape=rows[-1].output_shape,
+        )
+    finally:
+        if not is_model:
+            model = None  # forget the shapes-only model, then clear Keras' state
+            zoo.release()
     return summary
 
 
@@ -245,7 +309,8 @@ def receptive_field_growth(rows: list[LayerRow]) -> list[tuple[int, int]]:
     return sorted(growth.items())
 
 
-def _shape_text(shape) -> str:
+def format_shape(shape) -> str:
+    """(224, 224, 3) as "224×224×3"."""
     return "×".join(str(s) for s in shape)
 
 
@@ -267,7 +332,7 @@ def format_table(rows: list[LayerRow], limit: int | None = None) -> str:
     shown = rows if limit is None else rows[:limit]
     for r in shown:
         lines.append(
-            f"{r.name[:24]:24} {r.kind[:19]:19} {_shape_text(r.output_shape):>14} "
+            f"{r.name[:24]:24} {r.kind[:19]:19} {format_shape(r.output_shape):>14} "
             f"{r.parameters:>12,} {format_count(r.multiply_adds):>10} "
             f"{r.receptive_field:>6}"
         )
@@ -276,37 +341,8 @@ def format_table(rows: list[LayerRow], limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def _table_html(rows: list[LayerRow]) -> str:
-    head = "".join(
-        f"<th style='text-align:{a};padding:0 6px'>{t}</th>"
-        for t, a in [
-            ("name", "left"),
-            ("kind", "left"),
-            ("layers", "right"),
-            ("output shape", "right"),
-            ("parameters", "right"),
-            ("multiply-adds", "right"),
-            ("receptive field", "right"),
-        ]
-    )
-    body = "".join(
-        "<tr>"
-        f"<td>{html.escape(r.name)}</td><td>{r.kind}</td>"
-        f"<td style='text-align:right'>{r.layers}</td>"
-        f"<td style='text-align:right'>{_shape_text(r.output_shape)}</td>"
-        f"<td style='text-align:right'>{r.parameters:,}</td>"
-        f"<td style='text-align:right'>{format_count(r.multiply_adds)}</td>"
-        f"<td style='text-align:right'>{r.receptive_field}</td></tr>"
-        for r in rows
-    )
-    return (
-        "<div style='max-height:260px;overflow-y:auto;font-size:12px'>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-    )
-
-
 # ---------------------------------------------------------------------------------------
-# Drawing
+# The block diagram
 
 BLOCK_COLORS = {
     "convolution": "tab:blue",
@@ -316,18 +352,24 @@ BLOCK_COLORS = {
     "concatenation": "tab:purple",
     "other": "0.8",
 }
+"""The colour of each kind of block in the diagram."""
+
+BLOCK_GAP = 0.15
+"""Space between two boxes of the block diagram."""
 
 
-def draw_blocks(axes, blocks: list[LayerRow]) -> list:
-    """A compact block diagram: one box per block, left to right.
+def block_boxes(blocks: list[LayerRow]) -> list[tuple[float, float, float]]:
+    """``(x, width, height)`` of one box per block, left to right, centred on y = 0.
 
-    Box height grows with log2 of the side of the block's output map (a dense output
-    counts as one pixel), box width with log2 of its channels; the colour says what kind
-    of block it is. Returns the boxes drawn.
+    The height grows with log2 of the side of the block's output map (a dense output
+    counts as one pixel) up to 0.9, the width with log2 of its channels, from 0.3 to 1.
+
+    >>> boxes = block_boxes(summarize("LeNet-5").blocks)   # 32x32x1 in, 10 out
+    >>> [round(height, 2) for x, width, height in boxes]
+    [0.9, 0.87, 0.72, 0.65, 0.5, 0.15, 0.15, 0.15]
     """
-    from matplotlib.patches import Rectangle
-
-    axes.cla()
+    if not blocks:
+        raise ValueError("blocks is empty: give the blocks of a summary")
     first = blocks[0].output_shape
     levels = math.log2(first[0]) + 1 if len(first) > 1 else 1.0
     most_channels = max(b.output_shape[-1] for b in blocks)
@@ -338,6 +380,21 @@ def draw_blocks(axes, blocks: list[LayerRow]) -> list:
         side = shape[0] if len(shape) > 1 else 1
         height = 0.9 * (math.log2(max(side, 1)) + 1) / levels
         width = 0.3 + 0.7 * math.log2(shape[-1] + 1) / math.log2(most_channels + 1)
+        boxes.append((x, width, height))
+        x += width + BLOCK_GAP
+    return boxes
+
+
+def draw_blocks(axes, blocks: list[LayerRow]) -> list:
+    """Draw the block diagram of :func:`block_boxes` on an empty matplotlib axes.
+
+    The colour says what kind of block it is (:data:`BLOCK_COLORS`). Returns the boxes
+    (``matplotlib.patches.Rectangle``), one per block.
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    boxes = []
+    for block, (x, width, height) in zip(blocks, block_boxes(blocks), strict=True):
         box = Rectangle(
             (x, -height / 2),
             width,
@@ -348,18 +405,24 @@ def draw_blocks(axes, blocks: list[LayerRow]) -> list:
         )
         axes.add_patch(box)
         boxes.append(box)
-        x += width + 0.15
-    centers = [b.get_x() + b.get_width() / 2 for b in boxes]
-    fontsize = max(4, min(8, 400 // max(len(blocks), 1)))
-    axes.set_xticks(centers)
+    fontsize = max(4, min(8, 400 // len(blocks)))
+    axes.set_xticks([b.get_x() + b.get_width() / 2 for b in boxes])
     axes.set_xticklabels([b.name for b in blocks], rotation=90, fontsize=fontsize)
-    axes.set_xlim(-0.2, x)
+    axes.set_xlim(-0.2, boxes[-1].get_x() + boxes[-1].get_width() + BLOCK_GAP)
     axes.set_ylim(-0.5, 0.75)
     axes.set_yticks([])
-    for name, color in BLOCK_COLORS.items():
-        if any(b.kind == name for b in blocks):
-            axes.bar(0, 0, color=color, label=name)
-    axes.legend(fontsize=7, loc="upper center", ncol=6, frameon=False)
+    kinds = {b.kind for b in blocks}
+    axes.legend(
+        handles=[
+            Patch(color=color, label=kind)
+            for kind, color in BLOCK_COLORS.items()
+            if kind in kinds
+        ],
+        fontsize=7,
+        loc="upper center",
+        ncol=6,
+        frameon=False,
+    )
     axes.set_title(
         "blocks: height = log of the map side, width = log of the channels", fontsize=9
     )
@@ -367,102 +430,27 @@ def draw_blocks(axes, blocks: list[LayerRow]) -> list:
 
 
 # ---------------------------------------------------------------------------------------
-# The widget
+# ILSVRC, year by year (the table is cl.data.load_ilsvrc_history())
 
 
-class ArchitectureExplorer(widgets.VBox):
-    """Pick a famous network: its layers, totals, receptive field and block diagram.
+def winners(history: list[dict], external_data: bool = False) -> list[dict]:
+    """The first-placed entry of each year, by year.
 
-    Networks are built shapes-only and released at once (only the summary is kept),
-    so even the big ones cost next to no memory. ``summary`` is the current
-    :class:`Architecture`.
+    Only entries trained on the challenge data count, unless ``external_data``; then
+    the best first-placed entry of the year, with or without extra data.
+
+    >>> from course_lib.data import load_ilsvrc_history
+    >>> [row["top5_error_percent"] for row in winners(load_ilsvrc_history())][:3]
+    [25.7, 16.4, 11.7]
     """
-
-    def __init__(
-        self, networks: dict[str, Callable] | None = None, value: str | None = None
-    ):
-        from course_lib import zoo
-
-        self.networks = dict(zoo.NETWORKS if networks is None else networks)
-        if not self.networks:
-            raise ValueError("give at least one network")
-        value = value or next(iter(self.networks))
-        if value not in self.networks:
-            raise ValueError(
-                f"unknown network {value!r}; known: {', '.join(self.networks)}"
-            )
-        self._cache: dict[str, Architecture] = {}
-        self.summary: Architecture | None = None
-        self.network = widgets.Dropdown(
-            options=list(self.networks), value=value, description="network"
-        )
-        self.detail = widgets.ToggleButtons(
-            options=["blocks", "layers"], value="blocks", description="table"
-        )
-        self.totals = widgets.HTML()
-        self.table = widgets.HTML()
-        self.error = ErrorBanner()
-        figure = new_figure(7.5, 5.0)
-        self.axes_field, self.axes_blocks = figure.subplots(
-            2, 1, height_ratios=[1, 1.2]
-        )
-        (self.field_line,) = self.axes_field.plot([], [], "o-", markersize=3)
-        self.axes_field.set_xlabel("convolution and dense layers from the input")
-        self.axes_field.set_ylabel("receptive field (pixels)")
-        self.axes_field.set_yscale("log")
-        self.image = FigureImage(figure)
-        self.network.observe(self._on_network, names="value")
-        self.detail.observe(self._show_table, names="value")
-        super().__init__(
-            [
-                widgets.HBox([self.network, self.detail]),
-                self.totals,
-                self.error,
-                self.image,
-                self.table,
-            ]
-        )
-        self._on_network()
-
-    @shows_errors
-    def _on_network(self, change=None):
-        name = self.network.value
-        if name not in self._cache:
-            self.totals.value = f"building {html.escape(name)} (shapes only)…"
-            self._cache[name] = summarize(self.networks[name], name=name)
-        self.summary = summary = self._cache[name]
-        self.totals.value = (
-            f"<b>{html.escape(name)}</b>: input {_shape_text(summary.input_shape)}, "
-            f"output {_shape_text(summary.output_shape)}; "
-            f"<b>{summary.parameters:,}</b> parameters "
-            f"({format_count(summary.parameters)}, "
-            f"{summary.parameters * 4 / 1e6:,.0f} MB in float32); "
-            f"<b>{format_count(summary.multiply_adds)}</b> multiply-adds per image; "
-            f"depth <b>{summary.depth}</b> (convolution and dense layers); "
-            f"final receptive field {summary.rows[-1].receptive_field} pixels"
-        )
-        growth = receptive_field_growth(summary.rows)
-        depths, fields = np.array(growth).T
-        self.field_line.set_data(depths, fields)
-        input_side = summary.input_shape[0]
-        for line in self.axes_field.lines[1:]:
-            line.remove()
-        self.axes_field.axhline(input_side, color="tab:red", linestyle="--", lw=0.8)
-        self.axes_field.relim()
-        self.axes_field.autoscale_view()
-        self.axes_field.set_title(
-            f"{name}: receptive field layer by layer (dashed: the input side)",
-            fontsize=9,
-        )
-        draw_blocks(self.axes_blocks, summary.blocks)
-        self.image.refresh()
-        self._show_table()
-
-    @shows_errors
-    def _show_table(self, change=None):
-        if self.summary is None:
-            return
-        rows = (
-            self.summary.blocks if self.detail.value == "blocks" else self.summary.rows
-        )
-        self.table.value = _table_html(rows)
+    best: dict[int, dict] = {}
+    for row in history:
+        if row["place"] != 1 or (not external_data and row["external_data"] != "no"):
+            continue
+        year = row["year"]
+        if (
+            year not in best
+            or row["top5_error_percent"] < best[year]["top5_error_percent"]
+        ):
+            best[year] = row
+    return [best[year] for year in sorted(best)]

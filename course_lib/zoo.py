@@ -5,22 +5,29 @@ VGG A-E, GoogLeNet, ResNet-18 to 152, DenseNet-121 to 264, MobileNetV2 and U-Net
 are named ``<block>_<part>`` so that a block diagram can group them.
 
 The big ones hold a lot of numbers (VGG19: 143,667,240 parameters, 575 MB in float32).
-To count or inspect them without allocating, build them inside :func:`shapes_only`::
+To count or inspect them without allocating, build them inside :func:`shapes_only`
+(next to no memory used), or let :func:`count_parameters` build and release in one call:
 
-    with cl.zoo.shapes_only():
-        net = cl.zoo.vgg("E")
-    net.count_params()                  # 143667240, and next to no memory used
-    cl.zoo.count_parameters("vgg-E")    # the same, built and released in one call
+>>> import course_lib as cl
+>>> with cl.zoo.shapes_only():
+...     net = cl.zoo.vgg("E")
+>>> net.count_params()
+143667240
+>>> del net
+>>> cl.zoo.release()
+>>> cl.zoo.count_parameters("VGG-E")
+143667240
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Callable, Iterator
 
 import keras
 from keras import layers
+
+from course_lib.core import choose, lookup
 
 # ---------------------------------------------------------------------------------------
 # Building without allocating
@@ -44,8 +51,7 @@ def release() -> None:
     Also drops the shape-only variables that Keras keeps in a global list, so they can
     never be filled later. Models you still hold keep working.
     """
-    keras.backend.clear_session()
-    gc.collect()
+    keras.backend.clear_session(free_memory=True)  # this also runs gc.collect()
 
 
 # ---------------------------------------------------------------------------------------
@@ -152,10 +158,7 @@ VGG_CONFIGURATIONS = {
 
 def vgg(config: str = "D", input_shape=(224, 224, 3), num_classes: int = 1000):
     """VGG configuration ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"`` (VGG16) or ``"E"`` (VGG19)."""
-    if config not in VGG_CONFIGURATIONS:
-        raise ValueError(
-            f"unknown VGG configuration {config!r}; known: {', '.join(VGG_CONFIGURATIONS)}"
-        )
+    config = choose(config, VGG_CONFIGURATIONS, "VGG configuration")
     inputs = keras.Input(input_shape, name="input")
     x, block, conv = inputs, 1, 0
     for item in VGG_CONFIGURATIONS[config].split():
@@ -304,14 +307,11 @@ def residual_block(
 
 def resnet(depth: int = 50, input_shape=(224, 224, 3), num_classes: int = 1000):
     """ResNet-18, 34, 50, 101 or 152 (He et al. 2016)."""
-    if depth not in RESNET_STAGES:
-        raise ValueError(
-            f"unknown ResNet depth {depth!r}; known: {', '.join(map(str, RESNET_STAGES))}"
-        )
+    stages = lookup(RESNET_STAGES, depth, "ResNet depth")
     inputs = keras.Input(input_shape, name="input")
     x = _conv_bn(inputs, 64, 7, 2, "conv1")
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="conv1_pool")(x)
-    for stage, blocks in enumerate(RESNET_STAGES[depth]):
+    for stage, blocks in enumerate(stages):
         for block in range(blocks):
             strides = 2 if block == 0 and stage > 0 else 1
             x = residual_block(
@@ -356,10 +356,7 @@ def dense_block(x, num_layers: int, growth_rate: int = 32, name: str = "dense"):
 
 def densenet(depth: int = 121, input_shape=(224, 224, 3), num_classes: int = 1000):
     """DenseNet-121, 169, 201 or 264 (Huang et al. 2017), growth rate 32, compression 0.5."""
-    if depth not in DENSENET_BLOCKS:
-        raise ValueError(
-            f"unknown DenseNet depth {depth!r}; known: {', '.join(map(str, DENSENET_BLOCKS))}"
-        )
+    blocks = lookup(DENSENET_BLOCKS, depth, "DenseNet depth")
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(
         64, 7, strides=2, padding="same", use_bias=False, name="conv1_conv"
@@ -367,7 +364,6 @@ def densenet(depth: int = 121, input_shape=(224, 224, 3), num_classes: int = 100
     x = layers.BatchNormalization(epsilon=1.001e-5, name="conv1_bn")(x)
     x = layers.Activation("relu", name="conv1_relu")(x)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="conv1_pool")(x)
-    blocks = DENSENET_BLOCKS[depth]
     for i, num_layers in enumerate(blocks, start=1):
         x = dense_block(x, num_layers, name=f"dense{i}")
         if i < len(blocks):  # transition: halve the channels and the map
@@ -525,24 +521,37 @@ NETWORKS: dict[str, Callable[[], keras.Model]] = {
 
 
 def build(name: str, allocate: bool = True) -> keras.Model:
-    """Build a network from :data:`NETWORKS`; ``allocate=False`` builds it shapes-only."""
-    if name not in NETWORKS:
-        raise ValueError(f"unknown network {name!r}; known: {', '.join(NETWORKS)}")
+    """Build a network from :data:`NETWORKS`; ``allocate=False`` builds it shapes-only.
+
+    The name is matched case-insensitively (``"vgg-d"`` is ``"VGG-D"``); an unknown
+    name raises a ValueError that lists the known ones.
+    """
+    builder = lookup(NETWORKS, name, "network")
     if allocate:
-        return NETWORKS[name]()
+        return builder()
     with shapes_only():
-        return NETWORKS[name]()
+        return builder()
 
 
 def count_parameters(name_or_builder: str | Callable[[], keras.Model]) -> int:
-    """Parameters of a network (weights, biases and batch-norm statistics), without
-    allocating them: ``count_parameters("VGG-E")`` is 143,667,240.
+    """Parameters of a network (weights, biases and batch-norm statistics), counted
+    without allocating them, then released.
 
-    Also takes any function that returns a model, e.g. ``lambda: keras.applications.VGG19(weights=None)``.
+    Takes a name from :data:`NETWORKS` or any function that returns a model.
+
+    >>> count_parameters("VGG-E")
+    143667240
+    >>> count_parameters(lambda: keras.applications.VGG19(weights=None))
+    143667240
     """
     if isinstance(name_or_builder, str):
         model = build(name_or_builder, allocate=False)
     else:
+        if not callable(name_or_builder):
+            raise ValueError(
+                "name_or_builder must be a name from cl.zoo.NETWORKS or a function "
+                f"that returns a model, got {name_or_builder!r}"
+            )
         with shapes_only():
             model = name_or_builder()
     count = model.count_params()

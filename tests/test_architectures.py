@@ -1,29 +1,35 @@
-"""course_lib.architecture (layer tables, receptive fields, the explorer) and course_lib.ilsvrc."""
+"""course_lib.architectures: layer tables, receptive fields, block diagrams, ILSVRC winners.
+
+The widgets built on them are tested in tests/widgets/test_architectures.py.
+"""
 
 from __future__ import annotations
 
+import doctest
 import functools
+import itertools
 
 import keras
 import numpy as np
 import pytest
 from keras import layers
+from matplotlib.figure import Figure
 
 import course_lib as cl
-from course_lib import architecture, ilsvrc, zoo
+from course_lib import architectures, zoo
 
 
 @functools.cache
-def summary(name: str) -> architecture.Architecture:
+def summary(name: str) -> architectures.Architecture:
     """Each network summarized once per test run (shapes only, then released)."""
-    return architecture.summarize(name)
+    return architectures.summarize(name)
 
 
 def _one_layer_rows(layer, input_shape):
     inputs = keras.Input(input_shape)
     with zoo.shapes_only():
         model = keras.Model(inputs, layer(inputs))
-    rows = architecture.analyse(model)
+    rows = architectures.analyse(model)
     del model
     return rows[-1]
 
@@ -53,9 +59,9 @@ def test_three_stacked_3x3_see_what_one_7x7_sees():
             x = layers.Conv2D(64, 3, name=f"stack_conv{i}")(x)
         stacked = keras.Model(inputs, x)
         single = keras.Model(inputs, layers.Conv2D(64, 7, use_bias=False)(inputs))
-    fields = [r.receptive_field for r in architecture.analyse(stacked)]
+    fields = [r.receptive_field for r in architectures.analyse(stacked)]
     assert fields == [1, 3, 5, 7]
-    assert architecture.analyse(single)[-1].receptive_field == 7
+    assert architectures.analyse(single)[-1].receptive_field == 7
     assert single.count_params() == 9408  # slide 004: 7*7*3*64
     del stacked, single
     zoo.release()
@@ -67,7 +73,7 @@ def test_strides_make_the_field_grow_faster():
         x = layers.Conv2D(4, 3, strides=2)(inputs)
         x = layers.Conv2D(4, 3)(x)
         model = keras.Model(inputs, x)
-    assert [r.receptive_field for r in architecture.analyse(model)] == [1, 3, 7]
+    assert [r.receptive_field for r in architectures.analyse(model)] == [1, 3, 7]
     del model
     zoo.release()
 
@@ -118,77 +124,152 @@ def test_blocks_add_up_to_the_layers():
 def test_summarize_takes_a_model_or_a_builder():
     cl.set_seed(0)
     lenet = zoo.lenet5()
-    from_model = architecture.summarize(lenet)
-    from_builder = architecture.summarize(zoo.lenet5, name="LeNet")
+    from_model = architectures.summarize(lenet)
+    from_builder = architectures.summarize(zoo.lenet5, name="LeNet")
     assert from_model.parameters == from_builder.parameters == 61_706
     assert from_builder.name == "LeNet" and from_model.name == "lenet5"
     assert lenet(np.zeros((1, 32, 32, 1), "float32")).shape == (1, 10)  # still usable
 
 
 def test_receptive_field_growth_and_text_table():
-    growth = architecture.receptive_field_growth(summary("VGG-D").rows)
+    growth = architectures.receptive_field_growth(summary("VGG-D").rows)
     assert growth[:4] == [(1, 3), (2, 5), (3, 10), (4, 14)]
     assert len(growth) == 16
-    text = architecture.format_table(summary("LeNet-5").rows)
+    text = architectures.format_table(summary("LeNet-5").rows)
     assert "c5_conv" in text and "48,120" in text and "1×1×120" in text
-    short = architecture.format_table(summary("VGG-D").rows, limit=3)
+    short = architectures.format_table(summary("VGG-D").rows, limit=3)
     assert short.endswith(f"and {len(summary('VGG-D').rows) - 3} more rows")
-    assert architecture.format_count(138_357_544) == "138.4 M"
-    assert architecture.format_count(15.47e9) == "15.5 G"
-    assert architecture.format_count(840) == "840"
+    assert architectures.format_count(138_357_544) == "138.4 M"
+    assert architectures.format_count(15.47e9) == "15.5 G"
+    assert architectures.format_count(840) == "840"
 
 
 def test_block_diagram_draws_one_box_per_block():
-    figure = cl.viz.new_figure()
-    axes = figure.subplots()
+    axes = Figure().subplots()
     blocks = summary("VGG-D").blocks
-    boxes = architecture.draw_blocks(axes, blocks)
-    assert len(boxes) == len(blocks)
+    boxes = architectures.draw_blocks(axes, blocks)
+    assert len(boxes) == len(blocks) == len(axes.patches)
     heights = [box.get_height() for box in boxes]
     assert heights[1] > heights[5]  # the maps shrink along VGG
-
-
-def _small_networks():
-    def broken():
-        raise ValueError("this network cannot be built")
-
-    return {"LeNet-5": zoo.lenet5, "AlexNet": zoo.alexnet, "broken": broken}
-
-
-def test_explorer_follows_the_dropdown():
-    explorer = architecture.ArchitectureExplorer(_small_networks())
-    assert explorer.summary.parameters == 61_706
-    assert "61,706" in explorer.totals.value
-    assert "c5" in explorer.table.value and "c5_conv" not in explorer.table.value
-    first_field = explorer.field_line.get_ydata().copy()
-    explorer.detail.value = "layers"
-    assert "c5_conv" in explorer.table.value
-    explorer.network.value = "AlexNet"
-    assert explorer.error.message == ""
-    assert explorer.summary.parameters == 62_378_344
-    assert "conv5_conv" in explorer.table.value
-    assert list(explorer.field_line.get_ydata()) != list(first_field)
-    assert max(explorer.field_line.get_ydata()) == 355
-
-
-def test_explorer_shows_errors_and_refuses_unknown_names():
-    explorer = architecture.ArchitectureExplorer(_small_networks())
-    explorer.network.value = "broken"
-    assert explorer.error.message == "this network cannot be built"
-    explorer.network.value = "LeNet-5"
-    assert explorer.error.message == ""
-    with pytest.raises(ValueError, match="known: LeNet-5, AlexNet"):
-        architecture.ArchitectureExplorer(_small_networks(), value="Xception")
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert legend == ["convolution", "dense", "other"]  # the kinds VGG-D has
+    layout = architectures.block_boxes(blocks)
+    assert [(b.get_x(), b.get_width(), b.get_height()) for b in boxes] == layout
+    gaps = [x2 - (x1 + w1) for (x1, w1, _), (x2, _, _) in itertools.pairwise(layout)]
+    assert gaps == pytest.approx([architectures.BLOCK_GAP] * (len(blocks) - 1))
+    with pytest.raises(ValueError, match="blocks is empty"):
+        architectures.block_boxes([])
 
 
 # ---------------------------------------------------------------------------------------
-# ILSVRC history
+# Sequential models, bad input, the one receptive-field step
+
+
+def test_summarize_takes_the_courses_sequential_convnet():
+    model = cl.models.slides_convnet()
+    result = architectures.summarize(model)
+    assert result.parameters == model.count_params() == 437_482
+    assert result.input_shape == (28, 28, 1) and result.output_shape == (10,)
+    assert result.depth == 4  # two convolutions, two dense layers
+    fields = {row.name: row.receptive_field for row in result.rows}
+    assert fields == {
+        "input": 1,
+        "conv1": 5,
+        "conv2": 9,
+        "pool": 10,
+        "dropout1": 10,
+        "flatten": 28,  # the whole 10x10 map, 2 pixels apart: the whole digit
+        "dense": 28,
+        "dropout2": 28,
+        "output": 28,
+    }
+    by_name = {row.name: row for row in result.rows}
+    assert by_name["dense"].multiply_adds == 3200 * 128
+    assert by_name["conv2"].multiply_adds == 20 * 20 * 32 * 5 * 5 * 32
+
+
+def test_summarize_takes_a_sequential_model_built_without_keras_input():
+    model = keras.Sequential(
+        [layers.Conv2D(4, 3), layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(3)]
+    )
+    with pytest.raises(ValueError, match="no input shape yet"):
+        architectures.summarize(model)
+    model.build((None, 12, 12, 1))
+    rows = architectures.analyse(model)
+    assert [row.kind for row in rows] == [
+        "InputLayer",
+        "Conv2D",
+        "MaxPooling2D",
+        "Flatten",
+        "Dense",
+    ]
+    assert [row.output_shape for row in rows] == [
+        (12, 12, 1),
+        (10, 10, 4),
+        (5, 5, 4),
+        (100,),
+        (3,),
+    ]
+    assert [row.receptive_field for row in rows] == [1, 3, 4, 12, 12]
+    assert architectures.summarize(model).parameters == 40 + 303
+
+
+def test_summarize_refuses_what_is_not_a_network():
+    with pytest.raises(ValueError, match="unknown network 'Xception'; known: LeNet-5"):
+        architectures.summarize("Xception")
+    with pytest.raises(ValueError, match="must be a name from cl.zoo.NETWORKS"):
+        architectures.summarize(42)
+    with pytest.raises(ValueError, match="returned int, not a model"):
+        architectures.summarize(lambda: 42)
+    assert architectures.summarize("lenet-5").name == "LeNet-5"
+
+
+def test_the_receptive_field_grows_through_cl_conv(monkeypatch):
+    steps = []
+
+    def spy(field, jump, kernel, stride):
+        steps.append((kernel, stride))
+        return cl.conv.grow_receptive_field(field, jump, kernel, stride)
+
+    monkeypatch.setattr(architectures, "grow_receptive_field", spy)
+    inputs = keras.Input((16, 16, 3))
+    with zoo.shapes_only():
+        x = layers.Conv2D(4, 3, strides=2)(inputs)
+        x = layers.MaxPooling2D(2)(x)
+        x = layers.Conv2DTranspose(4, 2, strides=2)(x)
+        x = layers.UpSampling2D(2)(x)
+        x = layers.Conv2D(4, 3, dilation_rate=2)(x)
+        model = keras.Model(inputs, x)
+    rows = architectures.analyse(model)
+    del model
+    zoo.release()
+    assert steps == [(3, 2), (2, 2), (1, 0.5), (1, 0.5), (5, 1)]
+    assert [row.jump for row in rows] == [1, 2, 4, 2, 1, 1]
+    assert [row.receptive_field for row in rows] == [1, 3, 5, 5, 5, 9]
+
+
+def test_the_docstring_examples_run():
+    runner = doctest.DocTestRunner()
+    tests = [t for t in doctest.DocTestFinder().find(architectures) if t.examples]
+    assert {t.name.rsplit(".", 1)[-1] for t in tests} >= {
+        "analyse",
+        "summarize",
+        "block_boxes",
+        "winners",
+    }
+    for test in tests:
+        runner.run(test)
+    assert runner.failures == 0
+
+
+# ---------------------------------------------------------------------------------------
+# ILSVRC winners, on the table of cl.data.load_ilsvrc_history() (its only tests so far)
 
 
 def test_history_holds_the_slides_numbers_with_sources():
-    history = ilsvrc.load_history()
+    history = cl.data.load_ilsvrc_history()
     assert all(row["source"] for row in history)
-    top = {row["year"]: row for row in ilsvrc.winners(history)}
+    top = {row["year"]: row for row in architectures.winners(history)}
     errors = {year: row["top5_error_percent"] for year, row in top.items()}
     assert errors == {
         2011: 25.7,
@@ -202,27 +283,22 @@ def test_history_holds_the_slides_numbers_with_sources():
     assert [top[y]["depth"] for y in (2012, 2014, 2015)] == [8, 22, 152]
     vgg = next(r for r in history if r["team"] == "VGG")
     assert (vgg["top5_error_percent"], vgg["depth"]) == (7.32, 19)
-    with_extra = ilsvrc.winners(history, external_data=True)
+    with_extra = architectures.winners(history, external_data=True)
     assert with_extra[1]["top5_error_percent"] == 15.3
+    below_human = [
+        r for r in top.values() if r["top5_error_percent"] < cl.data.HUMAN_TOP5_ERROR
+    ]
+    assert min(r["year"] for r in below_human) == 2015
 
 
-def test_history_chart_toggles():
-    chart = ilsvrc.HistoryChart()
-    assert chart.visible == {
-        "depth": True,
-        "parameters": True,
-        "human": True,
-        "external": False,
-    }
-    assert list(chart.human_line.get_ydata()) == [5.1, 5.1]
-    assert "Russakovsky" in chart.caption.value
-    png = chart.image.value
-    chart.show_depth.value = False
-    chart.show_external.value = True
-    assert chart.visible["depth"] is False and chart.visible["external"] is True
-    assert chart.image.value != png
-    chart.show_parameters.value = False
-    assert chart.axes_size.get_legend() is None
-    assert chart.error.message == ""
-    with pytest.raises(ValueError, match="empty"):
-        ilsvrc.HistoryChart([])
+def test_winners_keeps_only_first_places_of_the_challenge_data():
+    history = [
+        {"year": 2020, "place": 2, "top5_error_percent": 1.0, "external_data": "no"},
+        {"year": 2020, "place": 1, "top5_error_percent": 3.0, "external_data": "no"},
+        {"year": 2020, "place": 1, "top5_error_percent": 2.0, "external_data": "yes"},
+        {"year": 2019, "place": 1, "top5_error_percent": 4.0, "external_data": "no"},
+    ]
+    assert [r["top5_error_percent"] for r in architectures.winners(history)] == [4, 3]
+    with_extra = architectures.winners(history, external_data=True)
+    assert [r["top5_error_percent"] for r in with_extra] == [4, 2]
+    assert architectures.winners([]) == []

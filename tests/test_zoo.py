@@ -6,6 +6,7 @@ in memory and fast; only the small ones are built for real and run.
 
 from __future__ import annotations
 
+import doctest
 import functools
 
 import keras
@@ -107,11 +108,44 @@ def test_resnet_depths_and_blocks():
         (lambda: zoo.count_parameters("Xception"), "MobileNetV2"),
         (lambda: zoo.alexnet(groups=3), "1 or 2"),
         (lambda: zoo.unet(padding="full"), "'valid' or 'same'"),
+        (lambda: zoo.count_parameters(42), "a name from cl.zoo.NETWORKS"),
     ],
 )
 def test_unknown_configurations_list_the_known_ones(call, known):
     with pytest.raises(ValueError, match=known):
         call()
+
+
+def test_the_registries_use_the_courses_one_unknown_name_error():
+    with pytest.raises(ValueError) as caught:
+        zoo.build("VGG16")
+    assert str(caught.value) == str(
+        cl.core.unknown_name("network", "VGG16", list(zoo.NETWORKS))
+    )
+    with pytest.raises(ValueError, match=r"^unknown ResNet depth 20; known: 18, 34"):
+        zoo.resnet(20)
+
+
+def test_names_match_whatever_their_case():
+    assert zoo.count_parameters("vgg-E") == count("VGG-E")
+    with zoo.shapes_only():
+        model = zoo.vgg("a-lrn")
+    assert model.name == "vgg_A_LRN"
+    del model
+    zoo.release()
+
+
+def test_the_docstring_examples_run():
+    """The module's and count_parameters' examples, run as doctests."""
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    tests = [test for test in finder.find(zoo, extraglobs={"cl": cl}) if test.examples]
+    names = {test.name.rsplit(".", 1)[-1] for test in tests}
+    assert {"zoo", "count_parameters"} <= names
+    for test in tests:
+        runner.run(test)
+    assert runner.failures == 0
+    assert runner.tries >= 8
 
 
 def test_shapes_only_allocates_nothing():
