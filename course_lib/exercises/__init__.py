@@ -161,12 +161,10 @@ def _short(answer) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check(key: str, answer) -> bool | None:
-    """Print whether ``answer`` solves exercise ``key`` ("NN.k"); return True/False
-    (None when not answered). The expected answer is never printed."""
-    correct, message = feedback(key, answer)
-    print(message)
-    return correct
+def check(key: str, answer) -> None:
+    """Print whether ``answer`` solves exercise ``key`` ("NN.k"), with a hint when it
+    does not. The expected answer is never printed. (``feedback`` returns the verdict.)"""
+    print(feedback(key, answer)[1])
 
 
 def close(a: float, b: float, tolerance: float) -> bool:
