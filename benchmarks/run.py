@@ -28,6 +28,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -165,6 +166,7 @@ def main() -> dict:
     results["details"] = details
     (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     (HERE / "results.md").write_text(markdown(results))
+    write_readme(results)
     print(
         f"wrote {HERE / 'results.json'} and results.md in {details['total_seconds']} s"
     )
@@ -179,6 +181,25 @@ def _seconds(value) -> str:
     if value >= 1e-3:
         return f"{value * 1e3:.2f} ms"
     return f"{value * 1e6:.1f} µs"
+
+
+README = HERE.parent / "README.md"
+README_START = "<!-- benchmarks:start (written by make bench; do not edit) -->"
+README_END = "<!-- benchmarks:end -->"
+
+
+def readme_block(results: dict) -> str:
+    """The tables of ``results.md`` as they appear in the README (one heading level down)."""
+    body = markdown(results).split("\n", 2)[2]  # without the title line
+    return re.sub(r"^## ", "### ", body, flags=re.MULTILINE).strip()
+
+
+def write_readme(results: dict) -> None:
+    """Replace the README's benchmark tables with those of ``results``."""
+    text = README.read_text()
+    start, end = text.index(README_START), text.index(README_END)
+    block = f"{README_START}\n{readme_block(results)}\n{README_END}"
+    README.write_text(text[:start] + block + text[end + len(README_END) :])
 
 
 def markdown(results: dict) -> str:
