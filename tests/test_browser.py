@@ -207,6 +207,17 @@ def test_dashboard_renders_and_responds(voila, page, dashboard):
     assert page.locator(".jupyter-widgets").count() > 3
     before = _image_sources(page)
     assert before, "the dashboard draws no image"
+    # the lecture hall: the main picture fills at least half of the 1280 px screen, and
+    # the controls' text is readable from the back (at least 16 px)
+    widest = page.eval_on_selector_all(
+        ".jupyter-widgets img", "els => Math.max(...els.map(e => e.clientWidth))"
+    )
+    assert widest >= 640, f"the widest picture is {widest} px wide"
+    smallest = page.eval_on_selector_all(
+        ".course-dashboard .widget-label, .course-dashboard select",
+        "els => Math.min(...els.map(e => parseFloat(getComputedStyle(e).fontSize)))",
+    )
+    assert smallest >= 16, f"text at {smallest} px"
     done = _interact(page, settings)
     deadline = time.time() + 30
     while _image_sources(page) == before and time.time() < deadline:

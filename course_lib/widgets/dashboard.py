@@ -22,6 +22,22 @@ from course_lib.widgets.base import strict
 
 log = logging.getLogger("course_lib.dashboard")
 
+# For a projector at 1280x720 seen from the back of a lecture hall: text at 18 px, the
+# main picture at least half the width of the screen (scaled up, never cropped).
+LECTURE_HALL_STYLE = """<style>
+.course-dashboard {
+  --jp-widgets-font-size: 18px;
+  --jp-widgets-inline-height: 34px;
+  --jp-widgets-inline-label-width: 130px;
+  --jp-ui-font-size1: 18px;
+  --jp-content-font-size1: 18px;
+  font-size: 18px;
+}
+.course-dashboard .widget-html-content, .course-dashboard .widget-label,
+.course-dashboard select, .course-dashboard input { font-size: 18px; }
+.course-dashboard .course-widget > .widget-image { min-width: 50vw; height: auto; }
+</style>"""
+
 
 def show(build: Callable[[], widgets.Widget], title: str) -> widgets.VBox:
     """Display a dashboard: a loading line first, then ``build()``'s widget or its error."""
@@ -33,7 +49,8 @@ def show(build: Callable[[], widgets.Widget], title: str) -> widgets.VBox:
     status = widgets.HTML(
         "<p class='course-loading'>Loading… (preparing the widget)</p>"
     )
-    page = widgets.VBox([heading, status])
+    style = widgets.HTML(LECTURE_HALL_STYLE)
+    page = widgets.VBox([style, heading, status])
     page.add_class("course-dashboard")
     display(page)
     start = time.perf_counter()
@@ -54,5 +71,5 @@ def show(build: Callable[[], widgets.Widget], title: str) -> widgets.VBox:
     ready = widgets.HTML(
         f"<p class='course-ready' style='color:gray'>ready in {seconds:.1f} s</p>"
     )
-    page.children = [heading, widget, ready]
+    page.children = [style, heading, widget, ready]
     return page

@@ -19,7 +19,7 @@ def test_a_broken_dashboard_fails_under_the_tests_and_shows_a_sentence_otherwise
         cl.widgets.dashboard.show(build, "broken")
     monkeypatch.delenv("COURSE_STRICT_WIDGETS")
     page = cl.widgets.dashboard.show(build, "broken")
-    text = page.children[1].value
+    text = page.children[-1].value
     assert "could not start: KeyError" in text
     assert "Traceback" not in text and ".py" not in text
 
@@ -30,16 +30,16 @@ def test_a_dashboard_shows_the_message_of_a_value_error(monkeypatch):
 
     monkeypatch.delenv("COURSE_STRICT_WIDGETS", raising=False)
     page = cl.widgets.dashboard.show(build, "broken")
-    assert "the checkpoint is missing" in page.children[1].value
+    assert "the checkpoint is missing" in page.children[-1].value
 
 
 def test_dashboard_shows_the_widget_or_the_error(monkeypatch):
     page = cl.widgets.dashboard.show(lambda: widgets.Label("hello"), "Demo")
-    assert isinstance(page.children[1], widgets.Label)
+    assert isinstance(page.children[2], widgets.Label)
 
     def fail():
         raise ValueError("no data here")
 
     monkeypatch.setenv("COURSE_STRICT_WIDGETS", "0")
     page = cl.widgets.dashboard.show(fail, "Demo")
-    assert "could not start: no data here" in page.children[1].value
+    assert "could not start: no data here" in page.children[-1].value
