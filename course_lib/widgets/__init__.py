@@ -29,6 +29,8 @@ WIDGETS: dict[str, str] = {
     "FilterViewer": "interpret",  # 07
     "ActivationViewer": "interpret",  # 07
     "MnistDashboard": "interpret",  # 06-07
+    "RemedyExplorer": "layers",  # 09
+    "AugmentationExplorer": "augmentation",  # 10
     "HistoryChart": "architectures",  # 13
     "ArchitectureExplorer": "architectures",  # 13
 }

@@ -1,0 +1,115 @@
+"""Rebuild datasets/remedy_curves.json: the overfitting experiment of lecture 09.
+
+    .venv/bin/python datasets/build_remedy_curves.py          # train, write, print sha256
+    .venv/bin/python datasets/build_remedy_curves.py --check  # train, compare, keep file
+
+It runs ``cl.layers.compare_remedies`` with the settings of the notebook's full mode: the
+small convnet of ``cl.layers.build_remedy_model`` on the first 500 of the 4,000 bundled
+training digits (2,000 for "more data"), every remedy of ``cl.layers.REMEDIES``, seeds
+0, 1 and 2, 12 epochs, batch 32, validated on the 1,000 bundled held-out digits
+(``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline), with
+deterministic TensorFlow ops. About 18 training runs: 2-5 minutes on a laptop CPU.
+``cl.widgets.RemedyExplorer()`` shows the result when given no curves of its own.
+
+The same seeds give the same curves on the same machine and TensorFlow build; another CPU
+may round differently (``--check`` then reports the largest difference, which stays well
+below the spread between seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+OUTPUT = HERE / "remedy_curves.json"
+SEEDS = (0, 1, 2)
+EPOCHS = 12
+NUM_TRAIN = 500
+NUM_VALIDATION = 1000
+BATCH_SIZE = 32
+
+
+def bundled_mnist():
+    """The bundled 4,000 / 1,000 split, whatever the network says."""
+    import course_lib as cl
+
+    entry = cl.data.REGISTRY["mnist"]
+    return entry.bundle_loader(cl.data.bundle_path("mnist"))
+
+
+def build(path: Path) -> dict:
+    import keras
+    import tensorflow as tf
+
+    import course_lib as cl
+
+    tf.config.experimental.enable_op_determinism()
+    train, (x_val, y_val) = bundled_mnist()
+    validation = (x_val[:NUM_VALIDATION], y_val[:NUM_VALIDATION])
+    start = time.perf_counter()
+    curves = cl.layers.compare_remedies(
+        train,
+        validation,
+        seeds=SEEDS,
+        epochs=EPOCHS,
+        num_train=NUM_TRAIN,
+        batch_size=BATCH_SIZE,
+    )
+    curves["settings"].update(
+        data="bundled MNIST subset (datasets/mnist_5k.npz): the first training digits "
+        "of its 4,000 / 1,000 split, validated on its 1,000 held-out digits",
+        made_by="datasets/build_remedy_curves.py",
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+    )
+    print(
+        f"trained {len(SEEDS) * len(curves['remedies'])} runs in "
+        f"{time.perf_counter() - start:.0f} s"
+    )
+    cl.layers.save_remedy_curves(curves, path)
+    return curves
+
+
+def main() -> None:
+    import numpy as np
+
+    import course_lib as cl
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="rebuild into a temporary file and compare"
+    )
+    args = parser.parse_args()
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = build(Path(tmp) / OUTPUT.name)
+        shipped = cl.layers.load_remedy_curves(OUTPUT)
+        largest = max(
+            float(
+                np.abs(
+                    cl.layers.remedy_curve(fresh, remedy, metric)
+                    - cl.layers.remedy_curve(shipped, remedy, metric)
+                ).max()
+            )
+            for remedy in shipped["remedies"]
+            for metric in cl.layers.METRICS
+        )
+        print(f"largest difference from {OUTPUT.name}: {largest:.5f}")
+        return
+    curves = build(OUTPUT)
+    print(cl.layers.format_summary(cl.layers.summarize_remedies(curves)))
+    digest = hashlib.sha256(OUTPUT.read_bytes()).hexdigest()
+    print(f"{OUTPUT.name}: {OUTPUT.stat().st_size:,} bytes, sha256 {digest}")
+
+
+if __name__ == "__main__":
+    main()
