@@ -1,0 +1,106 @@
+"""Exercises of lecture 12 (what convnets see): a receptive field, a Grad-CAM weight by
+hand, and Grad-CAM written from feature maps and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.exercises import Wrong, exercise
+
+
+def _reference_grad_cam(maps, gradients):
+    weights = np.mean(gradients, axis=(0, 1))
+    return np.maximum(np.tensordot(maps, weights, axes=([2], [0])), 0)
+
+
+def _check_grad_cam(function) -> None:
+    if not callable(function):
+        raise Wrong("give a function, e.g. def grad_cam_by_hand(maps, gradients): ...")
+    rng = np.random.default_rng(12)
+    for height, width, channels in [(3, 3, 1), (4, 5, 2), (20, 20, 32)]:
+        maps = np.maximum(rng.normal(size=(height, width, channels)), 0)
+        gradients = rng.normal(size=(height, width, channels))
+        result = function(maps, gradients)
+        if result is None:
+            raise Wrong("grad_cam_by_hand returned None: write its body")
+        answer = np.asarray(result, dtype=float)
+        expected = _reference_grad_cam(maps, gradients)
+        if answer.shape != expected.shape:
+            raise Wrong(
+                f"for maps shaped {maps.shape} the map must be {expected.shape}, got "
+                f"{answer.shape}"
+            )
+        if answer.min() < 0:
+            raise Wrong("it has negative values: Grad-CAM ends with a ReLU")
+        if not np.allclose(answer, expected, atol=1e-6):
+            raise Wrong(
+                f"for maps shaped {maps.shape} the values differ: each channel's weight "
+                "is the MEAN of its gradient over all positions (eq. 1 of the paper)"
+            )
+
+
+def _grad_cam_solution():
+    def grad_cam_by_hand(maps, gradients):
+        weights = gradients.mean(axis=(0, 1))
+        return np.maximum((maps * weights).sum(axis=-1), 0)
+
+    return grad_cam_by_hand
+
+
+def _no_relu(maps, gradients):
+    return (maps * gradients.mean(axis=(0, 1))).sum(axis=-1)
+
+
+def _summed_weights(maps, gradients):
+    return np.maximum((maps * gradients.sum(axis=(0, 1))).sum(axis=-1), 0)
+
+
+def _pixelwise(maps, gradients):
+    return np.maximum((maps * gradients).sum(axis=-1), 0)
+
+
+def _channels_kept(maps, gradients):
+    return np.maximum(maps * gradients.mean(axis=(0, 1)), 0)
+
+
+exercise(
+    "12.1",
+    "The shipped MNIST convnet starts with two 5x5 convolutions (conv1, conv2). How many "
+    "input pixels wide is the square one position of conv2's 20x20 maps sees (its "
+    "receptive field)?",
+    expected=lambda: 9,
+    hints=(
+        (
+            5,
+            "that is one convolution; conv2 looks at 5x5 positions of conv1, each 5 wide",
+        ),
+        (10, "two 5-wide windows overlap: the second adds 4 pixels, not 5"),
+        (25, "the question asks for the side of the square, not its area"),
+        (81, "the question asks for the side of the square, not its area"),
+    ),
+    hint="each 5x5 convolution adds 4 pixels to the side of what one position sees.",
+)
+
+exercise(
+    "12.2",
+    "A network ends in global average pooling and a dense layer: score = sum_k w_k * "
+    "mean(A_k) over 20x20 maps A_k. For w_k = 0.8, what is Grad-CAM's channel weight "
+    "alpha_k (the mean over the map of d score / d A_k)?",
+    expected=lambda: 0.8 / 400,
+    tolerance=1e-6,
+    hints=(
+        (0.8, "that is w_k; d mean(A_k) / d A_k(i, j) is 1/400 at every position"),
+        (0.8 / 20, "the map has 20 x 20 = 400 positions, not 20"),
+        (0.8 * 400, "the mean divides by the number of positions"),
+    ),
+    hint="differentiate the mean over 400 positions, then average the gradient.",
+)
+
+exercise(
+    "12.3",
+    "Write grad_cam_by_hand(maps, gradients): from a feature map (h, w, K) and the class "
+    "score's gradient with respect to it (h, w, K), return the Grad-CAM map (h, w).",
+    checker=_check_grad_cam,
+    solution=_grad_cam_solution,
+    mistakes=(_no_relu, _summed_weights, _pixelwise, _channels_kept, "not a function"),
+)

@@ -1,0 +1,150 @@
+"""cl.visualize: filter patterns, Grad-CAM (against a model solved by hand), DeepDream."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib import visualize
+
+
+@pytest.fixture(scope="module")
+def model():
+    return cl.models.pretrained("mnist_convnet")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    _, (x_test, y_test) = cl.data.REGISTRY["mnist"].bundle_loader(
+        cl.data.bundle_path("mnist")
+    )
+    return x_test[:40], y_test[:40]
+
+
+def _gap_model(class_weights):
+    """Identity 1x1 convolution (2 channels) -> global average -> linear scores.
+
+    score_c = sum_k w[k, c] * mean(A_k), so dscore_c/dA_k(i, j) = w[k, c] / (h * w) and
+    Grad-CAM's alpha_k = w[k, c] / (h * w): the answer by hand.
+    """
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((4, 4, 2)),
+            keras.layers.Conv2D(2, 1, use_bias=False, name="conv"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2, name="scores"),
+        ]
+    )
+    model.get_layer("conv").set_weights([np.eye(2).reshape(1, 1, 2, 2)])
+    model.get_layer("scores").set_weights([np.asarray(class_weights), np.zeros(2)])
+    return model
+
+
+def test_grad_cam_equals_the_hand_computation():
+    weights = np.array([[2.0, -1.0], [-3.0, 0.5]], np.float32)  # [channel, class]
+    model = _gap_model(weights)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 1, (3, 4, 4, 2)).astype(np.float32)
+    for target in (0, 1):
+        cam = visualize.grad_cam(model, images, "conv", target)
+        alpha = weights[:, target] / 16
+        assert np.allclose(cam.weights, np.tile(alpha, (3, 1)), atol=1e-6)
+        by_hand = np.maximum(np.einsum("nhwk,k->nhw", images, alpha), 0)
+        assert np.allclose(cam.cam, by_hand, atol=1e-6)
+        scores = images.mean(axis=(1, 2)) @ weights[:, target]
+        assert np.allclose(cam.scores, scores, atol=1e-5)
+        assert cam.heatmap.shape == (3, 4, 4)
+        assert cam.heatmap.max() <= 1.0 + 1e-6 and cam.heatmap.min() >= 0
+
+
+def test_grad_cam_uses_scores_before_the_softmax(model, digits):
+    images, _ = digits
+    scores = visualize.class_scores(model, images[:5])
+    probabilities = model.predict(images[:5, :, :, None] / 255, verbose=0)
+    softmax = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    assert np.allclose(softmax, probabilities, atol=1e-5)
+    cam = visualize.grad_cam(model, images[:5])
+    assert cam.layer == "pool"  # the last feature-map layer by default
+    assert np.array_equal(cam.classes, scores.argmax(axis=1))
+    assert np.allclose(cam.weights, cam.gradients.mean(axis=(1, 2)), atol=1e-6)
+
+
+def test_occluding_the_hottest_region_costs_more_than_the_coldest(model, digits):
+    images, _ = digits
+    cam = visualize.grad_cam(model, images, "conv2")
+    result = visualize.occlusion_check(model, images, cam.heatmap, cam.classes, 4)
+    hot = result["score"] - result["hot"]
+    cold = result["score"] - result["cold"]
+    assert hot.mean() > 1.5 * cold.mean()
+    assert (hot > cold).mean() > 0.5
+
+
+def test_filter_pattern_raises_the_activation_and_leaves_the_weights(model):
+    before = [w.copy() for w in model.get_weights()]
+    pattern = visualize.filter_pattern(model, "conv2", 2, steps=15)
+    assert pattern.image.shape == (28, 28, 1)
+    assert 0 <= pattern.image.min() and pattern.image.max() <= 1
+    assert pattern.responses[-1] > pattern.responses[0] + 0.5
+    assert pattern.activations[-1] > pattern.activations[0]
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True)
+    )
+
+
+def test_a_centre_unit_pattern_changes_only_its_receptive_field(model):
+    pattern = visualize.filter_pattern(model, "conv1", 0, steps=5, centre=True)
+    noise = visualize.filter_pattern(model, "conv1", 0, steps=1, centre=True)
+    moved = np.abs(pattern.image - noise.image)[:, :, 0] > 1e-6
+    rows, columns = np.nonzero(moved)
+    assert rows.min() >= 10 and rows.max() <= 16  # conv1's centre unit sees 12..16
+    assert columns.min() >= 10 and columns.max() <= 16
+    assert pattern.responses[-1] > pattern.responses[0]
+
+
+def test_deep_dream_raises_its_loss_at_every_octave(model):
+    photo = cl.data.sample_image("camera", gray=True, size=48)
+    dream = visualize.deep_dream(model, photo, {"conv2": 1.0}, steps=5, octaves=2)
+    assert dream.image.shape == (*photo.shape, 1)
+    assert dream.sizes[-1] == photo.shape
+    assert all(last > first for first, last in dream.losses)
+
+
+def test_window_means_and_occlude():
+    heat = np.arange(16.0).reshape(4, 4)
+    means = visualize.window_means(heat, 2)
+    assert means.shape == (3, 3) and means[0, 0] == np.mean([0, 1, 4, 5])
+    covered = visualize.occlude(np.ones((4, 4)), (1, 2), 2)
+    assert covered.sum() == 12 and covered[1:3, 2:4].sum() == 0
+
+
+def test_bad_input_is_a_clear_error(model):
+    with pytest.raises(ValueError, match="unknown layer 'conv9'"):
+        visualize.grad_cam(model, np.zeros((1, 28, 28)), "conv9")
+    with pytest.raises(ValueError, match="classes must be from 0 to 9"):
+        visualize.grad_cam(model, np.zeros((1, 28, 28)), "conv2", 10)
+    with pytest.raises(ValueError, match="images must be shaped"):
+        visualize.grad_cam(model, np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="filter_index must be an int"):
+        visualize.filter_pattern(model, "conv1", 32)
+    with pytest.raises(ValueError, match="layers must be a dict"):
+        visualize.deep_dream(model, np.zeros((40, 40)), ["conv1"])
+    with pytest.raises(ValueError, match="too small"):
+        visualize.deep_dream(model, np.zeros((20, 20)), {"conv1": 1}, octaves=3)
+    with pytest.raises(ValueError, match="model must be a Keras model"):
+        visualize.feature_layers("vgg")
+
+
+def test_imagenet_model_fails_fast_offline(monkeypatch, tmp_path):
+    import time
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(visualize, "IMAGENET_HOST", ("127.0.0.1", 9))
+    start = time.perf_counter()
+    with pytest.raises(visualize.Offline, match="cannot be reached"):
+        visualize.imagenet_model("vgg16", timeout=1.0)
+    assert time.perf_counter() - start < 5
+    with pytest.raises(ValueError, match="unknown ImageNet model"):
+        visualize.imagenet_model("alexnet")
