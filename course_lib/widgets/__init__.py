@@ -31,6 +31,8 @@ WIDGETS: dict[str, str] = {
     "MnistDashboard": "interpret",  # 06-07
     "RemedyExplorer": "layers",  # 09
     "AugmentationExplorer": "augmentation",  # 10
+    "FineTuneExplorer": "transfer",  # 11
+    "GradCamViewer": "visualize",  # 12
     "HistoryChart": "architectures",  # 13
     "ArchitectureExplorer": "architectures",  # 13
 }

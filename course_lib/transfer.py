@@ -1,0 +1,502 @@
+"""Transfer learning (lecture 11): reuse a trained convnet's features on a new task.
+
+Two lessons with the same three ways to train:
+
+- **online**, the slides' lesson: cats vs dogs (the 3,000-image "filtered" subset of the
+  TensorFlow tutorials, through ``cl.data.fetch("cats_vs_dogs")``) with VGG16's ImageNet
+  weights from ``keras.applications``: :func:`run_cats_vs_dogs`;
+- **offline**, on data that ships: a base convnet trained on the digits 0-4
+  (:func:`train_digit_base`), reused for the digits 5-9 with 50 labels per class
+  (:func:`transfer`), and for faces vs non-faces, a task it knows nothing about.
+
+The three ways: ``"scratch"`` (a fresh network), ``"frozen"`` (the base's features, frozen,
+plus a new head) and ``"fine-tune"`` (the head trained first, then the top blocks of the
+base unfrozen and trained with a small learning rate).
+
+The parameter counts (:func:`network1`, :func:`vgg16_base`, :func:`network2`,
+:func:`unfreeze_top_blocks`) need no download: ``weights=None`` builds the same shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from course_lib.core import check_int, show
+
+BUNDLE_DIR = Path(__file__).resolve().parent.parent / "datasets"
+RESULTS_FILE = BUNDLE_DIR / "transfer_results.json"
+
+MODES = ("scratch", "frozen", "fine-tune")
+DIGIT_BLOCKS = 3
+VGG16_BLOCKS = 5
+
+CHOLLET_ACCURACIES = {
+    "from scratch": "70-72 %",
+    "from scratch, with augmentation": "82 %",
+    "frozen VGG16 features, no augmentation": "90 %",
+    "frozen VGG16 base + head, with augmentation": "96 %",
+    "fine-tuning block 5": "97 %",
+}
+CHOLLET_SOURCE = (
+    "F. Chollet, Deep Learning with Python (Manning, 2017), sections 5.2-5.3, "
+    "quoted in slides 002"
+)
+
+
+# --------------------------------------------------------------------------------------
+# The slides' two networks and VGG16 (counted without any download)
+
+
+def network1(input_shape=(64, 64, 3)):
+    """The slides' network 1 (000): six 3x3 convolutions, a pool after every second,
+    Flatten, Dense(128), Dropout(0.5), Dense(1, sigmoid)."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input(input_shape)], name="network1")
+    for filters in (32, 48, 64):
+        model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+        model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+        model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(128, activation="relu"))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(1, activation="sigmoid"))
+    return model
+
+
+def vgg16_base(weights=None, input_shape=(64, 64, 3)):
+    """VGG16 without its dense top; ``weights=None`` (no download) or ``"imagenet"``."""
+    import keras
+
+    if weights not in (None, "imagenet"):
+        raise ValueError(f"weights must be None or 'imagenet', got {show(weights)}")
+    return keras.applications.VGG16(
+        include_top=False, weights=weights, input_shape=tuple(input_shape)
+    )
+
+
+def network2(base):
+    """The slides' network 2: ``base``, Flatten, Dense(128, relu), Dense(1, sigmoid)."""
+    import keras
+    from keras import layers
+
+    x = layers.Flatten()(base.output)
+    x = layers.Dense(128, activation="relu")(x)
+    output = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(base.input, output, name="network2")
+
+
+def block_of(layer) -> int | None:
+    """The block number of a layer named ``blockN_...`` (VGG16's and the digit base's
+    convention), None for any other layer."""
+    name = layer.name
+    if name.startswith("block") and "_" in name:
+        number = name[5 : name.index("_")]
+        if number.isdigit():
+            return int(number)
+    return None
+
+
+def count_blocks(base) -> int:
+    """How many ``blockN_`` blocks ``base`` has."""
+    numbers = [block_of(layer) for layer in base.layers]
+    numbers = [n for n in numbers if n is not None]
+    if not numbers:
+        raise ValueError("the base has no layers named block1_..., block2_, ...")
+    return max(numbers)
+
+
+def unfreeze_top_blocks(base, blocks: int) -> None:
+    """Freeze ``base``, then make its top ``blocks`` blocks trainable again.
+
+    This is the fine-tuning recipe written correctly: the whole base is frozen first
+    (the slides' network 2 never did that), and the loop decides for each layer
+    (slides 002 used ``set_trainable`` before giving it a value). Recompile the model
+    afterwards: ``trainable`` takes effect at ``compile``.
+    """
+    total = count_blocks(base)
+    blocks = check_int(blocks, "blocks", 0, total)
+    base.trainable = True
+    for layer in base.layers:
+        number = block_of(layer)
+        layer.trainable = number is not None and number > total - blocks
+
+
+def trainable_parameters(model) -> int:
+    """The number of parameters that training changes (``model.trainable_weights``)."""
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
+def vgg16_trainable_by_blocks(input_shape=(64, 64, 3)) -> list[int]:
+    """Trainable parameters of the slides' network 2 with 0, 1, ..., 5 of VGG16's
+    blocks unfrozen (the head always trains), counted on a shapes-only model."""
+    from course_lib.zoo import release, shapes_only
+
+    with shapes_only():
+        base = vgg16_base(None, input_shape)
+        model = network2(base)
+        counts = []
+        for blocks in range(VGG16_BLOCKS + 1):
+            unfreeze_top_blocks(base, blocks)
+            counts.append(trainable_parameters(model))
+    release()
+    return counts
+
+
+# --------------------------------------------------------------------------------------
+# The offline lesson: digits 0-4 -> digits 5-9, and digits -> faces
+
+
+def to_images(x) -> np.ndarray:
+    """uint8 0-255 or float 0-1 images, (n, h, w) or (n, h, w, 1), as float32 0-1
+    with a channel axis."""
+    from course_lib.images import to_unit_float
+
+    x = np.asarray(to_unit_float(np.asarray(x)), dtype=np.float32)
+    if x.ndim == 3:
+        x = x[..., np.newaxis]
+    if x.ndim != 4:
+        raise ValueError(f"images must be (n, height, width[, 1]), got shape {x.shape}")
+    return x
+
+
+def split_digits(x, y, classes, per_class: int | None = None, seed: int = 0):
+    """The images of ``classes`` with labels renumbered 0, 1, ...; ``per_class`` keeps
+    that many of each (drawn with ``seed``), None keeps all."""
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}")
+    classes = [int(c) for c in classes]
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    keep = []
+    for c in classes:
+        found = np.flatnonzero(y == c)
+        if per_class is not None:
+            per_class = check_int(per_class, "per_class", 1)
+            if len(found) < per_class:
+                raise ValueError(
+                    f"class {c} has {len(found)} examples, fewer than {per_class}"
+                )
+            found = rng.permutation(found)[:per_class]
+        keep.append(found)
+    index = rng.permutation(np.concatenate(keep))
+    labels = np.searchsorted(classes, y[index]) if classes == sorted(classes) else None
+    if labels is None:
+        lookup = {c: i for i, c in enumerate(classes)}
+        labels = np.array([lookup[int(v)] for v in y[index]])
+    return to_images(x[index]), labels.astype(np.int64)
+
+
+def digit_base(num_classes: int = 5, input_shape=(28, 28, 1), seed: int = 0):
+    """The course's small base: three blocks (3x3 convolution, ReLU, 2x2 max pool) of
+    16, 32 and 64 filters, named ``block1_conv`` ... like VGG16's, then Flatten and a
+    softmax head. Compiled with Adam."""
+    import keras
+    from keras import layers
+
+    num_classes = check_int(num_classes, "num_classes", 2)
+    keras.utils.set_random_seed(check_int(seed, "seed", 0))
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for block, filters in enumerate((16, 32, 64), start=1):
+        x = layers.Conv2D(
+            filters, 3, padding="same", activation="relu", name=f"block{block}_conv"
+        )(x)
+        x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
+    base = keras.Model(inputs, x, name="digit_base")
+    model = _with_head(base, num_classes)
+    _compile(model, 1e-3)
+    return model
+
+
+def _with_head(base, num_classes: int):
+    import keras
+    from keras import layers
+
+    x = layers.Flatten(name="flatten")(base.output)
+    x = layers.Dropout(0.3, name="head_dropout")(x)
+    output = layers.Dense(num_classes, activation="softmax", name="head")(x)
+    return keras.Model(base.input, output)
+
+
+def _compile(model, learning_rate: float) -> None:
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def features_of(model):
+    """The convolutional part of a model built by :func:`digit_base` (up to the last
+    pool): a model that shares its layers and weights."""
+    import keras
+
+    last = [layer for layer in model.layers if block_of(layer) is not None][-1]
+    return keras.Model(model.input, last.output, name="features")
+
+
+def train_digit_base(
+    x, y, classes=(0, 1, 2, 3, 4), epochs: int = 3, seed: int = 0, callbacks=()
+):
+    """Train :func:`digit_base` on the digits ``classes``; returns the model."""
+    import keras
+
+    epochs = check_int(epochs, "epochs", 1, 1000)
+    images, labels = split_digits(x, y, classes, seed=seed)
+    model = digit_base(len(classes), images.shape[1:], seed=seed)
+    keras.utils.set_random_seed(seed)
+    model.fit(
+        images,
+        labels,
+        epochs=epochs,
+        batch_size=64,
+        verbose=0,
+        callbacks=list(callbacks),
+    )
+    return model
+
+
+def transfer(
+    base_model,
+    x,
+    y,
+    x_test,
+    y_test,
+    mode: str = "frozen",
+    blocks: int = 1,
+    epochs: int = 20,
+    seed: int = 0,
+) -> dict:
+    """Train for a new task ``(x, y)`` starting from ``base_model`` (a trained
+    :func:`digit_base`); returns ``{"mode", "blocks", "accuracy", "trainable"}``.
+
+    ``mode``: ``"scratch"`` ignores the base's weights (same architecture, fresh
+    weights); ``"frozen"`` trains only a new head on the base's frozen features;
+    ``"fine-tune"`` trains the head first (``epochs``), then unfreezes the top
+    ``blocks`` blocks and trains again for ``epochs`` with a 10x smaller learning rate.
+    """
+    import keras
+
+    from course_lib.core import choose
+
+    mode = choose(mode, MODES, "mode")
+    epochs = check_int(epochs, "epochs", 1, 1000)
+    x, x_test = to_images(x), to_images(x_test)
+    y, y_test = np.asarray(y, dtype=np.int64), np.asarray(y_test, dtype=np.int64)
+    num_classes = int(max(y.max(), y_test.max())) + 1
+    if x.shape[1:] != tuple(base_model.input.shape[1:]):
+        raise ValueError(
+            f"images are {x.shape[1:]}, the base takes {tuple(base_model.input.shape[1:])}"
+        )
+    keras.utils.set_random_seed(check_int(seed, "seed", 0))
+
+    def fit(model):
+        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
+
+    if mode == "scratch":
+        model = digit_base(num_classes, x.shape[1:], seed=seed)
+        blocks = DIGIT_BLOCKS
+        fit(model)
+    else:
+        base = keras.models.clone_model(features_of(base_model))
+        base.set_weights(features_of(base_model).get_weights())
+        base.trainable = False
+        model = _with_head(base, num_classes)
+        _compile(model, 1e-3)
+        fit(model)
+        if mode == "frozen":
+            blocks = 0
+        else:
+            blocks = check_int(blocks, "blocks", 0, DIGIT_BLOCKS)
+            unfreeze_top_blocks(base, blocks)
+            _compile(model, 1e-4)  # trainable takes effect at compile
+            fit(model)
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    return {
+        "mode": mode,
+        "blocks": int(blocks),
+        "accuracy": float(accuracy),
+        "trainable": trainable_parameters(model),
+    }
+
+
+def digit_transfer_data(x, y, x_test, y_test, per_class: int = 50, seed: int = 0):
+    """The target task: the digits 5-9 (labels 0-4) with ``per_class`` training images
+    each, and every 5-9 of the test set: ``((x, y), (x_test, y_test))``."""
+    target = (5, 6, 7, 8, 9)
+    return (
+        split_digits(x, y, target, per_class, seed),
+        split_digits(x_test, y_test, target, seed=seed),
+    )
+
+
+def face_transfer_data(train_size: int = 40, seed: int = 0):
+    """Faces vs non-faces (``skimage.data.lfw_subset``) resized to the digits' 28x28."""
+    from course_lib.augmentation import face_data
+
+    (x, y), (x_test, y_test) = face_data(train_size, seed)
+
+    def resize(images):
+        import tensorflow as tf
+
+        return np.asarray(tf.image.resize(images, (28, 28)), dtype=np.float32)
+
+    return (resize(x), y), (resize(x_test), y_test)
+
+
+def unfreeze_sweep(
+    base_model, x, y, x_test, y_test, epochs: int = 20, seeds=(0,)
+) -> dict:
+    """Measured accuracy with 0, 1, ..., 3 top blocks of the digit base unfrozen
+    (0 = frozen features), per seed, and the trainable parameters of each choice."""
+    accuracy, trainable = [], []
+    for blocks in range(DIGIT_BLOCKS + 1):
+        runs = [
+            transfer(
+                base_model,
+                x,
+                y,
+                x_test,
+                y_test,
+                "frozen" if blocks == 0 else "fine-tune",
+                blocks,
+                epochs,
+                int(seed),
+            )
+            for seed in seeds
+        ]
+        accuracy.append([run["accuracy"] for run in runs])
+        trainable.append(runs[0]["trainable"])
+    return {
+        "blocks": list(range(DIGIT_BLOCKS + 1)),
+        "accuracy": accuracy,
+        "trainable": trainable,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# The shipped results (datasets/build_transfer_results.py)
+
+
+def check_transfer_results(results: dict) -> dict:
+    """``results`` if it has what :class:`FineTuneExplorer` shows, else a ValueError."""
+    if not isinstance(results, dict):
+        raise ValueError(f"results must be a dict, got {show(results)}")
+    try:
+        sweep = results["digits"]
+        blocks, accuracy, trainable = (
+            sweep["blocks"],
+            sweep["accuracy"],
+            sweep["trainable"],
+        )
+        vgg = results["vgg16_trainable"]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(
+            "results must have 'digits' (blocks, accuracy, trainable) and "
+            f"'vgg16_trainable'; missing {exc}"
+        ) from None
+    if not (len(blocks) == len(accuracy) == len(trainable)) or not blocks:
+        raise ValueError("blocks, accuracy and trainable must have the same length")
+    values = np.asarray(accuracy, dtype=float)
+    if values.ndim != 2 or not np.all((values >= 0) & (values <= 1)):
+        raise ValueError("accuracy must be a list of runs per block, each from 0 to 1")
+    if len(vgg) != VGG16_BLOCKS + 1:
+        raise ValueError(f"vgg16_trainable must have {VGG16_BLOCKS + 1} counts")
+    return results
+
+
+def load_transfer_results(path=RESULTS_FILE) -> dict:
+    """The results that ship with the course (made by
+    ``datasets/build_transfer_results.py``)."""
+    with open(path) as file:
+        return check_transfer_results(json.load(file))
+
+
+# --------------------------------------------------------------------------------------
+# The online lesson: cats vs dogs with VGG16's ImageNet weights
+
+
+def cats_vs_dogs_folder() -> Path:
+    """Download (checked, cached) and unpack the cats-vs-dogs subset; the folder with
+    ``train/`` and ``validation/``. Raises ``cl.data.DownloadError`` when offline."""
+    from course_lib import data
+
+    archive = data.fetch("cats_vs_dogs")
+    folder = archive.parent / "cats_and_dogs_filtered"
+    if not (folder / "train").is_dir():
+        with zipfile.ZipFile(archive) as zipped:
+            zipped.extractall(archive.parent)
+    if not (folder / "train").is_dir() or not (folder / "validation").is_dir():
+        raise ValueError(f"{archive} has no cats_and_dogs_filtered/train, validation")
+    return folder
+
+
+def online_lesson_available() -> tuple[bool, str]:
+    """Whether the cats-vs-dogs lesson can run here, and one sentence saying why."""
+    from course_lib import data
+
+    if os.environ.get("COURSE_OFFLINE", "").strip() not in {"", "0"}:
+        return False, "COURSE_OFFLINE is set"
+    if not data.REGISTRY["cats_vs_dogs"].sha256:
+        return False, "the checksum of the cats-vs-dogs download is not recorded yet"
+    try:
+        cats_vs_dogs_folder()
+    except (data.DownloadError, ValueError, OSError, zipfile.BadZipFile) as exc:
+        return False, f"the cats-vs-dogs photos are not available ({exc})"
+    try:
+        vgg16_base("imagenet")
+    except Exception as exc:  # noqa: BLE001 - any failure means: no weights here
+        return False, f"VGG16's ImageNet weights are not available ({exc})"
+    return True, "the photos and VGG16's ImageNet weights are here"
+
+
+def run_cats_vs_dogs(
+    epochs: int = 10, image_size: int = 64, folder=None, weights="imagenet"
+) -> dict[str, float]:
+    """The slides' lesson on real photos: validation accuracy of (a) network 1 from
+    scratch, (b) frozen VGG16 features + head, (c) the head then block 5 fine-tuned."""
+    import keras
+
+    epochs = check_int(epochs, "epochs", 1, 1000)
+    folder = Path(folder) if folder is not None else cats_vs_dogs_folder()
+    size = (check_int(image_size, "image_size", 32, 512),) * 2
+
+    def dataset(part):
+        return keras.utils.image_dataset_from_directory(
+            folder / part, image_size=size, batch_size=32, label_mode="binary", seed=0
+        )
+
+    train, validation = dataset("train"), dataset("validation")
+    results = {}
+
+    def fit(model, learning_rate):
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(train, validation_data=validation, epochs=epochs, verbose=0)
+        return float(model.evaluate(validation, verbose=0)[1])
+
+    scratch = keras.Sequential([keras.layers.Rescaling(1 / 255), network1((*size, 3))])
+    results["scratch"] = fit(scratch, 1e-3)
+
+    base = vgg16_base(weights, (*size, 3))
+    inputs = keras.Input((*size, 3))
+    x = keras.applications.vgg16.preprocess_input(inputs)
+    head = network2(base)
+    model = keras.Model(inputs, head(x))
+    base.trainable = False  # freeze before compiling: the slides' network 2 did not
+    results["frozen"] = fit(model, 1e-4)
+    unfreeze_top_blocks(base, 1)  # block 5
+    results["fine-tune"] = fit(model, 1e-5)  # recompiled inside fit
+    return results

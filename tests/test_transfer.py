@@ -1,0 +1,270 @@
+"""cl.transfer: the slides' counts from built models, freezing done right, the digit
+transfer that learns, the shipped results, and the cats-vs-dogs download (checked and
+cached, against a local HTTP server with a tiny stand-in zip)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import http.server
+import io
+import json
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib import data, transfer
+
+# ----------------------------------------------------------------------------- counts
+
+
+def test_network1_has_the_slides_parameters_and_flattens_to_4096():
+    model = transfer.network1()
+    assert model.count_params() == 633_985
+    flatten = [layer for layer in model.layers if "flatten" in layer.name][0]
+    assert flatten.output.shape[1] == 8 * 8 * 64
+
+
+def test_vgg16_on_64x64_ends_in_2x2x512_and_network2_counts():
+    with cl.zoo.shapes_only():
+        base = transfer.vgg16_base(None, (64, 64, 3))
+        model = transfer.network2(base)
+        assert base.count_params() == 14_714_688
+        assert tuple(base.output.shape[1:]) == (2, 2, 512)
+        assert model.count_params() == 14_977_089
+    cl.zoo.release()
+
+
+def test_trainable_counts_by_blocks_rise_and_match_the_hand_count():
+    counts = transfer.vgg16_trainable_by_blocks()
+    head = 2048 * 128 + 128 + 128 + 1
+    block5 = 3 * (3 * 3 * 512 * 512 + 512)
+    assert counts[0] == head and counts[1] == head + block5 == 7_341_825
+    assert counts[-1] == 14_977_089
+    assert all(a < b for a, b in zip(counts, counts[1:], strict=False))
+
+
+def test_unfreeze_top_blocks_freezes_the_rest():
+    base = transfer.features_of(transfer.digit_base(seed=0))
+    for layer in base.layers:
+        layer.trainable = True
+    transfer.unfreeze_top_blocks(base, 1)
+    open_layers = {layer.name for layer in base.layers if layer.trainable}
+    assert open_layers == {"block3_conv", "block3_pool"}
+    with pytest.raises(ValueError, match="blocks"):
+        transfer.unfreeze_top_blocks(base, 4)
+
+
+def test_block_of_reads_layer_names():
+    class Named:
+        def __init__(self, name):
+            self.name = name
+
+    assert transfer.block_of(Named("block5_conv3")) == 5
+    assert transfer.block_of(Named("flatten")) is None
+    assert transfer.block_of(Named("blockx_conv")) is None
+
+
+# ------------------------------------------------------------------ digit transfer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    (x, y), (x_test, y_test) = data.REGISTRY["mnist"].bundle_loader(
+        data.bundle_path("mnist")
+    )
+    return x, y, x_test, y_test
+
+
+def test_split_digits_renumbers_and_balances(digits):
+    x, y, _, _ = digits
+    images, labels = transfer.split_digits(x, y, (5, 6, 7, 8, 9), per_class=50)
+    assert images.shape == (250, 28, 28, 1) and images.dtype == np.float32
+    assert np.bincount(labels).tolist() == [50] * 5
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    with pytest.raises(ValueError, match="fewer than"):
+        transfer.split_digits(x, y, (5,), per_class=10_000)
+
+
+def test_the_transfer_learns_and_the_frozen_base_is_unchanged(digits):
+    x, y, x_test, y_test = digits
+    base = transfer.train_digit_base(x[:1500], y[:1500], epochs=2, seed=0)
+    before = [w.copy() for w in transfer.features_of(base).get_weights()]
+    (xs, ys), (xts, yts) = transfer.digit_transfer_data(x, y, x_test, y_test)
+    results = {
+        mode: transfer.transfer(base, xs, ys, xts, yts, mode, 1, epochs=8, seed=0)
+        for mode in transfer.MODES
+    }
+    for mode, result in results.items():
+        assert result["accuracy"] > 0.6, (mode, result)  # chance is 0.2
+    assert results["frozen"]["trainable"] < results["fine-tune"]["trainable"]
+    assert results["fine-tune"]["trainable"] < results["scratch"]["trainable"]
+    after = transfer.features_of(base).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_unfreeze_sweep_counts_more_as_more_blocks_open(digits):
+    x, y, x_test, y_test = digits
+    base = transfer.train_digit_base(x[:600], y[:600], epochs=1, seed=0)
+    (xs, ys), (xts, yts) = transfer.digit_transfer_data(x, y, x_test, y_test, 10)
+    sweep = transfer.unfreeze_sweep(base, xs, ys, xts, yts, epochs=1, seeds=(0,))
+    assert sweep["blocks"] == [0, 1, 2, 3]
+    assert all(
+        a < b for a, b in zip(sweep["trainable"], sweep["trainable"][1:], strict=False)
+    )
+    assert all(0 <= runs[0] <= 1 for runs in sweep["accuracy"])
+    transfer.check_transfer_results(
+        {"digits": sweep, "vgg16_trainable": [0] * (transfer.VGG16_BLOCKS + 1)}
+    )
+
+
+def test_transfer_bad_input(digits):
+    x, y, x_test, y_test = digits
+    base = transfer.digit_base(seed=0)
+    with pytest.raises(ValueError, match="mode"):
+        transfer.transfer(base, x[:10], y[:10] % 5, x[:10], y[:10] % 5, "thaw")
+    with pytest.raises(ValueError, match="the base takes"):
+        transfer.transfer(base, np.zeros((4, 25, 25)), np.zeros(4, int), x[:4], y[:4])
+
+
+def test_face_data_is_resized_to_the_digits():
+    (x, y), (x_test, y_test) = transfer.face_transfer_data(40, seed=0)
+    assert x.shape == (40, 28, 28, 1) and x_test.shape == (160, 28, 28, 1)
+    assert sorted(set(y.tolist())) == [0, 1]
+
+
+# ---------------------------------------------------------------- shipped results
+
+
+def test_the_shipped_results_are_valid_and_match_the_counts():
+    results = transfer.load_transfer_results()
+    assert results["vgg16_trainable"] == transfer.vgg16_trainable_by_blocks()
+    runs = np.asarray(results["digits"]["accuracy"])
+    assert runs.shape[0] == transfer.DIGIT_BLOCKS + 1 and runs.min() > 0.6
+    assert results["settings"]["per_class"] == 50
+
+
+def test_bad_results_are_refused():
+    good = transfer.load_transfer_results()
+    with pytest.raises(ValueError, match="must have"):
+        transfer.check_transfer_results({"digits": {}})
+    broken = json.loads(json.dumps(good))
+    broken["digits"]["accuracy"][0][0] = 1.5
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        transfer.check_transfer_results(broken)
+
+
+# ------------------------------------------------------- the online path, offline
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, bytes] = {}
+
+    def do_GET(self):  # noqa: N802 - the name http.server wants
+        body = self.routes.get(self.path, b"")
+        if not body:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    _Handler.routes = {}
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.routes = _Handler.routes
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    return tmp_path / "cache"
+
+
+def _tiny_cats_and_dogs() -> bytes:
+    """A stand-in zip with the real layout: 2 cats and 2 dogs per part, 16x16 PNGs."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        for part in ("train", "validation"):
+            for animal in ("cats", "dogs"):
+                for i in range(2):
+                    pixels = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+                    png = io.BytesIO()
+                    Image.fromarray(pixels).save(png, format="PNG")
+                    name = f"cats_and_dogs_filtered/{part}/{animal}/{i}.png"
+                    zipped.writestr(name, png.getvalue())
+    return buffer.getvalue()
+
+
+def _point_at(monkeypatch, url, payload):
+    entry = dataclasses.replace(
+        data.REGISTRY["cats_vs_dogs"],
+        urls=(url,),
+        sha256=hashlib.sha256(payload).hexdigest(),
+        size=len(payload),
+    )
+    monkeypatch.setitem(data.REGISTRY, "cats_vs_dogs", entry)
+
+
+def test_the_registry_entry_is_the_tutorials_file():
+    entry = data.REGISTRY["cats_vs_dogs"]
+    assert entry.urls[0].endswith("mledu-datasets/cats_and_dogs_filtered.zip")
+    assert entry.size == 68_606_236
+
+
+def test_download_is_checked_cached_and_unpacked(cache, monkeypatch, server):
+    payload = _tiny_cats_and_dogs()
+    server.routes["/c.zip"] = payload
+    _point_at(monkeypatch, f"{server.base}/c.zip", payload)
+    folder = transfer.cats_vs_dogs_folder()
+    assert sorted(p.name for p in (folder / "train").iterdir()) == ["cats", "dogs"]
+    server.routes.clear()  # the second time comes from the cache
+    assert transfer.cats_vs_dogs_folder() == folder
+
+
+def test_a_corrupt_download_falls_back_in_one_sentence(cache, monkeypatch, server):
+    payload = _tiny_cats_and_dogs()
+    server.routes["/c.zip"] = payload[:-1] + b"x"
+    _point_at(monkeypatch, f"{server.base}/c.zip", payload)
+    ok, reason = transfer.online_lesson_available()
+    assert not ok and "checksum mismatch" in reason
+    assert not (cache / "cats_and_dogs_filtered.zip").exists()
+
+
+def test_offline_switch_says_so(monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    assert transfer.online_lesson_available() == (False, "COURSE_OFFLINE is set")
+
+
+def test_no_recorded_checksum_means_no_download(cache, monkeypatch):
+    entry = dataclasses.replace(data.REGISTRY["cats_vs_dogs"], sha256="")
+    monkeypatch.setitem(data.REGISTRY, "cats_vs_dogs", entry)
+    ok, reason = transfer.online_lesson_available()
+    assert not ok and "not recorded" in reason
+
+
+def test_the_online_lesson_code_runs_on_the_stand_in(cache, monkeypatch, server):
+    payload = _tiny_cats_and_dogs()
+    server.routes["/c.zip"] = payload
+    _point_at(monkeypatch, f"{server.base}/c.zip", payload)
+    results = transfer.run_cats_vs_dogs(epochs=1, image_size=32, weights=None)
+    assert set(results) == {"scratch", "frozen", "fine-tune"}
+    assert all(0.0 <= a <= 1.0 for a in results.values())
