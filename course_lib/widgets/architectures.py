@@ -10,7 +10,7 @@ The numbers come from :mod:`course_lib.architectures` (summaries, block diagram,
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
@@ -33,9 +33,9 @@ from course_lib.core import choose
 from course_lib.data import HUMAN_SOURCE, HUMAN_TOP5_ERROR, load_ilsvrc_history
 from course_lib.widgets.base import CourseWidget, new_figure
 
-# Summaries of cl.zoo.NETWORKS by name, shared by every explorer: each network is built
-# (shapes only) once per kernel, and only its summary (a few kB) is kept.
-_ZOO_SUMMARIES: dict[str, Architecture] = {}
+# Summaries by (name, function that builds the network), shared by every explorer: each
+# network is built (shapes only) once per kernel, and only its summary (a few kB) is kept.
+_SUMMARIES: dict[tuple[str, Callable], Architecture] = {}
 
 
 def table_html(rows: list[LayerRow]) -> str:
@@ -72,9 +72,10 @@ class ArchitectureExplorer(CourseWidget):
     """Pick a famous network: its totals, receptive field, block diagram and layer table.
 
     ``networks`` maps names to functions that return a model (default: every network of
-    ``cl.zoo.NETWORKS``). Each is built shapes-only the first time it is picked and
-    released at once; only its summary is kept, so even the big ones cost next to no
-    memory. ``summary`` is the current :class:`~course_lib.architectures.Architecture`.
+    ``cl.zoo.NETWORKS``). Each is built shapes-only the first time it is picked (by any
+    explorer: define a function again to see it changed) and released at once; only its
+    summary is kept, so even the big ones cost next to no memory. ``summary`` is the
+    current :class:`~course_lib.architectures.Architecture`.
 
     Example::
 
@@ -92,10 +93,17 @@ class ArchitectureExplorer(CourseWidget):
         super().__init__()
         from course_lib import zoo
 
+        if networks is not None and (
+            not isinstance(networks, Mapping)
+            or not all(callable(build) for build in networks.values())
+        ):
+            raise ValueError(
+                "networks must be a dict of name -> function that returns a model, "
+                f"e.g. {{'LeNet-5': cl.zoo.lenet5}}, got {str(networks)[:60]}"
+            )
         self.networks = dict(zoo.NETWORKS if networks is None else networks)
         if not self.networks:
             raise ValueError("networks is empty: give at least one network")
-        self._summaries = _ZOO_SUMMARIES if networks is None else {}
         network = next(iter(self.networks)) if network is None else network
         network = choose(network, self.networks, "network")
         self.summary: Architecture | None = None
@@ -150,9 +158,12 @@ class ArchitectureExplorer(CourseWidget):
         self.update()
 
     def _summary(self, name: str) -> Architecture:
-        if name not in self._summaries:
-            self._summaries[name] = summarize(self.networks[name], name=name)
-        return self._summaries[name]
+        build = self.networks[name]
+        if not isinstance(build, Hashable):  # e.g. an object with __eq__ only
+            return summarize(build, name=name)
+        if (name, build) not in _SUMMARIES:
+            _SUMMARIES[name, build] = summarize(build, name=name)
+        return _SUMMARIES[name, build]
 
     def _render(self):
         name = self.network.value
@@ -218,11 +229,40 @@ class HistoryChart(CourseWidget):
     which parts are drawn.
     """
 
+    COLUMNS = (
+        "year",
+        "network",
+        "place",
+        "top5_error_percent",
+        "depth",
+        "parameters_millions",
+        "external_data",
+    )
+
     def __init__(self, history: list[dict] | None = None):
         super().__init__()
+        if history is not None and (
+            isinstance(history, str | bytes | Mapping)
+            or not isinstance(history, Iterable)
+        ):
+            raise ValueError(
+                "history must be a list of rows (dicts), like "
+                f"cl.data.load_ilsvrc_history(), got {type(history).__name__}"
+            )
         self.history = load_ilsvrc_history() if history is None else list(history)
         if not self.history:
             raise ValueError("the history is empty: give the rows of an ILSVRC table")
+        for index, row in enumerate(self.history):
+            missing = [
+                key
+                for key in self.COLUMNS
+                if not isinstance(row, Mapping) or key not in row
+            ]
+            if missing:
+                raise ValueError(
+                    f"row {index} of the history lacks {', '.join(missing)}; each row "
+                    "is a dict like those of cl.data.load_ilsvrc_history()"
+                )
         self.show_depth = widgets.Checkbox(True, description="depth (layers)")
         self.show_parameters = widgets.Checkbox(True, description="parameters (M)")
         self.show_human = widgets.Checkbox(True, description="human level")

@@ -249,6 +249,11 @@ class CourseWidget(widgets.VBox):
             if self.figure_image is not None:
                 self.figure_image.refresh()
                 self.figure_image.layout.opacity = None
+                # Lay the figure out once, at its first picture: a layout engine left on
+                # moves the axes a little on every draw (slower, and the same state
+                # would not give the same picture).
+                if self.figure.get_layout_engine() is not None:
+                    self.figure.set_layout_engine("none")
             self.stale = False
             self.error.clear()
             return True

@@ -423,8 +423,9 @@ class PoolingExplorer(CourseWidget):
 class ReceptiveFieldExplorer(CourseWidget):
     """A stack of conv/pool layers: output sizes, parameters per layer, receptive fields.
 
-    Controls: ``preset``, ``layers`` (text such as ``"conv3, conv3, conv3"``),
-    ``input_size``, ``in_channels``, ``filters``, ``padding``, ``bias``.
+    ``layers`` is text such as ``"conv3, conv3, conv3"`` or the name of a preset.
+    Controls: ``preset``, ``layers``, ``input_size``, ``in_channels``, ``filters``,
+    ``padding``, ``bias``.
     State: ``trace`` (``cl.stacks.trace_stack``'s answer) and ``total_parameters``.
     The figure draws the receptive field of the centre pixel after each of the last
     ``MAX_BOXES`` layers.
@@ -452,6 +453,8 @@ class ReceptiveFieldExplorer(CourseWidget):
                 f'layers must be text such as "conv3, pool2", got {layers!r}'
             )
         input_size = _check_int(input_size, "input_size", 8, 128)
+        named = {name.casefold(): text for name, text in self.PRESETS.items()}
+        layers = named.get(layers.strip().casefold(), layers)  # "VGG block" works too
         self.preset = widgets.Dropdown(
             options=[*self.PRESETS, "custom"],
             value=self._preset_of(layers),

@@ -7,6 +7,7 @@ The compute behind them (``digit_examples``, ``channel_of``, ``zoom_window``,
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 import ipywidgets as widgets
 import numpy as np
@@ -35,6 +36,8 @@ class DigitBrowser(CourseWidget):
     """Browse handwritten digits: pick a digit and an example, see the 28x28 image and its values.
 
     Without arguments it shows the MNIST training digits of ``cl.data.load_mnist()``.
+    ``images`` (N, H, W) are uint8 0-255 or float 0-1 (``x_train / 255``), drawn on
+    their own scale; ``labels`` are their digits.
 
     Example::
 
@@ -48,10 +51,11 @@ class DigitBrowser(CourseWidget):
             from course_lib.data import load_mnist
 
             (images, labels), _ = load_mnist()
-        images, labels = np.asarray(images), np.asarray(labels)
-        if images.ndim != 3 or len(images) != len(labels):
-            raise ValueError("images must be (N, H, W) with one label per image")
-        self.images, self.labels = images, labels
+        elif labels is None:
+            raise ValueError("give the labels too: DigitBrowser(images, labels)")
+        self.images, self.labels = checked_digit_set(images, labels)
+        # uint8 images are drawn 0..255, float images (already 0..1) 0..1
+        self.top = 1.0 if np.issubdtype(self.images.dtype, np.floating) else 255
         self.digit = widgets.Dropdown(
             options=list(range(10)), value=0, description="digit"
         )
@@ -65,20 +69,28 @@ class DigitBrowser(CourseWidget):
         self.axes_image, self.axes_hist = figure.subplots(
             1, 2, gridspec_kw=dict(left=0.02, right=0.98, bottom=0.16, top=0.9)
         )
-        self.artist = self.axes_image.imshow(images[0], cmap="gray_r", vmin=0, vmax=255)
+        first = self.images[0]
+        self.artist = self.axes_image.imshow(
+            first, cmap="gray_r", vmin=0, vmax=self.top
+        )
         self.axes_image.set_xticks([])
         self.axes_image.set_yticks([])
         self.title = self.axes_image.set_title("")
-        self.bins = np.linspace(0, 256, 17)
+        # 16 bins over 0..256 (uint8) or 0..1 (float)
+        self.bins = np.linspace(0, 256 if self.top == 255 else 1.0, 17)
         self.bars = self.axes_hist.bar(
-            self.bins[:-1], np.ones(16), width=16, align="edge", color="tab:blue"
+            self.bins[:-1],
+            np.ones(16),
+            width=self.bins[1],
+            align="edge",
+            color="tab:blue",
         )
         self.axes_hist.set_yscale("log")
-        self.axes_hist.set_ylim(0.8, images[0].size)
-        self.axes_hist.set_xlim(0, 256)
-        self.axes_hist.set_xlabel("pixel value (0 = white, 255 = black)")
+        self.axes_hist.set_ylim(0.8, first.size)
+        self.axes_hist.set_xlim(0, self.bins[-1])
+        self.axes_hist.set_xlabel(f"pixel value (0 = white, {self.top:g} = black)")
         self.axes_hist.set_ylabel("pixels")
-        self.current = images[0]
+        self.current = first
         self.watch(self._on_digit, digit=self.digit)
         self.watch(example=self.example)
         self.children = [
@@ -106,12 +118,45 @@ class DigitBrowser(CourseWidget):
         counts, _ = np.histogram(picture.ravel(), bins=self.bins)
         for bar, count in zip(self.bars, counts, strict=True):
             bar.set_height(max(count, 0.8))  # an empty bin stays below the log axis
-        ink = (picture > 127).mean()
+        half = 127 if self.top == 255 else 0.5
+        ink = (picture > half).mean()
         self.caption.value = (
             f"example {self.example.value + 1} of {self.example.max + 1}; "
-            f"{ink:.0%} of the pixels are ink (value above 127); "
-            f"brightest value {picture.max()}"
+            f"{ink:.0%} of the pixels are ink (value above {half}); "
+            f"brightest value {picture.max():g}"
         )
+
+
+def checked_digit_set(images, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, H, W), uint8 0..255 or float 0..1, and one whole-number label each;
+    a ValueError naming what is wrong otherwise. The images are returned as they are
+    (a big data set is not copied), the labels as ints."""
+    try:
+        images = np.asarray(images)
+    except ValueError:  # a ragged list
+        raise ValueError("images must be (N, H, W): images of one size") from None
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(f"images must be (N, H, W), got shape {images.shape}")
+    if len(images) == 0:
+        raise ValueError("images is empty: give at least one image")
+    # The pixel convention, checked on the extremes only (no float copy of the set).
+    if images.dtype.kind in "iuf":
+        to_unit_float(np.array([images.min(), images.max()]), "images")
+    else:
+        to_unit_float(images, "images")  # raises the error for text, bool, objects
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),):
+        raise ValueError(
+            f"give one label per image: {len(images)} images, "
+            f"labels shaped {labels.shape}"
+        )
+    if labels.dtype.kind not in "iuf" or (
+        labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))
+    ):
+        raise ValueError(f"labels must be whole numbers (digits 0-9), got {labels[:3]}")
+    return images, labels.astype(int)
 
 
 # Black (0) to full channel colour (255): how much that channel lights the pixel.
@@ -140,7 +185,8 @@ class ImageInspector(CourseWidget):
     ("all" shows the colour image). Right: the window's numbers printed over a heatmap
     (for "all", the red channel's). Images are (H, W) or (H, W, 3), uint8 0-255 or float
     0-1 (see ``cl.images.to_unit_float``); the numbers printed are the image's own.
-    Without arguments it shows ``cl.images.default_images()``. State for tests:
+    Without arguments it shows ``cl.images.default_images()``; one array is shown as
+    "image". State for tests:
     ``.picture`` (the current image) and ``.patch`` (the numbers printed).
 
     Example::
@@ -150,7 +196,16 @@ class ImageInspector(CourseWidget):
 
     def __init__(self, images: dict | None = None, window: int = 8):
         super().__init__()
-        self.images = default_images() if images is None else dict(images)
+        if images is None:
+            images = default_images()
+        elif isinstance(images, np.ndarray):
+            images = {"image": images}  # one image: its name does not matter
+        elif not isinstance(images, Mapping):
+            raise ValueError(
+                "images must be a dict of name -> image (or one image array), "
+                f"got {type(images).__name__}"
+            )
+        self.images = dict(images)
         if not self.images:
             raise ValueError("give at least one image")
         self.unit_images = {}  # the same images as float 0-1, for drawing

@@ -15,6 +15,8 @@ the bundled test digits; a Keras model works the same. The compute lives in
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from collections.abc import Sequence
 
@@ -41,16 +43,17 @@ from course_lib.widgets.base import CourseWidget, new_figure
 DIGIT_SHAPE = (28, 28)
 
 
-def _model_or_default(model, needs_layers: bool = True):
+def _model_or_default(model):
     """The model to use: the shipped checkpoint (run by NumPy) when ``model`` is None or
-    a checkpoint name, else ``model`` itself once it looks like a model."""
+    a checkpoint name, else ``model`` itself once it looks like a model (callable, with
+    a list of ``layers``, as ``cl.interpret`` checks)."""
     from course_lib.models import pretrained_numpy
 
     if model is None:
         return pretrained_numpy("mnist_convnet")
     if isinstance(model, str):
         return pretrained_numpy(model)
-    if not callable(model) or (needs_layers and not hasattr(model, "layers")):
+    if not callable(model) or not isinstance(getattr(model, "layers", None), list):
         raise ValueError(
             "model must be a Keras model, a cl.scratch.NumpyConvnet or the name of a "
             f"shipped checkpoint ('mnist_convnet'), got {type(model).__name__}"
@@ -80,7 +83,23 @@ def _checked_digits(images, labels=None) -> tuple[np.ndarray, np.ndarray | None]
                 f"give one label per image: {len(images)} images, "
                 f"labels shaped {labels.shape}"
             )
+        if labels.dtype.kind not in "iuf" or (
+            labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))
+        ):
+            raise ValueError(
+                f"labels must be whole numbers (digits 0-9), got {labels[:3]}"
+            )
+        labels = labels.astype(int)
     return images, labels
+
+
+def _is_number(value) -> bool:
+    """A real, finite number (not a bool, not text)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 def _bare(ax) -> None:
@@ -92,8 +111,13 @@ def _colormap(name: str, bad: str = "white"):
     """A matplotlib colour map by name, NaN drawn as ``bad`` (the gaps of a mosaic)."""
     import matplotlib
 
-    if name not in matplotlib.colormaps:
-        raise ValueError(f"unknown colour map {name!r}; e.g. gray, viridis, magma")
+    try:  # "Gray" is gray: no two colour maps differ only in case
+        name = choose(name, list(matplotlib.colormaps), "colour map")
+    except ValueError:
+        raise ValueError(
+            f"unknown colour map {name!r}; e.g. gray, viridis, magma "
+            "(any name in matplotlib.colormaps)"
+        ) from None
     return matplotlib.colormaps[name].with_extremes(bad=bad)
 
 
@@ -159,6 +183,8 @@ class DigitSketchpad(CourseWidget):
     """
 
     drawing = traitlets.Any(None, allow_none=True)
+    MAX_SIZE = 1000  # the canvas side in pixels: a float32 raster of it is 4 MB
+    MAX_WAIT = 10.0  # seconds between two predictions while the pen moves
 
     def __init__(
         self,
@@ -170,14 +196,28 @@ class DigitSketchpad(CourseWidget):
         super().__init__()
         import ipycanvas
 
-        self.model = _model_or_default(model, needs_layers=False)
-        if isinstance(size, bool) or not isinstance(size, int) or size < 28:
-            raise ValueError(f"size must be an int of at least 28 pixels, got {size!r}")
-        if not (isinstance(line_width, (int, float)) and 0 < line_width < size):
+        self.model = _model_or_default(model)
+        if (
+            isinstance(size, bool)
+            or not isinstance(size, (int, np.integer))
+            or not 28 <= size <= self.MAX_SIZE
+        ):
+            raise ValueError(
+                f"size must be an int of at least 28 and at most {self.MAX_SIZE} "
+                f"pixels, got {size!r}"
+            )
+        size = int(size)
+        if not (_is_number(line_width) and 0 < line_width < size):
             raise ValueError(
                 f"line_width must be a number from 0 to {size}, got {line_width!r}"
             )
-        self.size, self.line_width, self.update_every = size, line_width, update_every
+        if not (_is_number(update_every) and 0 <= update_every <= self.MAX_WAIT):
+            raise ValueError(
+                f"update_every must be a number of seconds from 0 to {self.MAX_WAIT:g}, "
+                f"got {update_every!r}"
+            )
+        self.size, self.line_width = size, float(line_width)
+        self.update_every = float(update_every)
         self.strokes: list[list[tuple[float, float]]] = []
         self.shown_digit: np.ndarray | None = None
         self.raster = np.zeros((size, size), dtype=np.float32)
@@ -390,12 +430,16 @@ class DigitSketchpad(CourseWidget):
             self.update(self._check_last_stroke)
 
     def _check_last_stroke(self, change=None) -> None:
-        """Leave out the stroke just drawn if it has a point that is not a number."""
+        """Leave out the stroke just drawn if it has a point that is not a number: the
+        picture shows the strokes kept (not a part of the bad one drawn while the pen
+        moved), and the banner says what was left out."""
         try:
             check_stroke(self.strokes[-1])
         except ValueError as exc:
             self.strokes.pop()
             self._repaint()
+            self._render()
+            self.figure_image.refresh()
             raise ValueError(f"the last stroke was left out: {exc}") from None
 
 

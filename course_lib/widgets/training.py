@@ -61,7 +61,8 @@ class LivePlot(keras.callbacks.Callback):
 
     Parameters
     ----------
-    metrics : the metrics to plot, one panel each; ``val_<metric>`` goes in the same panel.
+    metrics : the metrics to plot (at most six), one panel each; ``val_<metric>`` goes in
+        the same panel.
     show : draw and display in the notebook. ``None`` (default) means "when running in a
         Jupyter kernel"; in scripts and tests nothing is shown, ``history`` is still kept.
     epochs, steps : the number of epochs and of batches per epoch, for the progress bar.
@@ -77,6 +78,8 @@ class LivePlot(keras.callbacks.Callback):
     widget : the ``ipywidgets.VBox`` shown in a notebook (progress bar, caption, plot).
     """
 
+    MAX_METRICS = 6  # panels side by side: more would not fit a notebook's width
+
     def __init__(
         self,
         metrics: Sequence[str] = ("loss", "accuracy"),
@@ -86,17 +89,32 @@ class LivePlot(keras.callbacks.Callback):
         title: str = "",
     ):
         super().__init__()
-        if isinstance(metrics, str) or not metrics:
+        if (
+            isinstance(metrics, str)
+            or not isinstance(metrics, Sequence)
+            or not 1 <= len(metrics) <= self.MAX_METRICS
+            or not all(isinstance(name, str) and name for name in metrics)
+            or len(set(metrics)) != len(metrics)
+        ):
             raise ValueError(
-                f"metrics must be a non-empty list of names, got {metrics!r}"
+                f"metrics must be a non-empty list of at most {self.MAX_METRICS} "
+                f'different names such as ["loss", "accuracy"], got {metrics!r}'
             )
         for name, value in (("epochs", epochs), ("steps", steps)):
-            if value is not None and (not isinstance(value, int) or value < 1):
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | np.integer)
+                or value < 1
+            ):
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if show is not None and not isinstance(show, bool | np.bool_):
+            raise ValueError(f"show must be True, False or None, got {show!r}")
+        if not isinstance(title, str):
+            raise ValueError(f"title must be text, got {title!r}")
         self.metrics = tuple(metrics)
         self.show = _in_notebook() if show is None else bool(show)
-        self.epochs = epochs
-        self.steps = steps
+        self.epochs = None if epochs is None else int(epochs)
+        self.steps = None if steps is None else int(steps)
         self.history: dict[str, list[float]] = {}
         self.epochs_seen = 0
         self.batches_seen = 0

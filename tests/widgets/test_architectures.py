@@ -142,3 +142,37 @@ def test_history_chart_takes_a_table_and_refuses_an_empty_one():
     assert chart.axes_error.get_xlim() == (2010.5, 2014.5)
     with pytest.raises(ValueError, match="empty"):
         cl.widgets.HistoryChart([])
+
+
+# -- issue 12: what is not a table of networks or of results gets a clear error --------
+
+
+@pytest.mark.parametrize(
+    ("networks", "message"),
+    [
+        ([zoo.lenet5], "networks must be a dict of name -> function"),
+        ({"LeNet-5": "lenet5"}, "networks must be a dict of name -> function"),
+    ],
+)
+def test_explorer_refuses_networks_that_are_not_a_dict_of_functions(networks, message):
+    with pytest.raises(ValueError, match=message):
+        cl.widgets.ArchitectureExplorer(networks=networks)
+
+
+def test_explorer_matches_names_without_regard_to_case():
+    explorer = cl.widgets.ArchitectureExplorer(" lenet-5", networks=_small_networks())
+    assert explorer.network.value == "LeNet-5" and explorer.error.message == ""
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ("abc", "history must be a list of rows"),
+        (5, "history must be a list of rows"),
+        ([{"year": 2012}], "row 0 of the history lacks network, place"),
+        ([None], "row 0 of the history lacks year"),
+    ],
+)
+def test_history_chart_refuses_rows_it_cannot_draw(history, message):
+    with pytest.raises(ValueError, match=message):
+        cl.widgets.HistoryChart(history)

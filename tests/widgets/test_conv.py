@@ -10,6 +10,7 @@ import pytest
 
 import course_lib as cl
 from course_lib.conv import DIGIT, conv2d, kernel_preset
+from course_lib.widgets.base import STALE_OPACITY
 
 
 @pytest.fixture
@@ -396,3 +397,23 @@ def test_receptive_field_explorer_rejects_bad_arguments_clearly():
         cl.widgets.ReceptiveFieldExplorer(input_size=500)
     with pytest.raises(ValueError, match="layers must be text"):
         cl.widgets.ReceptiveFieldExplorer(["conv3"])
+
+
+def test_the_caption_of_an_old_output_is_marked_stale_until_the_state_is_valid():
+    """Issue 12, item 1: the error stays and the picture says it is stale; the caption
+    is rewritten only by a render of the whole state."""
+    explorer = cl.widgets.ConvolutionExplorer("camera", size=128)
+    explorer.stride.value = 100
+    assert "output</b> 2x2" in explorer.caption.value
+    explorer.photo.value = DIGIT
+    assert explorer.stale and explorer.figure_image.layout.opacity == STALE_OPACITY
+    assert "picture still shows the last valid settings" in explorer.error.message
+    explorer.stride.value = 2
+    assert not explorer.stale and explorer.figure_image.layout.opacity is None
+    assert "input</b> 28x28 &rarr; <b>output</b> 13x13" in explorer.caption.value
+
+
+def test_receptive_field_explorer_takes_a_preset_name_in_any_case():
+    rf = cl.widgets.ReceptiveFieldExplorer("vgg Block")
+    assert rf.preset.value == "VGG block" and rf.layers.value == "conv3, conv3, pool2"
+    assert rf.error.message == ""

@@ -43,3 +43,18 @@ def test_dashboard_shows_the_widget_or_the_error(monkeypatch):
     monkeypatch.setenv("COURSE_STRICT_WIDGETS", "0")
     page = cl.widgets.dashboard.show(fail, "Demo")
     assert "could not start: no data here" in page.children[-1].value
+
+
+def test_the_traceback_goes_to_the_server_log_not_the_page(monkeypatch, capfd):
+    """Issue 12, item 13: the page says what failed; the log keeps where."""
+
+    def build():
+        raise KeyError("weights")
+
+    monkeypatch.setenv("COURSE_STRICT_WIDGETS", "0")
+    page = cl.widgets.dashboard.show(build, "broken")
+    logged = capfd.readouterr().err
+    assert "Traceback" in logged and "KeyError: 'weights'" in logged
+    assert "test_dashboard.py" in logged  # the file and line, for whoever runs it
+    shown = page.children[-1].value
+    assert "could not start: KeyError" in shown and "test_dashboard.py" not in shown

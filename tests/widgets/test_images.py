@@ -162,3 +162,73 @@ def test_set_in_range_refuses_values_a_slider_would_clamp():
 
 
 # -- shared parts (to move to their own test files) ------------------------------------
+
+
+# -- issue 12: one pixel convention, clear errors --------------------------------------
+
+
+def test_digit_browser_draws_digits_scaled_to_0_1_like_the_uint8_ones(digits):
+    images, labels = digits
+    as_bytes = cl.widgets.DigitBrowser(images, labels)
+    as_unit = cl.widgets.DigitBrowser(images / 255.0, labels)
+    for browser in (as_bytes, as_unit):
+        browser.digit.value, browser.example.value = 7, 2
+    assert as_unit.error.message == ""
+    assert as_unit.artist.get_clim() == (0, 1)  # not 0..255: the picture is not blank
+    assert as_bytes.artist.get_clim() == (0, 255)
+    ink = as_bytes.caption.value.split(";")[1]
+    assert ink.split("%")[0] == as_unit.caption.value.split(";")[1].split("%")[0]
+    assert 0 < int(ink.split("%")[0]) < 100
+    heights = [[bar.get_height() for bar in b.bars] for b in (as_bytes, as_unit)]
+    assert heights[0] == heights[1]
+    assert as_unit.axes_hist.get_xlim() == (0, 1)
+    # the drawn pixels are the same; only the axis under the histogram differs
+    drawn = [b.artist.to_rgba(b.artist.get_array()) for b in (as_bytes, as_unit)]
+    np.testing.assert_allclose(drawn[0], drawn[1], atol=1 / 255)
+
+
+@pytest.mark.parametrize(
+    ("images", "labels", "message"),
+    [
+        (np.full((3, 28, 28), 200.0), [0, 1, 2], "float pixels must lie in 0-1"),
+        (np.full((3, 28, 28), 300, np.int16), [0, 1, 2], "must lie in 0-255"),
+        (np.full((3, 28, 28), np.nan), [0, 1, 2], "contains NaN"),
+        (np.full((3, 28, 28), "a"), [0, 1, 2], "must be numbers"),
+        (np.zeros((0, 28, 28)), [], "images is empty"),
+        (np.zeros((3, 28, 28)), ["a", "b", "c"], "labels must be whole numbers"),
+        (np.zeros((3, 28, 28)), [0.5, 1, 2], "labels must be whole numbers"),
+        (np.zeros((3, 28, 28)), [[0], [1], [2]], "give one label per image"),
+        (np.zeros((3, 28, 28)), None, "give the labels too"),
+        ([np.zeros((2, 2)), np.zeros((3, 3))], [0, 1], r"images must be \(N, H, W\)"),
+    ],
+)
+def test_digit_browser_refuses_what_it_cannot_draw(images, labels, message):
+    with pytest.raises(ValueError, match=message):
+        cl.widgets.DigitBrowser(images, labels)
+
+
+def test_digit_browser_takes_lists_and_a_channel_axis(digits):
+    images, labels = digits
+    browser = cl.widgets.DigitBrowser(images[..., None].tolist(), labels.tolist())
+    assert browser.images.shape == (50, 28, 28) and browser.error.message == ""
+    assert browser.labels.dtype.kind == "i"
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        ([np.zeros((4, 4))], "images must be a dict of name -> image"),
+        ("cat", "images must be a dict of name -> image"),
+        ({"x": np.full((4, 4), -1.0)}, "float pixels must lie in 0-1"),
+        ({"x": np.zeros((4, 4), bool)}, "must be numbers"),
+    ],
+)
+def test_inspector_refuses_what_is_not_a_dict_of_images(images, message):
+    with pytest.raises(ValueError, match=message):
+        cl.widgets.ImageInspector(images, window=2)
+
+
+def test_inspector_takes_one_image_array(rgb):
+    inspector = cl.widgets.ImageInspector(rgb, window=4)
+    assert list(inspector.source.options) == ["image"]
+    assert inspector.channel.options == ("all", "red", "green", "blue")

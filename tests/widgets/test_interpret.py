@@ -48,6 +48,8 @@ def test_sketchpad_defaults_to_the_shipped_checkpoint():
         cl.widgets.DigitSketchpad("cat")
     with pytest.raises(ValueError, match="model must be a Keras model"):
         cl.widgets.DigitSketchpad(42)
+    with pytest.raises(ValueError, match="model must be a Keras model"):
+        cl.widgets.DigitSketchpad(lambda x, training=False: x)  # no layers
     with pytest.raises(ValueError, match="size must be an int of at least 28"):
         cl.widgets.DigitSketchpad(size=10)
 
@@ -130,11 +132,17 @@ def test_sketchpad_shows_mnist_digits(model, digits):
         pad.show_digit(x[0] * 2.0)
 
 
-def test_sketchpad_shows_a_failing_model_in_its_banner(monkeypatch):
-    def broken(x, training=False):
+class _BrokenModel:
+    """Looks like a model (callable, with layers) but fails when it is run."""
+
+    layers: list = []
+
+    def __call__(self, x, training=False):
         raise RuntimeError("no weights")
 
-    pad = cl.widgets.DigitSketchpad(broken)
+
+def test_sketchpad_shows_a_failing_model_in_its_banner(monkeypatch):
+    pad = cl.widgets.DigitSketchpad(_BrokenModel())
     assert pad.error.message == ""  # an empty pad does not ask the model
     with pytest.raises(RuntimeError, match="no weights"):  # a bug fails the tests
         pad.add_stroke([(100, 100), (120, 200)])
@@ -248,3 +256,76 @@ def test_mnist_dashboard_defaults_to_numpy_and_the_test_digits():
     assert dashboard.viewer.model is dashboard.pad.model
     assert len(dashboard.images) == dashboard.example.max + 1 >= 1000
     assert dashboard.pad.prediction is not None
+
+
+# -- issue 12: clear errors, no stale picture ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"size": 100_000}, "size must be an int of at least 28 and at most 1000"),
+        ({"size": 280.0}, "size must be an int"),
+        ({"line_width": True}, "line_width must be a number from 0 to 280"),
+        ({"line_width": "3"}, "line_width must be a number"),
+        ({"line_width": float("nan")}, "line_width must be a number"),
+        ({"update_every": "0.4"}, "update_every must be a number of seconds from 0"),
+        ({"update_every": -1}, "update_every must be a number of seconds"),
+        ({"update_every": 1e9}, "from 0 to 10"),
+    ],
+)
+def test_sketchpad_refuses_sizes_and_times_out_of_range(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cl.widgets.DigitSketchpad(**kwargs)
+
+
+def test_sketchpad_takes_numpy_numbers():
+    pad = cl.widgets.DigitSketchpad(size=np.int64(56), line_width=np.float32(4))
+    assert pad.size == 56 and pad.add_stroke([(28, 8), (28, 48)])
+
+
+def test_a_bad_stroke_drawn_while_the_pad_predicts_leaves_no_trace(monkeypatch):
+    """The pad predicts while the pen moves: a part of the bad stroke was drawn before
+    its NaN point. Once the stroke is left out, the picture is that of the kept ones."""
+    pad = cl.widgets.DigitSketchpad(update_every=0)
+    pad.add_stroke([(140, 40), (145, 240)])
+    kept = pad.drawing.copy()
+    pad._on_mouse_down(60, 60)
+    pad._on_mouse_move(200, 60)  # predicted at once (update_every=0): a 7-ish bar
+    assert not np.allclose(pad.drawing, kept)
+    pad._on_mouse_move(float("nan"), 80)
+    assert "finite numbers" in pad.error.message
+    pad._on_mouse_up()
+    assert "the last stroke was left out" in pad.error.message
+    assert len(pad.strokes) == 1
+    np.testing.assert_allclose(pad.drawing, kept)
+    fresh = cl.widgets.DigitSketchpad()
+    fresh.add_stroke([(140, 40), (145, 240)])
+    assert pad.figure_image.value == fresh.figure_image.value
+    assert pad.caption.value == fresh.caption.value
+
+
+def test_filter_viewer_matches_colour_maps_without_regard_to_case():
+    viewer = cl.widgets.FilterViewer(cmap="Gray")
+    assert viewer.mosaic.artist.get_cmap().name.startswith("gray")
+    with pytest.raises(ValueError, match="unknown colour map 3; e.g. gray"):
+        cl.widgets.FilterViewer(cmap=3)
+
+
+@pytest.mark.parametrize("widget", ["ActivationViewer", "MnistDashboard"])
+def test_an_empty_or_mislabelled_data_set_is_refused_clearly(widget, digits):
+    x, y = digits
+    build = getattr(cl.widgets, widget)
+    with pytest.raises(ValueError, match="images is empty"):
+        build(images=np.zeros((0, 28, 28), np.uint8), labels=[])
+    with pytest.raises(ValueError, match="labels must be whole numbers"):
+        build(images=x, labels=["a"] * len(x))
+    shown = build(images=x / 255.0, labels=y.astype(float))
+    assert shown.error.message == ""
+
+
+def test_the_sketchpad_without_a_model_runs_the_shipped_one():
+    """Issue 12 found DigitSketchpad(None) accepted and failing later: None now means
+    the shipped checkpoint, and it recognises a drawn one at once."""
+    pad = cl.widgets.DigitSketchpad(None)
+    assert pad.add_stroke([(140, 40), (145, 240)]) and pad.prediction == 1

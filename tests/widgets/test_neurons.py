@@ -98,3 +98,46 @@ def test_playground_refuses_settings_out_of_range_instead_of_clamping(
 ):
     with pytest.raises(ValueError, match=message):
         cl.widgets.GradientDescentPlayground(**arguments)
+
+
+# -- issue 12: names matched without regard to case, wrong ones named clearly ----------
+
+
+@pytest.mark.parametrize(
+    ("build", "control", "expected"),
+    [
+        (lambda: cl.widgets.NeuronExplorer("ReLU"), "activation", "relu"),
+        (lambda: cl.widgets.NeuronExplorer(" Leaky_ReLU "), "activation", "leaky_relu"),
+        (lambda: cl.widgets.GradientDescentPlayground("Bowl"), "loss", "bowl"),
+        (
+            lambda: cl.widgets.GradientDescentPlayground("TWO VALLEYS"),
+            "loss",
+            "two valleys",
+        ),
+    ],
+)
+def test_names_are_matched_without_regard_to_case(build, control, expected):
+    widget = build()
+    assert widget.controls[control].value == expected
+    assert widget.error.message == ""
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: cl.widgets.NeuronExplorer(3), "unknown activation 3; known: sigmoid"),
+        (lambda: cl.widgets.NeuronExplorer(None), "unknown activation None"),
+        (lambda: cl.widgets.NeuronExplorer(weight="1"), "weight must be a number"),
+        (
+            lambda: cl.widgets.GradientDescentPlayground(lr="0.1"),
+            "learning rate lr must be a number from 0.001",
+        ),
+        (
+            lambda: cl.widgets.GradientDescentPlayground(seed=1.5),
+            "the seed must be a non-negative int, got 1.5",
+        ),
+    ],
+)
+def test_wrong_arguments_get_a_value_error_naming_what_is_allowed(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()

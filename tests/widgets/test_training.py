@@ -153,3 +153,29 @@ def test_cl_train_fit_drives_it_like_model_fit():
     assert plot.epochs == 2 and plot.steps == 4
     assert len(plot.history["val_accuracy"]) == 2
     assert plot.progress.value == plot.progress.max == 8
+
+
+# -- issue 12: every argument checked before anything is drawn -------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"metrics": [1, 2]}, "non-empty list of at most 6 different names"),
+        ({"metrics": ["loss", "loss"]}, "different names"),
+        ({"metrics": None}, "metrics must be a non-empty list"),
+        ({"metrics": [f"m{i}" for i in range(7)]}, "at most 6 different names"),
+        ({"epochs": True}, "epochs must be a positive int, got True"),
+        ({"steps": -3}, "steps must be a positive int"),
+        ({"show": "no"}, "show must be True, False or None, got 'no'"),
+        ({"title": 3}, "title must be text, got 3"),
+    ],
+)
+def test_bad_arguments_get_a_value_error_naming_them(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cl.widgets.LivePlot(**kwargs)
+
+
+def test_numpy_counts_are_taken_as_ints():
+    plot = cl.widgets.LivePlot(show=False, epochs=np.int64(3), steps=np.int32(2))
+    assert (plot.epochs, plot.steps) == (3, 2) and type(plot.epochs) is int
