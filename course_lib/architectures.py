@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_lib.conv import grow_receptive_field
-from course_lib.core import choose
+from course_lib.core import check_int, check_number, choose, show
 
 # ---------------------------------------------------------------------------------------
 # The numbers
@@ -65,6 +65,17 @@ WEIGHT_LAYERS = (
 )
 
 
+def _rows(rows, name: str = "rows") -> list[LayerRow]:
+    """A list of :class:`LayerRow` (from :func:`analyse` or a summary), else a
+    ValueError."""
+    if isinstance(rows, (list, tuple)) and all(isinstance(r, LayerRow) for r in rows):
+        return list(rows)
+    raise ValueError(
+        f"{name} must be a list of LayerRow, such as summarize(...).rows or .blocks; "
+        f"got {show(rows)}"
+    )
+
+
 def _shape(tensor) -> tuple:
     return tuple(tensor.shape[1:])
 
@@ -80,6 +91,10 @@ def multiply_adds(layer) -> int:
     Counted for convolutions and dense layers, the layers that do nearly all the work;
     pooling, normalization, activations and additions count as zero.
     """
+    import keras
+
+    if not isinstance(layer, keras.layers.Layer):
+        raise ValueError(f"layer must be a Keras layer, got {show(layer)}")
     kind = type(layer).__name__
     if kind not in WEIGHT_LAYERS:
         return 0
@@ -163,6 +178,8 @@ def analyse(model) -> list[LayerRow]:
     >>> [(row.kind, row.output_shape, row.receptive_field) for row in analyse(model)]
     [('InputLayer', (28, 28, 1), 1), ('Conv2D', (24, 24, 8), 5)]
     """
+    if not (hasattr(model, "layers") and hasattr(model, "count_params")):
+        raise ValueError(f"model must be a Keras model, got {show(model)}")
     seen: dict[int, tuple[int, float, int]] = {}
     rows = []
     if not any(type(layer).__name__ == "InputLayer" for layer in model.layers):
@@ -223,6 +240,7 @@ def _block_kind(kinds: set[str]) -> str:
 
 def group_blocks(rows: list[LayerRow]) -> list[LayerRow]:
     """Merge consecutive layers of the same block (the name before the first ``_``)."""
+    rows = _rows(rows)
     groups: list[list[LayerRow]] = []
     for row in rows:
         if groups and groups[-1][0].block == row.block:
@@ -263,6 +281,10 @@ def summarize(
     from course_lib import zoo
 
     is_model = hasattr(network, "layers") and hasattr(network, "count_params")
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"name must be text (or None), got {show(name)}")
+    if callable(network) and not is_model and not isinstance(network, str):
+        zoo._no_arguments(network, "network")
     if isinstance(network, str):
         network = choose(network, zoo.NETWORKS, "network")
         name = name or network
@@ -302,6 +324,7 @@ def summarize(
 
 def receptive_field_growth(rows: list[LayerRow]) -> list[tuple[int, int]]:
     """(depth, receptive field) after each convolution or dense layer on the way."""
+    rows = _rows(rows)
     growth: dict[int, int] = {}
     for row in rows:
         if row.kind in WEIGHT_LAYERS:
@@ -311,11 +334,18 @@ def receptive_field_growth(rows: list[LayerRow]) -> list[tuple[int, int]]:
 
 def format_shape(shape) -> str:
     """(224, 224, 3) as "224×224×3"."""
-    return "×".join(str(s) for s in shape)
+    if isinstance(shape, (str, bytes)):
+        raise ValueError(f"shape must be a tuple of sizes, got {show(shape)}")
+    try:
+        sizes = list(shape)
+    except TypeError:
+        raise ValueError(f"shape must be a tuple of sizes, got {show(shape)}") from None
+    return "×".join(str(s) for s in sizes)
 
 
 def format_count(number: float) -> str:
     """12,345 as "12.3 k", 138,357,544 as "138.4 M", 15.5e9 as "15.5 G"."""
+    number = check_number(number, "number")
     for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= size:
             return f"{number / size:.1f} {unit}"
@@ -329,7 +359,8 @@ def format_table(rows: list[LayerRow], limit: int | None = None) -> str:
         f"{'mult-adds':>10} {'field':>6}"
     )
     lines = [header, "-" * len(header)]
-    shown = rows if limit is None else rows[:limit]
+    rows = _rows(rows)
+    shown = rows if limit is None else rows[: check_int(limit, "limit", 0)]
     for r in shown:
         lines.append(
             f"{r.name[:24]:24} {r.kind[:19]:19} {format_shape(r.output_shape):>14} "
@@ -368,6 +399,7 @@ def block_boxes(blocks: list[LayerRow]) -> list[tuple[float, float, float]]:
     >>> [round(height, 2) for x, width, height in boxes]
     [0.9, 0.87, 0.72, 0.65, 0.5, 0.15, 0.15, 0.15]
     """
+    blocks = _rows(blocks, "blocks")
     if not blocks:
         raise ValueError("blocks is empty: give the blocks of a summary")
     first = blocks[0].output_shape
@@ -393,6 +425,8 @@ def draw_blocks(axes, blocks: list[LayerRow]) -> list:
     """
     from matplotlib.patches import Patch, Rectangle
 
+    if not hasattr(axes, "add_patch"):
+        raise ValueError(f"axes must be matplotlib axes, got {show(axes)}")
     boxes = []
     for block, (x, width, height) in zip(blocks, block_boxes(blocks), strict=True):
         box = Rectangle(
@@ -443,6 +477,14 @@ def winners(history: list[dict], external_data: bool = False) -> list[dict]:
     >>> [row["top5_error_percent"] for row in winners(load_ilsvrc_history())][:3]
     [25.7, 16.4, 11.7]
     """
+    needed = ("year", "place", "external_data", "top5_error_percent")
+    if not isinstance(history, (list, tuple)) or not all(
+        isinstance(row, dict) and all(key in row for key in needed) for row in history
+    ):
+        raise ValueError(
+            "history must be the rows of cl.data.load_ilsvrc_history(): dicts with "
+            f"{', '.join(needed)}; got {show(history)}"
+        )
     best: dict[int, dict] = {}
     for row in history:
         if row["place"] != 1 or (not external_data and row["external_data"] != "no"):

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from course_lib.core import lookup
+from course_lib.core import choose, lookup, show
 
 __all__ = [
     "conv2d",
@@ -56,6 +56,15 @@ __all__ = [
 ]
 
 
+MAX_ELEMENTS = 2**24
+"""The most numbers a padded image or an output of ``conv2d`` may hold (16.8 million,
+134 MB as float64: a 4096x4096 picture): a padding or size typed by mistake is an
+error, not a frozen kernel."""
+
+MAX_MULTIPLY_ADDS = 2 * 10**9
+"""The most multiply-adds one ``conv2d`` may do (a few seconds on a laptop)."""
+
+
 def _check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive int (1, 2, ...), got {value!r}")
@@ -63,7 +72,10 @@ def _check_positive_int(value, name: str) -> int:
 
 
 def _as_number_array(values, name: str) -> np.ndarray:
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError:  # ragged nested lists
+        array = np.asarray(values, dtype=object)
     if array.dtype == object or not (
         np.issubdtype(array.dtype, np.number) or array.dtype == bool
     ):
@@ -80,17 +92,32 @@ def padding_amounts(
     enough for ``ceil(size / stride)`` outputs, the extra zero (if the total is odd) going
     after, exactly as TensorFlow and Keras do.
     """
+    size = _check_positive_int(size, "size")
+    kernel_size = _check_positive_int(kernel_size, "kernel_size")
+    stride = _check_positive_int(stride, "stride")
+    padding = _padding(padding)
     if padding == "valid":
         return 0, 0
     if padding == "same":
         out = -(-size // stride)  # ceil(size / stride)
         total = max((out - 1) * stride + kernel_size - size, 0)
         return total // 2, total - total // 2
-    if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
+    return padding, padding
+
+
+def _padding(padding) -> str | int:
+    """``"valid"``, ``"same"`` (any case) or an int >= 0, else a ValueError."""
+    if isinstance(padding, str):
+        for name in ("valid", "same"):
+            if padding.strip().casefold() == name:
+                return name
+    elif isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
         if padding < 0:
             raise ValueError(f"padding must be >= 0, got {padding}")
-        return int(padding), int(padding)
-    raise ValueError(f'padding must be "valid", "same" or an int >= 0, got {padding!r}')
+        return int(padding)
+    raise ValueError(
+        f'padding must be "valid", "same" or an int >= 0, got {show(padding)}'
+    )
 
 
 def conv2d(image, kernel, stride: int = 1, padding: str | int = "valid") -> np.ndarray:
@@ -139,14 +166,23 @@ def conv2d(image, kernel, stride: int = 1, padding: str | int = "valid") -> np.n
         kernel.dtype, np.integer
     )
     dtype = np.int64 if integers else np.result_type(image, kernel, np.float32)
+    if min(image.shape) < 1:
+        raise ValueError(f"image must not be empty, got shape {image.shape}")
     top, bottom = padding_amounts(image.shape[0], kh, stride, padding)
     left, right = padding_amounts(image.shape[1], kw, stride, padding)
-    padded = np.pad(image.astype(dtype), ((top, bottom), (left, right), (0, 0)))
-    if kh > padded.shape[0] or kw > padded.shape[1]:
+    height, width = image.shape[0] + top + bottom, image.shape[1] + left + right
+    if kh > height or kw > width:
         raise ValueError(
             f"kernel {kh}x{kw} is larger than the padded image "
-            f"{padded.shape[0]}x{padded.shape[1]}: use a smaller kernel or more padding"
+            f"{height}x{width}: use a smaller kernel or more padding"
         )
+    rows, columns = (height - kh) // stride + 1, (width - kw) // stride + 1
+    _check_work(
+        height * width * c_in,
+        rows * columns * c_out,
+        rows * columns * c_out * kh * kw * c_in,
+    )
+    padded = np.pad(image.astype(dtype), ((top, bottom), (left, right), (0, 0)))
     # windows[i, j, c, a, b] = padded[i + a, j + b, c], for every window position (i, j).
     windows = sliding_window_view(padded, (kh, kw), axis=(0, 1))[::stride, ::stride]
     # Multiply each window by the kernel and sum over a, b and c -> (H_out, W_out, C_out).
@@ -155,29 +191,79 @@ def conv2d(image, kernel, stride: int = 1, padding: str | int = "valid") -> np.n
 
 
 def pool2d(
-    x, size: int = 2, stride: int | None = None, mode: str = "max"
+    x, size: int = 2, stride: int | None = None, mode: str = "max", padding="valid"
 ) -> np.ndarray:
     """Max or average pooling over ``size`` x ``size`` windows, channel by channel.
 
     ``x`` is (H, W) or (H, W, C); ``stride`` defaults to ``size`` (windows that do not
-    overlap) and no padding is added (Keras' ``padding="valid"``). ``mode`` is ``"max"``
-    or ``"avg"``. Max pooling keeps the dtype; average pooling returns floats.
+    overlap). ``mode`` is ``"max"`` or ``"avg"``. Max pooling keeps the dtype; average
+    pooling returns floats. ``padding="valid"`` (the default) uses only windows inside
+    ``x``; ``"same"`` gives ``ceil(H / stride)`` rows as Keras does: windows may reach
+    past the edges, where nothing counts (the maximum and the mean are taken over the
+    part of the window inside ``x``).
     """
     x = _as_number_array(x, "x")
     size = _check_positive_int(size, "size")
     stride = size if stride is None else _check_positive_int(stride, "stride")
-    if mode not in ("max", "avg"):
-        raise ValueError(f'mode must be "max" or "avg", got {mode!r}')
+    if isinstance(mode, str) and mode.strip().casefold() in ("max", "avg"):
+        mode = mode.strip().casefold()
+    else:
+        raise ValueError(f'mode must be "max" or "avg", got {show(mode)}')
+    padding = choose(padding, ("valid", "same"), "padding")
     if x.ndim not in (2, 3):
         raise ValueError(f"x must be (H, W) or (H, W, C), got shape {x.shape}")
-    if size > x.shape[0] or size > x.shape[1]:
+    if min(x.shape) < 1:
+        raise ValueError(f"x must not be empty, got shape {x.shape}")
+    if padding == "valid" and (size > x.shape[0] or size > x.shape[1]):
         raise ValueError(
             f"size {size} is larger than the {x.shape[0]}x{x.shape[1]} input"
         )
+    if padding == "same":
+        return _pool_same(x, size, stride, mode)
     windows = sliding_window_view(x, (size, size), axis=(0, 1))[::stride, ::stride]
     if mode == "max":
         return windows.max(axis=(-2, -1))
     return windows.mean(axis=(-2, -1))
+
+
+def _pool_same(x: np.ndarray, size: int, stride: int, mode: str) -> np.ndarray:
+    """Pooling with "same" padding: the padding never wins a maximum (it is the lowest
+    value of the dtype) and never counts in a mean (divided by the pixels inside)."""
+    top, bottom = padding_amounts(x.shape[0], size, stride, "same")
+    left, right = padding_amounts(x.shape[1], size, stride, "same")
+    widths = ((top, bottom), (left, right)) + ((0, 0),) * (x.ndim - 2)
+    _check_work((x.shape[0] + top + bottom) * (x.shape[1] + left + right), 0, 0)
+
+    def windows(array):
+        view = sliding_window_view(array, (size, size), axis=(0, 1))
+        return view[::stride, ::stride]
+
+    if mode == "max":
+        if x.dtype == bool:
+            lowest = False
+        elif np.issubdtype(x.dtype, np.integer):
+            lowest = np.iinfo(x.dtype).min
+        else:
+            lowest = -np.inf
+        return windows(np.pad(x, widths, constant_values=lowest)).max(axis=(-2, -1))
+    total = windows(np.pad(x.astype(float), widths)).sum(axis=(-2, -1))
+    inside = windows(np.pad(np.ones(x.shape[:2]), widths[:2])).sum(axis=(-2, -1))
+    return total / (inside[..., np.newaxis] if x.ndim == 3 else inside)
+
+
+def _check_work(padded: int, outputs: int, multiply_adds: int) -> None:
+    """Refuse a convolution or pooling whose arrays or work pass the module's caps."""
+    if max(padded, outputs) > MAX_ELEMENTS:
+        raise ValueError(
+            f"this would make an array of {max(padded, outputs):,} numbers, more than "
+            f"the {MAX_ELEMENTS:,} allowed: use less padding, a larger stride or a "
+            "smaller image"
+        )
+    if multiply_adds > MAX_MULTIPLY_ADDS:
+        raise ValueError(
+            f"this needs {multiply_adds:,} multiply-adds, more than the "
+            f"{MAX_MULTIPLY_ADDS:,} allowed: use a smaller image, kernel or fewer filters"
+        )
 
 
 def output_size(w: int, f: int, p: int | str = 0, s: int = 1) -> int:
@@ -193,7 +279,7 @@ def output_size(w: int, f: int, p: int | str = 0, s: int = 1) -> int:
     for value, name in ((w, "w"), (f, "f"), (s, "s")):
         _check_positive_int(value, name)
     if isinstance(p, str):
-        if p not in ("valid", "same"):
+        if p.strip().casefold() not in ("valid", "same"):
             raise ValueError(f'p must be an int >= 0, "valid" or "same", got {p!r}')
         before, after = padding_amounts(w, f, s, p)
     elif isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 0:
@@ -223,6 +309,19 @@ def grow_receptive_field(field, jump, kernel, stride):
     >>> grow_receptive_field(3, 1, 2, 2)
     (4, 2)
     """
+    for value, name in (
+        (field, "field"),
+        (jump, "jump"),
+        (kernel, "kernel"),
+        (stride, "stride"),
+    ):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.integer, np.floating))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ValueError(f"{name} must be a positive number, got {show(value)}")
     return field + (kernel - 1) * jump, jump * stride
 
 
@@ -236,6 +335,16 @@ def receptive_field(layers: Sequence[tuple[int, int]]) -> int:
     >>> receptive_field([(3, 1), (3, 1), (3, 1)])
     7
     """
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Iterable):
+        raise ValueError(
+            f"layers must be a list of (kernel size, stride) pairs, got {show(layers)}"
+        )
+    try:
+        layers = list(layers)
+    except TypeError:  # a 0-d array
+        raise ValueError(
+            f"layers must be a list of (kernel size, stride) pairs, got {show(layers)}"
+        ) from None
     field, jump = 1, 1
     for index, layer in enumerate(layers):
         try:
@@ -277,7 +386,12 @@ def kernel_preset(name: str) -> np.ndarray:
 
 def preset_name(kernel) -> str | None:
     """The name of the preset equal to ``kernel`` (to float rounding), else None."""
-    values = np.asarray(kernel, dtype=float)
+    try:
+        if np.asarray(kernel).dtype.kind not in "biuf":
+            return None  # not real numbers: no preset
+        values = np.asarray(kernel, dtype=float)
+    except (TypeError, ValueError):  # ragged lists
+        return None
     for name, preset in KERNEL_PRESETS.items():
         if values.shape == (3, 3) and np.allclose(values, preset):
             return name
@@ -319,13 +433,27 @@ def gray_image_names() -> list[str]:
     return [*sample_image_names(), DIGIT]
 
 
-@functools.lru_cache(maxsize=16)
 def gray_image(name: str, size: int = 512) -> np.ndarray:
     """A gray uint8 picture: a ``cl.data.sample_image`` photo or ``"MNIST digit"``.
 
-    Photos are resized so that their longer side is ``size`` pixels; the digit is the
-    first MNIST test digit (28x28, whatever ``size``). The array is read-only (cached).
+    Photos are resized so that their longer side is ``size`` pixels (8 to
+    ``cl.data.MAX_IMAGE_SIDE``); the digit is the first MNIST test digit (28x28,
+    whatever ``size``). The array is read-only (cached).
     """
+    from course_lib.data import MAX_IMAGE_SIDE
+
+    size = _check_positive_int(size, "size")
+    if not 8 <= size <= MAX_IMAGE_SIDE:
+        raise ValueError(f"size must be an int from 8 to {MAX_IMAGE_SIDE}, got {size}")
+    if not isinstance(name, str):
+        raise ValueError(
+            f"name must be one of {', '.join(gray_image_names())}; got {show(name)}"
+        )
+    return _gray_image(name, size)
+
+
+@functools.lru_cache(maxsize=16)
+def _gray_image(name: str, size: int) -> np.ndarray:
     if name == DIGIT:
         from course_lib.data import load_mnist
 
@@ -347,6 +475,12 @@ def display_gray(array: np.ndarray, max_side: int = 256) -> np.ndarray:
     minimum (black) to their maximum (white). Drawing ready-made RGB bytes is several
     times faster in matplotlib than colour-mapping and resampling a 512x512 float array.
     """
+    array = _as_number_array(array, "array")
+    if array.ndim != 2 or min(array.shape) < 1:
+        raise ValueError(f"array must be a 2-D picture (H, W), got shape {array.shape}")
+    if array.dtype.kind == "c":
+        raise ValueError("array must hold real numbers, not complex ones")
+    max_side = _check_positive_int(max_side, "max_side")
     height, width = array.shape
     k = -(-max(height, width) // max_side)  # ceil
     values = np.asarray(array, dtype=float)
@@ -361,7 +495,11 @@ def display_gray(array: np.ndarray, max_side: int = 256) -> np.ndarray:
 
 def format_number(value: float) -> str:
     """A number as the explorers print it: 4 significant digits, never ``-0``."""
-    text = f"{float(value):.4g}"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"value must be a number, got {show(value)}") from None
+    text = f"{number:.4g}"
     return "0" if text == "-0" else text
 
 
@@ -378,6 +516,14 @@ def explore_convolution(
     The output must be at least 2x2 to be a picture: a stride larger than the padded
     image minus the kernel is reported as too large.
     """
+    image, kernel = _as_number_array(image, "image"), _as_number_array(kernel, "kernel")
+    if image.ndim not in (2, 3) or kernel.ndim not in (2, 4) or not image.size:
+        raise ValueError(
+            f"image must be (H, W) or (H, W, C) and kernel (kh, kw) or "
+            f"(kh, kw, C_in, C_out); got shapes {image.shape} and {kernel.shape}"
+        )
+    if min(kernel.shape) < 1:
+        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
     if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)):
         raise ValueError(f"stride must be a whole number, got {stride!r}")
     if stride < 1:
@@ -429,6 +575,16 @@ def explain_pixel(
     column: int,
 ) -> PixelExplanation:
     """The window of the (zero-padded) ``image`` behind output pixel (row, column)."""
+    image, kernel = _as_number_array(image, "image"), _as_number_array(kernel, "kernel")
+    if image.ndim != 2 or kernel.ndim != 2 or not image.size or not kernel.size:
+        raise ValueError(
+            f"image and kernel must be 2-D (one channel), got shapes {image.shape} "
+            f"and {kernel.shape}"
+        )
+    stride = _check_positive_int(stride, "stride")
+    for value, name in ((row, "row"), (column, "column")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be a whole number, got {show(value)}")
     kh, kw = kernel.shape
     height, width = image.shape
     top_pad, _ = padding_amounts(height, kh, stride, padding)
@@ -469,7 +625,10 @@ SLIDE_FEATURE_MAP = np.array(
 
 
 def edge_feature_map(name: str = "camera", size: int = 64) -> np.ndarray:
-    """A real feature map: the Sobel response of a gray photo, negatives set to 0 (ReLU)."""
+    """A real feature map: the Sobel response of a gray photo, negatives set to 0 (ReLU).
+
+    ``size`` (8 to ``cl.data.MAX_IMAGE_SIDE``) is the photo's longer side.
+    """
     picture = gray_image(name, size).astype(float) / 255
     return np.maximum(conv2d(picture, kernel_preset("sobel"), padding="same"), 0)
 
@@ -478,6 +637,11 @@ def pool_feature_map(
     feature_map: np.ndarray, size: int, stride: int, mode: str
 ) -> np.ndarray:
     """``pool2d`` with a message that speaks of the feature map when the window is too big."""
+    feature_map = _as_number_array(feature_map, "feature_map")
+    if feature_map.ndim not in (2, 3):
+        raise ValueError(
+            f"feature_map must be (H, W) or (H, W, C), got shape {feature_map.shape}"
+        )
     height, width = feature_map.shape[:2]
     if isinstance(size, (int, np.integer)) and size > min(height, width):
         raise ValueError(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import random
 import sys
+from collections.abc import Hashable, Mapping
 
 import numpy as np
 
@@ -28,8 +30,15 @@ def pick(full, fast):
 
 def set_seed(seed: int = 0) -> None:
     """Seed Python, NumPy, TensorFlow and Keras so that a notebook gives the same numbers twice."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed < 2**32
+    ):
+        raise ValueError(
+            f"seed must be a non-negative int below 2**32, got {show(seed)}"
+        )
+    seed = int(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -66,6 +75,85 @@ def _data_dir():
     return data_dir()
 
 
+def show(value, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters, for error messages (an array's repr
+    can run to pages)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _range_text(low, high, kind: str) -> str:
+    if low is not None and high is not None:
+        return f"{kind} from {low:,} to {high:,}"
+    if low is not None:
+        return f"{kind} >= {low:,}"
+    return f"{kind} <= {high:,}" if high is not None else kind
+
+
+def check_int(value, name: str, low: int | None = None, high: int | None = None) -> int:
+    """``value`` as an int from ``low`` to ``high``, else a ValueError naming ``name``.
+
+    Python and NumPy ints and whole floats (``3.0``) are accepted; bools, text and
+    anything else are refused with the allowed range in the message.
+
+    >>> check_int(3.0, "steps", 0, 10)
+    3
+    >>> check_int(10**9, "steps", 0, 10_000)
+    Traceback (most recent call last):
+    ValueError: steps must be an int from 0 to 10,000, got 1000000000
+    """
+    number = None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        number = int(value)
+    elif isinstance(value, (float, np.floating)) and float(value).is_integer():
+        number = int(value)
+    if number is None or (low is not None and number < low):
+        number = None
+    elif high is not None and number > high:
+        number = None
+    if number is None:
+        raise ValueError(
+            f"{name} must be {_range_text(low, high, 'an int')}, got {show(value)}"
+        )
+    return number
+
+
+def check_number(
+    value,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    positive: bool = False,
+) -> float:
+    """``float(value)`` if it is a finite number from ``low`` to ``high`` (above 0 when
+    ``positive``), else a ValueError naming ``name``. Numeric text such as ``"0.1"`` is
+    converted, as ``float()`` does; bools are refused.
+
+    >>> check_number("0.1", "the learning rate", positive=True)
+    0.1
+    """
+    number = None
+    if not isinstance(value, (bool, np.bool_)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+    if number is not None and not math.isfinite(number):
+        number = None
+    if number is not None and positive and number <= 0:
+        number = None
+    if number is not None and low is not None and number < low:
+        number = None
+    if number is not None and high is not None and number > high:
+        number = None
+    if number is None:
+        kind = "a positive number" if positive else "a finite number"
+        raise ValueError(
+            f"{name} must be {_range_text(low, high, kind)}, got {show(value)}"
+        )
+    return number
+
+
 def unknown_name(what: str, name, known) -> ValueError:
     """The one error for a name that is not in a registry: ``unknown <what> 'x'; known: …``.
 
@@ -73,7 +161,13 @@ def unknown_name(what: str, name, known) -> ValueError:
     Traceback (most recent call last):
     ValueError: unknown kernel 'sobbel'; known: blur, sobel
     """
-    return ValueError(f"unknown {what} {name!r}; known: {', '.join(map(str, known))}")
+    try:
+        known = list(known)
+    except TypeError:
+        known = [known]
+    return ValueError(
+        f"unknown {what} {show(name)}; known: {', '.join(map(str, known))}"
+    )
 
 
 def lookup(registry: dict, name, what: str):
@@ -83,15 +177,25 @@ def lookup(registry: dict, name, what: str):
     >>> lookup({"Sobel": 1}, " sobel", "kernel")
     1
     """
+    if not isinstance(registry, Mapping):
+        raise ValueError(f"the {what} registry must be a dict, got {show(registry)}")
     return registry[choose(name, list(registry), what)]
 
 
 def choose(name, options, what: str):
     """The option equal to ``name`` (strings compared case-insensitively), else a
     ValueError naming ``what`` and the allowed options."""
-    options = list(options)
-    if name in options:
-        return name
+    try:
+        options = list(options)
+    except TypeError:
+        raise ValueError(
+            f"the {what} options must be a list, got {show(options)}"
+        ) from None
+    try:
+        if isinstance(name, Hashable) and name in options:
+            return name
+    except (TypeError, ValueError, OverflowError):  # a name that compares badly
+        pass
     if isinstance(name, str):
         wanted = name.strip().casefold()
         for option in options:

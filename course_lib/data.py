@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.core import lookup, unknown_name
+from course_lib.core import check_int, lookup, show, unknown_name
 
 BUNDLE_DIR = Path(__file__).resolve().parent.parent / "datasets"
 TIMEOUT_SECONDS = 5.0  # connect (and per-read) timeout: a dead network fails fast
@@ -62,8 +62,20 @@ def data_dir() -> Path:
     )
 
 
+def _file(path) -> Path:
+    """A path given as text or ``pathlib.Path`` that is not a folder, else a ValueError
+    (a missing file is left to ``open``: FileNotFoundError)."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a file")
+    return path
+
+
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in chunks."""
+    path = _file(path)
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(_CHUNK), b""):
@@ -83,12 +95,23 @@ def _load_mnist_npz(path: Path):
 
 def stratified_split(labels: np.ndarray, test_size: int, seed: int = 0):
     """Indices ``(train, test)`` with every class in the same proportion in both parts."""
-    rng = np.random.default_rng(seed)
-    classes = np.unique(labels)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.size == 0 or labels.dtype.kind not in "biu":
+        raise ValueError(
+            f"labels must be a non-empty list of integer class labels, got {show(labels)}"
+        )
+    test_size = check_int(test_size, "test_size", 1, len(labels))
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    classes, counts = np.unique(labels, return_counts=True)
     per_class = test_size // len(classes)
     if per_class * len(classes) != test_size:
         raise ValueError(
             f"test_size must be a multiple of {len(classes)}, got {test_size}"
+        )
+    if counts.min() < per_class:
+        raise ValueError(
+            f"class {classes[counts.argmin()]} has only {counts.min()} examples, fewer "
+            f"than the {per_class} per class a test set of {test_size} needs"
         )
     test = np.concatenate(
         [rng.permutation(np.flatnonzero(labels == c))[:per_class] for c in classes]
@@ -121,6 +144,27 @@ REGISTRY: dict[str, Dataset] = {
         bundle_sha256="91770ab331a780f2d81eb05fc7144d2890a6607548e68d49623749d1aeda0bfc",
         bundle_description="bundled real subset, 4,000 train / 1,000 test",
         bundle_loader=_load_mnist_bundle,
+    ),
+    # Lecture 11, online only: use fetch("cats_vs_dogs"); there is no bundle (offline,
+    # the lecture teaches transfer on digits instead).
+    "cats_vs_dogs": Dataset(
+        name="cats_vs_dogs",
+        description="cats vs dogs, the TensorFlow tutorials' filtered subset: "
+        "2,000 train / 1,000 validation JPEG photos",
+        urls=(
+            "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip",
+        ),
+        filename="cats_and_dogs_filtered.zip",
+        # NOT YET RECORDED: fill in the sha256 of the first good download (size is
+        # 68,606,236 bytes); until then every download fails its check, safely.
+        sha256="",
+        size=68_606_236,
+        license="subset of Microsoft's Kaggle Dogs vs. Cats (Asirra) photos",
+        loader=lambda path: path,
+        bundle="",
+        bundle_sha256="",
+        bundle_description="no bundle (offline, lecture 11 uses digits)",
+        bundle_loader=lambda path: None,
     ),
 }
 
@@ -349,6 +393,11 @@ _SKIMAGE_IMAGES = (
 )
 _SKLEARN_IMAGES = {"china": "china.jpg", "flower": "flower.jpg"}
 
+MAX_IMAGE_SIDE = 2048
+"""The largest side ``sample_image`` resizes to: a 2048x2048 photo is 12 MB as RGB
+uint8 and 34 MB as gray float64, well inside Binder's 2 GB (at 20,000 pixels a side
+one gray float64 copy alone is 3.2 GB)."""
+
 
 def sample_image_names() -> list[str]:
     """Names accepted by ``sample_image``."""
@@ -359,8 +408,12 @@ def sample_image(name: str, gray: bool = False, size: int | None = None) -> np.n
     """A real photo as a uint8 array, (H, W) or (H, W, 3).
 
     ``gray=True`` converts a colour photo to one channel; ``size`` resizes the longer side
-    to that many pixels (keeping the aspect ratio).
+    to that many pixels (keeping the aspect ratio), from 8 to ``MAX_IMAGE_SIDE``.
     """
+    if size is not None:
+        size = check_int(size, "size", 8, MAX_IMAGE_SIDE)
+    if not isinstance(name, str):
+        raise unknown_name("image", name, sample_image_names())
     if name in _SKLEARN_IMAGES:
         from sklearn.datasets import load_sample_image
 
@@ -378,8 +431,6 @@ def sample_image(name: str, gray: bool = False, size: int | None = None) -> np.n
 
         image = (rgb2gray(image) * 255).round().astype(np.uint8)
     if size is not None:
-        if not isinstance(size, int) or size < 8:
-            raise ValueError(f"size must be an int >= 8, got {size!r}")
         from skimage.transform import resize
 
         scale = size / max(image.shape[:2])
@@ -415,21 +466,32 @@ def load_ilsvrc_history(path: Path | str = ILSVRC_FILE) -> list[dict]:
     """
     import csv
 
-    rows = []
+    path = _file(path)
     with open(path, newline="") as file:
-        for row in csv.DictReader(file):
-            rows.append(
-                {
-                    **row,
-                    "year": int(row["year"]),
-                    "place": int(row["place"]),
-                    "top5_error_percent": float(row["top5_error_percent"]),
-                    "depth": int(row["depth"]) if row["depth"] else None,
-                    "parameters_millions": (
-                        float(row["parameters_millions"])
-                        if row["parameters_millions"]
-                        else None
-                    ),
-                }
-            )
-    return rows
+        try:
+            return _ilsvrc_rows(csv.DictReader(file))
+        except (KeyError, ValueError, TypeError, csv.Error) as error:
+            raise ValueError(
+                f"{path} is not the ILSVRC table (year, team, network, place, "
+                f"top5_error_percent, depth, parameters_millions, external_data, "
+                f"source): {type(error).__name__} {error}"
+            ) from None
+
+
+def _ilsvrc_rows(reader) -> list[dict]:
+    """The table's rows with their numbers converted (``None`` where unknown)."""
+    return [
+        {
+            **row,
+            "year": int(row["year"]),
+            "place": int(row["place"]),
+            "top5_error_percent": float(row["top5_error_percent"]),
+            "depth": int(row["depth"]) if row["depth"] else None,
+            "parameters_millions": (
+                float(row["parameters_millions"])
+                if row["parameters_millions"]
+                else None
+            ),
+        }
+        for row in reader
+    ]

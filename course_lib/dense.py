@@ -25,7 +25,42 @@ import keras
 import numpy as np
 
 from course_lib import zoo
-from course_lib.core import set_seed
+from course_lib.core import check_int, set_seed, show
+
+MAX_SIDE = 10**6
+"""The largest size along one axis of ``input_shape`` (counting needs no memory)."""
+
+MAX_UNITS = 10**6
+"""The most units in one layer (``hidden`` entries and ``num_classes``)."""
+
+MAX_PARAMETERS = 50_000_000
+"""The most parameters ``build_dense_network`` makes (200 MB of float32): beyond,
+count them with :func:`count_dense_parameters`, which allocates nothing."""
+
+
+def _sizes(values, name: str, high: int, allow_empty: bool = False) -> tuple:
+    """A sequence of positive ints, each at most ``high``, as a tuple."""
+    if isinstance(values, (int, np.integer)) and not isinstance(values, bool):
+        values = (values,)
+    if isinstance(values, (str, bytes)):
+        values = None
+    try:
+        values = tuple(values)
+    except TypeError:
+        values = None
+    if values is None or (not values and not allow_empty):
+        raise ValueError(f"{name} must be a list of positive sizes, got {show(values)}")
+    return tuple(check_int(v, f"each entry of {name}", 1, high) for v in values)
+
+
+def _check_activation(activation) -> None:
+    try:
+        keras.activations.get(activation)
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError(
+            f"activation must be a Keras activation such as 'relu', got "
+            f"{show(activation)}"
+        ) from None
 
 
 def build_dense_network(
@@ -36,12 +71,39 @@ def build_dense_network(
 ):
     """A Keras ``Sequential``: Flatten, one Dense layer per entry of ``hidden``, softmax.
 
-    Example: ``build_dense_network((28, 28))`` is the 784-100-50-10 network.
+    At most ``MAX_PARAMETERS`` parameters are made (count bigger ones with
+    :func:`count_dense_parameters`). Example: ``build_dense_network((28, 28))`` is the
+    784-100-50-10 network.
     """
-    if not input_shape or any(int(n) < 1 for n in input_shape):
-        raise ValueError(f"input_shape must be positive sizes, got {input_shape!r}")
-    if any(int(n) < 1 for n in hidden) or num_classes < 1:
+    input_shape, hidden, num_classes = _check_layers(input_shape, hidden, num_classes)
+    count = dense_parameter_formula(int(np.prod(input_shape)), hidden, num_classes)
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"this network has {count:,} parameters, more than the {MAX_PARAMETERS:,} "
+            "build_dense_network makes (200 MB); count them without allocating with "
+            "cl.dense.count_dense_parameters"
+        )
+    return _dense_network(input_shape, hidden, num_classes, activation)
+
+
+def _check_layers(input_shape, hidden, num_classes) -> tuple:
+    input_shape = _sizes(input_shape, "input_shape", MAX_SIDE)
+    try:
+        hidden = _sizes(hidden, "hidden", MAX_UNITS, allow_empty=True)
+    except ValueError as error:
+        if "must be an int from 1" in str(error):
+            raise ValueError(f"every layer needs at least one unit: {error}") from None
+        raise
+    if isinstance(num_classes, (int, np.integer)) and num_classes < 1:
         raise ValueError("every layer needs at least one unit")
+    num_classes = check_int(num_classes, "num_classes", 1, MAX_UNITS)
+    return input_shape, hidden, num_classes
+
+
+def _dense_network(input_shape, hidden, num_classes, activation="relu"):
+    """``build_dense_network`` without the parameter cap (for shapes-only builds)."""
+    input_shape, hidden, num_classes = _check_layers(input_shape, hidden, num_classes)
+    _check_activation(activation)
     layers = [keras.Input(tuple(input_shape)), keras.layers.Flatten()]
     layers += [keras.layers.Dense(units, activation=activation) for units in hidden]
     layers.append(keras.layers.Dense(num_classes, activation="softmax"))
@@ -52,6 +114,9 @@ def dense_parameter_formula(
     n_inputs: int, hidden: Sequence[int] = (100, 50), num_classes: int = 10
 ) -> int:
     """Parameters of a dense stack by arithmetic: each layer has (inputs + 1) x units."""
+    n_inputs = check_int(n_inputs, "n_inputs", 1)
+    hidden = _sizes(hidden, "hidden", MAX_UNITS, allow_empty=True)
+    num_classes = check_int(num_classes, "num_classes", 1, MAX_UNITS)
     sizes = [n_inputs, *hidden, num_classes]
     return sum((a + 1) * b for a, b in pairwise(sizes))
 
@@ -66,8 +131,9 @@ def dense_parameters_by_layer(
     The weights are never allocated (see the module docstring), so this is safe for any
     image size: memory stays flat even for 314 million parameters.
     """
+    input_shape, hidden, num_classes = _check_layers(input_shape, hidden, num_classes)
     with zoo.shapes_only():
-        model = build_dense_network(input_shape, hidden, num_classes)
+        model = _dense_network(input_shape, hidden, num_classes)
         rows = [
             (
                 layer.__class__.__name__,
@@ -96,9 +162,12 @@ def count_dense_parameters(
 
 
 def fixed_permutation(n_pixels: int, seed: int = 0) -> np.ndarray:
-    """A fixed random order of ``n_pixels`` pixel positions."""
-    if not isinstance(n_pixels, (int, np.integer)) or n_pixels < 1:
+    """A fixed random order of ``n_pixels`` pixel positions (at most 2**24: a
+    4096x4096 image)."""
+    if isinstance(n_pixels, (int, np.integer)) and n_pixels < 1:
         raise ValueError(f"n_pixels must be a positive int, got {n_pixels!r}")
+    n_pixels = check_int(n_pixels, "n_pixels", 1, 2**24)
+    seed = check_int(seed, "seed", 0)
     return np.random.default_rng(seed).permutation(n_pixels)
 
 
@@ -108,8 +177,17 @@ def permute_pixels(images: np.ndarray, permutation: np.ndarray) -> np.ndarray:
     ``images`` is (N, H, W) or (N, H, W, C); ``permutation`` orders the H*W positions.
     """
     images = np.asarray(images)
+    if images.ndim not in (3, 4):
+        raise ValueError(
+            f"images must be (N, H, W) or (N, H, W, C), got shape {images.shape}"
+        )
     n, height, width = images.shape[:3]
-    if sorted(permutation.tolist()) != list(range(height * width)):
+    permutation = np.asarray(permutation)
+    if (
+        permutation.ndim != 1
+        or permutation.dtype.kind not in "iu"
+        or sorted(permutation.tolist()) != list(range(height * width))
+    ):
         raise ValueError(
             f"permutation must reorder all {height * width} pixel positions exactly once"
         )
@@ -140,8 +218,26 @@ def train_dense_classifier(
             x_train, y_train, x_test, y_test, callbacks=[cl.widgets.LivePlot()]
         )
     """
+    x_train, y_train = _examples(x_train, y_train, "x_train", "y_train")
+    x_test, y_test = _examples(x_test, y_test, "x_test", "y_test")
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise ValueError(
+            f"x_train and x_test must hold images of one shape, got "
+            f"{x_train.shape[1:]} and {x_test.shape[1:]}"
+        )
+    num_epochs = check_int(num_epochs, "num_epochs", 1, 1000)
+    batch_size = check_int(batch_size, "batch_size", 1, 65536)
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+        raise ValueError(f"callbacks must be a list, got {show(callbacks)}")
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise ValueError(
+                f"callbacks must be keras.callbacks.Callback objects (such as "
+                f"cl.widgets.LivePlot()), got {show(callback)}"
+            )
+    num_classes = int(max(y_train.max(), y_test.max())) + 1
     set_seed(seed)
-    net = build_dense_network(x_train.shape[1:], hidden, int(np.max(y_train)) + 1)
+    net = build_dense_network(x_train.shape[1:], hidden, num_classes)
     net.compile(
         optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
     )
@@ -156,3 +252,92 @@ def train_dense_classifier(
     )
     _, test_accuracy = net.evaluate(x_test, y_test, verbose=0)
     return net, history, float(test_accuracy)
+
+
+def _examples(x, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Images as float32 (N, ...) and their labels as ints 0, 1, ... (N,)."""
+    try:
+        if np.asarray(x).dtype.kind not in "biuf":
+            raise TypeError  # text, objects, complex numbers
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+            x = np.asarray(x, dtype=np.float32)
+        y = np.asarray(y)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{x_name} must be an array of numbers, got {show(x)}"
+        ) from None
+    if x.ndim < 2 or len(x) == 0 or not np.isfinite(x).all():
+        raise ValueError(
+            f"{x_name} must be a non-empty batch of finite numbers (N, ...), got shape "
+            f"{x.shape}"
+        )
+    if (
+        y.dtype.kind == "f"
+        and y.size
+        and np.isfinite(y).all()
+        and (y == np.round(y)).all()
+        and np.abs(y).max() < MAX_UNITS
+    ):
+        y = y.astype(np.int64)  # whole-number labels stored as floats
+    if (
+        y.shape != (len(x),)
+        or y.dtype.kind not in "iu"
+        or y.min() < 0
+        or y.max() >= MAX_UNITS
+    ):
+        raise ValueError(
+            f"{y_name} must be one integer class label >= 0 per image of {x_name} "
+            f"({len(x)}), got {show(y)}"
+        )
+    return x, y
+
+
+def accuracy_over_seeds(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    seeds: Sequence[int] = (0, 1, 2),
+    num_epochs: int = 5,
+    hidden: Sequence[int] = (100, 50),
+    batch_size: int = 64,
+    report=None,
+) -> np.ndarray:
+    """Test accuracy of :func:`train_dense_classifier` once per seed, as an array.
+
+    Each seed gives other initial weights (and another order of the batches), so the
+    spread of the accuracies is what chance alone changes. ``report(seed, accuracy)``,
+    if given, is called after each run (e.g. to print progress). Summarise with
+    ``accuracies.mean()`` and ``accuracies.std(ddof=1)``.
+
+    Example::
+
+        accuracies = cl.dense.accuracy_over_seeds(
+            x_train, y_train, x_test, y_test, seeds=(0, 1, 2)
+        )
+    """
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise ValueError(f"seeds must be a list of ints, got {show(seeds)}")
+    if len(seeds) > 100:
+        raise ValueError(f"give at most 100 seeds (each one trains), got {len(seeds)}")
+    seeds = [check_int(seed, "each seed", 0) for seed in seeds]
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(
+            f"give at least two different seeds to measure a spread, got {seeds!r}"
+        )
+    accuracies = []
+    for seed in seeds:
+        _, _, accuracy = train_dense_classifier(
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            num_epochs=num_epochs,
+            hidden=hidden,
+            batch_size=batch_size,
+            seed=seed,
+        )
+        accuracies.append(accuracy)
+        if report is not None:
+            report(seed, accuracy)
+    return np.array(accuracies)

@@ -26,7 +26,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from course_lib.core import check_int, check_number, show
 from course_lib.models import prepare_images, preprocess_drawing, shrink_drawing
+
+MAX_CANVAS = 2048
+"""The largest side of a canvas ``rasterize_strokes`` draws (the sketchpad uses 280)."""
+
+MAX_POINTS = 100_000
+"""The most points all strokes together may have (a second of drawing is ~100)."""
+
+MAX_MOSAIC = 2**24
+"""The most pixels a ``tile`` mosaic may have (16.8 million, 134 MB as float64)."""
 
 __all__ = [
     "check_stroke",
@@ -51,6 +61,8 @@ def check_stroke(points: Sequence[tuple[float, float]]) -> list[tuple[float, flo
     """One pen stroke as a list of (x, y) floats; a ValueError if it is empty or has a
     point that is not a finite number (NaN, infinity, text)."""
     try:
+        if np.asarray(points).dtype.kind == "c":
+            raise TypeError  # complex numbers are not points
         array = np.asarray(points, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(
@@ -80,15 +92,33 @@ def rasterize_strokes(
 
     >>> rasterize_strokes([[(5, 5), (5, 10)]], size=16, line_width=2).max()
     np.float32(1.0)
+
+    ``size`` is from 8 to ``MAX_CANVAS`` pixels, ``line_width`` above 0 and at most
+    ``MAX_CANVAS``; all strokes together have at most ``MAX_POINTS`` points.
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 8:
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size < 8:
         raise ValueError(f"size must be an int >= 8, got {size!r}")
-    if not line_width > 0:
+    size = check_int(size, "size", 8, MAX_CANVAS)
+    if isinstance(line_width, (int, float)) and not line_width > 0:
         raise ValueError(f"line_width must be positive, got {line_width!r}")
+    line_width = check_number(line_width, "line_width", high=MAX_CANVAS, positive=True)
+    if isinstance(strokes, np.ndarray) and strokes.ndim == 3:
+        strokes = list(strokes)  # strokes of equal length, as one array
+    if isinstance(strokes, (str, bytes, np.ndarray)) or not isinstance(
+        strokes, Sequence
+    ):
+        raise ValueError(
+            f"strokes must be a list of strokes, each a list of (x, y) points; got "
+            f"{show(strokes)}"
+        )
+    strokes = [np.asarray(check_stroke(stroke)) for stroke in strokes]
+    if sum(len(points) for points in strokes) > MAX_POINTS:
+        raise ValueError(
+            f"the strokes have more than {MAX_POINTS:,} points in all: draw less"
+        )
     image = np.zeros((size, size), dtype=np.float32)
     radius = line_width / 2
-    for stroke in strokes:
-        points = np.asarray(check_stroke(stroke))
+    for points in strokes:
         segments = (
             zip(points[:-1], points[1:], strict=True)
             if len(points) > 1
@@ -128,6 +158,7 @@ def classify(model, digits) -> np.ndarray:
     ``digits`` is one digit (28, 28) or a batch, uint8 0..255 or float 0..1
     (see ``cl.models.prepare_images``); ``model`` a Keras model or a NumPy convnet.
     """
+    _check_model(model)
     output = model(prepare_images(digits), training=False)
     return np.asarray(output, dtype=float)
 
@@ -142,10 +173,21 @@ def predict_drawing(
     (``cl.models.shrink_drawing``). Returns the (28, 28) image the model sees (0..1,
     ink = 1) and its ten probabilities. Raises ValueError for an empty drawing.
     """
+    _check_model(model)
     image = preprocess_drawing(drawing) if centre else shrink_drawing(drawing)
     if not image.any():
         raise ValueError("the drawing is empty: draw a digit first")
     return image, classify(model, image)[0]
+
+
+def _check_model(model) -> None:
+    """A Keras model or a ``cl.scratch.NumpyConvnet``, else a ValueError."""
+    layers = getattr(model, "layers", None)
+    if not callable(model) or not isinstance(layers, list):
+        raise ValueError(
+            "model must be a Keras model or cl.models.pretrained_numpy(...), got "
+            f"{show(model)}"
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -203,6 +245,7 @@ def filter_grid(kernel: np.ndarray, input_channel: int = 0) -> np.ndarray:
 
 def feature_map_layers(model) -> list[str]:
     """Names of the layers whose output is a stack of feature maps (H, W, C)."""
+    _check_model(model)
     return [
         layer.name
         for layer in model.layers
@@ -221,9 +264,10 @@ def feature_maps(
     ``cache`` to keep those sub-models between calls.
     """
     names = feature_map_layers(model)
-    if layer_name not in names:
+    if not isinstance(layer_name, str) or layer_name not in names:
         raise ValueError(
-            f"layer {layer_name!r} has no feature maps; pick one of {', '.join(names)}"
+            f"layer {show(layer_name)} has no feature maps; pick one of "
+            f"{', '.join(names)}"
         )
     x = prepare_images(image)
     if len(x) != 1:
@@ -232,6 +276,8 @@ def feature_maps(
         return np.asarray(model.feature_maps(x, layer_name), dtype=np.float32)[0]
     import keras
 
+    if cache is not None and not isinstance(cache, dict):
+        raise ValueError(f"cache must be a dict (or None), got {show(cache)}")
     cache = {} if cache is None else cache
     key = (id(model), layer_name)
     if key not in cache:
@@ -247,6 +293,7 @@ def grid_shape(count: int) -> tuple[int, int]:
     """
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
         raise ValueError(f"count must be a positive int, got {count!r}")
+    count = check_int(count, "count", 1, MAX_MOSAIC)
     columns = int(np.ceil(np.sqrt(count * 2)))
     return int(np.ceil(count / columns)), columns
 
@@ -263,7 +310,14 @@ def tile(
     >>> tile(np.ones((3, 2, 2)), columns=2).shape  # 2 rows of 2x2 images, 1 apart
     (5, 5)
     """
-    stack = np.asarray(stack, dtype=float)
+    try:
+        if np.asarray(stack).dtype.kind not in "biuf":
+            raise TypeError
+        stack = np.asarray(stack, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"stack must be numbers (C, H, W), got {show(stack)}"
+        ) from None
     if stack.ndim != 3 or len(stack) == 0:
         raise ValueError(f"stack must be (C, H, W) with C >= 1, got {stack.shape}")
     count, height, width = stack.shape
@@ -272,11 +326,17 @@ def tile(
     if columns < 1:
         raise ValueError(f"columns must be a positive int, got {columns!r}")
     needed = -(-count // columns)
-    rows = needed if rows is None else rows
+    rows = needed if rows is None else check_int(rows, "rows", 1)
     if rows < needed:
         raise ValueError(f"{count} images need {needed} rows of {columns}, got {rows}")
     if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)) or gap < 0:
         raise ValueError(f"gap must be an int >= 0, got {gap!r}")
+    pixels = (rows * (height + gap) - gap) * (columns * (width + gap) - gap)
+    if pixels > MAX_MOSAIC:
+        raise ValueError(
+            f"a {rows}x{columns} grid of {height}x{width} images would have {pixels:,} "
+            f"pixels, more than the {MAX_MOSAIC:,} allowed: use fewer rows or columns"
+        )
     mosaic = np.full(
         (rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan
     )

@@ -25,32 +25,110 @@ Example::
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
 import numpy as np
 
+from course_lib.core import check_int, check_number, choose, show
+
 KERNEL_NAMES = ("naive", "numpy", "tf_eager", "tf_function", "xla")
 """The five ways, slowest first; keys of ``kernels()`` and of ``benchmark_kernels()``."""
 
+MAX_ELEMENTS = 2**25
+"""The most numbers an input, an output or the im2col matrix may hold (33.5 million,
+128 MB of float32): a size typed by mistake is an error, not a frozen kernel."""
+
+MAX_MULTIPLY_ADDS = 10**10
+"""The most multiply-adds one call of a vectorized kernel may do (seconds on a laptop)."""
+
+MAX_NAIVE_MULTIPLY_ADDS = 2 * 10**7
+"""The most multiply-adds the naive kernel may do: Python loops, about 10 s."""
+
+MAX_REPEAT = 100
+MAX_MIN_SECONDS = 10.0
+MAX_TIMING_SECONDS = 120.0
+"""``time_call``: at most 100 rounds of at most 10 s each, and 120 s in all."""
+
+
+def _check_shape_values(images: tuple, kernels: tuple) -> tuple[int, int]:
+    """Check the shapes of a batch and a filter bank; return the multiply-adds."""
+    if len(images) != 4:
+        raise ValueError(f"images must be (N, H, W, C), got shape {images}")
+    if len(kernels) != 4:
+        raise ValueError(f"kernels must be (KH, KW, C, F), got shape {kernels}")
+    if min(kernels) < 1 or min(images) < 1:
+        raise ValueError(
+            f"images {images} and kernels {kernels} must not be empty (sizes >= 1)"
+        )
+    if images[3] != kernels[2]:
+        raise ValueError(
+            f"images have {images[3]} channels but kernels expect {kernels[2]}"
+        )
+    if kernels[0] > images[1] or kernels[1] > images[2]:
+        raise ValueError(
+            f"a {kernels[0]}x{kernels[1]} filter does not fit in "
+            f"{images[1]}x{images[2]} images"
+        )
+    out_h, out_w = images[1] - kernels[0] + 1, images[2] - kernels[1] + 1
+    outputs = images[0] * out_h * out_w * kernels[3]
+    patches = images[0] * out_h * out_w * kernels[0] * kernels[1] * kernels[2]
+    if max(outputs, patches, int(np.prod(images))) > MAX_ELEMENTS:
+        raise ValueError(
+            f"images {images} with kernels {kernels} would need more than "
+            f"{MAX_ELEMENTS:,} numbers: use fewer or smaller images or filters"
+        )
+    work = outputs * kernels[0] * kernels[1] * kernels[2]
+    if work > MAX_MULTIPLY_ADDS:
+        raise ValueError(
+            f"images {images} with kernels {kernels} need {work:,} multiply-adds, "
+            f"more than the {MAX_MULTIPLY_ADDS:,} allowed: use a smaller batch"
+        )
+    return outputs, work
+
+
+def _as_float32(values, name: str, shape: str) -> np.ndarray:
+    try:
+        array = np.asarray(values)
+        if array.dtype == object or not (
+            array.dtype.kind in "uif" or array.dtype == bool
+        ):
+            raise TypeError
+        with np.errstate(over="ignore"):
+            converted = np.asarray(array, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be an array of real numbers {shape}, got {show(values)}"
+        ) from None
+    if not np.isfinite(converted).all():
+        raise ValueError(
+            f"{name} contains NaN, infinite values or numbers too large for float32"
+        )
+    return converted
+
 
 def _check_shapes(images, kernels) -> tuple[np.ndarray, np.ndarray]:
-    images = np.asarray(images, dtype=np.float32)
-    kernels = np.asarray(kernels, dtype=np.float32)
-    if images.ndim != 4:
-        raise ValueError(f"images must be (N, H, W, C), got shape {images.shape}")
-    if kernels.ndim != 4:
-        raise ValueError(f"kernels must be (KH, KW, C, F), got shape {kernels.shape}")
-    if images.shape[3] != kernels.shape[2]:
+    images = _as_float32(images, "images", "(N, H, W, C)")
+    kernels = _as_float32(kernels, "kernels", "(KH, KW, C, F)")
+    _check_shape_values(images.shape, kernels.shape)
+    return images, kernels
+
+
+def _check_tensors(images, kernels):
+    """The TensorFlow kernels' inputs: two float tensors of the same dtype as they are
+    (only their shapes are checked, so a timing loop pays next to nothing), anything
+    else as float32 arrays through ``_check_shapes``."""
+    import tensorflow as tf
+
+    if not (tf.is_tensor(images) and tf.is_tensor(kernels)):
+        return _check_shapes(images, kernels)
+    if images.dtype != kernels.dtype or not images.dtype.is_floating:
         raise ValueError(
-            f"images have {images.shape[3]} channels but kernels expect "
-            f"{kernels.shape[2]}"
+            f"images and kernels must be float tensors of one dtype, got "
+            f"{images.dtype.name} and {kernels.dtype.name}"
         )
-    if kernels.shape[0] > images.shape[1] or kernels.shape[1] > images.shape[2]:
-        raise ValueError(
-            f"a {kernels.shape[0]}x{kernels.shape[1]} filter does not fit in "
-            f"{images.shape[1]}x{images.shape[2]} images"
-        )
+    _check_shape_values(tuple(images.shape), tuple(kernels.shape))
     return images, kernels
 
 
@@ -60,6 +138,12 @@ def conv2d_naive(images, kernels) -> np.ndarray:
     Slow on purpose: it shows the arithmetic a convolution layer does.
     """
     images, kernels = _check_shapes(images, kernels)
+    _, work = _check_shape_values(images.shape, kernels.shape)
+    if work > MAX_NAIVE_MULTIPLY_ADDS:
+        raise ValueError(
+            f"the naive kernel would do {work:,} multiply-adds in Python loops, more "
+            f"than the {MAX_NAIVE_MULTIPLY_ADDS:,} allowed (about 10 s): use fewer images"
+        )
     n_images, height, width, channels = images.shape
     k_height, k_width, _, n_filters = kernels.shape
     out_h, out_w = height - k_height + 1, width - k_width + 1
@@ -88,7 +172,12 @@ def im2col(images, k_height: int, k_width: int) -> np.ndarray:
 
     The patches are views into ``images`` until the final ``reshape`` copies them.
     """
-    images = np.asarray(images)
+    images = _as_float32(images, "images", "(N, H, W, C)")
+    if images.ndim != 4:
+        raise ValueError(f"images must be (N, H, W, C), got shape {images.shape}")
+    k_height = check_int(k_height, "k_height", 1, images.shape[1])
+    k_width = check_int(k_width, "k_width", 1, images.shape[2])
+    _check_shape_values(images.shape, (k_height, k_width, images.shape[3], 1))
     windows = np.lib.stride_tricks.sliding_window_view(
         images, (k_height, k_width), axis=(1, 2)
     )  # (N, H', W', C, KH, KW): a view, no copy yet
@@ -108,11 +197,15 @@ def conv2d_numpy(images, kernels) -> np.ndarray:
     return maps.reshape(n_images, out_h, out_w, n_filters)
 
 
-def conv2d_tf_eager(images, kernels):
-    """``tf.nn.conv2d`` called eagerly (op by op); returns a ``tf.Tensor``."""
+def _conv2d_tf(images, kernels):
     import tensorflow as tf
 
     return tf.nn.conv2d(images, kernels, strides=1, padding="VALID")
+
+
+def conv2d_tf_eager(images, kernels):
+    """``tf.nn.conv2d`` called eagerly (op by op); returns a ``tf.Tensor``."""
+    return _conv2d_tf(*_check_tensors(images, kernels))
 
 
 _compiled: dict[str, Callable] = {}
@@ -123,18 +216,18 @@ def _tf_kernel(jit_compile: bool) -> Callable:
     if key not in _compiled:
         import tensorflow as tf
 
-        _compiled[key] = tf.function(conv2d_tf_eager, jit_compile=jit_compile)
+        _compiled[key] = tf.function(_conv2d_tf, jit_compile=jit_compile)
     return _compiled[key]
 
 
 def conv2d_tf_function(images, kernels):
     """``tf.nn.conv2d`` inside ``tf.function``: traced once per input shape, then a graph."""
-    return _tf_kernel(jit_compile=False)(images, kernels)
+    return _tf_kernel(jit_compile=False)(*_check_tensors(images, kernels))
 
 
 def conv2d_xla(images, kernels):
     """``tf.nn.conv2d`` inside ``tf.function(jit_compile=True)``: compiled by XLA."""
-    return _tf_kernel(jit_compile=True)(images, kernels)
+    return _tf_kernel(jit_compile=True)(*_check_tensors(images, kernels))
 
 
 def kernels() -> dict[str, Callable]:
@@ -161,9 +254,13 @@ def time_call(
     least once). ``warmup`` untimed calls first pay for tracing and compiling. A result
     that is a ``tf.Tensor`` is copied to host memory (``.numpy()``), so asynchronous GPU
     work is inside the timing. The best round is the least disturbed by other programs.
+
+    ``repeat`` is at most 100, ``min_seconds`` at most 10 and ``repeat * min_seconds``
+    at most 120 (``MAX_TIMING_SECONDS``), so a typo cannot keep the kernel busy for hours.
     """
-    if repeat < 1 or warmup < 0:
-        raise ValueError("repeat must be >= 1 and warmup >= 0")
+    if not callable(function):
+        raise ValueError(f"function must be something to call, got {show(function)}")
+    repeat, min_seconds, warmup = check_timing(repeat, min_seconds, warmup)
 
     def call():
         result = function(*args)
@@ -185,6 +282,19 @@ def time_call(
     return best
 
 
+def check_timing(repeat, min_seconds, warmup=0) -> tuple[int, float, int]:
+    """``time_call``'s settings as (int, float, int), checked against the limits."""
+    repeat = check_int(repeat, "repeat", 1, MAX_REPEAT)
+    warmup = check_int(warmup, "warmup", 0, MAX_REPEAT)
+    min_seconds = check_number(min_seconds, "min_seconds", 0, MAX_MIN_SECONDS)
+    if repeat * min_seconds > MAX_TIMING_SECONDS:
+        raise ValueError(
+            f"repeat * min_seconds = {repeat * min_seconds:g} s is longer than the "
+            f"{MAX_TIMING_SECONDS:g} s allowed: use fewer rounds or shorter ones"
+        )
+    return repeat, min_seconds, warmup
+
+
 def example_inputs(
     batch: int = 128,
     size: int = 28,
@@ -193,7 +303,26 @@ def example_inputs(
     kernel_size: int = 3,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Random float32 images ``(batch, size, size, channels)`` and a filter bank."""
+    """Random float32 images ``(batch, size, size, channels)`` and a filter bank.
+
+    Each size is at least 1 and ``kernel_size`` at most ``size``; the images and the
+    bank may hold at most ``MAX_ELEMENTS`` numbers each.
+    """
+    batch = check_int(batch, "batch", 1, MAX_ELEMENTS)
+    size = check_int(size, "size", 1, 4096)
+    channels = check_int(channels, "channels", 1, 4096)
+    filters = check_int(filters, "filters", 1, 4096)
+    kernel_size = check_int(kernel_size, "kernel_size", 1, size)
+    seed = check_int(seed, "seed", 0)
+    for name, count in (
+        ("the images", batch * size * size * channels),
+        ("the filter bank", kernel_size * kernel_size * channels * filters),
+    ):
+        if count > MAX_ELEMENTS:
+            raise ValueError(
+                f"{name} would hold {count:,} numbers, more than the {MAX_ELEMENTS:,} "
+                "allowed: use smaller sizes"
+            )
     rng = np.random.default_rng(seed)
     images = rng.random((batch, size, size, channels), dtype=np.float32)
     kernels = rng.standard_normal(
@@ -217,11 +346,39 @@ def benchmark_kernels(
     ``batch`` (its cost grows exactly linearly with the number of images). ``device``
     (e.g. ``"/CPU:0"`` or ``"/GPU:0"``) pins the TensorFlow kernels; by default
     TensorFlow chooses (a GPU when there is one).
+
+    ``names`` is a list of ``KERNEL_NAMES`` (case does not matter). ``batch`` is at
+    most 4096, ``filters`` at most 1024, ``naive_batch`` from 1 to ``batch`` and small
+    enough for the naive kernel's ``MAX_NAIVE_MULTIPLY_ADDS``; ``repeat`` is at most 100.
     """
     import contextlib
 
     import tensorflow as tf
 
+    batch = check_int(batch, "batch", 1, 4096)
+    filters = check_int(filters, "filters", 1, 1024)
+    kernel_size = check_int(kernel_size, "kernel_size", 1, 28)
+    naive_batch = check_int(naive_batch, "naive_batch", 1, batch)
+    repeat = check_int(repeat, "repeat", 1, MAX_REPEAT)
+    if isinstance(names, str):
+        names = (names,)
+    try:
+        names = [choose(name, KERNEL_NAMES, "kernel") for name in names]
+    except TypeError:
+        raise ValueError(
+            f"names must be a list of kernel names from {', '.join(KERNEL_NAMES)}, "
+            f"got {show(names)}"
+        ) from None
+    if device is not None:
+        device = _check_device(device)
+    out = 28 - kernel_size + 1
+    naive_work = naive_batch * out * out * filters * kernel_size**2
+    if "naive" in names and naive_work > MAX_NAIVE_MULTIPLY_ADDS:
+        raise ValueError(
+            f"the naive kernel would do {naive_work:,} multiply-adds on {naive_batch} "
+            f"images, more than the {MAX_NAIVE_MULTIPLY_ADDS:,} allowed (about 10 s): "
+            "use a smaller naive_batch or fewer filters"
+        )
     images, bank = example_inputs(batch, filters=filters, kernel_size=kernel_size)
     images_tf, bank_tf = tf.constant(images), tf.constant(bank)
     functions = kernels()
@@ -240,3 +397,19 @@ def benchmark_kernels(
                     functions[name], images_tf, bank_tf, repeat=repeat, warmup=2
                 )
     return results
+
+
+def _check_device(device) -> str:
+    """A TensorFlow device this machine has, such as ``"/CPU:0"`` or ``"/GPU:0"``."""
+    import tensorflow as tf
+
+    known = [d.name for d in tf.config.list_logical_devices()]
+    short = {name.split("device:")[-1].upper(): name for name in known}
+    if isinstance(device, str):
+        match = re.fullmatch(r"\s*/?(?:device:)?([a-zA-Z]+):(\d+)\s*", device)
+        if match and f"{match[1].upper()}:{match[2]}" in short:
+            return short[f"{match[1].upper()}:{match[2]}"]
+    raise ValueError(
+        f"device must be one of this machine's devices, "
+        f"{', '.join('/' + name for name in short)}; got {show(device)}"
+    )

@@ -13,18 +13,22 @@ image.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import lookup
+from course_lib.core import check_int, lookup, show
 from course_lib.images import to_unit_float
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
 """One MNIST digit as the networks take it: height, width, channels (gray)."""
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "datasets"
+
+MAX_PARAMETERS = 50_000_000
+"""The most parameters ``slides_convnet`` makes (200 MB of float32)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,34 @@ def slides_convnet(
     >>> model = slides_convnet()
     >>> model.layers[5].kernel.shape   # the dense layer maps 3200 inputs to 128
     (3200, 128)
+
+    Each size must fit: the two convolutions and the pooling must leave at least one
+    pixel, and the whole network may hold at most ``MAX_PARAMETERS`` numbers.
     """
+    filters = check_int(filters, "filters", 1, 1024)
+    dense_units = check_int(dense_units, "dense_units", 1, 65536)
+    num_classes = check_int(num_classes, "num_classes", 1, 100_000)
+    input_shape = _image_shape(input_shape)
+    height, width, channels = input_shape
+    largest = (min(height, width) + 1) // 2  # two convolutions, then a 2x2 pool
+    if isinstance(kernel_size, (int, np.integer)) and kernel_size > largest:
+        raise ValueError(
+            f"kernel_size {kernel_size} is too large for {height}x{width} inputs: two "
+            f"convolutions and a 2x2 pooling must leave a pixel; use 1 to {largest}"
+        )
+    kernel_size = check_int(kernel_size, "kernel_size", 1, largest)
+    side = [(n - 2 * (kernel_size - 1)) // 2 for n in (height, width)]
+    parameters = (
+        (kernel_size**2 * channels + 1) * filters
+        + (kernel_size**2 * filters + 1) * filters
+        + (side[0] * side[1] * filters + 1) * dense_units
+        + (dense_units + 1) * num_classes
+    )
+    if parameters > MAX_PARAMETERS:
+        raise ValueError(
+            f"this network would have {parameters:,} parameters, more than the "
+            f"{MAX_PARAMETERS:,} allowed (200 MB): use smaller inputs or layers"
+        )
     import keras
     from keras import layers
 
@@ -111,19 +142,62 @@ def prepare_images(images) -> np.ndarray:
     return images
 
 
+def _image_shape(input_shape) -> tuple[int, int, int]:
+    """(height, width, channels), each a positive int (sides up to 4096, channels 64)."""
+    try:
+        values = tuple(input_shape)
+    except TypeError:
+        values = ()
+    if len(values) != 3:
+        raise ValueError(
+            f"input_shape must be (height, width, channels), e.g. (28, 28, 1); got "
+            f"{show(input_shape)}"
+        )
+    return (
+        check_int(values[0], "the input height", 1, 4096),
+        check_int(values[1], "the input width", 1, 4096),
+        check_int(values[2], "the input channels", 1, 64),
+    )
+
+
+def _as_path(path) -> Path:
+    """A path given as text or ``pathlib.Path``, else a ValueError."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path {path} is a folder, not a weights file")
+    return path
+
+
 def checkpoint_path(name: str) -> Path:
     """Where the shipped checkpoint ``name`` lives (it may be missing)."""
     return CHECKPOINT_DIR / lookup(CHECKPOINTS, name, "checkpoint").filename
 
 
 def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
-    """The checkpoint's path after its sha256 check (clear errors if missing or corrupt)."""
+    """The checkpoint's path after its checks (clear errors if missing or corrupt).
+
+    The shipped file (``path`` None) must pass its sha256 check. Another file, such
+    as weights you saved yourself with ``model.save_weights(...)``, has no known
+    checksum: it must exist and be a Keras weights file (``.weights.h5``); whether its
+    weights fit the network is checked when it is loaded (``pretrained``).
+    """
     from course_lib.data import sha256_of
 
     entry = lookup(CHECKPOINTS, name, "checkpoint")
     name = entry.name
-    path = Path(path) if path is not None else checkpoint_path(name)
+    shipped = checkpoint_path(name)
+    path = _as_path(path) if path is not None else shipped
     rebuild = "rebuild it with: .venv/bin/python datasets/train_checkpoint.py"
+    if path.resolve() != shipped.resolve():
+        if not path.exists():
+            raise FileNotFoundError(
+                f"the weights file {path} is missing (for the shipped checkpoint "
+                f"{name!r}, leave out path; {rebuild})"
+            )
+        _weights_in_file(path)  # readable as a Keras weights file
+        return path
     if not path.exists():
         raise FileNotFoundError(f"checkpoint {name!r} is missing: {path}; {rebuild}")
     digest = sha256_of(path)
@@ -142,20 +216,74 @@ def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
     Parameters
     ----------
     name : the checkpoint, e.g. ``"mnist_convnet"`` (see ``CHECKPOINTS``).
-    path : another file to load instead of the shipped one (its sha256 is still checked).
+    path : another file to load instead of the shipped one, e.g. the weights of a
+        ``cl.models.slides_convnet()`` you trained and saved with ``save_weights``.
 
     Raises
     ------
     FileNotFoundError : the file is missing (rebuild it with ``datasets/train_checkpoint.py``).
-    ValueError : the file fails its sha256 check (corrupt or changed).
+    ValueError : the shipped file fails its sha256 check (corrupt or changed), or the
+        weights in another file do not fit the network (the message names the layer).
     """
     path = verified_checkpoint(name, path)
     model = slides_convnet(
         input_shape=lookup(CHECKPOINTS, name, "checkpoint").input_shape
     )
-    model.load_weights(path)
+    _check_weights_fit(path, model)
+    try:
+        model.load_weights(path)
+    except (ValueError, KeyError, OSError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ValueError(
+            f"the weights in {path} do not fit {model.name}: {first[:200]}"
+        ) from None
     compile_for_classification(model)
     return model
+
+
+def _weights_in_file(path: Path) -> dict[str, list[tuple]]:
+    """Layer name -> the shapes of its weights, read from a Keras 3 ``.weights.h5``."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            found = {}
+            for group_name, group in file["layers"].items():
+                variables = group.get("vars")
+                if variables is None:
+                    continue
+                name = str(variables.attrs.get("name", group_name))
+                found[name] = [
+                    tuple(variables[key].shape) for key in sorted(variables, key=int)
+                ]
+            return found
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        raise ValueError(
+            f"{path} is not a Keras weights file (one written by "
+            f"model.save_weights('....weights.h5')): {type(error).__name__}"
+        ) from None
+
+
+def _check_weights_fit(path: Path, model) -> None:
+    """Compare the shapes in the file with the model's, layer by layer (by name)."""
+    found = _weights_in_file(path)
+    named = any(layer.name in found for layer in model.layers if layer.weights)
+    if not named:
+        return  # a file without layer names: Keras matches by order while loading
+    for layer in model.layers:
+        expected = [tuple(weight.shape) for weight in layer.weights]
+        if not expected:
+            continue
+        if layer.name not in found:
+            raise ValueError(
+                f"the weights in {path} have no layer {layer.name!r}; they have "
+                f"{', '.join(found) or 'none'}"
+            )
+        if found[layer.name] != expected:
+            raise ValueError(
+                f"the weights in {path} do not fit layer {layer.name!r}: the file has "
+                f"shapes {found[layer.name]}, the model needs {expected}"
+            )
 
 
 def pretrained_numpy(name: str = "mnist_convnet", path: str | Path | None = None):
@@ -173,6 +301,17 @@ def pretrained_numpy(name: str = "mnist_convnet", path: str | Path | None = None
 
 def compile_for_classification(model, optimizer="adam") -> None:
     """Compile with sparse categorical cross-entropy and accuracy (labels are 0..9 ints)."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model, got {show(model)}")
+    try:
+        optimizer = keras.optimizers.get(optimizer)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        raise ValueError(
+            f"optimizer must be a Keras optimizer or its name (such as 'adam'), got "
+            f"{show(optimizer)}"
+        ) from None
     model.compile(
         optimizer=optimizer,
         loss="sparse_categorical_crossentropy",
@@ -193,7 +332,15 @@ def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def _drawing_in_unit_range(array) -> np.ndarray:
     """A drawing as a 2-D float image rescaled to 0..1 (all zeros if it is blank)."""
-    image = np.asarray(array, dtype=float)
+    try:
+        image = np.asarray(array)
+        if image.dtype.kind not in "biuf":
+            raise TypeError
+        image = np.asarray(image, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"a drawing must be a 2-D image of numbers, got {show(array)}"
+        ) from None
     if image.ndim == 3:
         image = image.max(axis=2)
     if image.ndim != 2 or min(image.shape) < 2:

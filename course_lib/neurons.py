@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.core import lookup
+from course_lib.core import check_int, check_number, choose, lookup, show
 
 # --------------------------------------------------------------------------------------
 # Activations and a single neuron
@@ -42,14 +42,29 @@ def _activation(name: str) -> tuple[Callable, Callable]:
     return lookup(ACTIVATIONS, name, "activation")
 
 
+def _floats(values, name: str) -> np.ndarray:
+    """``values`` as a float array, else a ValueError naming ``name``."""
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind not in "biuf":
+            raise TypeError
+        return np.asarray(array, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be real numbers, got {show(values)}") from None
+
+
 def activate(name: str, z) -> np.ndarray:
     """Apply the activation ``name`` (a key of ``ACTIVATIONS``) to ``z``."""
-    return _activation(name)[0](np.asarray(z, dtype=float))
+    function = _activation(name)[0]
+    with np.errstate(over="ignore"):  # exp(-z) overflows to inf: sigmoid is then 0
+        return function(_floats(z, "z"))
 
 
 def activation_slope(name: str, z) -> np.ndarray:
     """The derivative of activation ``name`` at ``z`` (what backprop multiplies by)."""
-    return _activation(name)[1](np.asarray(z, dtype=float))
+    function = _activation(name)[1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return function(_floats(z, "z"))
 
 
 def neuron(x, weights, bias: float, activation: str = "sigmoid") -> np.ndarray:
@@ -57,8 +72,14 @@ def neuron(x, weights, bias: float, activation: str = "sigmoid") -> np.ndarray:
 
     ``x`` is (n, d) or (d,) inputs, ``weights`` (d,). Example: ``neuron([1, 2], [0.5, -1], 0)``.
     """
-    x = np.asarray(x, dtype=float)
-    weights = np.asarray(weights, dtype=float)
+    x = _floats(x, "x")
+    weights = _floats(weights, "weights")
+    bias = check_number(bias, "bias")
+    if x.ndim not in (1, 2) or weights.ndim != 1:
+        raise ValueError(
+            f"x must be (d,) or (n, d) and weights (d,), got shapes {x.shape} and "
+            f"{weights.shape}"
+        )
     if x.shape[-1] != weights.shape[0]:
         raise ValueError(
             f"{x.shape[-1]} inputs but {weights.shape[0]} weights: they must match"
@@ -125,10 +146,8 @@ def gradient_descent(loss_name: str, lr: float, start: float, steps: int) -> np.
     ``[2.0, 1.6, 1.28, 1.024]``.
     """
     loss = _loss(loss_name)
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"the learning rate must be a positive number, got {lr!r}")
-    if not np.isfinite(start):
-        raise ValueError(f"the start point must be a finite number, got {start!r}")
+    lr = check_number(lr, "the learning rate", positive=True)
+    start = check_number(start, "the start point")
     if not isinstance(steps, (int, np.integer)) or not 0 <= steps <= 10_000:
         raise ValueError(f"steps must be an int from 0 to 10,000, got {steps!r}")
     limit = DIVERGENCE_FACTOR * max(abs(loss.low), abs(loss.high))
@@ -145,6 +164,9 @@ def gradient_descent(loss_name: str, lr: float, start: float, steps: int) -> np.
 def has_diverged(loss_name: str, path: np.ndarray) -> bool:
     """True when ``path`` overflowed or ran far outside the loss's range."""
     loss = _loss(loss_name)
+    path = _floats(path, "path")
+    if path.ndim != 1 or len(path) == 0:
+        raise ValueError(f"path must be a list of positions, got shape {path.shape}")
     limit = DIVERGENCE_FACTOR * max(abs(loss.low), abs(loss.high))
     end = path[-1]
     return bool(not np.isfinite(end) or abs(end) > limit)
@@ -167,6 +189,12 @@ def minima_found(
     loss_name: str, paths: list[np.ndarray], decimals: int = 2
 ) -> list[float]:
     """The distinct end points of the paths that did not diverge, rounded, sorted."""
+    decimals = check_int(decimals, "decimals", 0, 15)
+    if isinstance(paths, np.ndarray) and paths.ndim == 2:
+        paths = list(paths)
+    if not isinstance(paths, (list, tuple)):
+        raise ValueError(f"paths must be a list of paths, got {show(paths)}")
+    paths = [_floats(path, "each path") for path in paths]
     ends = [p[-1] for p in paths if not has_diverged(loss_name, p)]
     return sorted({round(float(e), decimals) + 0.0 for e in ends})
 
@@ -178,7 +206,7 @@ def minima_found(
 
 def tiny_network_parameters(seed: int = 0) -> dict[str, np.ndarray]:
     """Weights of a 2-3-1 network (sigmoid hidden layer, linear output), float64."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
     return {
         "W1": rng.normal(0, 1, (2, 3)),
         "b1": rng.normal(0, 0.1, 3),
@@ -195,10 +223,7 @@ def backpropagate(
     Forward: ``h = sigmoid(x W1 + b1)``, ``p = h W2 + b2``, ``loss = mean((p - y)²)``.
     Returns ``(loss, {"W1": dL/dW1, "b1": ..., "W2": ..., "b2": ...})``.
     """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(-1, 1)
-    if x.ndim != 2 or x.shape[1] != params["W1"].shape[0] or len(x) != len(y):
-        raise ValueError("x must be (n, 2) with one target per row")
+    params, x, y = _network_inputs(params, x, y)
     # forward pass, keeping what the backward pass needs
     z = x @ params["W1"] + params["b1"]
     h = _sigmoid(z)
@@ -221,6 +246,7 @@ def tape_gradients(
     """The same loss and gradients as ``backpropagate``, computed by ``tf.GradientTape``."""
     import tensorflow as tf
 
+    params, x, y = _network_inputs(params, x, y)
     variables = {k: tf.Variable(v, dtype=tf.float64) for k, v in params.items()}
     x = tf.constant(x, tf.float64)
     y = tf.reshape(tf.constant(y, tf.float64), (-1, 1))
@@ -230,6 +256,27 @@ def tape_gradients(
         loss = tf.reduce_mean((p - y) ** 2)
     grads = tape.gradient(loss, variables)
     return float(loss), {k: g.numpy() for k, g in grads.items()}
+
+
+def _network_inputs(params, x, y):
+    """Check the 2-h-1 network's weights and a batch for it; return them as floats."""
+    shapes = "W1 (2, h), b1 (h,), W2 (h, 1), b2 (1,)"
+    expected_keys = ("W1", "b1", "W2", "b2")
+    if not isinstance(params, dict) or not {"W1", "b1", "W2", "b2"} <= set(params):
+        raise ValueError(f"params must be a dict of {shapes}, got {show(params)}")
+    params = {key: _floats(params[key], f"params[{key!r}]") for key in expected_keys}
+    hidden = params["W1"].shape[-1] if params["W1"].ndim == 2 else -1
+    expected = {"W1": (2, hidden), "b1": (hidden,), "W2": (hidden, 1), "b2": (1,)}
+    if hidden < 1 or any(params[key].shape != expected[key] for key in expected):
+        raise ValueError(
+            f"params must be {shapes}, got "
+            + ", ".join(f"{key} {params[key].shape}" for key in expected)
+        )
+    x = _floats(x, "x")
+    y = _floats(y, "y").reshape(-1, 1)
+    if x.ndim != 2 or x.shape[1] != 2 or len(x) != len(y) or len(x) == 0:
+        raise ValueError("x must be (n, 2) with one target per row")
+    return params, x, y
 
 
 # --------------------------------------------------------------------------------------
@@ -244,12 +291,17 @@ def gradient_norms_by_layer(
     batch_size: int = 64,
     kernel_initializer: str = "he_normal",
     seed: int = 0,
+    of: str = "kernel",
 ) -> np.ndarray:
-    """Norm of the loss gradient for each hidden layer's kernel, first layer first.
+    """Norm of the loss gradient for each hidden layer, first layer first.
 
     Builds ``depth`` Dense layers of ``width`` units with ``activation`` plus a linear
     output, feeds one batch of random inputs with random targets (MSE), and measures
-    ``||dL/dW||`` per layer with ``tf.GradientTape``. Nothing is trained.
+    with ``tf.GradientTape``, per layer, ``||dL/dW||`` for its kernel (``of="kernel"``)
+    or ``||dL/dh||`` for its output ``h`` (``of="output"``: the error signal that
+    backpropagation carries back to that layer). Nothing is trained.
+    ``kernel_initializer`` is a Keras name ("he_normal", "glorot_uniform", Keras'
+    default for Dense) or initializer.
 
     ``seed`` fixes the initial weights (each layer's initializer gets its own seed) and
     the batch (a local generator), so the same call gives the same numbers twice without
@@ -265,6 +317,17 @@ def gradient_norms_by_layer(
             raise ValueError(f"{name} must be an int from 1 to {top}, got {value!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"the seed must be a non-negative int, got {seed!r}")
+    of = choose(of, GRADIENTS_OF, "gradient")
+    batch_size = check_int(batch_size, "batch_size", 1, 4096)
+    try:
+        keras.activations.get(activation)
+        if not isinstance(kernel_initializer, str):
+            kernel_initializer.get_config()
+    except (TypeError, ValueError, AttributeError):
+        raise ValueError(
+            "activation and kernel_initializer must be Keras names (such as 'relu' "
+            f"and 'he_normal'), got {show(activation)} and {show(kernel_initializer)}"
+        ) from None
     hidden = [
         keras.layers.Dense(
             width,
@@ -276,14 +339,23 @@ def gradient_norms_by_layer(
     output = keras.layers.Dense(
         1, kernel_initializer=_seeded("glorot_uniform", seed + depth)
     )
-    model = keras.Sequential([keras.Input((width,)), *hidden, output])
+    keras.Sequential([keras.Input((width,)), *hidden, output])  # builds the layers
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(batch_size, width)).astype("float32")
     y = rng.normal(size=(batch_size, 1)).astype("float32")
     with tf.GradientTape() as tape:
-        loss = tf.reduce_mean((model(x) - y) ** 2)
-    grads = tape.gradient(loss, [layer.kernel for layer in hidden])
+        outputs, h = [], tf.constant(x)
+        for layer in hidden:  # layer by layer, to keep each output h
+            h = layer(h)
+            outputs.append(h)
+        loss = tf.reduce_mean((output(h) - y) ** 2)
+    sources = [layer.kernel for layer in hidden] if of == "kernel" else outputs
+    grads = tape.gradient(loss, sources)
     return np.array([float(tf.norm(g)) for g in grads])
+
+
+GRADIENTS_OF = ("kernel", "output")
+"""What ``gradient_norms_by_layer`` measures per layer: dL/dW or dL/d(output)."""
 
 
 def _seeded(initializer, seed: int):

@@ -31,9 +31,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.core import lookup, set_seed
+from course_lib.core import check_int, check_number, lookup, set_seed, show
 
 TARGET_ACCURACY = 0.97
+
+MAX_BUDGET = 3600.0
+"""The longest race, in seconds of training (an hour)."""
+
+MAX_EPOCHS = 1000
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,11 @@ def one_cycle(
     """Learning rate rising linearly to ``peak``, then a cosine decay to ``peak*final``."""
     import keras
 
+    steps = check_int(steps, "steps", 1, 10**9)
+    peak = check_number(peak, "peak", high=10.0, positive=True)
+    warmup_fraction = check_number(warmup_fraction, "warmup_fraction", 0.0, 1.0)
+    final = check_number(final, "final", 0.0, 1.0)
+
     warmup = max(1, int(steps * warmup_fraction))
     return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=peak / 10,
@@ -200,6 +210,9 @@ def build(name: str, steps_per_epoch: int, epochs: int | None = None):
     import keras
 
     recipe = get(name)
+    steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch", 1, 10**7)
+    if epochs is not None:
+        epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS)
     model = recipe.build_model()
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
     model.compile(
@@ -326,12 +339,28 @@ def race(
     """
     import keras
 
-    from course_lib.models import prepare_images
-
     recipe = get(name)
+    budget = check_number(budget, "budget", high=MAX_BUDGET, positive=True)
+    target = check_number(target, "target", 0.0, 1.0)
+    if target_budget is not None:
+        target_budget = check_number(
+            target_budget, "target_budget", high=MAX_BUDGET, positive=True
+        )
+    eval_every = check_number(eval_every, "eval_every", high=MAX_BUDGET, positive=True)
+    if epochs is not None:
+        epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS)
+    seed = check_int(seed, "seed", 0)
+    x_train, y_train = _digits_and_labels(train, "train")
+    x_test, y_test = _digits_and_labels(test, "test")
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, list | tuple):
+        raise ValueError(f"callbacks must be a list, got {show(callbacks)}")
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise ValueError(
+                f"callbacks must be keras.callbacks.Callback objects, got "
+                f"{show(callback)}"
+            )
     set_seed(seed)
-    x_train, x_test = prepare_images(train[0]), prepare_images(test[0])
-    y_train, y_test = np.asarray(train[1]), np.asarray(test[1])
     epochs = epochs or recipe.epochs
     steps_per_epoch = math.ceil(len(x_train) / recipe.batch_size)
     model = build(name, steps_per_epoch, epochs)
@@ -354,3 +383,24 @@ def race(
         "curve": clock.curve,
         "model": model,
     }
+
+
+def _digits_and_labels(data, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(images, labels)``: MNIST digits for the network and their labels 0-9."""
+    from course_lib.models import prepare_images
+
+    if not (isinstance(data, tuple | list) and len(data) == 2):
+        raise ValueError(f"{name} must be a pair (images, labels), got {show(data)}")
+    images = prepare_images(data[0])
+    labels = np.asarray(data[1])
+    if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name}: the labels must be one int per image ({len(images)}), got "
+            f"{show(labels)}"
+        )
+    if labels.min() < 0 or labels.max() > 9:
+        raise ValueError(
+            f"{name}: the labels must be digits 0 to 9, found {labels.min()} to "
+            f"{labels.max()}"
+        )
+    return images, labels

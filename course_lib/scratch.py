@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import conv
+from course_lib.core import show
 
 __all__ = [
     "convolve",
@@ -31,14 +32,35 @@ __all__ = [
 ]
 
 
+def _numbers(values, name: str, ndim: tuple[int, ...] | None = None) -> np.ndarray:
+    """``values`` as an array of real numbers (with ``ndim`` axes), else a ValueError."""
+    try:
+        array = np.asarray(values)
+    except ValueError:  # ragged lists
+        array = np.asarray(values, dtype=object)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be an array of real numbers, got {show(values)}")
+    if ndim is not None and array.ndim not in ndim:
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, ndim))} axes, got shape {array.shape}"
+        )
+    return array
+
+
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0), element by element."""
-    return np.maximum(x, 0)
+    return np.maximum(_numbers(x, "x"), 0)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
     """exp(x_k) / sum_j exp(x_j) over the last axis (shifted by the max: no overflow)."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(_numbers(x, "x"), dtype=float)
+    if x.ndim == 0 or x.shape[-1] == 0:
+        raise ValueError(
+            f"x must have at least one value on its last axis, got {x.shape}"
+        )
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite numbers (no NaN or infinity)")
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -51,7 +73,17 @@ def convolve(
     padding: str = "valid",
 ) -> np.ndarray:
     """Convolve every image of a batch (N, H, W, C_in) with a (kh, kw, C_in, C_out) kernel."""
-    images = np.asarray(images)
+    images = _numbers(images, "images", (4,))
+    kernel = _numbers(kernel, "kernel", (4,))
+    if len(images) == 0:
+        raise ValueError("images is an empty batch")
+    if bias is not None:
+        bias = _numbers(bias, "bias", (0, 1))
+        if bias.ndim == 1 and bias.shape != kernel.shape[-1:]:
+            raise ValueError(
+                f"bias must have one value per filter ({kernel.shape[-1]}), got "
+                f"shape {bias.shape}"
+            )
     out = np.stack(
         [conv.conv2d(image, kernel, stride=stride, padding=padding) for image in images]
     )
@@ -60,6 +92,9 @@ def convolve(
 
 def maxpool(images: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
     """2x2 (or ``size``) max pooling of every image of a batch (N, H, W, C)."""
+    images = _numbers(images, "images", (4,))
+    if len(images) == 0:
+        raise ValueError("images is an empty batch")
     return np.stack(
         [conv.pool2d(image, size=size, stride=stride, mode="max") for image in images]
     )
@@ -67,6 +102,16 @@ def maxpool(images: np.ndarray, size: int = 2, stride: int | None = None) -> np.
 
 def dense(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """A dense layer is a matrix multiplication plus a bias: (N, in) @ (in, out) + (out,)."""
+    x = _numbers(x, "x", (2,))
+    weights = _numbers(weights, "weights", (2,))
+    bias = _numbers(bias, "bias", (0, 1))
+    if x.shape[1] != weights.shape[0] or (
+        bias.ndim and bias.shape[0] != weights.shape[1]
+    ):
+        raise ValueError(
+            f"x {x.shape} @ weights {weights.shape} + bias {bias.shape} do not fit: "
+            "x must be (N, in), weights (in, out) and bias (out,)"
+        )
     return x @ weights + bias
 
 
@@ -158,7 +203,7 @@ def steps(model, x: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
         raise ValueError(
             f"forward needs a keras.Sequential model, got {type(model).__name__}"
         )
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(_numbers(x, "x"), dtype=float)
     if not model.inputs:
         raise ValueError("the model has no input shape yet: build or call it first")
     expected = tuple(model.inputs[0].shape[1:])
@@ -282,20 +327,13 @@ class NumpyConvnet:
         """
         import h5py
 
-        found: dict[str, list] = {}  # Keras' group name without "_1" -> layers in order
-        with h5py.File(path, "r") as f:
-            for group_name, group in f["layers"].items():
-                kind, _, number = group_name.rpartition("_")
-                if not number.isdigit():
-                    kind, number = group_name, "0"
-                weights = [
-                    np.asarray(value)
-                    for _, value in sorted(
-                        group["vars"].items(), key=lambda item: int(item[0])
-                    )
-                ]
-                name = str(group["vars"].attrs.get("name", group_name))
-                found.setdefault(kind, []).append((int(number), name, weights))
+        try:
+            found = _read_weights(h5py, path)
+        except (OSError, KeyError, ValueError, TypeError) as error:
+            raise ValueError(
+                f"{path} is not a Keras weights file of a convnet "
+                f"({type(error).__name__}: {str(error)[:120]})"
+            ) from None
         unknown = set(found) - {
             "conv2d",
             "max_pooling2d",
@@ -350,6 +388,25 @@ class NumpyConvnet:
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return self.feature_maps(x, self.layers[-1].name)
+
+
+def _read_weights(h5py, path) -> dict[str, list]:
+    """Keras' group name without "_1" -> (number, layer name, weights) in order."""
+    found: dict[str, list] = {}
+    with h5py.File(path, "r") as f:
+        for group_name, group in f["layers"].items():
+            kind, _, number = group_name.rpartition("_")
+            if not number.isdigit():
+                kind, number = group_name, "0"
+            weights = [
+                np.asarray(value)
+                for _, value in sorted(
+                    group["vars"].items(), key=lambda item: int(item[0])
+                )
+            ]
+            name = str(group["vars"].attrs.get("name", group_name))
+            found.setdefault(kind, []).append((int(number), name, weights))
+    return found
 
 
 def _pool_size(input_shape, convs, flat_count: int) -> int:

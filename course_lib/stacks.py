@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from course_lib.conv import (
     _check_positive_int,
     conv_params,
@@ -26,7 +28,7 @@ from course_lib.conv import (
     output_size,
     padding_amounts,
 )
-from course_lib.core import choose
+from course_lib.core import choose, show
 
 __all__ = ["Layer", "parse_layers", "LayerTrace", "trace_stack"]
 
@@ -139,6 +141,11 @@ def trace_stack(
     size = _check_positive_int(input_size, "input_size")
     channels = _check_positive_int(in_channels, "in_channels")
     filters = _check_positive_int(filters, "filters")
+    if isinstance(layers, (bytes, np.ndarray)) or not isinstance(layers, Sequence):
+        raise ValueError(
+            f"layers must be text such as {_LAYERS_EXAMPLE} or a list of Layer, got "
+            f"{show(layers)}"
+        )
     field, jump = 1, 1
     start = 0  # input coordinate of the first window's first pixel, at this layer
     trace = []

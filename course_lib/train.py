@@ -32,8 +32,131 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from course_lib.core import check_int, show
+
 MODES = ("eager", "tf_function", "xla")
 """How the step runs: op by op, as a traced graph, or compiled by XLA."""
+
+MAX_BATCH = 65536
+MAX_EPOCHS = 10_000
+
+
+def _mode(mode) -> str:
+    """One of ``MODES`` (any case), else a ValueError."""
+    if isinstance(mode, str):
+        for known in MODES:
+            if mode.strip().casefold() == known:
+                return known
+    raise ValueError(f"mode must be one of {MODES}, got {show(mode)}")
+
+
+def _check_model(model) -> None:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model, got {show(model)}")
+
+
+def _check_strategy(strategy) -> None:
+    import tensorflow as tf
+
+    if strategy is not None and not isinstance(strategy, tf.distribute.Strategy):
+        raise ValueError(
+            f"strategy must be a tf.distribute.Strategy (or None), got {show(strategy)}"
+        )
+
+
+def _is_sparse(loss) -> bool | None:
+    """True for sparse categorical cross-entropy, False for the one-hot kind, else None."""
+    import keras
+
+    name = loss if isinstance(loss, str) else type(loss).__name__
+    if isinstance(loss, keras.losses.Loss) or isinstance(loss, str):
+        name = name.replace("_", "").casefold()
+        if name == "sparsecategoricalcrossentropy":
+            return True
+        if name == "categoricalcrossentropy":
+            return False
+    return None
+
+
+def _check_data(
+    model, data, loss="sparse_categorical_crossentropy", name: str = "data"
+):
+    """Check ``(x, y)`` arrays against ``model`` before TensorFlow sees them.
+
+    ``x`` must have the model's input shape (after the batch axis). For the
+    cross-entropy losses, ``y`` must be one class label per example, an int from 0 to
+    the number of outputs minus 1 (sparse), or one row of that many values per example
+    (one-hot). Returns ``(x, y)`` as arrays (float32 and as given); a
+    ``tf.data.Dataset`` is returned as it is. Each mistake is one ValueError that says
+    what is wrong.
+    """
+    import tensorflow as tf
+
+    if isinstance(data, tf.data.Dataset):
+        return data
+    if not (isinstance(data, tuple | list) and len(data) == 2):
+        raise ValueError(f"{name} must be a tf.data.Dataset or a tuple (x, y)")
+    x, y = data
+    try:
+        x = np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(f"x must be an array of numbers, got {show(x)}") from None
+    try:
+        y = np.asarray(y)
+    except ValueError:
+        y = np.asarray(y, dtype=object)
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"y must be an array of numbers, got {show(y)}")
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"x and y must have one entry per example, got shapes {x.shape} and {y.shape}"
+        )
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} examples but y has {len(y)}")
+    if len(x) == 0:
+        raise ValueError(f"{name} has no examples")
+    if not np.isfinite(x).all():
+        raise ValueError("x contains NaN or infinite values")
+    if not isinstance(model, list) and getattr(model, "inputs", None):
+        expected = tuple(model.inputs[0].shape[1:])
+        if len(expected) != x.ndim - 1 or any(
+            e is not None and e != n
+            for e, n in zip(expected, x.shape[1:], strict=False)
+        ):
+            wanted = ", ".join("?" if e is None else str(e) for e in expected)
+            raise ValueError(
+                f"x must be shaped (N, {wanted}) for this model, got {x.shape}"
+            )
+    sparse = _is_sparse(loss)
+    outputs = getattr(model, "outputs", None)
+    classes = outputs[0].shape[-1] if outputs else None
+    if sparse is None or classes is None:
+        return x, y
+    if sparse:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        whole = y.dtype.kind in "biu" or (
+            np.isfinite(y).all() and (y == np.round(y)).all()
+        )
+        if y.ndim != 1 or not whole:
+            raise ValueError(
+                f"y must be one whole-number class label per example (shape (N,)), "
+                f"got shape {y.shape} of {y.dtype}"
+            )
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or high >= classes:
+            raise ValueError(
+                f"y has the label {low if low < 0 else high}, but the model has "
+                f"{classes} outputs: labels must be 0 to {classes - 1}"
+            )
+    elif y.shape[1:] != (classes,):
+        raise ValueError(
+            f"y must be one-hot, shaped (N, {classes}) for this model's {classes} "
+            f"outputs, got {y.shape}"
+        )
+    return x, y
 
 
 def per_example_loss(loss) -> Callable:
@@ -45,7 +168,13 @@ def per_example_loss(loss) -> Callable:
     import keras
 
     if isinstance(loss, str):
-        function = keras.losses.get(loss)
+        try:
+            function = keras.losses.get(loss)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"loss must be a Keras loss name such as "
+                f"'sparse_categorical_crossentropy', got {show(loss)}"
+            ) from None
         if isinstance(function, keras.losses.Loss):
             return function.call
         return function
@@ -97,10 +226,16 @@ class TrainStep:
         mode: str = "tf_function",
         strategy=None,
     ):
+        import keras
         import tensorflow as tf
 
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        mode = _mode(mode)
+        _check_model(model)
+        _check_strategy(strategy)
+        if not isinstance(optimizer, keras.optimizers.Optimizer):
+            raise ValueError(
+                f"optimizer must be a Keras optimizer, got {show(optimizer)}"
+            )
         self.model = model
         self.optimizer = optimizer
         self.loss_function = per_example_loss(loss)
@@ -163,11 +298,13 @@ class EvaluateStep:
     ):
         import tensorflow as tf
 
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        mode = _mode(mode)
+        _check_model(model)
+        _check_strategy(strategy)
         self.model = model
         self.loss_function = per_example_loss(loss)
         self.mode = mode
+        self.loss = loss
         self.strategy = strategy
         _check_xla_devices(mode, strategy)
         replica_step = self._replica_step
@@ -235,16 +372,14 @@ def as_dataset(data, batch_size: int = 32, shuffle: bool = True, seed: int = 0):
     """
     import tensorflow as tf
 
+    if isinstance(batch_size, (int, np.integer)) and batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    batch_size = check_int(batch_size, "batch_size", 1, MAX_BATCH)
+    seed = check_int(seed, "seed", 0)
     if isinstance(data, tf.data.Dataset):
         return data
-    if not (isinstance(data, tuple | list) and len(data) == 2):
-        raise ValueError("data must be a tf.data.Dataset or a tuple (x, y)")
-    x, y = data
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} examples but y has {len(y)}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    dataset = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32), y))
+    x, y = _check_data([], data, loss=None)  # shapes and numbers; no model to fit
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
@@ -278,8 +413,10 @@ def evaluate(
     """
     if isinstance(model, EvaluateStep):
         step, strategy = model, model.strategy
+        data = _check_data(step.model, data, step.loss)
     else:
         step = EvaluateStep(model, loss, mode, strategy)
+        data = _check_data(model, data, loss)
     dataset = as_dataset(data, batch_size, shuffle=False)
     if strategy is not None:
         dataset = strategy.experimental_distribute_dataset(dataset)
@@ -341,8 +478,33 @@ def fit(
     """
     import keras
 
-    if not isinstance(epochs, int) or epochs < 1:
+    if isinstance(epochs, (int, np.integer)) and epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS)
+    verbose = check_int(verbose, "verbose", 0, 2)
+    mode = _mode(mode)
+    _check_model(model)
+    _check_strategy(strategy)
+    per_example_loss(loss)
+    data = _check_data(model, data, loss)
+    if validation_data is not None:
+        validation_data = _check_data(model, validation_data, loss, "validation_data")
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+        raise ValueError(f"callbacks must be a list, got {show(callbacks)}")
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise ValueError(
+                f"callbacks must be keras.callbacks.Callback objects, got "
+                f"{show(callback)}"
+            )
+    if isinstance(optimizer, str):
+        try:
+            optimizer = keras.optimizers.get(optimizer)
+        except ValueError:
+            raise ValueError(
+                f"optimizer must be a Keras optimizer or its name (such as 'adam'), "
+                f"got {show(optimizer)}"
+            ) from None
     if optimizer is None:
         optimizer = getattr(model, "optimizer", None)
         if optimizer is None:
@@ -416,15 +578,31 @@ def benchmark_train_step(
     import keras
     import tensorflow as tf
 
-    from course_lib.kernels import time_call
+    from course_lib.kernels import check_timing, time_call
+    from course_lib.zoo import _no_arguments
 
+    _no_arguments(build_model, "build_model")
+    batch_size = check_int(batch_size, "batch_size", 1, 4096)
+    repeat, min_seconds, _ = check_timing(repeat, min_seconds)
+    seed = check_int(seed, "seed", 0)
+    if isinstance(modes, str):
+        modes = (modes,)
+    try:
+        modes = [_mode(mode) for mode in modes]
+    except TypeError:
+        raise ValueError(
+            f"modes must be a list of {MODES}, got {show(modes)}"
+        ) from None
     rng = np.random.default_rng(seed)
     x = tf.constant(rng.random((batch_size, 28, 28, 1), dtype=np.float32))
     y = tf.constant(rng.integers(0, 10, batch_size))
     results = {}
     for mode in modes:
         keras.utils.set_random_seed(seed)
-        step = TrainStep(build_model(), keras.optimizers.SGD(0.01), mode=mode)
+        model = build_model()
+        _check_model(model)
+        _check_data(model, (x[:1], y[:1]), "sparse_categorical_crossentropy")
+        step = TrainStep(model, keras.optimizers.SGD(0.01), mode=mode)
         results[mode] = time_call(
             lambda step=step: step(x, y)["loss"],
             repeat=repeat,

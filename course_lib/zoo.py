@@ -22,12 +22,17 @@ To count or inspect them without allocating, build them inside :func:`shapes_onl
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable, Iterator
 
 import keras
 from keras import layers
 
-from course_lib.core import choose, lookup
+from course_lib.core import check_int, choose, lookup, show
+
+MAX_CLASSES = 10_000
+MAX_CHANNELS = 64
+MAX_FILTERS = 4096
 
 # ---------------------------------------------------------------------------------------
 # Building without allocating
@@ -55,11 +60,123 @@ def release() -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Checking what a builder is given, before Keras sees it
+
+# How each network shrinks its input, layer by layer, as (window, stride, padding);
+# a "same" layer never empties a map, so only the rest matter.
+_SHRINKING = {
+    "LeNet-5": [(5, 1, "valid"), (2, 2, "valid")] * 2 + [(5, 1, "valid")],
+    "AlexNet": [(11, 4, "valid"), (3, 2, "valid"), (3, 2, "valid"), (3, 2, "valid")],
+    "VGG": [(2, 2, "valid")] * 5,
+    "DenseNet": [(7, 2, "same"), (3, 2, "same")] + [(2, 2, "valid")] * 3,
+}
+
+LARGEST_SIDE = {"LeNet-5": 128, "AlexNet": 320, "VGG": 256}
+"""The largest input side of the networks whose first dense layer grows with the
+image (AlexNet at 320: 67 million weights in it, VGG at 256: 134 million); the others
+take up to 1024 pixels a side."""
+
+
+def _side_after(side: int, steps) -> int:
+    """What is left of ``side`` pixels after the layers ``steps`` (0: nothing)."""
+    for window, stride, padding in steps:
+        if padding == "same":
+            side = -(-side // stride)
+        else:
+            side = (side - window) // stride + 1 if side >= window else 0
+        if side < 1:
+            return 0
+    return side
+
+
+def _smallest_side(network: str, steps=None) -> int:
+    """The smallest input side that leaves every layer of ``network`` a pixel."""
+    steps = _SHRINKING.get(network, []) if steps is None else steps
+    return next(side for side in range(1, 4097) if _side_after(side, steps) > 0)
+
+
+def _input_shape(input_shape, network: str, smallest: int | None = None) -> tuple:
+    """``input_shape`` as (height, width, channels), large enough for ``network``."""
+    try:
+        values = tuple(input_shape)
+    except TypeError:
+        values = ()
+    if len(values) != 3:
+        raise ValueError(
+            f"input_shape must be (height, width, channels), e.g. (224, 224, 3); got "
+            f"{show(input_shape)}"
+        )
+    largest = LARGEST_SIDE.get(network, 1024)
+    height = check_int(values[0], "the input height", 1, largest)
+    width = check_int(values[1], "the input width", 1, largest)
+    channels = check_int(values[2], "the input channels", 1, MAX_CHANNELS)
+    smallest = _smallest_side(network) if smallest is None else smallest
+    if min(height, width) < smallest:
+        raise ValueError(
+            f"{network} needs inputs of at least {smallest}x{smallest} pixels (its "
+            f"layers would shrink a {height}x{width} input to nothing); got "
+            f"input_shape={tuple(values)}"
+        )
+    return height, width, channels
+
+
+def _classes(num_classes) -> int:
+    return check_int(num_classes, "num_classes", 1, MAX_CLASSES)
+
+
+def _tensor(x) -> None:
+    """A block's input must be a Keras tensor of feature maps (batch, H, W, C)."""
+    if not isinstance(x, keras.KerasTensor) or len(x.shape) != 4:
+        raise ValueError(
+            "x must be a Keras tensor of feature maps (batch, height, width, "
+            f"channels), such as keras.Input((32, 32, 64)); got {show(x)}"
+        )
+
+
+def _name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a non-empty text, got {show(name)}")
+    return name
+
+
+def _no_arguments(function, what: str) -> None:
+    """A function the course calls without arguments (a model builder)."""
+    if not callable(function):
+        raise ValueError(f"{what} must be a function that returns a model")
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # some built-ins have none
+        return
+    required = [
+        p
+        for p in signature.parameters.values()
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    if required:
+        raise ValueError(
+            f"{what} must be a function of no arguments that returns a model; "
+            f"{getattr(function, '__name__', show(function))} needs "
+            f"{', '.join(p.name for p in required)}"
+        )
+
+
+def _model(model, what: str):
+    if not (hasattr(model, "layers") and hasattr(model, "count_params")):
+        raise ValueError(f"{what} returned {type(model).__name__}, not a Keras model")
+    return model
+
+
+# ---------------------------------------------------------------------------------------
 # LeNet-5 and AlexNet
 
 
 def lenet5(input_shape=(32, 32, 1), num_classes: int = 10) -> keras.Model:
-    """LeNet-5 (LeCun et al. 1998), with full C3 connections and plain average pooling."""
+    """LeNet-5 (LeCun et al. 1998), with full C3 connections and plain average pooling.
+
+    It needs inputs of at least 32x32 pixels (pad 28x28 MNIST digits by 2).
+    """
+    input_shape = _input_shape(input_shape, "LeNet-5")
+    num_classes = _classes(num_classes)
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(6, 5, activation="tanh", name="c1_conv")(inputs)
     x = layers.AveragePooling2D(2, name="s2_pool")(x)
@@ -113,8 +230,10 @@ def alexnet(
     ``groups=2`` splits conv2, conv4 and conv5 into the paper's two GPU towers (61.0 M
     parameters); ``groups=1`` is the one-tower version most libraries build (62.4 M).
     """
-    if groups not in (1, 2):
-        raise ValueError(f"groups must be 1 or 2, got {groups!r}")
+    if not any(groups is g or (type(groups) is int and groups == g) for g in (1, 2)):
+        raise ValueError(f"groups must be 1 or 2, got {show(groups)}")
+    input_shape = _input_shape(input_shape, "AlexNet")
+    num_classes = _classes(num_classes)
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1_conv")(inputs)
     x = LocalResponseNormalization(name="conv1_lrn")(x)
@@ -159,6 +278,8 @@ VGG_CONFIGURATIONS = {
 def vgg(config: str = "D", input_shape=(224, 224, 3), num_classes: int = 1000):
     """VGG configuration ``"A"``, ``"A-LRN"``, ``"B"``, ``"C"``, ``"D"`` (VGG16) or ``"E"`` (VGG19)."""
     config = choose(config, VGG_CONFIGURATIONS, "VGG configuration")
+    input_shape = _input_shape(input_shape, "VGG")
+    num_classes = _classes(num_classes)
     inputs = keras.Input(input_shape, name="input")
     x, block, conv = inputs, 1, 0
     for item in VGG_CONFIGURATIONS[config].split():
@@ -204,6 +325,19 @@ def inception_module(
 
     The 1x1 "reduce" convolutions shrink the channels before the costly 3x3 and 5x5.
     """
+    _tensor(x)
+    name = _name(name)
+    filters_1x1, reduce_3x3, filters_3x3, reduce_5x5, filters_5x5, pool_projection = (
+        check_int(value, label, 1, MAX_FILTERS)
+        for value, label in (
+            (filters_1x1, "filters_1x1"),
+            (reduce_3x3, "reduce_3x3"),
+            (filters_3x3, "filters_3x3"),
+            (reduce_5x5, "reduce_5x5"),
+            (filters_5x5, "filters_5x5"),
+            (pool_projection, "pool_projection"),
+        )
+    )
 
     def conv(y, filters, size, part):
         return layers.Conv2D(
@@ -240,6 +374,8 @@ def googlenet(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model
     def max_pool(y, name):
         return layers.MaxPooling2D(3, strides=2, padding="same", name=name)(y)
 
+    input_shape = _input_shape(input_shape, "GoogLeNet")
+    num_classes = _classes(num_classes)
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(
         64, 7, strides=2, padding="same", activation="relu", name="stem_conv7x7"
@@ -289,6 +425,10 @@ def residual_block(
 
     The shortcut is the identity, or a 1x1 convolution where the shape changes.
     """
+    _tensor(x)
+    name = _name(name)
+    filters = check_int(filters, "filters", 1, MAX_FILTERS)
+    strides = check_int(strides, "strides", 1, 4)
     out_channels = 4 * filters if bottleneck else filters
     if strides != 1 or x.shape[-1] != out_channels:
         shortcut = _conv_bn(x, out_channels, 1, strides, f"{name}_0", relu=False)
@@ -308,6 +448,8 @@ def residual_block(
 def resnet(depth: int = 50, input_shape=(224, 224, 3), num_classes: int = 1000):
     """ResNet-18, 34, 50, 101 or 152 (He et al. 2016)."""
     stages = lookup(RESNET_STAGES, depth, "ResNet depth")
+    input_shape = _input_shape(input_shape, "ResNet")
+    num_classes = _classes(num_classes)
     inputs = keras.Input(input_shape, name="input")
     x = _conv_bn(inputs, 64, 7, 2, "conv1")
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="conv1_pool")(x)
@@ -347,6 +489,10 @@ def _bn_relu_conv(x, filters, size, name):
 
 def dense_block(x, num_layers: int, growth_rate: int = 32, name: str = "dense"):
     """Each layer (BN-ReLU-1x1, BN-ReLU-3x3) sees every earlier feature map, concatenated."""
+    _tensor(x)
+    name = _name(name)
+    num_layers = check_int(num_layers, "num_layers", 1, 128)
+    growth_rate = check_int(growth_rate, "growth_rate", 1, 1024)
     for i in range(1, num_layers + 1):
         y = _bn_relu_conv(x, 4 * growth_rate, 1, f"{name}layer{i}_1")
         y = _bn_relu_conv(y, growth_rate, 3, f"{name}layer{i}_2")
@@ -357,6 +503,8 @@ def dense_block(x, num_layers: int, growth_rate: int = 32, name: str = "dense"):
 def densenet(depth: int = 121, input_shape=(224, 224, 3), num_classes: int = 1000):
     """DenseNet-121, 169, 201 or 264 (Huang et al. 2017), growth rate 32, compression 0.5."""
     blocks = lookup(DENSENET_BLOCKS, depth, "DenseNet depth")
+    input_shape = _input_shape(input_shape, "DenseNet")
+    num_classes = _classes(num_classes)
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(
         64, 7, strides=2, padding="same", use_bias=False, name="conv1_conv"
@@ -386,6 +534,11 @@ def inverted_residual_block(x, expansion: int, filters: int, strides: int, name:
     The opposite of a bottleneck: thin at the ends, wide in the middle; the shortcut
     joins the thin ends when the shape allows.
     """
+    _tensor(x)
+    name = _name(name)
+    expansion = check_int(expansion, "expansion", 1, 16)
+    filters = check_int(filters, "filters", 1, MAX_FILTERS)
+    strides = check_int(strides, "strides", 1, 4)
 
     def bn(y, part, relu6=True):
         y = layers.BatchNormalization(
@@ -424,6 +577,8 @@ MOBILENET_V2_STAGES = (
 
 def mobilenet_v2(input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
     """MobileNetV2 (Sandler et al. 2018), width multiplier 1.0."""
+    input_shape = _input_shape(input_shape, "MobileNetV2")
+    num_classes = _classes(num_classes)
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(
         32, 3, strides=2, padding="same", use_bias=False, name="stem_conv"
@@ -461,8 +616,14 @@ def unet(
     388x388 map and the skips are cropped to fit. ``padding="same"`` keeps the size
     (the input side must then be divisible by ``2**depth``).
     """
-    if padding not in ("valid", "same"):
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    if not isinstance(padding, str) or padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same', got {show(padding)}")
+    depth = check_int(depth, "depth", 1, 6)
+    base_filters = check_int(base_filters, "base_filters", 1, 256)
+    num_classes = _classes(num_classes)
+    input_shape = _input_shape(
+        input_shape, "U-Net", _unet_smallest_side(depth, padding)
+    )
 
     def double_conv(y, filters, name):
         for part in (1, 2):
@@ -504,6 +665,35 @@ def unet(
     return keras.Model(inputs, outputs, name="unet")
 
 
+def _unet_output_side(side: int, depth: int, padding: str) -> int:
+    """The output side of a U-Net for a ``side`` input, 0 if a layer gets nothing."""
+    shrink = 4 if padding == "valid" else 0  # two 3x3 convolutions
+    skips = []
+    for _ in range(depth):
+        side -= shrink
+        if side < 2:
+            return 0
+        skips.append(side)
+        side //= 2  # 2x2 max pooling
+    side -= shrink
+    if side < 1:
+        return 0
+    for skip in reversed(skips):
+        side *= 2  # the 2x2 up-convolution
+        if skip < side:  # the skip must be cropped to fit, not grown
+            return 0
+        side -= shrink
+        if side < 1:
+            return 0
+    return side
+
+
+def _unet_smallest_side(depth: int, padding: str) -> int:
+    return next(
+        side for side in range(1, 4097) if _unet_output_side(side, depth, padding) > 0
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # By name
 
@@ -527,6 +717,8 @@ def build(name: str, allocate: bool = True) -> keras.Model:
     name raises a ValueError that lists the known ones.
     """
     builder = lookup(NETWORKS, name, "network")
+    if not isinstance(allocate, bool):
+        raise ValueError(f"allocate must be True or False, got {show(allocate)}")
     if allocate:
         return builder()
     with shapes_only():
@@ -550,10 +742,16 @@ def count_parameters(name_or_builder: str | Callable[[], keras.Model]) -> int:
         if not callable(name_or_builder):
             raise ValueError(
                 "name_or_builder must be a name from cl.zoo.NETWORKS or a function "
-                f"that returns a model, got {name_or_builder!r}"
+                f"that returns a model, got {show(name_or_builder)}"
             )
+        _no_arguments(name_or_builder, "name_or_builder")
         with shapes_only():
             model = name_or_builder()
+        try:
+            _model(model, "name_or_builder")
+        except ValueError:
+            release()
+            raise
     count = model.count_params()
     del model
     release()

@@ -302,3 +302,42 @@ def test_winners_keeps_only_first_places_of_the_challenge_data():
     with_extra = architectures.winners(history, external_data=True)
     assert [r["top5_error_percent"] for r in with_extra] == [4, 2]
     assert architectures.winners([]) == []
+
+
+# --- issue 12: wrong types give a ValueError naming what is expected -------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: architectures.analyse([]), "model must be a Keras model"),
+        (
+            lambda: architectures.block_boxes(100_000),
+            "blocks must be a list of LayerRow",
+        ),
+        (lambda: architectures.group_blocks([1, 2]), "rows must be a list of LayerRow"),
+        (lambda: architectures.receptive_field_growth(np.array(0)), "rows must be"),
+        (lambda: architectures.format_table("rows"), "rows must be a list of LayerRow"),
+        (lambda: architectures.format_count([]), "number must be a finite number"),
+        (lambda: architectures.format_shape(np.array(0)), "shape must be a tuple"),
+        (lambda: architectures.multiply_adds("conv"), "layer must be a Keras layer"),
+        (lambda: architectures.summarize(len), "network must be a function of no"),
+        (lambda: architectures.summarize("LeNet-5", name=3), "name must be text"),
+        (
+            lambda: architectures.winners([{"place": 1}]),
+            "history must be the rows of cl.data.load_ilsvrc_history",
+        ),
+    ],
+)
+def test_wrong_types_give_a_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_draw_blocks_and_format_table_check_axes_and_limit():
+    blocks = architectures.summarize("LeNet-5").blocks
+    with pytest.raises(ValueError, match="axes must be matplotlib axes"):
+        architectures.draw_blocks([], blocks)
+    with pytest.raises(ValueError, match="limit must be an int >= 0"):
+        architectures.format_table(blocks, limit=-1)
+    assert architectures.format_table(blocks, limit=2.0).count("\n") == 4  # 2 rows + 3

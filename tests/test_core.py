@@ -112,7 +112,38 @@ def test_lookup_matches_names_loosely_and_lists_the_known_ones():
     assert cl.core.lookup(registry, " sobel ", "kernel") == 1
     assert cl.core.choose("BLUR", list(registry), "kernel") == "blur"
     assert cl.core.choose(2, [1, 2], "padding") == 2
-    with pytest.raises(ValueError, match=r"^unknown kernel 'edge'; known: Sobel, blur$"):
+    with pytest.raises(
+        ValueError, match=r"^unknown kernel 'edge'; known: Sobel, blur$"
+    ):
         cl.core.lookup(registry, "edge", "kernel")
     with pytest.raises(ValueError, match="unknown padding 3; known: 1, 2"):
         cl.core.choose(3, [1, 2], "padding")
+
+
+# --- issue 12: the checks every module uses ------------------------------------------
+
+
+def test_check_int_and_check_number_convert_what_they_can():
+    assert cl.core.check_int(np.int64(3), "steps", 0, 10) == 3
+    assert cl.core.check_int(4.0, "steps") == 4
+    assert cl.core.check_number("0.1", "lr", positive=True) == 0.1
+    for value in (True, "3", 2.5, None, [3]):
+        with pytest.raises(ValueError, match="steps must be an int from 0 to 10"):
+            cl.core.check_int(value, "steps", 0, 10)
+    for value in (np.nan, "fast", 0, -1e-9, float("inf")):
+        with pytest.raises(ValueError, match="lr must be a positive number"):
+            cl.core.check_number(value, "lr", positive=True)
+    with pytest.raises(ValueError, match=r"got array\(\[  0,   1,"):
+        cl.core.check_int(np.arange(1000), "steps")  # cut short, not pages long
+    assert len(cl.core.show(np.arange(10**4))) == 60
+
+
+def test_choose_and_lookup_never_fail_with_another_error():
+    assert cl.core.choose(" Same", ("valid", "same"), "padding") == "same"
+    for name in (np.arange(3), 2**64, [1], None):
+        with pytest.raises(ValueError, match="unknown padding"):
+            cl.core.choose(name, (True, "same"), "padding")
+    with pytest.raises(ValueError, match="the padding options must be a list"):
+        cl.core.choose("same", 3, "padding")
+    with pytest.raises(ValueError, match="the kernel registry must be a dict"):
+        cl.core.lookup(["sobel"], "sobel", "kernel")

@@ -94,7 +94,10 @@ def test_conv_kernels_are_the_same_for_keras_and_numpy(model, numpy_model):
     numpy_kernels = interpret.conv_kernels(numpy_model)
     assert list(keras_kernels) == list(numpy_kernels) == ["conv1", "conv2"]
     assert keras_kernels["conv2"].shape == (5, 5, 32, 32)
-    np.testing.assert_array_equal(keras_kernels["conv1"], numpy_kernels["conv1"])
+    for name in ("conv1", "conv2"):
+        weights = np.asarray(model.get_layer(name).kernel)
+        np.testing.assert_array_equal(keras_kernels[name], weights)
+        np.testing.assert_array_equal(numpy_kernels[name], weights)
 
 
 def test_filter_grid_checks_its_input():
@@ -172,3 +175,70 @@ def test_feature_maps_of_the_numpy_model_do_not_start_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False False", out.stderr[-500:]
+
+
+# --- issue 12: sizes have a maximum, wrong types a clear error ------------------------
+
+
+def _peak_growth_mb(function):
+    """What ``function()`` returns (or raises) and how much it grew resident memory."""
+    if not sys.platform.startswith("linux"):
+        return function(), 0.0
+
+    def status(key):
+        with open("/proc/self/status") as lines:
+            return next(int(x.split()[1]) / 1024 for x in lines if x.startswith(key))
+
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")  # VmHWM := VmRSS
+    before = status("VmRSS")
+    try:
+        return function(), status("VmHWM") - before
+    except ValueError as error:
+        return error, status("VmHWM") - before
+
+
+def test_rasterize_refuses_a_huge_canvas_before_allocating_it():
+    error, grown = _peak_growth_mb(lambda: interpret.rasterize_strokes([], size=10**5))
+    assert isinstance(error, ValueError) and grown < 50
+    assert "size must be an int from 8 to 2,048" in str(error)
+    with pytest.raises(ValueError, match="line_width must be a positive number"):
+        interpret.rasterize_strokes([[(1, 1)]], size=16, line_width=1e9)
+    with pytest.raises(ValueError, match="more than 100,000 points"):
+        interpret.rasterize_strokes([[(1.0, 1.0)] * 100_001], size=16)
+    with pytest.raises(ValueError, match="strokes must be a list of strokes"):
+        interpret.rasterize_strokes(np.float64(3.0))
+    # Strokes of equal length as one array are fine, as a list of them would be.
+    strokes = np.array([[(5.0, 5.0), (5.0, 10.0)]])
+    np.testing.assert_array_equal(
+        interpret.rasterize_strokes(strokes, size=16, line_width=2),
+        interpret.rasterize_strokes(strokes.tolist(), size=16, line_width=2),
+    )
+
+
+def test_tile_and_grid_shape_refuse_huge_layouts():
+    error, grown = _peak_growth_mb(
+        lambda: interpret.tile(np.ones((3, 2, 2)), columns=10**6, rows=10**6)
+    )
+    assert isinstance(error, ValueError) and grown < 50
+    assert "more than the 16,777,216 allowed" in str(error)
+    with pytest.raises(ValueError, match="count must be an int from 1 to"):
+        interpret.grid_shape(2**63)
+    with pytest.raises(ValueError, match="stack must be numbers"):
+        interpret.tile(np.ones((2, 2, 2)) * 1j, columns=2)
+
+
+def test_functions_of_a_model_say_when_it_is_not_one(numpy_model, digits):
+    for function in (interpret.classify, interpret.predict_drawing):
+        with pytest.raises(ValueError, match="model must be a Keras model"):
+            function("mnist_convnet", digits[0][0])
+    with pytest.raises(ValueError, match="model must be a Keras model"):
+        interpret.feature_map_layers(None)
+    with pytest.raises(ValueError, match="cache must be a dict"):
+        interpret.feature_maps(
+            cl.models.pretrained("mnist_convnet"), digits[0][0], "conv1", cache=[]
+        )
+    with pytest.raises(ValueError, match="layer 3 has no feature maps"):
+        interpret.feature_maps(numpy_model, digits[0][0], 3)
+    with pytest.raises(ValueError, match="a stroke must be a list of"):
+        interpret.check_stroke([(1j, 2.0)])

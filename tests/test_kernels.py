@@ -76,6 +76,95 @@ def test_time_call_measures_seconds_per_call():
 def test_benchmark_reports_every_kernel_and_numpy_beats_loops():
     results = cl.kernels.benchmark_kernels(batch=8, filters=4, naive_batch=1, repeat=2)
     assert list(results) == list(cl.kernels.KERNEL_NAMES)
-    assert all(seconds > 0 for seconds in results.values())
+    assert all(np.isfinite(s) and 0 < s < 60 for s in results.values()), results
     # The vectorized kernel is much faster than loops even on a loaded machine.
     assert results["numpy"] * 10 < results["naive"]
+
+
+# --- issue 12: limits, TensorFlow's errors, wrong types ------------------------------
+
+
+def _refused_quickly(call, match, seconds=2.0, **kwargs):
+    """``call(**kwargs)`` raises a one-line ValueError matching ``match`` at once."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=match) as error:
+        call(**kwargs)
+    assert time.perf_counter() - start < seconds
+    assert "\n" not in str(error.value)
+    return str(error.value)
+
+
+def test_time_call_refuses_durations_above_its_limits():
+    def nothing():
+        return None
+
+    for kwargs, match in [
+        ({"min_seconds": 1e9}, "min_seconds must be a finite number from 0 to 10"),
+        ({"repeat": 10**6}, "repeat must be an int from 1 to 100"),
+        ({"repeat": 100, "min_seconds": 10}, "longer than the 120 s allowed"),
+        ({"warmup": -1}, "warmup must be an int from 0 to 100"),
+        ({"min_seconds": "0.2x"}, "min_seconds must be"),
+    ]:
+        _refused_quickly(cl.kernels.time_call, match, function=nothing, **kwargs)
+    with pytest.raises(ValueError, match="function must be something to call"):
+        cl.kernels.time_call("nothing")
+    assert cl.kernels.time_call(nothing, repeat=2, min_seconds="0.001") >= 0
+
+
+def test_benchmark_kernels_checks_names_sizes_and_devices_first():
+    benchmark = cl.kernels.benchmark_kernels
+    _refused_quickly(
+        benchmark, "naive_batch must be an int from 1 to 2", naive_batch=0, batch=2
+    )
+    _refused_quickly(
+        benchmark, "unknown kernel 'sobel'; known: naive, numpy", names=("sobel",)
+    )
+    _refused_quickly(
+        benchmark, "the naive kernel would do", naive_batch=128, filters=256
+    )
+    _refused_quickly(benchmark, "batch must be an int from 1 to 4,096", batch=10**6)
+    _refused_quickly(
+        benchmark, "device must be one of this machine's devices", device="/XPU:7"
+    )
+    results = benchmark(batch=2, filters=2, naive_batch=1, repeat=1, names=("NumPy",))
+    assert list(results) == ["numpy"] and results["numpy"] > 0
+
+
+@pytest.mark.parametrize("name", cl.kernels.KERNEL_NAMES)
+def test_every_kernel_names_a_channel_mismatch_in_one_line(name):
+    import tensorflow as tf
+
+    images, bank = (
+        np.zeros((1, 6, 6, 3), np.float32),
+        np.zeros((3, 3, 1, 2), np.float32),
+    )
+    for first, second in [(images, bank), (tf.constant(images), tf.constant(bank))]:
+        with pytest.raises(
+            ValueError, match="images have 3 channels but kernels expect 1"
+        ) as error:
+            cl.kernels.kernels()[name](first, second)
+        assert "\n" not in str(error.value)
+
+
+def test_kernels_refuse_what_is_not_numbers_or_too_big():
+    with pytest.raises(ValueError, match="images must be an array of real numbers"):
+        cl.kernels.conv2d_numpy([["a"]], np.zeros((1, 1, 1, 1)))
+    with pytest.raises(ValueError, match="NaN, infinite values"):
+        cl.kernels.conv2d_numpy(np.full((1, 3, 3, 1), 1e300), np.ones((1, 1, 1, 1)))
+    _refused_quickly(
+        cl.kernels.example_inputs, "the images would hold", batch=10**6, size=512
+    )
+    _refused_quickly(
+        cl.kernels.im2col,
+        "would need more than",
+        images=np.zeros((64, 512, 512, 1)),
+        k_height=8,
+        k_width=8,
+    )
+    # A list is converted, as an array would be.
+    nested = np.ones((1, 3, 3, 1)).tolist()
+    np.testing.assert_array_equal(
+        cl.kernels.conv2d_numpy(nested, np.ones((3, 3, 1, 1))), [[[[9.0]]]]
+    )

@@ -42,14 +42,19 @@ def test_missing_checkpoint_says_how_to_rebuild(tmp_path):
         cl.models.pretrained("mnist_convnet", path=tmp_path / "nothing.weights.h5")
 
 
-def test_corrupt_checkpoint_fails_its_checksum(tmp_path):
+def test_corrupt_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
+    # The checksum guards the shipped file (a student's own file has none: see the
+    # tests of issue 12 below), so the shipped folder is pointed at a corrupt copy.
     copy = tmp_path / "mnist_convnet.weights.h5"
     shutil.copy(cl.models.checkpoint_path("mnist_convnet"), copy)
     data = bytearray(copy.read_bytes())
     data[len(data) // 2] ^= 0xFF
     copy.write_bytes(bytes(data))
+    monkeypatch.setattr(cl.models, "CHECKPOINT_DIR", tmp_path)
     with pytest.raises(ValueError, match="fails its sha256 check"):
-        cl.models.pretrained("mnist_convnet", path=copy)
+        cl.models.pretrained("mnist_convnet")
+    with pytest.raises(ValueError, match="fails its sha256 check"):
+        cl.models.pretrained("mnist_convnet", path=copy)  # the shipped file, named
 
 
 def test_unknown_checkpoint_lists_the_known_ones():
@@ -84,6 +89,10 @@ def test_prepare_images_scales_and_adds_the_channel_axis():
     digits = np.full((3, 28, 28), 255, dtype=np.uint8)
     x = cl.models.prepare_images(digits)
     assert x.shape == (3, 28, 28, 1) and x.dtype == np.float32 and x.max() == 1.0
+    ramp = np.arange(784).reshape(1, 28, 28) % 256
+    np.testing.assert_allclose(
+        cl.models.prepare_images(ramp.astype(np.uint8))[..., 0], ramp / 255, rtol=1e-6
+    )
     assert cl.models.prepare_images(digits[0]).shape == (1, 28, 28, 1)
     assert cl.models.prepare_images(x).shape == (3, 28, 28, 1)  # already prepared
     halves = np.full((2, 28, 28, 1), 0.5)
@@ -164,3 +173,80 @@ def test_shrink_drawing_keeps_place_and_size():
     assert not cl.models.shrink_drawing(np.zeros((50, 50))).any()
     with pytest.raises(ValueError, match="NaN"):
         cl.models.shrink_drawing(np.full((5, 5), np.nan))
+
+
+# --- issue 12: a student's own weights, sizes with a maximum, clear errors -------------
+
+
+def _trained_for_one_step(path, **sizes):
+    """A slides_convnet trained for one step on four digits, its weights saved."""
+    cl.set_seed(0)
+    model = cl.models.slides_convnet(**sizes)
+    cl.models.compile_for_classification(model)
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    model.train_on_batch(x, np.array([0, 1, 2, 3]))
+    model.save_weights(path)
+    return model, x
+
+
+# Keras' own save_weights trips NumPy 2's copy keyword; nothing of ours.
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_pretrained_loads_a_students_own_weights(tmp_path):
+    path = tmp_path / "mine.weights.h5"
+    trained, x = _trained_for_one_step(path)
+    assert cl.data.sha256_of(path) != cl.models.CHECKPOINTS["mnist_convnet"].sha256
+    loaded = cl.models.pretrained("mnist_convnet", path=path)
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), trained.predict(x, verbose=0), rtol=1e-6
+    )
+    numpy_model = cl.models.pretrained_numpy("mnist_convnet", path=str(path))
+    np.testing.assert_allclose(numpy_model(x), trained.predict(x, verbose=0), atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_pretrained_names_the_layer_whose_weights_do_not_fit(tmp_path):
+    path = tmp_path / "sixteen.weights.h5"
+    _trained_for_one_step(path, filters=16)
+    with pytest.raises(ValueError, match="do not fit layer 'conv1'") as error:
+        cl.models.pretrained("mnist_convnet", path=path)
+    assert "(5, 5, 1, 16)" in str(error.value) and "(5, 5, 1, 32)" in str(error.value)
+    # The NumPy copy takes its shapes from the file: it is that smaller network.
+    numpy_model = cl.models.pretrained_numpy("mnist_convnet", path=path)
+    assert cl.interpret.conv_kernels(numpy_model)["conv1"].shape == (5, 5, 1, 16)
+
+
+def test_pretrained_refuses_what_is_not_a_weights_file(tmp_path):
+    text = tmp_path / "notes.weights.h5"
+    text.write_text("not weights")
+    for function in (cl.models.pretrained, cl.models.pretrained_numpy):
+        with pytest.raises(ValueError, match="is not a Keras weights file"):
+            function("mnist_convnet", path=text)
+        with pytest.raises(ValueError, match="is a folder, not a weights file"):
+            function("mnist_convnet", path=tmp_path)
+        with pytest.raises(ValueError, match="path must be a file name"):
+            function("mnist_convnet", path=3.5)
+
+
+def test_slides_convnet_checks_its_sizes_before_keras_does():
+    for kwargs, match in [
+        ({"filters": 10**6}, "filters must be an int from 1 to 1,024"),
+        ({"kernel_size": 15}, "kernel_size 15 is too large for 28x28 inputs"),
+        ({"input_shape": (28, 28)}, r"input_shape must be \(height, width, channels\)"),
+        ({"dense_units": 65536}, "more than the 50,000,000 allowed"),
+        ({"num_classes": "10"}, "num_classes must be an int"),
+    ]:
+        with pytest.raises(ValueError, match=match) as error:
+            cl.models.slides_convnet(**kwargs)
+        assert "\n" not in str(error.value)
+
+
+def test_compile_and_drawings_refuse_what_they_cannot_use():
+    with pytest.raises(ValueError, match="model must be a Keras model"):
+        cl.models.compile_for_classification([])
+    with pytest.raises(ValueError, match="optimizer must be a Keras optimizer"):
+        cl.models.compile_for_classification(cl.models.slides_convnet(), "fastest")
+    for function in (cl.models.preprocess_drawing, cl.models.shrink_drawing):
+        with pytest.raises(
+            ValueError, match="a drawing must be a 2-D image of numbers"
+        ):
+            function({"not": "a drawing"})

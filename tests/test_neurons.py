@@ -28,8 +28,43 @@ def test_activations_and_their_slopes():
         neurons.activate("swish", z)
 
 
+def test_activations_and_slopes_equal_keras_and_gradient_tape():
+    """On both sides of zero, against an outside reference (leaky ReLU: slope 0.1)."""
+    import keras
+    import tensorflow as tf
+
+    z = np.linspace(-4, 4, 81)
+    z = z[np.abs(z) > 1e-9]  # ReLU's slope at exactly 0 is a convention
+    reference = {
+        "sigmoid": keras.activations.sigmoid,
+        "tanh": keras.activations.tanh,
+        "relu": keras.activations.relu,
+        "leaky_relu": lambda t: keras.activations.leaky_relu(t, negative_slope=0.1),
+        "linear": keras.activations.linear,
+        "step": lambda t: tf.where(t > 0, tf.ones_like(t), tf.zeros_like(t)),
+    }
+    assert set(reference) == set(neurons.ACTIVATIONS)
+    for name, function in reference.items():
+        tensor = tf.constant(z)
+        with tf.GradientTape() as tape:
+            tape.watch(tensor)
+            values = function(tensor)
+        slopes = tape.gradient(
+            values, tensor, unconnected_gradients=tf.UnconnectedGradients.ZERO
+        )
+        np.testing.assert_allclose(neurons.activate(name, z), values, 1e-6, 1e-12)
+        np.testing.assert_allclose(
+            neurons.activation_slope(name, z), slopes, 1e-6, 1e-12, err_msg=name
+        )
+
+
 def test_neuron_is_activation_of_weighted_sum():
     assert neurons.neuron([1.0, 2.0], [0.5, -1.0], 2.0, "linear") == pytest.approx(0.5)
+    # sigmoid(0.3 * 2 - 0.4 * 1 + 0.1) = sigmoid(0.3)
+    expected = 1 / (1 + np.exp(-0.3))
+    assert neurons.neuron([2.0, 1.0], [0.3, -0.4], 0.1, "sigmoid") == pytest.approx(
+        expected
+    )
     with pytest.raises(ValueError, match="must match"):
         neurons.neuron([1.0, 2.0], [0.5], 0.0)
 
@@ -94,6 +129,31 @@ def test_sigmoid_gradients_vanish_but_relu_gradients_do_not():
     )  # seeded: the same numbers twice
 
 
+def test_tanh_with_he_weights_keeps_its_gradient_where_sigmoid_loses_it():
+    tanh = neurons.gradient_norms_by_layer("tanh", depth=10, width=16)
+    sigmoid = neurons.gradient_norms_by_layer("sigmoid", depth=10, width=16)
+    assert tanh[0] / tanh[-1] > 0.1
+    assert tanh[0] / tanh[-1] > 1e3 * sigmoid[0] / sigmoid[-1]
+
+
+def test_relu_needs_he_weights_to_carry_the_error_signal_back():
+    """Through ReLU layers the signal dL/dh loses half its mean square per layer
+    unless the weights' variance is 2/fan_in (He); Glorot's 1/fan_in here (a square
+    layer) leaves sqrt(1/2) per layer: 2**-4.5 after the 9 steps of 10 layers."""
+    he = neurons.gradient_norms_by_layer("relu", depth=10, width=32, of="output")
+    glorot = neurons.gradient_norms_by_layer(
+        "relu", depth=10, width=32, of="output", kernel_initializer="glorot_uniform"
+    )
+    assert he.shape == glorot.shape == (10,)
+    assert he[0] / he[-1] > 0.2
+    assert 0.25 < (glorot[0] / glorot[-1]) / 2**-4.5 < 4
+    # "output" measures something else than "kernel" on the same weights
+    kernel = neurons.gradient_norms_by_layer("relu", depth=10, width=32)
+    assert not np.allclose(kernel, he)
+    with pytest.raises(ValueError, match="unknown gradient 'bias'; known: kernel"):
+        neurons.gradient_norms_by_layer("relu", depth=2, of="bias")
+
+
 def test_registries_accept_names_in_any_case():
     np.testing.assert_allclose(neurons.activate(" ReLU", [-1.0, 2.0]), [0, 2])
     np.testing.assert_allclose(
@@ -148,3 +208,58 @@ def test_gradient_norms_depend_only_on_their_seed():
 def test_gradient_norms_refuse_bad_settings(arguments, message):
     with pytest.raises(ValueError, match=message):
         neurons.gradient_norms_by_layer("relu", **arguments)
+
+
+# --- issue 12: convert what is convertible, refuse the rest by name --------------------
+
+
+def test_a_learning_rate_typed_as_text_is_read_as_a_number():
+    np.testing.assert_allclose(
+        neurons.gradient_descent("bowl", "0.1", "2", 3), [2.0, 1.6, 1.28, 1.024]
+    )
+    with pytest.raises(ValueError, match="the learning rate must be a positive"):
+        neurons.gradient_descent("bowl", "fast", 2.0, 3)
+    with pytest.raises(ValueError, match="the start point must be a finite number"):
+        neurons.gradient_descent("bowl", 0.1, None, 3)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: neurons.neuron([1.0, 2.0], [0.5, -1.0], "a"), "bias must be"),
+        (lambda: neurons.neuron(1j, [1.0], 0.0), "x must be real numbers"),
+        (lambda: neurons.neuron(3.0, [1.0], 0.0), r"x must be \(d,\) or \(n, d\)"),
+        (lambda: neurons.activate("relu", object()), "z must be real numbers"),
+        (lambda: neurons.has_diverged("bowl", []), "path must be a list of"),
+        (lambda: neurons.minima_found("bowl", 0), "paths must be a list of paths"),
+        (lambda: neurons.minima_found("bowl", [[1.0]], 99), "decimals must be"),
+        (lambda: neurons.tiny_network_parameters(-1), "seed must be an int >= 0"),
+        (lambda: neurons.backpropagate([], [[1, 2]], [1]), "params must be a dict"),
+        (
+            lambda: neurons.tape_gradients(
+                {"W1": 1, "b1": 1, "W2": 1, "b2": 1}, [], []
+            ),
+            "params must be W1",
+        ),
+        (
+            lambda: neurons.gradient_norms_by_layer("relu", batch_size=10**9),
+            "batch_size must be an int from 1 to 4,096",
+        ),
+        (
+            lambda: neurons.gradient_norms_by_layer("relu", kernel_initializer=[1]),
+            "kernel_initializer must be Keras names",
+        ),
+    ],
+)
+def test_wrong_types_give_a_value_error_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_lists_and_extra_keys_are_fine():
+    params = neurons.tiny_network_parameters(0)
+    x, y = [[0.5, -1.0], [1.0, 2.0]], [1.0, 0.0]
+    loss, grads = neurons.backpropagate({**params, "note": "mine"}, x, y)
+    tape_loss, tape_grads = neurons.tape_gradients({**params, "note": "mine"}, x, y)
+    assert loss == pytest.approx(tape_loss)
+    np.testing.assert_allclose(grads["W1"], tape_grads["W1"], rtol=1e-6)

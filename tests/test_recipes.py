@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -102,6 +104,12 @@ def test_race_learns_and_times_the_held_out_accuracy():
     assert result["time_to_target"] is not None
     assert result["time_to_target"] <= result["seconds"]
     assert result["best_accuracy"] == max(a for _, a in result["curve"])
+    # The clock's last reading is the trained model's accuracy, measured from outside.
+    probabilities = result["model"].predict(
+        cl.models.prepare_images(x_test[:500]), verbose=0
+    )
+    outside = (probabilities.argmax(1) == y_test[:500]).mean()
+    assert result["final_accuracy"] == pytest.approx(outside, abs=1e-6)
 
 
 def test_race_clock_stops_at_the_budget_and_pauses_for_evaluation():
@@ -136,3 +144,170 @@ def test_race_clock_measures_with_one_traced_step_per_model():
     assert clock.curve[-1] == (0.1, pytest.approx(expected))
     clock.measure(cl.recipes.build_keras_io_model(), 0.2)
     assert clock._evaluate_step is not step  # a new model gets its own step
+
+
+# --------------------------------------------------------------------------------------
+# The course recipe's augmentation: what it does to real digits
+
+
+def _augment(model, images, layers=(0, 1), training=True):
+    """Run the course model's augmentation layers (rotation, translation) on images."""
+    out = images
+    for index in layers:
+        out = model.layers[index](out, training=training)
+    return np.asarray(out)
+
+
+def _centres_of_mass(images):
+    """(rows, columns) of each image's centre of mass, in pixels."""
+    ink = images[..., 0]
+    rows, cols = np.indices(ink.shape[1:])
+    total = ink.sum(axis=(1, 2))
+    return (ink * rows).sum(axis=(1, 2)) / total, (ink * cols).sum(axis=(1, 2)) / total
+
+
+def _orientations(images):
+    """Angle in degrees of each image's principal axis, and how elongated it is."""
+    ink = images[..., 0] / images[..., 0].sum(axis=(1, 2), keepdims=True)
+    row, col = _centres_of_mass(images)
+    rows, cols = np.indices(ink.shape[1:])
+    dr, dc = rows - row[:, None, None], cols - col[:, None, None]
+    mrr, mcc = (ink * dr * dr).sum(axis=(1, 2)), (ink * dc * dc).sum(axis=(1, 2))
+    mrc = (ink * dr * dc).sum(axis=(1, 2))
+    angle = 0.5 * np.degrees(np.arctan2(2 * mrc, mcc - mrr))
+    spread = np.sqrt((mrr - mcc) ** 2 + 4 * mrc**2)
+    elongation = (mrr + mcc + spread) / (mrr + mcc - spread)
+    return angle, elongation
+
+
+def check_shifted(originals, shifted, max_shift=2.0):
+    """Every digit moved (by at most ``max_shift`` pixels per axis), ink kept."""
+    np.testing.assert_allclose(
+        shifted.sum(axis=(1, 2, 3)), originals.sum((1, 2, 3)), 0.02
+    )
+    before, after = _centres_of_mass(originals), _centres_of_mass(shifted)
+    moves = np.stack([after[0] - before[0], after[1] - before[1]])
+    assert np.abs(moves).max() <= max_shift + 0.05, np.abs(moves).max()
+    assert np.abs(moves).mean() > max_shift / 4  # uniform in +-2: about 1 on average
+    changed = np.abs(shifted - originals).max(axis=(1, 2, 3)) > 0.05
+    assert changed.mean() >= 0.9, changed.mean()  # a draw near 0 barely moves
+
+
+def check_rotated(originals, rotated, max_degrees=8.0):
+    """Every digit turned about the centre (by at most ``max_degrees``), ink kept."""
+    np.testing.assert_allclose(
+        rotated.sum(axis=(1, 2, 3)), originals.sum((1, 2, 3)), 0.02
+    )
+    before, after = _centres_of_mass(originals), _centres_of_mass(rotated)
+    assert np.hypot(after[0] - before[0], after[1] - before[1]).max() < 0.5
+    angle_before, elongation = _orientations(originals)
+    angle_after, _ = _orientations(rotated)
+    turned = (angle_after - angle_before + 90) % 180 - 90
+    clear = elongation > 2  # an orientation is defined for elongated digits only
+    assert clear.sum() >= 10
+    assert np.abs(turned[clear]).max() <= max_degrees + 0.5, np.abs(turned[clear])
+    assert np.abs(turned[clear]).mean() > max_degrees / 4  # uniform in +-8: about 4
+    changed = np.abs(rotated - originals).max(axis=(1, 2, 3)) > 0.05
+    assert changed.mean() >= 0.9, changed.mean()  # a draw near 0 barely turns
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """64 real digits of the bundled subset, prepared as the race prepares them."""
+    with np.load(cl.data.bundle_path("mnist")) as bundle:
+        return cl.models.prepare_images(bundle["x"][:64]), bundle["y"][:64]
+
+
+def test_course_augmentation_shifts_and_turns_digits_and_keeps_them_readable(digits):
+    x, y = digits
+    model = cl.recipes.build_course_model()
+    kinds = [type(layer).__name__ for layer in model.layers[:2]]
+    assert kinds == ["RandomRotation", "RandomTranslation"]
+    # Only in training: at inference the digits pass unchanged.
+    np.testing.assert_array_equal(_augment(model, x, training=False), x)
+    check_rotated(x, _augment(model, x, layers=(0,)))
+    check_shifted(x, _augment(cl.recipes.build_course_model(), x, layers=(1,)))
+    # The label still holds: the shipped convnet reads the augmented digits as before.
+    augmented = _augment(cl.recipes.build_course_model(), x)
+    reader = cl.models.pretrained("mnist_convnet")
+    before = reader.predict(x, verbose=0).argmax(1)
+    after = reader.predict(augmented, verbose=0).argmax(1)
+    assert (before == y).mean() >= 0.95
+    assert (after == before).mean() >= 0.85 and (after == y).mean() >= 0.85
+
+
+def test_course_augmentation_is_the_same_for_the_same_seed(digits):
+    x, _ = digits
+    first = _augment(cl.recipes.build_course_model(), x)
+    second = _augment(cl.recipes.build_course_model(), x)
+    np.testing.assert_array_equal(first, second)  # seeded layers: the same draws
+    model = cl.recipes.build_course_model()
+    _augment(model, x)
+    assert not np.array_equal(_augment(model, x), first)  # the next batch: new draws
+
+
+def test_the_augmentation_checks_catch_wrong_transformations(digits):
+    """The checks above bite: no change, too far, the wrong kind of change."""
+    from scipy import ndimage
+
+    x, _ = digits
+    with pytest.raises(AssertionError):
+        check_shifted(x, x.copy())  # nothing moved
+    with pytest.raises(AssertionError):
+        check_shifted(x, np.roll(x, 4, axis=2))  # 4 pixels, more than 2
+    with pytest.raises(AssertionError):
+        check_shifted(x, np.clip(x * 1.5, 0, 1))  # brighter, not moved
+    with pytest.raises(AssertionError):
+        check_rotated(x, x.copy())  # nothing turned
+    turned = ndimage.rotate(x, 20, axes=(1, 2), reshape=False, order=1)
+    with pytest.raises(AssertionError):
+        check_rotated(x, turned)  # 20 degrees, more than 8
+    with pytest.raises(AssertionError):
+        check_rotated(x, np.roll(x, 2, axis=1))  # moved, not turned
+    check_rotated(x, ndimage.rotate(x, 5, axes=(1, 2), reshape=False, order=1))
+
+
+# --- issue 12: a race checks its data and its clock before training ---------------------
+
+
+def _digits(n=8):
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n) % 10
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"train": (_digits()[0], _digits()[1] + 10)},
+            "the labels must be digits 0 to 9",
+        ),
+        ({"test": _digits()[0]}, "test must be a pair"),
+        ({"budget": 1e9}, "budget must be a positive number <= 3,600"),
+        ({"eval_every": 0}, "eval_every must be a positive number"),
+        ({"target": 97}, "target must be a finite number from 0.0 to 1.0"),
+        ({"epochs": 10**6}, "epochs must be an int from 1 to 1,000"),
+        ({"callbacks": print}, "callbacks must be a list"),
+    ],
+)
+def test_race_refuses_bad_settings_before_training(kwargs, message):
+    import time
+
+    arguments = {"name": "keras_io", "train": _digits(), "test": _digits()} | kwargs
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=message):
+        cl.recipes.race(**arguments)
+    assert time.perf_counter() - start < 2  # refused, not trained
+
+
+def test_one_cycle_and_build_check_their_numbers():
+    with pytest.raises(ValueError, match="steps must be an int from 1"):
+        cl.recipes.one_cycle(math.inf, 1e-3)
+    with pytest.raises(ValueError, match="peak must be a positive number"):
+        cl.recipes.one_cycle(100, "fast")
+    with pytest.raises(ValueError, match="warmup_fraction must be a finite number"):
+        cl.recipes.one_cycle(100, 1e-3, warmup_fraction=2)
+    with pytest.raises(ValueError, match="steps_per_epoch must be an int"):
+        cl.recipes.build("keras_io", steps_per_epoch=0)
+    schedule = cl.recipes.one_cycle(100, "3e-3")  # text that is a number is read
+    assert float(schedule(20)) == pytest.approx(3e-3)

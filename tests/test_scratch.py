@@ -47,6 +47,15 @@ def test_steps_follow_the_slides_components(model, batch):
     assert descriptions[2] == "maxpool 2x2"
     assert descriptions[-1] == "dense 128 -> 10, softmax"
     assert (steps[0][2] >= 0).all()  # after the ReLU
+    # Each step's numbers are what Keras computes for that layer's output.
+    import keras
+
+    for name, _, out in steps:
+        layer_output = model.get_layer(name).output
+        reference = keras.Model(model.inputs, layer_output).predict(
+            batch[:2], verbose=0
+        )
+        np.testing.assert_allclose(out, reference, atol=1e-4, err_msg=name)
 
 
 def test_one_image_or_a_batch_without_channel_axis_is_accepted(model, batch):
@@ -57,9 +66,27 @@ def test_one_image_or_a_batch_without_channel_axis_is_accepted(model, batch):
 
 
 def test_the_components():
+    import keras
+    import tensorflow as tf
+
     np.testing.assert_array_equal(cl.scratch.relu(np.array([-2.0, 0, 3])), [0, 0, 3])
     np.testing.assert_allclose(
         cl.scratch.softmax(np.array([1.2, 0.9, 0.4])), [0.46, 0.34, 0.20], atol=0.01
+    )
+    logits = np.random.default_rng(0).normal(0, 5, size=(6, 10))
+    np.testing.assert_allclose(
+        cl.scratch.softmax(logits), keras.ops.softmax(logits, axis=-1), rtol=1e-6
+    )
+    maps = np.random.default_rng(1).normal(size=(2, 7, 9, 3))
+    np.testing.assert_allclose(
+        cl.scratch.maxpool(maps), keras.layers.MaxPooling2D(2)(maps), rtol=1e-6
+    )
+    bank = np.random.default_rng(2).normal(size=(3, 2, 3, 4))
+    np.testing.assert_allclose(
+        cl.scratch.convolve(maps, bank, np.arange(4.0), stride=2, padding="same"),
+        tf.nn.conv2d(maps, bank, 2, "SAME") + np.arange(4.0),
+        rtol=1e-5,
+        atol=1e-6,
     )
     big = cl.scratch.softmax(np.array([[1000.0, 1000.0]]))
     np.testing.assert_allclose(big, [[0.5, 0.5]])  # no overflow
@@ -158,7 +185,7 @@ def test_numpy_convnet_checks_its_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match="is missing"):
         cl.models.pretrained_numpy("mnist_convnet", path=tmp_path / "none.weights.h5")
     (tmp_path / "bad.weights.h5").write_bytes(b"junk")
-    with pytest.raises(ValueError, match="fails its sha256 check"):
+    with pytest.raises(ValueError, match="is not a Keras weights file"):
         cl.models.pretrained_numpy("mnist_convnet", path=tmp_path / "bad.weights.h5")
 
 
@@ -208,3 +235,40 @@ def test_numpy_layers_check_their_kind_and_activation():
     layer = cl.scratch.NumpyLayer("d", "dense", [np.ones((4, 2)), np.zeros(2)])
     with pytest.raises(ValueError, match="layer 'd' does not fit its input"):
         cl.scratch.NumpyConvnet([layer], (3,))
+
+
+# --- issue 12: wrong types give a ValueError naming the argument ------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: cl.scratch.relu(None), "x must be an array of real numbers"),
+        (lambda: cl.scratch.relu(["1", "a"]), "x must be an array of real numbers"),
+        (lambda: cl.scratch.softmax([]), "at least one value on its last axis"),
+        (lambda: cl.scratch.dense([[1.0, 2.0]], [[1.0]], [0.0]), "do not fit"),
+        (lambda: cl.scratch.dense([], [], 0.0), "x must have 2 axes"),
+        (
+            lambda: cl.scratch.convolve(np.array(0), np.ones((3, 3, 1, 1))),
+            "images must",
+        ),
+        (
+            lambda: cl.scratch.convolve(
+                np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), bias=[1]
+            ),
+            "bias must have one value per filter",
+        ),
+        (lambda: cl.scratch.maxpool(object()), "images must be an array"),
+        (lambda: cl.scratch.forward(object(), np.zeros((1, 2))), "keras.Sequential"),
+    ],
+)
+def test_wrong_types_give_a_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_lists_work_where_arrays_do():
+    np.testing.assert_array_equal(cl.scratch.relu([-1, 2]), [0, 2])
+    np.testing.assert_allclose(
+        cl.scratch.dense([[1.0, 2.0]], [[1.0], [1.0]], [0.5]), [[3.5]]
+    )

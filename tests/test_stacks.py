@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hypothesis_profiles  # noqa: F401 - the "ci" or "deep" profile, before @settings
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import course_lib as cl
@@ -99,23 +100,49 @@ def test_trace_stack_window_is_where_an_impulse_reaches():
     assert last - first + 1 == step.receptive_field == 7
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+def _real_sizes(stack, input_size):
+    """Output sizes of the layers run for real on zeros (conv "same", pool "valid"),
+    and the index of the first layer that cannot run (None when all run)."""
+    image, sizes = np.zeros((input_size, input_size)), []
+    for index, layer in enumerate(stack):
+        try:
+            if layer.kind == "conv":
+                kernel = np.zeros((layer.size, layer.size))
+                image = conv2d(image, kernel, stride=layer.stride, padding="same")
+            else:
+                image = pool2d(image, layer.size, layer.stride)
+        except ValueError:
+            return sizes, index
+        sizes.append(image.shape[0])
+    return sizes, None
+
+
+@settings()  # from the profile: "ci" replays fixed examples, "deep" draws many
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(["conv", "pool"]), st.integers(1, 5), st.integers(1, 3)
+            st.sampled_from(["conv", "pool"]), st.integers(1, 7), st.integers(1, 4)
         ),
         min_size=1,
-        max_size=5,
+        max_size=6,
     )
 )
+@example([("pool", 3, 3)] * 5)  # 128, 42, 14, 4, 1: layer 5 has no room
+@example([("conv", 5, 2), ("pool", 2, 2), ("conv", 3, 1)])  # fits
 def test_trace_stack_agrees_with_receptive_field_and_output_size(layers):
     stack = [Layer(kind, size, stride) for kind, size, stride in layers]
+    sizes, failed_at = _real_sizes(stack, 128)
     try:
         trace = trace_stack(stack, input_size=128, padding="same")
     except ValueError as error:
-        assert "smaller than its" in str(error)
+        # Refused exactly where the real layers fail, naming that layer.
+        assert failed_at is not None, f"trace_stack refused a stack that runs: {error}"
+        assert f"layer {failed_at + 1} (" in str(error) and "smaller than its" in str(
+            error
+        )
         return
+    assert failed_at is None, f"layer {failed_at + 1} cannot run, yet it was traced"
+    assert [step.output_size for step in trace] == sizes
     for index, step in enumerate(trace):
         below = [(layer.size, layer.stride) for layer in stack[: index + 1]]
         assert step.receptive_field == receptive_field(below)
@@ -149,3 +176,14 @@ def test_trace_stack_says_when_a_layer_does_not_fit():
     with pytest.raises(ValueError, match="layer 2 must be a Layer"):
         trace_stack([Layer("conv", 3, 1), (3, 1)])
     assert trace_stack("conv3", padding="VALID")[0].output_size == 30
+
+
+# --- issue 12: wrong types give a ValueError ---------------------------------------------
+
+
+def test_trace_stack_refuses_what_is_not_layers():
+    for layers in (np.array(0), 3, b"conv3"):
+        with pytest.raises(ValueError, match="layers must be text such as"):
+            trace_stack(layers)
+    with pytest.raises(ValueError, match="stride 0; the stride must be 1 or more"):
+        trace_stack("conv3s00")

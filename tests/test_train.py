@@ -110,8 +110,9 @@ def test_fit_calls_the_keras_hooks_with_metrics():
     cl.set_seed(0)
     x, y = _toy_data()
     recorder = Recorder()
+    model = _toy_model()
     history = cl.train.fit(
-        _toy_model(),
+        model,
         (x, y),
         epochs=3,
         batch_size=64,
@@ -125,6 +126,13 @@ def test_fit_calls_the_keras_hooks_with_metrics():
     epoch, logs = [v for k, v in recorder.calls if k == "epoch_end"][-1]
     assert epoch == 2
     assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    # The last epoch's validation numbers are the trained model's, as Keras measures them.
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    keras_loss, keras_accuracy = model.evaluate(x, y, verbose=0)
+    assert logs["val_accuracy"] == pytest.approx(keras_accuracy, abs=1e-6)
+    assert logs["val_loss"] == pytest.approx(keras_loss, rel=1e-5)
+    batch_logs = [v for k, v in recorder.calls if k == "batch_end"]
+    assert all(0 <= b["accuracy"] <= 1 and b["loss"] > 0 for b in batch_logs)
     assert history.history["accuracy"][-1] > history.history["accuracy"][0]
     assert history.history["val_accuracy"][-1] > 0.9
     assert history.history["loss"][-1] < history.history["loss"][0]
@@ -207,12 +215,58 @@ def test_bad_arguments_give_clear_messages():
         cl.train.per_example_loss(3)
 
 
-def test_benchmark_train_step_reports_every_mode():
-    results = cl.train.benchmark_train_step(
-        lambda: _toy_model_for_images(), batch_size=16, repeat=2, min_seconds=0.01
-    )
+def _stopwatch_seconds_per_step(mode, batch_size=16, rounds=5, calls=5):
+    """Seconds per training step by a plain stopwatch: the best of a few rounds."""
+    import time
+
+    import keras
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.random((batch_size, 28, 28, 1), dtype=np.float32))
+    y = tf.constant(rng.integers(0, 10, batch_size))
+    model, optimizer = _toy_model_for_images(), keras.optimizers.SGD(0.01)
+    step = cl.train.TrainStep(model, optimizer, mode=mode)
+    for _ in range(2):
+        step(x, y)["loss"].numpy()  # tracing and compiling, outside the timing
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            step(x, y)["loss"].numpy()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def check_step_seconds(results, stopwatch):
+    """Benchmark results are seconds per step: finite, plausible, and ordered."""
     assert list(results) == list(cl.train.MODES)
-    assert all(seconds > 0 for seconds in results.values())
+    for mode, seconds in results.items():
+        assert np.isfinite(seconds) and 1e-6 < seconds < 1.0, (mode, seconds)
+    # A traced graph skips the Python work eager mode does for every operation.
+    assert results["eager"] > results["tf_function"], results
+    # The best of several rounds, per step: near what a plain stopwatch sees (not
+    # milliseconds, not a whole round of calls). A factor 4 leaves room for a busy CPU.
+    for mode, seconds in stopwatch.items():
+        assert seconds / 4 < results[mode] < 4 * seconds, (mode, results, stopwatch)
+
+
+def test_benchmark_train_step_reports_seconds_per_step_in_every_mode():
+    results = cl.train.benchmark_train_step(
+        lambda: _toy_model_for_images(), batch_size=16, repeat=3, min_seconds=0.02
+    )
+    stopwatch = {m: _stopwatch_seconds_per_step(m) for m in ("eager", "tf_function")}
+    check_step_seconds(results, stopwatch)
+    # The check bites: results in the wrong unit, per round, or with modes swapped.
+    wrong = [
+        {mode: seconds * 1000 for mode, seconds in results.items()},
+        {mode: seconds * 20 for mode, seconds in results.items()},
+        {**results, "eager": results["tf_function"], "tf_function": results["eager"]},
+        {**results, "xla": float("nan")},
+    ]
+    for bad in wrong:
+        with pytest.raises(AssertionError):
+            check_step_seconds(bad, stopwatch)
 
 
 def _toy_model_for_images():
@@ -327,3 +381,73 @@ def test_evaluate_accuracy_equals_an_outside_reference(labels):
     result = cl.train.evaluate(model, (x, target), loss=loss, batch_size=64)
     assert result["accuracy"] == pytest.approx(reference, abs=1e-6)
     assert result["accuracy"] == pytest.approx(float(metric.result()), abs=1e-6)
+
+
+# --- issue 12: inputs checked before TensorFlow sees them --------------------------------
+
+
+def _ten_classes():
+    import keras
+
+    return keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(10, activation="softmax")]
+    )
+
+
+def test_fit_says_in_one_line_that_a_label_is_out_of_range():
+    x, _ = _toy_data(16)
+    y = np.arange(16) % 11  # 0 to 10 on a model with ten outputs
+    for call in (
+        lambda: cl.train.fit(_ten_classes(), (x, y)),
+        lambda: cl.train.evaluate(_ten_classes(), (x, y)),
+        lambda: cl.train.fit(_ten_classes(), (x, y % 10), validation_data=(x, y)),
+    ):
+        with pytest.raises(ValueError) as error:
+            call()
+        assert str(error.value) == (
+            "y has the label 10, but the model has 10 outputs: labels must be 0 to 9"
+        )
+    with pytest.raises(ValueError, match="y has the label -1"):
+        cl.train.fit(_ten_classes(), (x, -np.ones(16, int)))
+    with pytest.raises(ValueError, match="y must be one-hot, shaped"):
+        cl.train.fit(_ten_classes(), (x, y % 10), loss="categorical_crossentropy")
+
+
+def test_fit_checks_the_shape_of_x_against_the_model():
+    with pytest.raises(ValueError, match=r"x must be shaped \(N, 8\) for this model"):
+        cl.train.fit(_ten_classes(), (np.zeros((4, 28, 28)), np.zeros(4, int)))
+    with pytest.raises(ValueError, match="x contains NaN"):
+        cl.train.fit(_ten_classes(), (np.full((4, 8), np.nan), np.zeros(4, int)))
+
+
+def test_fit_converts_what_it_can_and_refuses_the_rest_by_name():
+    x, y = _toy_data(16)
+    model = _toy_model()
+    history = cl.train.fit(
+        model, (x.tolist(), list(y)), optimizer="sgd", mode="EAGER", batch_size=8
+    )
+    assert len(history.history["loss"]) == 1
+    for kwargs, match in [
+        ({"epochs": 10**9}, "epochs must be an int from 1 to 10,000"),
+        ({"batch_size": 0}, "batch_size must be a positive int"),
+        ({"verbose": 5}, "verbose must be an int from 0 to 2"),
+        ({"mode": "fast"}, "mode must be one of"),
+        ({"optimizer": "fastest"}, "optimizer must be a Keras optimizer"),
+        ({"loss": "sparse"}, "loss must be a Keras loss name"),
+        ({"callbacks": [print]}, "callbacks must be keras.callbacks.Callback"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            cl.train.fit(_toy_model(), (x, y), **kwargs)
+    with pytest.raises(ValueError, match="model must be a Keras model"):
+        cl.train.fit("model", (x, y))
+    with pytest.raises(ValueError, match="y must be an array of numbers"):
+        cl.train.as_dataset((x, ["a"] * 16))
+
+
+def test_benchmark_train_step_checks_before_timing():
+    with pytest.raises(ValueError, match="build_model must be a function of no"):
+        cl.train.benchmark_train_step(len)
+    with pytest.raises(ValueError, match="min_seconds must be"):
+        cl.train.benchmark_train_step(_toy_model, min_seconds=1e9)
+    with pytest.raises(ValueError, match=r"x must be shaped \(N, 8\) for this model"):
+        cl.train.benchmark_train_step(_toy_model, repeat=1)  # it times 28x28 digits

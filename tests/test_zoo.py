@@ -182,10 +182,17 @@ def test_small_networks_run():
     probabilities = lenet(np.zeros((2, 32, 32, 1), "float32")).numpy()
     assert probabilities.shape == (2, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    noise = np.random.default_rng(0).random((2, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(
+        lenet(noise).numpy(), lenet.predict(noise, verbose=0), rtol=1e-5
+    )
+    assert not np.allclose(lenet(noise).numpy()[0], probabilities[0])  # it reads x
     small = zoo.unet(
         (32, 32, 3), num_classes=3, base_filters=4, depth=2, padding="same"
     )
-    assert small(np.zeros((1, 32, 32, 3), "float32")).shape == (1, 32, 32, 3)
+    pixels = small(np.zeros((1, 32, 32, 3), "float32")).numpy()
+    assert pixels.shape == (1, 32, 32, 3)
+    np.testing.assert_allclose(pixels.sum(axis=-1), 1.0, rtol=1e-5)  # per pixel
     del lenet, small
     zoo.release()
 
@@ -234,4 +241,80 @@ def test_every_network_builds_by_name_with_the_papers_output():
         model = zoo.build(name, allocate=False)
         assert model.output.shape[-1] == (10 if name == "LeNet-5" else 1000)
         del model
+    zoo.release()
+
+
+# --- issue 12: inputs checked before Keras sees them, in one line ---------------------
+
+
+def test_lenet5_says_what_input_it_needs_in_one_line():
+    with pytest.raises(ValueError) as error:
+        zoo.lenet5((28, 28, 1))
+    assert str(error.value) == (
+        "LeNet-5 needs inputs of at least 32x32 pixels (its layers would shrink a "
+        "28x28 input to nothing); got input_shape=(28, 28, 1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("network", "build"),
+    [
+        ("LeNet-5", lambda side: zoo.lenet5((side, side, 1))),
+        ("AlexNet", lambda side: zoo.alexnet((side, side, 3))),
+        ("VGG", lambda side: zoo.vgg("A", (side, side, 3))),
+        ("DenseNet", lambda side: zoo.densenet(121, (side, side, 3))),
+    ],
+)
+def test_the_smallest_input_is_where_keras_stops(network, build, monkeypatch):
+    """The computed smallest side builds; one pixel less fails in Keras itself."""
+    smallest = zoo._smallest_side(network)
+    with zoo.shapes_only():
+        build(smallest)
+    with pytest.raises(ValueError, match=f"at least {smallest}x{smallest}"):
+        build(smallest - 1)
+    monkeypatch.setattr(zoo, "_smallest_side", lambda network, steps=None: 1)
+    with pytest.raises(ValueError), zoo.shapes_only():  # Keras' own, many-line error
+        build(smallest - 1)
+    zoo.release()
+
+
+@pytest.mark.parametrize(
+    ("depth", "padding", "smallest"), [(2, "valid", 44), (3, "same", 8)]
+)
+def test_unet_knows_its_smallest_input(depth, padding, smallest, monkeypatch):
+    assert zoo._unet_smallest_side(depth, padding) == smallest
+    with zoo.shapes_only():
+        zoo.unet((smallest, smallest, 1), depth=depth, padding=padding, base_filters=2)
+    with pytest.raises(ValueError, match=f"U-Net needs inputs of at least {smallest}x"):
+        zoo.unet((smallest - 1, 64, 1), depth=depth, padding=padding, base_filters=2)
+    monkeypatch.setattr(zoo, "_unet_smallest_side", lambda depth, padding: 1)
+    with pytest.raises(ValueError), zoo.shapes_only():  # Keras agrees: it fails too
+        zoo.unet((smallest - 1, 64, 1), depth=depth, padding=padding, base_filters=2)
+    zoo.release()
+
+
+def test_builders_and_blocks_refuse_wrong_types_and_huge_sizes():
+    import time
+
+    for call, match in [
+        (lambda: zoo.vgg("A", (32, 32)), r"input_shape must be \(height, width, ch"),
+        (lambda: zoo.resnet(18, (10**5, 10**5, 3)), "the input height must be an int"),
+        (lambda: zoo.vgg("A", (512, 512, 3)), "from 1 to 256"),
+        (lambda: zoo.lenet5(num_classes=0), "num_classes must be an int from 1"),
+        (lambda: zoo.alexnet(groups=3), "groups must be 1 or 2"),
+        (lambda: zoo.build("LeNet-5", allocate="no"), "allocate must be True or"),
+        (lambda: zoo.count_parameters(len), "function of no arguments"),
+        (lambda: zoo.count_parameters(lambda: None), "returned NoneType, not a"),
+        (lambda: zoo.dense_block([], 2), "x must be a Keras tensor"),
+    ]:
+        with pytest.raises(ValueError, match=match) as error:
+            call()
+        assert "\n" not in str(error.value)
+    inputs = keras.Input((8, 8, 4))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="num_layers must be an int from 1 to 128"):
+        zoo.dense_block(inputs, 10**5)
+    assert time.perf_counter() - start < 1
+    with pytest.raises(ValueError, match="strides must be an int from 1 to 4"):
+        zoo.residual_block(inputs, 4, strides=1.5)
     zoo.release()
