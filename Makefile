@@ -3,6 +3,7 @@
 #   make lab          open the course in JupyterLab (PORT=8888, GPU=1 for an NVIDIA card)
 #   make test         run the whole test suite: course_lib unit tests + every notebook (fast mode)
 #   make dashboards   serve the Voila lecture dashboards (PORT=8866)
+#   make test-deep    the property tests with many random examples (Hypothesis profile "deep")
 #   make bench        run the benchmarks, write benchmarks/results.json and results.md
 #   make lint         ruff check + format check
 #   make clean-notebooks   strip outputs (except NBVAL_CHECK_OUTPUT cells) before a commit
@@ -18,7 +19,9 @@ GPU ?= 0
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),,--no-browser)
 
-.PHONY: lab test test-unit test-notebooks dashboards bench lint clean-notebooks venv
+PROPERTY_TESTS := $(shell grep -l '^import hypothesis_profiles' tests/*.py)
+
+.PHONY: lab test test-deep test-unit test-notebooks dashboards bench lint clean-notebooks venv
 
 venv: $(STAMP)
 
@@ -52,6 +55,11 @@ test: $(SETUP)
 	COURSE_FAST=1 COURSE_STRICT_WIDGETS=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout=600 -rs
+
+# A longer random search of the property tests (minutes); make test replays a fixed set.
+test-deep: $(SETUP)
+	HYPOTHESIS_PROFILE=deep COURSE_FAST=1 COURSE_STRICT_WIDGETS=1 MPLBACKEND=Agg \
+	  $(BIN)/python -m pytest $(PROPERTY_TESTS) -p no:cacheprovider
 
 dashboards: $(SETUP)
 	$(BIN)/voila notebooks/dashboards --port=$(or $(PORT),8866) $(NO_BROWSER) --Voila.ip=127.0.0.1
