@@ -172,7 +172,8 @@ def im2col(images, k_height: int, k_width: int) -> np.ndarray:
 
     The patches are views into ``images`` until the final ``reshape`` copies them.
     """
-    images = _as_float32(images, "images", "(N, H, W, C)")
+    _as_float32(images, "images", "(N, H, W, C)")  # real numbers, finite
+    images = np.asarray(images)  # kept as they are: the patches are views
     if images.ndim != 4:
         raise ValueError(f"images must be (N, H, W, C), got shape {images.shape}")
     k_height = check_int(k_height, "k_height", 1, images.shape[1])

@@ -84,7 +84,8 @@ def neuron(x, weights, bias: float, activation: str = "sigmoid") -> np.ndarray:
         raise ValueError(
             f"{x.shape[-1]} inputs but {weights.shape[0]} weights: they must match"
         )
-    return activate(activation, x @ weights + bias)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge inputs: inf, as floats do
+        return activate(activation, x @ weights + bias)
 
 
 # --------------------------------------------------------------------------------------

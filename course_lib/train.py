@@ -100,7 +100,8 @@ def _check_data(
         raise ValueError(f"{name} must be a tf.data.Dataset or a tuple (x, y)")
     x, y = data
     try:
-        x = np.asarray(x, dtype=np.float32)
+        with np.errstate(over="ignore"):  # too large for float32: refused below
+            x = np.asarray(x, dtype=np.float32)
     except (TypeError, ValueError):
         raise ValueError(f"x must be an array of numbers, got {show(x)}") from None
     try:
@@ -118,7 +119,9 @@ def _check_data(
     if len(x) == 0:
         raise ValueError(f"{name} has no examples")
     if not np.isfinite(x).all():
-        raise ValueError("x contains NaN or infinite values")
+        raise ValueError(
+            "x contains NaN, infinite values or numbers too big for float32"
+        )
     if not isinstance(model, list) and getattr(model, "inputs", None):
         expected = tuple(model.inputs[0].shape[1:])
         if len(expected) != x.ndim - 1 or any(

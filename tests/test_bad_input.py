@@ -1,7 +1,8 @@
 """Bad input to any public function of the compute modules: a ValueError, never worse.
 
-For every public function of every compute module (found by introspection: functions
-defined in the module whose names do not start with "_"), Hypothesis draws arguments
+For every public function of every compute module (found by introspection: functions,
+cached ones included, defined in the module, whose names do not start with "_"; a test
+fails when one is missing from the table below), Hypothesis draws arguments
 from a small table below: for each parameter either a valid value or a bad one (wrong
 types, text, None, containers, arrays of any dtype and shape, NaN and infinity,
 negative and huge sizes, plus a few bad values special to that parameter). Each call
@@ -80,7 +81,12 @@ LEFT_OUT = {
     "data.data_dir": "no arguments; reads COURSE_DATA_DIR (test_data checks it)",
     "kernels.kernels": "no arguments; a dict of the five kernels, each tested here",
 }
-"""Public functions deliberately not called here, and why."""
+"""Public functions deliberately not called here, and why. Classes are not drawn
+either (``cl.train.TrainStep`` and ``EvaluateStep``, ``cl.recipes.RaceClock``,
+``cl.scratch.NumpyConvnet``, ``cl.stacks.Layer``, the registries' dataclasses): the
+functions in the table build them, and their own checks (mode, model, optimizer,
+strategy, kind, size) raise the same ValueErrors, tested in test_train,
+test_scratch and test_stacks."""
 
 REFUSES_VALID = {
     "data.fetch": "offline (as here) it has no file to give: its DownloadError is right"
