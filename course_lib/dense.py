@@ -26,6 +26,7 @@ import numpy as np
 
 from course_lib import zoo
 from course_lib.core import check_int, set_seed, show
+from course_lib.train import check_callbacks
 
 MAX_SIDE = 10**6
 """The largest size along one axis of ``input_shape`` (counting needs no memory)."""
@@ -227,14 +228,7 @@ def train_dense_classifier(
         )
     num_epochs = check_int(num_epochs, "num_epochs", 1, 1000)
     batch_size = check_int(batch_size, "batch_size", 1, 65536)
-    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
-        raise ValueError(f"callbacks must be a list, got {show(callbacks)}")
-    for callback in callbacks:
-        if not isinstance(callback, keras.callbacks.Callback):
-            raise ValueError(
-                f"callbacks must be keras.callbacks.Callback objects (such as "
-                f"cl.widgets.LivePlot()), got {show(callback)}"
-            )
+    check_callbacks(callbacks)
     num_classes = int(max(y_train.max(), y_test.max())) + 1
     set_seed(seed)
     net = build_dense_network(x_train.shape[1:], hidden, num_classes)

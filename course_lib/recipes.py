@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_lib.core import check_int, check_number, lookup, set_seed, show
+from course_lib.train import check_callbacks
 
 TARGET_ACCURACY = 0.97
 
@@ -352,14 +353,7 @@ def race(
     seed = check_int(seed, "seed", 0)
     x_train, y_train = _digits_and_labels(train, "train")
     x_test, y_test = _digits_and_labels(test, "test")
-    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, list | tuple):
-        raise ValueError(f"callbacks must be a list, got {show(callbacks)}")
-    for callback in callbacks:
-        if not isinstance(callback, keras.callbacks.Callback):
-            raise ValueError(
-                f"callbacks must be keras.callbacks.Callback objects, got "
-                f"{show(callback)}"
-            )
+    check_callbacks(callbacks)
     set_seed(seed)
     epochs = epochs or recipe.epochs
     steps_per_epoch = math.ceil(len(x_train) / recipe.batch_size)

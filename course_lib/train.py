@@ -438,6 +438,22 @@ def _evaluate_with(step, dataset) -> dict:
     return _mean(totals)
 
 
+def check_callbacks(callbacks) -> list:
+    """``callbacks`` as a list of Keras callbacks, or a ValueError saying what is wrong
+    (the one check used by ``fit``, ``cl.dense`` and ``cl.recipes``)."""
+    import keras
+
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+        raise ValueError(f"callbacks must be a list, got {show(callbacks)}")
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise ValueError(
+                "callbacks must be keras.callbacks.Callback objects (such as "
+                f"cl.widgets.LivePlot()), got {show(callback)}"
+            )
+    return list(callbacks)
+
+
 def fit(
     model,
     data,
@@ -492,14 +508,7 @@ def fit(
     data = _check_data(model, data, loss)
     if validation_data is not None:
         validation_data = _check_data(model, validation_data, loss, "validation_data")
-    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
-        raise ValueError(f"callbacks must be a list, got {show(callbacks)}")
-    for callback in callbacks:
-        if not isinstance(callback, keras.callbacks.Callback):
-            raise ValueError(
-                f"callbacks must be keras.callbacks.Callback objects, got "
-                f"{show(callback)}"
-            )
+    check_callbacks(callbacks)
     if isinstance(optimizer, str):
         try:
             optimizer = keras.optimizers.get(optimizer)

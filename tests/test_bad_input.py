@@ -670,6 +670,7 @@ S["train.as_dataset"] = {
     "seed": ok(0, HUGE),
 }
 S["train.per_example_loss"] = {"loss": ok("mse", NAMES)}
+S["train.check_callbacks"] = {"callbacks": ok([], NAMES)}
 S["train.evaluate"] = {
     "model": ok(lazy(tiny_model)),
     "data": ok(tiny_data(), st.just((tiny_data()[0], tiny_data()[1] + 3))),
