@@ -5,6 +5,8 @@
 #   make dashboards   serve the Voila lecture dashboards (PORT=8866)
 #   make test-deep    the property tests with many random examples (Hypothesis profile "deep")
 #   make bench        run the benchmarks, write benchmarks/results.json and results.md
+#   make measure      run every lecture notebook in full mode, offline; write benchmarks/notebooks.json,
+#                     the README table and each title cell's measured time and memory
 #   make lint         ruff check + format check
 #   make clean-notebooks   strip outputs (except NBVAL_CHECK_OUTPUT cells) before a commit
 
@@ -21,7 +23,7 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 
 PROPERTY_TESTS := $(shell grep -l '^import hypothesis_profiles' tests/*.py)
 
-.PHONY: lab test test-deep test-unit test-notebooks dashboards bench lint clean-notebooks venv
+.PHONY: lab test test-deep test-unit test-notebooks dashboards bench measure lint clean-notebooks venv
 
 venv: $(STAMP)
 
@@ -66,6 +68,10 @@ dashboards: $(SETUP)
 
 bench: $(SETUP)
 	$(BIN)/python benchmarks/run.py
+
+# Pass lecture numbers to measure only some:  make measure ARGS="06 12"
+measure: $(SETUP)
+	$(BIN)/python benchmarks/measure.py $(if $(filter tests notebooks,$(ARGS)),,$(ARGS))
 
 lint: $(STAMP)
 	$(BIN)/ruff check course_lib tests datasets benchmarks

@@ -40,6 +40,10 @@ class Checkpoint:
     sha256: str
     description: str
     input_shape: tuple[int, int, int] = MNIST_SHAPE
+    filters: int = 32
+    dense_units: int = 128
+    num_classes: int = 10
+    script: str = "train_checkpoint.py"
 
 
 CHECKPOINTS: dict[str, Checkpoint] = {
@@ -48,6 +52,18 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         filename="mnist_convnet.weights.h5",
         sha256="e2d4928ba191fba04828b4cd701d221eb0438554beeda445a9c06b97acb3008f",
         description="slides_convnet() trained on the bundled 4,000 MNIST digits",
+    ),
+    "faces_convnet": Checkpoint(
+        name="faces_convnet",
+        filename="faces_convnet.weights.h5",
+        sha256="03c94ece2ac6e462f10159dfc6cdf3694c89b9d9cc86ad572c51aa6b81a635e9",
+        description="slides_convnet(16 filters, 32 dense units, 2 classes) trained on "
+        "160 of the 200 25x25 faces / non-faces of skimage.data.lfw_subset()",
+        input_shape=(25, 25, 1),
+        filters=16,
+        dense_units=32,
+        num_classes=2,
+        script="build_faces_convnet.py",
     ),
 }
 
@@ -189,7 +205,7 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     name = entry.name
     shipped = checkpoint_path(name)
     path = _as_path(path) if path is not None else shipped
-    rebuild = "rebuild it with: .venv/bin/python datasets/train_checkpoint.py"
+    rebuild = f"rebuild it with: .venv/bin/python datasets/{entry.script}"
     if path.resolve() != shipped.resolve():
         if not path.exists():
             raise FileNotFoundError(
@@ -210,6 +226,17 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     return path
 
 
+def build_for(name: str):
+    """The (untrained) network that the shipped checkpoint ``name`` fits."""
+    entry = lookup(CHECKPOINTS, name, "checkpoint")
+    return slides_convnet(
+        filters=entry.filters,
+        dense_units=entry.dense_units,
+        num_classes=entry.num_classes,
+        input_shape=entry.input_shape,
+    )
+
+
 def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
     """Load a shipped, checksummed checkpoint as a compiled Keras model.
 
@@ -226,9 +253,7 @@ def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
         weights in another file do not fit the network (the message names the layer).
     """
     path = verified_checkpoint(name, path)
-    model = slides_convnet(
-        input_shape=lookup(CHECKPOINTS, name, "checkpoint").input_shape
-    )
+    model = build_for(name)
     _check_weights_fit(path, model)
     try:
         model.load_weights(path)

@@ -76,6 +76,11 @@ def vgg16_base(weights=None, input_shape=(64, 64, 3)):
 
     if weights not in (None, "imagenet"):
         raise ValueError(f"weights must be None or 'imagenet', got {show(weights)}")
+    if weights == "imagenet":
+        from course_lib import data
+
+        # Keras' own file and md5, through the course's checked, cached download.
+        weights = str(data.fetch("vgg16_notop_imagenet"))
     return keras.applications.VGG16(
         include_top=False, weights=weights, input_shape=tuple(input_shape)
     )

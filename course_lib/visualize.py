@@ -26,9 +26,7 @@ Example::
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -52,12 +50,9 @@ __all__ = [
     "imagenet_model",
 ]
 
-IMAGENET_HOST = ("storage.googleapis.com", 443)
-"""Where ``keras.applications`` downloads ImageNet weights from."""
-
 
 class Offline(RuntimeError):
-    """ImageNet weights are neither cached nor downloadable (no network)."""
+    """ImageNet weights are neither cached nor downloadable, or do not load."""
 
 
 # --------------------------------------------------------------------------------------
@@ -484,41 +479,39 @@ def deep_dream(
 # --------------------------------------------------------------------------------------
 
 IMAGENET_MODELS = {
-    "vgg16": ("VGG16", "vgg16_weights_tf_dim_ordering_tf_kernels.h5"),
-    "inception_v3": (
-        "InceptionV3",
-        "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-    ),
+    "vgg16": ("VGG16", "vgg16_imagenet"),
+    "inception_v3": ("InceptionV3", "inception_v3_notop_imagenet"),
 }
+"""Model name -> (``keras.applications`` builder, ``cl.data`` registry entry of its weights)."""
 
 
-def imagenet_model(name: str = "vgg16", timeout: float = 3.0, **kwargs):
+def imagenet_model(name: str = "vgg16", **kwargs):
     """A ``keras.applications`` model with ImageNet weights (cached or downloaded).
 
     ``vgg16`` comes with its classifier and ``classifier_activation=None`` (class scores
-    before the softmax, for Grad-CAM); ``inception_v3`` without its top (DeepDream).
-    Raises ``Offline`` within ``timeout`` seconds when the weights are not cached and the
-    download server cannot be reached.
+    before the softmax, for Grad-CAM); ``inception_v3`` without its top (DeepDream). The
+    weight file comes through ``cl.data.fetch`` (Keras' own URL and md5, checked, cached,
+    never left half-written); raises ``Offline`` with one plain reason when it cannot be
+    had (no network, a bad download) or does not load.
     """
     import keras
 
+    from course_lib import data
+
     name = choose(name, list(IMAGENET_MODELS), "ImageNet model")
-    builder, file_name = IMAGENET_MODELS[name]
-    cached = Path(keras.config.keras_home() if hasattr(keras.config, "keras_home") else
-                  Path.home() / ".keras") / "models" / file_name  # fmt: skip
-    if not cached.exists():
-        try:
-            socket.create_connection(IMAGENET_HOST, timeout=timeout).close()
-        except OSError as error:
-            raise Offline(
-                f"no ImageNet weights for {name}: not cached and "
-                f"{IMAGENET_HOST[0]} cannot be reached ({type(error).__name__})"
-            ) from None
+    builder, entry = IMAGENET_MODELS[name]
+    try:
+        weights = data.fetch(entry)
+    except data.DownloadError as error:
+        raise Offline(f"no ImageNet weights for {name}: {error}") from None
     options = (
         {"classifier_activation": None} if name == "vgg16" else {"include_top": False}
     )
     options.update(kwargs)
     try:
-        return getattr(keras.applications, builder)(weights="imagenet", **options)
-    except (OSError, ValueError, Exception) as error:  # noqa: BLE001 - any failure
-        raise Offline(f"the {name} weights could not be loaded: {error}") from None
+        return getattr(keras.applications, builder)(weights=str(weights), **options)
+    except Exception as error:  # noqa: BLE001 - any failure: the file does not load
+        raise Offline(
+            f"the {name} weights in {weights} could not be loaded "
+            f"({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        ) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.server
 import io
 import threading
 import time
@@ -28,49 +27,6 @@ def _fake_mnist_npz(n_train=30, n_test=10) -> bytes:
         y_test=np.arange(n_test, dtype=np.uint8) % 10,
     )
     return buffer.getvalue()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[bytes, int | None]] = {}
-    hits: list[str] = []
-
-    def do_GET(self):  # noqa: N802 - the name http.server wants
-        self.hits.append(self.path)
-        body, length = self.routes.get(self.path, (b"", None))
-        if not body:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header(
-            "Content-Length", str(length if length is not None else len(body))
-        )
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    """A local HTTP server: set ``server.routes[path] = (bytes, content_length)``."""
-    _Handler.routes, _Handler.hits = {}, []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.routes, httpd.hits = _Handler.routes, _Handler.hits
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """An empty data cache for each test; the network allowed (tests point URLs locally)."""
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
-    return tmp_path / "cache"
 
 
 def _point_mnist_at(monkeypatch, urls, payload: bytes):

@@ -250,3 +250,19 @@ def test_compile_and_drawings_refuse_what_they_cannot_use():
             ValueError, match="a drawing must be a 2-D image of numbers"
         ):
             function({"not": "a drawing"})
+
+
+def test_the_shipped_faces_convnet_tells_faces_from_non_faces():
+    model = cl.models.pretrained("faces_convnet")
+    assert model.input_shape == (None, 25, 25, 1) and model.output_shape == (None, 2)
+    _, (faces, is_face) = cl.augmentation.face_data(160, seed=0)  # held out in training
+    accuracy = np.mean(model.predict(faces, verbose=0).argmax(-1) == is_face)
+    assert accuracy >= 0.9, accuracy
+
+
+def test_a_corrupt_faces_checkpoint_names_its_own_build_script(tmp_path, monkeypatch):
+    bad = tmp_path / "faces_convnet.weights.h5"
+    bad.write_bytes(b"not weights")
+    monkeypatch.setattr(cl.models, "CHECKPOINT_DIR", tmp_path)
+    with pytest.raises(ValueError, match="build_faces_convnet.py"):
+        cl.models.pretrained("faces_convnet")

@@ -73,7 +73,9 @@ def test_the_old_helpers_are_gone():
 
 
 def test_unknown_recipe_gives_a_clear_message():
-    with pytest.raises(ValueError, match="unknown recipe 'fastest'; known: course, "):
+    with pytest.raises(
+        ValueError, match="unknown recipe 'fastest'; known: fast, course, "
+    ):
         cl.recipes.get("fastest")
     assert cl.recipes.get(" Keras_IO") is cl.recipes.RECIPES["keras_io"]
     recipe = cl.recipes.RECIPES["course"]
@@ -311,3 +313,34 @@ def test_one_cycle_and_build_check_their_numbers():
         cl.recipes.build("keras_io", steps_per_epoch=0)
     schedule = cl.recipes.one_cycle(100, "3e-3")  # text that is a number is read
     assert float(schedule(20)) == pytest.approx(3e-3)
+
+
+def test_the_fast_recipe_is_a_small_bn_convnet_trained_by_the_plain_step():
+    from keras import layers
+
+    model = cl.recipes.build_fast_model()
+    assert model.count_params() == 24_282
+    norms = [
+        layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)
+    ]
+    assert len(norms) == 3 and all(layer.momentum == 0.9 for layer in norms)
+    assert not any(isinstance(layer, layers.Flatten) for layer in model.layers)
+    recipe = cl.recipes.get("fast")
+    assert recipe.trainer == "step" and recipe.batch_size == 64
+
+
+def test_the_fast_recipe_learns_through_cl_train_fit(monkeypatch):
+    import course_lib.train
+
+    calls = []
+    original = course_lib.train.fit
+    monkeypatch.setattr(
+        course_lib.train, "fit", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    (x, y), (x_test, y_test) = cl.data.load_mnist()
+    result = cl.recipes.race(
+        "fast", (x, y), (x_test[:500], y_test[:500]), budget=120.0, epochs=2
+    )
+    assert calls == [1]  # trained by the plain step, not model.fit
+    assert result["epochs"] == 2
+    assert result["final_accuracy"] > 0.9, result["final_accuracy"]

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.server
 import io
 import json
-import threading
 import zipfile
 
 import numpy as np
@@ -158,42 +156,6 @@ def test_bad_results_are_refused():
 
 
 # ------------------------------------------------------- the online path, offline
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, bytes] = {}
-
-    def do_GET(self):  # noqa: N802 - the name http.server wants
-        body = self.routes.get(self.path, b"")
-        if not body:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    _Handler.routes = {}
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.routes = _Handler.routes
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
-    return tmp_path / "cache"
 
 
 def _tiny_cats_and_dogs() -> bytes:

@@ -137,14 +137,79 @@ def test_bad_input_is_a_clear_error(model):
         visualize.feature_layers("vgg")
 
 
-def test_imagenet_model_fails_fast_offline(monkeypatch, tmp_path):
+def test_the_weight_files_are_the_ones_keras_uses():
+    import inspect
+
+    from keras.src.applications import inception_v3, vgg16
+
+    from course_lib import data
+
+    for entry, module, url in [
+        ("vgg16_imagenet", vgg16, vgg16.WEIGHTS_PATH),
+        ("vgg16_notop_imagenet", vgg16, vgg16.WEIGHTS_PATH_NO_TOP),
+        ("inception_v3_notop_imagenet", inception_v3, inception_v3.WEIGHTS_PATH_NO_TOP),
+    ]:
+        item = data.REGISTRY[entry]
+        assert item.urls == (url,)
+        algorithm, digest = item.sha256.split(":")
+        assert algorithm == "md5" and f'file_hash="{digest}"' in inspect.getsource(
+            module
+        )
+
+
+def _point_weights_at(monkeypatch, entry, url, payload):
+    import dataclasses
+    import hashlib
+
+    from course_lib import data
+
+    replaced = dataclasses.replace(
+        data.REGISTRY[entry],
+        urls=(url,),
+        sha256=f"md5:{hashlib.md5(payload).hexdigest()}",
+        size=len(payload),
+    )
+    monkeypatch.setitem(data.REGISTRY, entry, replaced)
+
+
+def test_imagenet_weights_are_downloaded_checked_and_cached(cache, monkeypatch, server):
+    from course_lib import data
+
+    payload = b"stand-in weights " * 64
+    server.routes["/vgg16.h5"] = payload
+    _point_weights_at(monkeypatch, "vgg16_imagenet", f"{server.base}/vgg16.h5", payload)
+    path = data.fetch("vgg16_imagenet")
+    assert path.read_bytes() == payload and path.parent == cache
+    assert data.fetch("vgg16_imagenet") == path  # the second time: from the cache
+    assert server.hits == ["/vgg16.h5"]
+    # The stand-in is not an HDF5 weight file: the notebook gets one plain reason.
+    with pytest.raises(visualize.Offline, match="could not be loaded") as caught:
+        visualize.imagenet_model("vgg16")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_corrupt_weight_download_leaves_nothing(cache, monkeypatch, server):
+    payload = b"stand-in weights " * 64
+    server.routes["/vgg16.h5"] = payload[:-1] + b"x"
+    _point_weights_at(monkeypatch, "vgg16_imagenet", f"{server.base}/vgg16.h5", payload)
+    with pytest.raises(visualize.Offline, match="checksum mismatch"):
+        visualize.imagenet_model("vgg16")
+    assert not cache.exists() or not any(cache.iterdir())
+
+
+def test_imagenet_model_fails_fast_offline(cache, monkeypatch):
     import time
 
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(visualize, "IMAGENET_HOST", ("127.0.0.1", 9))
+    # A port where nothing listens: refused at once, as on a machine without network.
+    _point_weights_at(
+        monkeypatch, "vgg16_imagenet", "http://127.0.0.1:9/vgg16.h5", b"x" * 10
+    )
     start = time.perf_counter()
-    with pytest.raises(visualize.Offline, match="cannot be reached"):
-        visualize.imagenet_model("vgg16", timeout=1.0)
+    with pytest.raises(visualize.Offline, match="no ImageNet weights for vgg16"):
+        visualize.imagenet_model("vgg16")
     assert time.perf_counter() - start < 5
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    with pytest.raises(visualize.Offline, match="COURSE_OFFLINE"):
+        visualize.imagenet_model("inception_v3")
     with pytest.raises(ValueError, match="unknown ImageNet model"):
         visualize.imagenet_model("alexnet")

@@ -1,0 +1,248 @@
+"""Measure every lecture notebook top to bottom: seconds and peak kernel memory.
+
+    make measure                                    # full mode, offline, every lecture
+    .venv/bin/python benchmarks/measure.py 06 12    # only lectures 06 and 12
+    .venv/bin/python benchmarks/measure.py --fast   # fast mode (what make test runs)
+    .venv/bin/python benchmarks/measure.py --stamp  # only rewrite the title cells
+
+Each notebook runs alone, in a fresh kernel, with the bundled data (``COURSE_OFFLINE=1``;
+``--online`` lets it download). The peak is the kernel process's resident high-water mark
+(``VmHWM`` in ``/proc/<pid>/status``, Linux). Results go to ``benchmarks/notebooks.json``:
+
+    {"machine": {...}, "mode": "full", "offline": true,
+     "notebooks": {"06_mnist_convnet.ipynb": {"seconds": ..., "peak_mb": ...}, ...}}
+
+(``--fast`` writes ``benchmarks/notebooks_fast.json``). Then the README table between
+``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->`` is rewritten and each title
+cell's ``*Measured:*`` line is set from the two files, so no timing is typed by hand.
+Run it on a quiet machine: anything else running makes the numbers larger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+NOTEBOOKS = ROOT / "notebooks"
+README = ROOT / "README.md"
+FULL = HERE / "notebooks.json"
+FAST = HERE / "notebooks_fast.json"
+START, END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+LINE = re.compile(r"^\*Measured:\*.*$", re.MULTILINE)
+# The hand-typed estimate that a measurement replaces: the "*Time on a laptop CPU:*"
+# sentences, up to the next "*GPU:*"-style line or the end of the paragraph.
+TYPED = re.compile(
+    r"^\*Time on a laptop CPU:\*.*?(?=\n\*|\n\n|\Z| \*[A-Z])", re.MULTILINE | re.DOTALL
+)
+TARGET_SECONDS = 300  # full mode, offline, on a 2-core laptop CPU
+TARGET_MB = 1024  # two notebooks open at once within a 2 GB Binder or JupyterHub limit
+
+
+def lecture_notebooks(only: list[str] | None = None) -> list[Path]:
+    """The lecture notebooks in order (``NN_*.ipynb``), or those whose number is in
+    ``only``."""
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        unknown = set(only) - {p.name[:2] for p in paths}
+        if unknown:
+            raise SystemExit(
+                f"no lecture notebook numbered {', '.join(sorted(unknown))}; "
+                f"there are {', '.join(p.name[:2] for p in paths)}"
+            )
+        paths = [p for p in paths if p.name[:2] in only]
+    return paths
+
+
+def _peak_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
+
+
+def run_notebook(path: Path, fast: bool, offline: bool, timeout: int = 1800) -> dict:
+    """Execute ``path`` in a fresh kernel; its seconds and peak memory (MB)."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("COURSE_FAST", None)
+    if fast:
+        env["COURSE_FAST"] = "1"
+    if offline:
+        env["COURSE_OFFLINE"] = "1"
+    notebook = nbformat.read(path, as_version=4)
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=env, cwd=str(path.parent))
+    client = NotebookClient(
+        notebook,
+        km=manager,
+        timeout=timeout,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    try:
+        with client.setup_kernel():
+            for index, cell in enumerate(notebook.cells):
+                client.execute_cell(cell, index)
+            seconds = time.perf_counter() - start
+            peak = _peak_mb(manager.provisioner.process.pid)
+    finally:
+        if manager.is_alive():
+            manager.shutdown_kernel(now=True)
+    return {"seconds": round(seconds, 1), "peak_mb": round(peak)}
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {"notebooks": {}}
+
+
+def _machine_words(machine: dict) -> str:
+    cpu = machine.get("cpu", "a CPU")
+    return f"{machine.get('cores', '?')} cores of {cpu}"
+
+
+def title_line(name: str, full: dict, fast: dict) -> str | None:
+    """The ``*Measured:*`` line of a title cell, or None when nothing was measured."""
+    parts = []
+    if name in full["notebooks"]:
+        record = full["notebooks"][name]
+        parts.append(
+            f"{_duration(record['seconds'])} in full mode (offline), peak kernel memory "
+            f"{record['peak_mb'] / 1024:.2f} GB"
+        )
+    if name in fast["notebooks"]:
+        record = fast["notebooks"][name]
+        parts.append(
+            f"{_duration(record['seconds'])} in fast mode, "
+            f"{record['peak_mb'] / 1024:.2f} GB"
+        )
+    if not parts:
+        return None
+    machine = (full if name in full["notebooks"] else fast).get("machine", {})
+    return (
+        f"*Measured:* {'; '.join(parts)}, by `make measure` on "
+        f"{_machine_words(machine)}. Shut down kernels you are not using "
+        "(Kernel → Shut Down Kernel): each holds its memory until you do."
+    )
+
+
+def stamp_titles(paths: list[Path]) -> list[str]:
+    """Set the ``*Measured:*`` line of each title cell from the measurements; return the
+    names changed. The line goes after the title cell's first paragraph if it has none."""
+    import nbformat
+
+    full, fast = _load(FULL), _load(FAST)
+    changed = []
+    for path in paths:
+        line = title_line(path.name, full, fast)
+        if line is None:
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        title = notebook.cells[0]
+        if LINE.search(title.source):
+            source = LINE.sub(lambda _, new=line: new, title.source)
+        elif TYPED.search(title.source):
+            source = TYPED.sub(lambda _, new=line: new, title.source, count=1)
+        else:
+            source = title.source.rstrip() + "\n\n" + line
+        if source != title.source:
+            title.source = source
+            nbformat.write(notebook, path)
+            changed.append(path.name)
+    return changed
+
+
+def readme_table(full: dict, fast: dict) -> str:
+    """The README's table of measured notebooks."""
+    machine = full.get("machine") or fast.get("machine") or {}
+    rows = [
+        START,
+        f"Measured by `make measure` on {_machine_words(machine)}, one notebook at a "
+        "time, offline (bundled data). Targets: full mode ≤ 5 min and ≤ 1.0 GB peak.",
+        "",
+        "| notebook | full mode | peak (full) | fast mode | peak (fast) |",
+        "|---|---|---|---|---|",
+    ]
+    names = sorted(set(full["notebooks"]) | set(fast["notebooks"]))
+    for name in names:
+        cells = [f"`{name}`"]
+        for data in (full, fast):
+            record = data["notebooks"].get(name)
+            if record is None:
+                cells += ["—", "—"]
+                continue
+            over = record["peak_mb"] > TARGET_MB
+            cells += [
+                _duration(record["seconds"]),
+                f"{record['peak_mb'] / 1024:.2f} GB" + (" (above 1.0)" if over else ""),
+            ]
+        rows.append("| " + " | ".join(cells) + " |")
+    rows.append(END)
+    return "\n".join(rows)
+
+
+def write_readme(full: dict, fast: dict) -> None:
+    text = README.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"README.md has no {START} ... {END} block")
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    README.write_text(before + readme_table(full, fast) + after)
+
+
+def main() -> int:
+    sys.path.insert(0, str(HERE))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lectures", nargs="*", help="lecture numbers, e.g. 06 12")
+    parser.add_argument("--fast", action="store_true", help="fast mode (COURSE_FAST=1)")
+    parser.add_argument("--online", action="store_true", help="allow downloads")
+    parser.add_argument(
+        "--stamp", action="store_true", help="only rewrite title cells and README"
+    )
+    args = parser.parse_args()
+    paths = lecture_notebooks(args.lectures)
+    if not args.stamp:
+        from run import machine
+
+        target = FAST if args.fast else FULL
+        results = _load(target)
+        results.update({"machine": machine(), "mode": "fast" if args.fast else "full"})
+        results["offline"] = not args.online
+        for path in paths:
+            print(f"{path.name} ...", flush=True)
+            record = run_notebook(path, fast=args.fast, offline=not args.online)
+            flags = []
+            if not args.fast and record["seconds"] > TARGET_SECONDS:
+                flags.append("over 5 min")
+            if record["peak_mb"] > TARGET_MB:
+                flags.append("over 1.0 GB")
+            print(
+                f"  {record['seconds']:.0f} s, peak {record['peak_mb']} MB"
+                + (f"  ({', '.join(flags)})" if flags else ""),
+                flush=True,
+            )
+            results["notebooks"][path.name] = record
+            target.write_text(json.dumps(results, indent=1) + "\n")  # after each
+    changed = stamp_titles(lecture_notebooks())
+    write_readme(_load(FULL), _load(FAST))
+    print(f"title cells updated: {', '.join(changed) or 'none'}; README table written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""benchmarks/measure.py (make measure): title cells and the README carry what it measured."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location(
+    "measure", ROOT / "benchmarks" / "measure.py"
+)
+measure = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(measure)
+
+MACHINE = {"cpu": "Test CPU", "cores": 2}
+
+
+def _notebook(tmp_path, title: str) -> Path:
+    path = tmp_path / "06_example.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(title)]
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_measurement_replaces_the_typed_estimate(tmp_path, monkeypatch):
+    full = {
+        "machine": MACHINE,
+        "notebooks": {"06_example.ipynb": {"seconds": 150.4, "peak_mb": 900}},
+    }
+    fast = {
+        "machine": MACHINE,
+        "notebooks": {"06_example.ipynb": {"seconds": 41, "peak_mb": 700}},
+    }
+    (tmp_path / "full.json").write_text(json.dumps(full))
+    (tmp_path / "fast.json").write_text(json.dumps(fast))
+    monkeypatch.setattr(measure, "FULL", tmp_path / "full.json")
+    monkeypatch.setattr(measure, "FAST", tmp_path / "fast.json")
+    path = _notebook(
+        tmp_path,
+        "# 06 · Example\n\n*Time on a laptop CPU:* about 2 minutes\n(typed by hand).\n"
+        "*GPU:* not needed.",
+    )
+    assert measure.stamp_titles([path]) == ["06_example.ipynb"]
+    title = nbformat.read(path, as_version=4).cells[0].source
+    assert "Time on a laptop CPU" not in title and "typed by hand" not in title
+    assert (
+        "*Measured:* 2 min 30 s in full mode (offline), peak kernel memory 0.88 GB"
+        in title
+    )
+    assert "41 s in fast mode, 0.68 GB" in title and "Shut Down Kernel" in title
+    assert title.endswith("*GPU:* not needed.")
+    assert measure.stamp_titles([path]) == []  # the second time nothing changes
+
+
+def test_the_readme_table_flags_what_misses_the_targets():
+    full = {
+        "machine": MACHINE,
+        "notebooks": {"a.ipynb": {"seconds": 330, "peak_mb": 1100}},
+    }
+    table = measure.readme_table(full, {"notebooks": {}})
+    assert "| `a.ipynb` | 5 min 30 s | 1.07 GB (above 1.0) | — | — |" in table
+    assert table.startswith(measure.START) and table.endswith(measure.END)
+
+
+def test_unknown_lecture_numbers_are_refused():
+    with pytest.raises(SystemExit, match="no lecture notebook numbered 99"):
+        measure.lecture_notebooks(["99"])
+
+
+def test_title_cells_agree_with_the_measurements_when_there_are_some():
+    full, fast = measure._load(measure.FULL), measure._load(measure.FAST)
+    for path in measure.lecture_notebooks():
+        line = measure.title_line(path.name, full, fast)
+        title = nbformat.read(path, as_version=4).cells[0].source
+        if line is not None:
+            assert line in title, f"{path.name}: run make measure (or --stamp)"
