@@ -547,6 +547,7 @@ S["models.pretrained"] = {"name": ok("mnist_convnet", NAMES), "path": ok(None, p
 COST["models.pretrained"] = 2
 S["models.pretrained_numpy"] = S["models.pretrained"]
 S["models.verified_checkpoint"] = S["models.pretrained"]
+S["models.build_for"] = {"name": ok("faces_convnet", NAMES)}
 S["models.slides_convnet"] = {
     "filters": ok(2, HUGE),
     "kernel_size": ok(3, HUGE),
@@ -718,6 +719,7 @@ S["recipes.build"] = {
 COST["recipes.build"] = 3
 S["recipes.build_course_model"] = {}
 S["recipes.build_keras_io_model"] = {}
+S["recipes.build_fast_model"] = {}
 S["recipes.build_slides_model"] = {}
 S["recipes.get"] = {"name": ok("course", NAMES)}
 S["recipes.one_cycle"] = {
