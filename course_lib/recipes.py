@@ -159,23 +159,30 @@ def one_cycle(
     )
 
 
-def build_fast_model():
+def build_fast_model(batch_norm: bool = True):
     """The course's small, quick convnet (24,282 parameters): three 3x3 convolutions
     (16, 32, 64 filters) each with batch normalization and ReLU, max pooling after the
     first two, global average pooling, softmax. Batch normalization lets it train at a
-    high learning rate; few parameters and no dense layer keep each step cheap."""
+    high learning rate; few parameters and no dense layer keep each step cheap.
+    ``batch_norm=False`` gives the same network without it (biases instead), for the
+    benchmark that measures what batch normalization is worth."""
     import keras
     from keras import layers
 
+    if not isinstance(batch_norm, bool):
+        raise ValueError(f"batch_norm must be True or False, got {show(batch_norm)}")
     blocks = []
     for filters, pool in ((16, True), (32, True), (64, False)):
-        blocks += [
-            layers.Conv2D(filters, 3, use_bias=False),
-            # momentum 0.9 (Keras' default is 0.99): a run of a few hundred steps
-            # needs moving statistics that keep up with the weights.
-            layers.BatchNormalization(momentum=0.9),
-            layers.ReLU(),
-        ]
+        if batch_norm:
+            blocks += [
+                layers.Conv2D(filters, 3, use_bias=False),
+                # momentum 0.9 (Keras' default is 0.99): a run of a few hundred steps
+                # needs moving statistics that keep up with the weights.
+                layers.BatchNormalization(momentum=0.9),
+                layers.ReLU(),
+            ]
+        else:
+            blocks.append(layers.Conv2D(filters, 3, activation="relu"))
         if pool:
             blocks.append(layers.MaxPooling2D(2))
     return keras.Sequential(
@@ -185,7 +192,7 @@ def build_fast_model():
             layers.GlobalAveragePooling2D(),
             layers.Dense(10, activation="softmax"),
         ],
-        name="fast",
+        name="fast" if batch_norm else "fast_without_bn",
     )
 
 
