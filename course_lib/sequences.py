@@ -1,0 +1,762 @@
+"""Beyond classification (lecture 20): reading digit strips, attention, CTC and Conv3D.
+
+A network that answers with a *sequence* instead of one class, on real pixels:
+
+- ``make_strips``: 1-5 real MNIST digits side by side in a 28 x 140 strip, with the
+  digits as a token sequence (``<start>`` d1 ... dk ``<end>`` ``<pad>`` ...);
+- ``build_reader``: a captioner in the slides' form (Karpathy and Fei-Fei 2015; Vinyals
+  et al. 2015, "Show and Tell"): a CNN encoder turns the strip into 35 column features, a
+  GRU decoder writes the digits one token at a time, trained with *teacher forcing* (the
+  true previous token is its input) and run *free* by ``greedy_decode`` (its own previous
+  guess is its input); with ``attention=True`` each step looks at the columns through
+  ``keras.layers.Attention`` (Luong et al. 2015 dot-product attention; Xu et al. 2015,
+  "Show, Attend and Tell", for images), written out in ``attention_by_hand``;
+- CTC (Graves et al. 2006), the loss of LipNet (Assael et al. 2016): one prediction per
+  column, ``ctc_probability_by_hand`` sums the probability of *every* alignment that
+  collapses to the label (``ctc_alignments``), equal to ``keras.ops.ctc_loss``;
+  ``build_ctc_reader`` and ``ctc_greedy_decode`` read the strips without any alignment;
+- ``make_clips``: a digit moving in one of four directions (7 frames), for a Conv3D
+  classifier (``build_clip_classifier``) that must see time to answer;
+- parameter counts: ``conv3d_parameters`` (LipNet's first layer: 7,232) and
+  ``gru_parameters`` (Keras 3's default ``reset_after=True``).
+
+Example::
+
+    strips = cl.sequences.make_strips(200, seed=0)
+    strips.images.shape, strips.digits[0]       # (200, 28, 140), e.g. "5041"
+    reader = cl.sequences.load_attention_reader()
+    cl.sequences.greedy_decode(reader, strips.images[:3])
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from course_lib.core import check_int, choose, show
+
+__all__ = [
+    "VOCABULARY",
+    "START",
+    "END",
+    "PAD",
+    "BLANK",
+    "Strips",
+    "make_strips",
+    "decoder_sequences",
+    "tokens_to_text",
+    "build_reader",
+    "attention_model",
+    "greedy_decode",
+    "sequence_accuracy",
+    "teacher_forced_accuracy",
+    "attention_by_hand",
+    "attention_over_pixels",
+    "collapse",
+    "ctc_alignments",
+    "ctc_probability_by_hand",
+    "ctc_targets",
+    "ctc_loss",
+    "build_ctc_reader",
+    "ctc_greedy_decode",
+    "Clips",
+    "make_clips",
+    "build_clip_classifier",
+    "conv3d_parameters",
+    "gru_parameters",
+    "load_attention_reader",
+    "save_reader_weights",
+]
+
+VOCABULARY: tuple[str, ...] = (
+    *[str(d) for d in range(10)],
+    "<start>",
+    "<end>",
+    "<pad>",
+)
+"""The tokens of the captioner: the ten digits (ids 0-9), then start, end and pad."""
+START, END, PAD = 10, 11, 12
+BLANK = 10
+"""The CTC blank: the CTC reader predicts 11 symbols, the digits 0-9 and the blank."""
+DIGIT_SIDE = 28
+MAX_DIGITS = 5
+COLUMN_WIDTH = 4
+"""The encoder pools the width by 4: a 140-pixel strip becomes 35 column features."""
+READER_FILE = (
+    Path(__file__).resolve().parent.parent / "datasets" / "attention_reader.npz"
+)
+READER_SHA256 = "2a6054a7528feffffde553c880791f59f61e0b50f71280c62a34885d44dc08ae"
+READER_SETTINGS = {"max_digits": 5, "units": 64, "attention": True, "seed": 0}
+
+
+# --------------------------------------------------------------------------------------
+# Digit strips
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Strips:
+    """Digit strips and what they say.
+
+    Attributes
+    ----------
+    images : (N, 28, 28 * max_digits) float32 in 0..1.
+    labels : (N, max_digits) int, the digits left to right, padded with -1.
+    lengths : (N,) int, how many digits each strip holds (1..max_digits).
+    starts : (N, max_digits) int, the left pixel column of each digit (-1 for none).
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    lengths: np.ndarray
+    starts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def digits(self) -> list[str]:
+        """Each strip's digits as text, e.g. ``"5041"``."""
+        return [
+            "".join(str(d) for d in row[:n])
+            for row, n in zip(self.labels, self.lengths, strict=True)
+        ]
+
+
+def _mnist_split(split: str, mnist=None):
+    split = choose(split, ["train", "test"], "split")
+    if mnist is None:
+        from course_lib.data import load_mnist
+
+        mnist = load_mnist()
+    (x_train, y_train), (x_test, y_test) = mnist
+    return (x_train, y_train) if split == "train" else (x_test, y_test)
+
+
+def _check_digit_images(images, labels) -> tuple[np.ndarray, np.ndarray]:
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 3 or images.shape[1:] != (DIGIT_SIDE, DIGIT_SIDE):
+        raise ValueError(
+            f"digit images must be shaped (N, 28, 28), got {show(images.shape)}"
+        )
+    if labels.shape != (len(images),):
+        raise ValueError(
+            f"labels must be one int 0-9 per digit image, got shape {labels.shape}"
+        )
+    return images, labels
+
+
+def make_strips(
+    count: int,
+    max_digits: int = MAX_DIGITS,
+    min_digits: int = 1,
+    split: str = "train",
+    seed: int = 0,
+    mnist=None,
+) -> Strips:
+    """``count`` strips of ``min_digits``..``max_digits`` real MNIST digits side by side.
+
+    Each strip is 28 pixels high and ``28 * max_digits`` wide; its k digits keep their
+    order left to right, separated by random gaps (the blank width is shared out at
+    random), so the position of the i-th digit varies from strip to strip.
+
+    Parameters
+    ----------
+    count : how many strips (1..100,000).
+    max_digits, min_digits : the range of the number of digits (1..5).
+    split : ``"train"`` or ``"test"``: whose digits (``cl.data.load_mnist()``).
+    seed : the random choice of digits, counts and gaps.
+    mnist : ``((x_train, y_train), (x_test, y_test))`` to use instead of
+        ``cl.data.load_mnist()``.
+    """
+    count = check_int(count, "count", 1, 100_000)
+    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
+    min_digits = check_int(min_digits, "min_digits", 1, max_digits)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    x, y = _check_digit_images(*_mnist_split(split, mnist))
+    rng = np.random.default_rng(seed)
+    width = DIGIT_SIDE * max_digits
+    images = np.zeros((count, DIGIT_SIDE, width), np.float32)
+    labels = np.full((count, max_digits), -1, np.int64)
+    starts = np.full((count, max_digits), -1, np.int64)
+    lengths = rng.integers(min_digits, max_digits + 1, size=count)
+    for n, k in enumerate(lengths):
+        picks = rng.integers(0, len(x), size=k)
+        gaps = rng.multinomial(width - DIGIT_SIDE * k, np.full(k + 1, 1 / (k + 1)))
+        left = 0
+        for i, pick in enumerate(picks):
+            left += gaps[i]
+            images[n, :, left : left + DIGIT_SIDE] = x[pick] / np.float32(255)
+            labels[n, i] = y[pick]
+            starts[n, i] = left
+            left += DIGIT_SIDE
+    return Strips(images, labels, lengths.astype(np.int64), starts)
+
+
+def decoder_sequences(strips: Strips) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Teacher forcing's input tokens, target tokens and target weights, each
+    (N, max_digits + 1).
+
+    The input is ``<start> d1 ... dk <pad> ...``, the target the same shifted by one,
+    ``d1 ... dk <end> <pad> ...``: at every step the decoder is given the *true*
+    previous token and asked for the next. The weights are 1 for real targets and 0
+    for ``<pad>`` (no loss there).
+    """
+    if not isinstance(strips, Strips):
+        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
+    count, max_digits = strips.labels.shape
+    inputs = np.full((count, max_digits + 1), PAD, np.int32)
+    targets = np.full((count, max_digits + 1), PAD, np.int32)
+    inputs[:, 0] = START
+    for n, k in enumerate(strips.lengths):
+        inputs[n, 1 : k + 1] = strips.labels[n, :k]
+        targets[n, :k] = strips.labels[n, :k]
+        targets[n, k] = END
+    return inputs, targets, (targets != PAD).astype(np.float32)
+
+
+def tokens_to_text(tokens) -> str:
+    """The digits of a token sequence up to its first ``<end>``, e.g. ``"504"``."""
+    text = []
+    for token in np.asarray(tokens).ravel():
+        token = int(token)
+        if not 0 <= token < len(VOCABULARY):
+            raise ValueError(
+                f"tokens must be ids 0-{len(VOCABULARY) - 1}, got {token} "
+                f"(vocabulary: {', '.join(VOCABULARY)})"
+            )
+        if token == END:
+            break
+        if token < 10:
+            text.append(str(token))
+    return "".join(text)
+
+
+# --------------------------------------------------------------------------------------
+# The captioner: a CNN encoder and a GRU decoder, with or without attention
+# --------------------------------------------------------------------------------------
+
+
+def _position_embedding_class():
+    import keras
+
+    class PositionEmbedding(keras.layers.Layer):
+        """Adds a learned vector per column, so that a column's feature says where
+        it is (attention compares contents; without this it cannot tell first from
+        third)."""
+
+        def build(self, input_shape):
+            self.positions = self.add_weight(
+                shape=tuple(input_shape[1:]), initializer="zeros", name="positions"
+            )
+
+        def call(self, x):
+            return x + self.positions
+
+    return PositionEmbedding
+
+
+def _encoder(image, units: int):
+    """Strip (28, W) -> W/4 column features: two conv + pool blocks, a conv that sums
+    the 7 remaining rows, and a 1-D conv across neighbouring columns."""
+    from keras import layers
+
+    PositionEmbedding = _position_embedding_class()  # noqa: N806
+    x = layers.Reshape((*image.shape[1:], 1), name="add_channel")(image)
+    x = layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1")(x)
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = layers.Conv2D(units, (7, 1), activation="relu", name="rows")(x)
+    x = layers.Reshape((x.shape[2], units), name="columns")(x)
+    x = layers.Conv1D(units, 5, padding="same", activation="relu", name="neighbours")(x)
+    return PositionEmbedding(name="where")(x)
+
+
+def build_reader(
+    max_digits: int = MAX_DIGITS, units: int = 64, attention: bool = True, seed: int = 0
+):
+    """The captioner: strip and previous tokens -> next-token probabilities.
+
+    Inputs ``[images (N, 28, 28 * max_digits), tokens (N, max_digits + 1)]``, output
+    (N, max_digits + 1, 13) softmax over ``VOCABULARY``. The GRU decoder starts from a
+    summary of the columns; with ``attention`` every step also gets a *context*: the
+    columns averaged with the softmax weights of their dot products with the GRU's
+    output (``keras.layers.Attention``, layer ``"attention"``). Compiled with Adam and
+    cross-entropy that ignores ``<pad>``.
+    """
+    import keras
+    from keras import layers
+
+    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
+    units = check_int(units, "units", 4, 512)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    keras.utils.set_random_seed(seed)
+    image = keras.Input((DIGIT_SIDE, DIGIT_SIDE * max_digits), name="strip")
+    tokens = keras.Input((max_digits + 1,), dtype="int32", name="tokens")
+    columns = _encoder(image, units)
+    if attention:
+        summary = layers.GlobalAveragePooling1D(name="mean_column")(columns)
+    else:
+        summary = layers.Flatten(name="all_columns")(columns)
+    state = layers.Dense(units, activation="tanh", name="initial_state")(summary)
+    embedded = layers.Embedding(len(VOCABULARY), 16, name="embedding")(tokens)
+    decoded = layers.GRU(units, return_sequences=True, name="decoder")(
+        embedded, initial_state=state
+    )
+    if attention:
+        values = layers.Dense(units, name="values")(columns)
+        context, _ = layers.Attention(name="attention")(
+            [decoded, values], return_attention_scores=True
+        )
+        decoded = layers.Concatenate(name="with_context")([decoded, context])
+    probabilities = layers.Dense(len(VOCABULARY), activation="softmax", name="next")(
+        decoded
+    )
+    name = "attention_reader" if attention else "plain_reader"
+    model = keras.Model([image, tokens], probabilities, name=name)
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss="sparse_categorical_crossentropy",
+        weighted_metrics=["accuracy"],
+    )
+    return model
+
+
+def attention_model(reader):
+    """A model with the reader's inputs whose output is the attention weights,
+    (N, steps, columns): how much each decoding step looks at each column."""
+    import keras
+
+    try:
+        layer = reader.get_layer("attention")
+    except ValueError:
+        raise ValueError(
+            "this reader has no attention layer (build it with attention=True)"
+        ) from None
+    _, weights = layer.output
+    return keras.Model(reader.inputs, weights, name="attention_weights")
+
+
+def _check_strip_images(reader, images) -> np.ndarray:
+    images = np.asarray(images, dtype=np.float32)
+    expected = tuple(reader.inputs[0].shape[1:])
+    if images.ndim == 2:
+        images = images[None]
+    if images.ndim != 3 or images.shape[1:] != expected:
+        raise ValueError(
+            f"images must be strips shaped (N, {expected[0]}, {expected[1]}), got "
+            f"{show(images.shape)}"
+        )
+    return images
+
+
+def greedy_decode(reader, images, return_tokens: bool = False):
+    """Free-running decoding: feed back the most likely token until ``<end>``.
+
+    Step t runs the whole reader on the tokens chosen so far (the GRU only looks
+    back, so later positions do not change step t). Returns the digits as text, one
+    string per strip, or with ``return_tokens`` the chosen tokens (N, steps) too.
+    """
+    images = _check_strip_images(reader, images)
+    steps = int(reader.inputs[1].shape[1])
+    tokens = np.full((len(images), steps), PAD, np.int32)
+    tokens[:, 0] = START
+    chosen = np.zeros((len(images), steps), np.int32)
+    for t in range(steps):
+        probabilities = np.asarray(reader.predict_on_batch([images, tokens]))
+        chosen[:, t] = probabilities[:, t].argmax(axis=-1)
+        if t + 1 < steps:
+            tokens[:, t + 1] = chosen[:, t]
+    texts = [tokens_to_text(row) for row in chosen]
+    return (texts, chosen) if return_tokens else texts
+
+
+def sequence_accuracy(predicted: list[str], strips: Strips) -> float:
+    """The fraction of strips whose digits are *all* read right (and no more)."""
+    if len(predicted) != len(strips):
+        raise ValueError(
+            f"predicted must hold one text per strip ({len(strips)}), got "
+            f"{len(predicted)}"
+        )
+    return float(
+        np.mean([p == t for p, t in zip(predicted, strips.digits, strict=True)])
+    )
+
+
+def teacher_forced_accuracy(reader, strips: Strips) -> float:
+    """Token accuracy when every step is given the true previous token (as in
+    training), over the non-pad targets."""
+    inputs, targets, _ = decoder_sequences(strips)
+    images = _check_strip_images(reader, strips.images)
+    probabilities = np.asarray(reader.predict([images, inputs], verbose=0))
+    keep = targets != PAD
+    return float((probabilities.argmax(-1) == targets)[keep].mean())
+
+
+# --------------------------------------------------------------------------------------
+# Attention written out
+# --------------------------------------------------------------------------------------
+
+
+def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def attention_by_hand(
+    query, value, key=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dot-product attention, as ``keras.layers.Attention()`` computes it.
+
+    ``scores = query @ key^T`` (one score per query step and value step), ``weights =
+    softmax(scores)`` over the value steps, ``context = weights @ value``.
+
+    Parameters
+    ----------
+    query : (..., Tq, d).
+    value : (..., Tv, d).
+    key : (..., Tv, d), by default ``value``.
+
+    Returns
+    -------
+    (context (..., Tq, d), weights (..., Tq, Tv), scores (..., Tq, Tv))
+    """
+    query = np.asarray(query, dtype=np.float64)
+    value = np.asarray(value, dtype=np.float64)
+    key = value if key is None else np.asarray(key, dtype=np.float64)
+    if query.ndim < 2 or value.ndim != query.ndim or key.shape != value.shape:
+        raise ValueError(
+            "query must be (..., Tq, d) and value and key (..., Tv, d) with the same "
+            f"leading axes, got {query.shape}, {value.shape}, {key.shape}"
+        )
+    if query.shape[-1] != key.shape[-1]:
+        raise ValueError(
+            f"query and key must have the same last axis, got {query.shape[-1]} and "
+            f"{key.shape[-1]}"
+        )
+    scores = query @ np.swapaxes(key, -1, -2)
+    weights = _softmax(scores, axis=-1)
+    return weights @ value, weights, scores
+
+
+def attention_over_pixels(weights, width: int) -> np.ndarray:
+    """Spread column weights (..., columns) over pixel columns (..., width): each
+    column feature stands for ``width / columns`` pixels."""
+    weights = np.asarray(weights)
+    columns = weights.shape[-1]
+    width = check_int(width, "width", 1, 10_000)
+    if width % columns:
+        raise ValueError(
+            f"width must be a multiple of the {columns} columns, got {width}"
+        )
+    return np.repeat(weights, width // columns, axis=-1)
+
+
+# --------------------------------------------------------------------------------------
+# CTC
+# --------------------------------------------------------------------------------------
+
+
+def collapse(path, blank: int = BLANK) -> tuple[int, ...]:
+    """CTC's many-to-one map: merge repeated symbols, then drop blanks.
+
+    >>> collapse([1, 1, 10, 1, 2, 2], blank=10)
+    (1, 1, 2)
+    """
+    merged = [symbol for symbol, _ in itertools.groupby(int(s) for s in path)]
+    return tuple(symbol for symbol in merged if symbol != blank)
+
+
+def _check_probabilities(probabilities) -> np.ndarray:
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
+        raise ValueError(
+            "probabilities must be (frames, symbols) with at least 2 symbols, got "
+            f"shape {probabilities.shape}"
+        )
+    if (probabilities < 0).any() or not np.allclose(probabilities.sum(axis=1), 1):
+        raise ValueError("each frame's probabilities must be >= 0 and sum to 1")
+    return probabilities
+
+
+def ctc_alignments(label, frames: int, symbols: int, blank: int) -> list[tuple]:
+    """Every path of ``frames`` symbols (of ``symbols``, one the blank) that collapses
+    to ``label``. Enumerates all ``symbols ** frames`` paths: for small cases only."""
+    frames = check_int(frames, "frames", 1, 12)
+    symbols = check_int(symbols, "symbols", 2, 40)
+    blank = check_int(blank, "blank", 0, symbols - 1)
+    if symbols**frames > 2_000_000:
+        raise ValueError(
+            f"symbols ** frames must be at most 2,000,000 paths to enumerate, got "
+            f"{symbols}**{frames}"
+        )
+    label = tuple(int(s) for s in label)
+    if any(not 0 <= s < symbols or s == blank for s in label):
+        raise ValueError(
+            f"label symbols must be 0-{symbols - 1} and not the blank {blank}, got "
+            f"{label}"
+        )
+    return [
+        path
+        for path in itertools.product(range(symbols), repeat=frames)
+        if collapse(path, blank) == label
+    ]
+
+
+def ctc_probability_by_hand(probabilities, label, blank: int) -> float:
+    """P(label) under CTC: the sum over every alignment of the product of its
+    per-frame probabilities. ``probabilities`` is (frames, symbols), rows sum to 1."""
+    probabilities = _check_probabilities(probabilities)
+    frames, symbols = probabilities.shape
+    total = 0.0
+    for path in ctc_alignments(label, frames, symbols, blank):
+        total += math.prod(probabilities[t, s] for t, s in enumerate(path))
+    return total
+
+
+def ctc_targets(strips: Strips) -> np.ndarray:
+    """CTC's targets: the digits, padded with -1 (``ctc_loss`` reads the lengths)."""
+    if not isinstance(strips, Strips):
+        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
+    return strips.labels.astype(np.int32)
+
+
+def ctc_loss(targets, logits):
+    """Keras loss: ``keras.ops.ctc_loss`` with the blank at ``BLANK``; targets padded
+    with -1, logits (N, frames, 11) before the softmax."""
+    import keras
+    from keras import ops
+
+    targets = ops.cast(targets, "int32")
+    target_length = ops.sum(ops.cast(targets >= 0, "int32"), axis=-1)
+    frames = ops.shape(logits)[1]
+    output_length = ops.full((ops.shape(logits)[0],), frames, dtype="int32")
+    return keras.ops.ctc_loss(
+        ops.maximum(targets, 0), logits, target_length, output_length, mask_index=BLANK
+    )
+
+
+ENCODER_LAYERS = ("conv1", "conv2", "rows", "neighbours", "where")
+
+
+def build_ctc_reader(
+    max_digits: int = MAX_DIGITS, units: int = 64, seed: int = 0, encoder_from=None
+):
+    """The same CNN encoder, then one prediction per column: logits (N, 35, 11) over
+    the digits and the blank (``BLANK``). Compiled with ``ctc_loss``.
+
+    ``encoder_from``: a reader of ``build_reader`` (same ``max_digits`` and ``units``)
+    whose encoder weights are copied as a starting point. From scratch, CTC first
+    learns to say "blank" everywhere and stays there for several epochs before the
+    digits appear; a trained encoder skips that plateau.
+    """
+    import keras
+    from keras import layers
+
+    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
+    units = check_int(units, "units", 4, 512)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    keras.utils.set_random_seed(seed)
+    image = keras.Input((DIGIT_SIDE, DIGIT_SIDE * max_digits), name="strip")
+    columns = _encoder(image, units)
+    # zero weights: every column starts uniform over the 11 symbols (large random
+    # logits on trained features start CTC far off and slow)
+    logits = layers.Dense(11, kernel_initializer="zeros", name="per_column")(columns)
+    model = keras.Model(image, logits, name="ctc_reader")
+    if encoder_from is not None:
+        for name in ENCODER_LAYERS:
+            try:
+                source = encoder_from.get_layer(name).get_weights()
+                model.get_layer(name).set_weights(source)
+            except (ValueError, AttributeError):
+                raise ValueError(
+                    "encoder_from must be a reader of build_reader with the same "
+                    f"max_digits ({max_digits}) and units ({units})"
+                ) from None
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=ctc_loss)
+    return model
+
+
+def ctc_greedy_decode(logits) -> list[str]:
+    """Best path decoding: the most likely symbol per frame, collapsed (repeats merged,
+    blanks dropped). ``logits`` or probabilities (N, frames, 11)."""
+    logits = np.asarray(logits)
+    if logits.ndim != 3 or logits.shape[-1] != 11:
+        raise ValueError(
+            f"logits must be (N, frames, 11) for 10 digits and the blank, got "
+            f"{show(logits.shape)}"
+        )
+    return [
+        "".join(str(s) for s in collapse(path, BLANK)) for path in logits.argmax(-1)
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Moving digits and 3D convolution
+# --------------------------------------------------------------------------------------
+
+DIRECTIONS = ("right", "left", "down", "up")
+_MOVES = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
+
+
+@dataclass
+class Clips:
+    """Short clips of a moving digit: ``videos`` (N, frames, 28, 28) float32 in 0..1,
+    ``directions`` (N,) int indexing ``DIRECTIONS``."""
+
+    videos: np.ndarray
+    directions: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+
+def make_clips(
+    count: int,
+    *,
+    frames: int = 7,
+    step: int = 2,
+    split: str = "train",
+    seed: int = 0,
+    mnist=None,
+) -> Clips:
+    """``count`` clips of a half-size (14 x 14) MNIST digit crossing a 28 x 28 frame.
+
+    The digit moves ``step`` pixels a frame in one of ``DIRECTIONS``. Its position in
+    the middle frame is drawn from the same small square whatever the direction, so
+    no single frame tells the direction: a model must compare frames.
+    """
+    count = check_int(count, "count", 1, 50_000)
+    frames = check_int(frames, "frames", 2, 9)
+    step = check_int(step, "step", 0, 3)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    x, _ = _check_digit_images(*_mnist_split(split, mnist))
+    half = (frames - 1) * step / 2
+    low = math.ceil(half)
+    high = 14 - low
+    if high < low:
+        raise ValueError(
+            f"frames and step move the digit {2 * half:g} pixels; at most 14 fit"
+        )
+    rng = np.random.default_rng(seed)
+    small = x.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).astype(np.float32) / 255
+    videos = np.zeros((count, frames, 28, 28), np.float32)
+    directions = rng.integers(0, len(DIRECTIONS), size=count)
+    for n, direction in enumerate(directions):
+        digit = small[rng.integers(0, len(small))]
+        middle = rng.integers(low, high + 1, size=2)
+        dy, dx = _MOVES[DIRECTIONS[direction]]
+        for f in range(frames):
+            offset = (f - (frames - 1) / 2) * step
+            top = int(round(middle[0] + dy * offset))
+            left = int(round(middle[1] + dx * offset))
+            videos[n, f, top : top + 14, left : left + 14] = digit
+    return Clips(videos, directions.astype(np.int64))
+
+
+def build_clip_classifier(frames: int = 7, seed: int = 0):
+    """Two Conv3D blocks (3 x 3 x 3 kernels across time, height and width), global
+    average pooling and a 4-way softmax over ``DIRECTIONS``."""
+    import keras
+    from keras import layers
+
+    frames = check_int(frames, "frames", 3, 9)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input((frames, 28, 28, 1)),
+            layers.Conv3D(8, 3, activation="relu", name="conv3d_1"),
+            layers.MaxPooling3D((1, 2, 2), name="pool_1"),
+            layers.Conv3D(16, 3, activation="relu", name="conv3d_2"),
+            layers.GlobalAveragePooling3D(name="pool_all"),
+            layers.Dense(len(DIRECTIONS), activation="softmax", name="direction"),
+        ],
+        name="clip_classifier",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def conv3d_parameters(kernel, in_channels: int, filters: int) -> int:
+    """Weights of a Conv3D layer: kt * kh * kw * in_channels * filters + filters.
+
+    >>> conv3d_parameters((3, 5, 5), 3, 32)   # LipNet's first layer
+    7232
+    """
+    kernel = tuple(kernel) if not isinstance(kernel, int) else (kernel,) * 3
+    if len(kernel) != 3:
+        raise ValueError(f"kernel must be 3 sizes (time, height, width), got {kernel}")
+    sizes = [check_int(k, "kernel size", 1, 1000) for k in kernel]
+    in_channels = check_int(in_channels, "in_channels", 1, 100_000)
+    filters = check_int(filters, "filters", 1, 100_000)
+    return math.prod(sizes) * in_channels * filters + filters
+
+
+def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:
+    """Weights of a Keras GRU layer: three gates, each with input and recurrent
+    matrices and biases. Keras 3's default ``reset_after=True`` keeps two biases per
+    gate: 3 * (u * (i + u) + 2 * u); with ``reset_after=False`` one: 3 * (u * (i + u) + u).
+
+    >>> gru_parameters(64, 16)
+    15744
+    """
+    units = check_int(units, "units", 1, 100_000)
+    inputs = check_int(inputs, "inputs", 1, 100_000)
+    biases = 2 if reset_after else 1
+    return 3 * (units * (inputs + units) + biases * units)
+
+
+# --------------------------------------------------------------------------------------
+# The shipped attention reader
+# --------------------------------------------------------------------------------------
+
+
+def save_reader_weights(reader, path: str | Path) -> Path:
+    """Save a reader's weights as an .npz (arrays ``w00``, ``w01``, ...), byte for
+    byte the same for the same weights."""
+    path = Path(path)
+    arrays = {f"w{i:02d}": np.asarray(w) for i, w in enumerate(reader.get_weights())}
+    np.savez(path, **arrays)
+    return path
+
+
+def load_attention_reader(path: str | Path | None = None):
+    """The shipped attention reader (``datasets/attention_reader.npz``), sha256-checked.
+
+    Made by ``datasets/build_attention_reader.py``. Another ``path`` (weights you saved
+    with ``save_reader_weights``) is loaded without the checksum.
+    """
+    from course_lib.data import sha256_of
+
+    shipped = path is None
+    path = READER_FILE if shipped else Path(path)
+    rebuild = "rebuild it with: .venv/bin/python datasets/build_attention_reader.py"
+    if not path.exists():
+        raise FileNotFoundError(f"the reader weights {path} are missing; {rebuild}")
+    if shipped and sha256_of(path) != READER_SHA256:
+        raise ValueError(
+            f"{path.name} fails its sha256 check (the file is corrupt or changed); "
+            f"{rebuild}"
+        )
+    reader = build_reader(
+        READER_SETTINGS["max_digits"], READER_SETTINGS["units"], attention=True
+    )
+    with np.load(path) as data:
+        weights = [data[f"w{i:02d}"] for i in range(len(data.files))]
+    shapes = [tuple(w.shape) for w in reader.get_weights()]
+    if [tuple(w.shape) for w in weights] != shapes:
+        raise ValueError(f"the weights in {path} do not fit the attention reader")
+    reader.set_weights(weights)
+    return reader

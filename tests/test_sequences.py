@@ -1,0 +1,263 @@
+"""cl.sequences: digit strips, the captioner, attention and CTC by hand = Keras, Conv3D."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib import sequences as seq
+
+
+@pytest.fixture(scope="module")
+def strips():
+    return seq.make_strips(40, seed=3)
+
+
+def test_strips_hold_the_digits_where_they_say(strips):
+    (x_train, y_train), _ = cl.data.load_mnist()
+    assert strips.images.shape == (40, 28, 140)
+    assert strips.images.dtype == np.float32
+    assert 0 <= strips.images.min() and strips.images.max() <= 1
+    assert set(strips.lengths) <= {1, 2, 3, 4, 5}
+    for n in range(len(strips)):
+        k = strips.lengths[n]
+        assert len(strips.digits[n]) == k
+        assert (strips.labels[n, k:] == -1).all()
+        starts = strips.starts[n, :k]
+        assert (np.diff(starts) >= 28).all() and starts[-1] + 28 <= 140
+        # blank outside the digits
+        covered = np.zeros(140, bool)
+        for s in starts:
+            covered[s : s + 28] = True
+        assert not strips.images[n][:, ~covered].any()
+    # same seed, same strips; another seed, others
+    again = seq.make_strips(40, seed=3)
+    assert np.array_equal(again.images, strips.images)
+    assert seq.make_strips(40, seed=4).digits != strips.digits
+
+
+def test_decoder_sequences_shift_by_one(strips):
+    inputs, targets, weights = seq.decoder_sequences(strips)
+    assert inputs.shape == targets.shape == (40, 6)
+    assert (inputs[:, 0] == seq.START).all()
+    for n in range(len(strips)):
+        k = strips.lengths[n]
+        assert np.array_equal(inputs[n, 1 : k + 1], targets[n, :k])
+        assert targets[n, k] == seq.END
+        assert weights[n].sum() == k + 1
+        assert seq.tokens_to_text(targets[n]) == strips.digits[n]
+
+
+def test_attention_by_hand_equals_keras():
+    import keras
+
+    rng = np.random.default_rng(0)
+    query = rng.normal(size=(2, 4, 8)).astype(np.float32)
+    value = rng.normal(size=(2, 7, 8)).astype(np.float32)
+    context, weights, scores = seq.attention_by_hand(query, value)
+    assert weights.shape == (2, 4, 7) and np.allclose(weights.sum(-1), 1)
+    assert np.allclose(scores[0, 1, 2], query[0, 1] @ value[0, 2], atol=1e-5)
+    keras_context, keras_weights = keras.layers.Attention()(
+        [query, value], return_attention_scores=True
+    )
+    assert np.allclose(context, keras_context, atol=1e-5)
+    assert np.allclose(weights, keras_weights, atol=1e-5)
+
+
+def test_the_slides_ctc_toy_case_by_hand_and_in_keras():
+    import keras
+
+    probabilities = np.array([[0.4, 0.6], [0.3, 0.7]])  # blank 0, "a" 1
+    paths = seq.ctc_alignments([1], frames=2, symbols=2, blank=0)
+    assert sorted(paths) == [(0, 1), (1, 0), (1, 1)]
+    p = seq.ctc_probability_by_hand(probabilities, [1], blank=0)
+    assert p == pytest.approx(0.6 * 0.7 + 0.6 * 0.3 + 0.4 * 0.7) == 0.88
+    assert -math.log(p) == pytest.approx(0.1278, abs=1e-4)
+    loss = keras.ops.ctc_loss(
+        np.array([[1]]), np.log(probabilities)[None], np.array([1]), np.array([2]), 0
+    )
+    assert float(loss[0]) == pytest.approx(-math.log(0.88), abs=1e-5)
+
+
+def test_ctc_by_hand_equals_keras_on_a_random_case():
+    import keras
+
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(5, 4))
+    probabilities = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    label = [1, 1, 2]  # a repeat needs a blank between
+    p = seq.ctc_probability_by_hand(probabilities, label, blank=3)
+    loss = keras.ops.ctc_loss(
+        np.array([label]),
+        logits[None].astype(np.float32),
+        np.array([3]),
+        np.array([5]),
+        mask_index=3,
+    )
+    assert float(loss[0]) == pytest.approx(-math.log(p), abs=1e-5)
+
+
+def test_collapse_and_greedy_ctc_decoding():
+    assert seq.collapse([1, 1, 10, 1, 2, 2], blank=10) == (1, 1, 2)
+    assert seq.collapse([10, 10], blank=10) == ()
+    path = [3, 3, 10, 3, 10, 10, 7, 7]
+    logits = np.full((1, len(path), 11), -5.0)
+    logits[0, np.arange(len(path)), path] = 5.0
+    assert seq.ctc_greedy_decode(logits) == ["337"]
+
+
+def test_parameter_counts_equal_keras():
+    import keras
+
+    lipnet = keras.layers.Conv3D(32, (3, 5, 5), strides=(1, 2, 2))
+    padded = keras.Sequential(
+        [keras.Input((75, 50, 100, 3)), keras.layers.ZeroPadding3D((1, 2, 2)), lipnet]
+    )
+    assert lipnet.count_params() == seq.conv3d_parameters((3, 5, 5), 3, 32) == 7232
+    assert padded.output_shape == (None, 75, 25, 50, 32)
+    for units, inputs in [(64, 16), (256, 96), (3, 5)]:
+        gru = keras.layers.GRU(units)
+        gru.build((None, 7, inputs))
+        assert gru.count_params() == seq.gru_parameters(units, inputs)
+        assert gru.count_params() == 3 * (units * (inputs + units) + 2 * units)
+        old = keras.layers.GRU(units, reset_after=False)
+        old.build((None, 7, inputs))
+        assert old.count_params() == seq.gru_parameters(units, inputs, False)
+
+
+def test_clips_move_one_way_and_hide_it_in_one_frame():
+    clips = seq.make_clips(200, seed=0)
+    assert clips.videos.shape == (200, 7, 28, 28)
+    for n in range(20):
+        video = clips.videos[n]
+        rows, cols = np.nonzero(video[0] + video[-1] > -1)  # noqa: F841
+        mass = [np.argwhere(frame > 0.2).mean(0) for frame in video]
+        move = mass[-1] - mass[0]
+        dy, dx = {0: (0, 1), 1: (0, -1), 2: (1, 0), 3: (-1, 0)}[
+            int(clips.directions[n])
+        ]
+        assert np.sign(round(move[0])) == dy and np.sign(round(move[1])) == dx
+    # the middle frame's position does not give the direction away
+    centres = np.array([np.argwhere(v[3] > 0.2).mean(0) for v in clips.videos])
+    for d in range(4):
+        mine = centres[clips.directions == d].mean(0)
+        assert np.abs(mine - centres.mean(0)).max() < 2.0
+
+
+def test_the_readers_have_the_expected_shapes():
+    reader = seq.build_reader(max_digits=3, units=16)
+    assert reader.output_shape == (None, 4, 13)
+    weights = seq.attention_model(reader)
+    assert weights.output_shape == (None, 4, 21)
+    plain = seq.build_reader(max_digits=3, units=16, attention=False)
+    with pytest.raises(ValueError, match="no attention layer"):
+        seq.attention_model(plain)
+    ctc = seq.build_ctc_reader(max_digits=3, units=16)
+    assert ctc.output_shape == (None, 21, 11)
+    assert seq.build_clip_classifier().output_shape == (None, 4)
+
+
+def test_greedy_decoding_feeds_back_its_own_tokens():
+    reader = seq.build_reader(max_digits=2, units=8, seed=1)
+    strips = seq.make_strips(5, max_digits=2, seed=0)
+    texts, tokens = seq.greedy_decode(reader, strips.images, return_tokens=True)
+    fed = np.full_like(tokens, seq.PAD)
+    fed[:, 0] = seq.START
+    fed[:, 1:] = tokens[:, :-1]
+    again = np.asarray(reader.predict_on_batch([strips.images, fed])).argmax(-1)
+    assert np.array_equal(again, tokens)
+    assert texts == [seq.tokens_to_text(row) for row in tokens]
+
+
+def test_the_attention_reader_learns_to_read_short_strips():
+    cl.set_seed(0)
+    train = seq.make_strips(1200, max_digits=2, seed=0)
+    test = seq.make_strips(200, max_digits=2, split="test", seed=1)
+    reader = seq.build_reader(max_digits=2, units=32)
+    inputs, targets, weights = seq.decoder_sequences(train)
+    reader.fit(
+        [train.images, inputs],
+        targets,
+        sample_weight=weights,
+        epochs=6,
+        batch_size=32,
+        verbose=0,
+    )
+    accuracy = seq.sequence_accuracy(seq.greedy_decode(reader, test.images), test)
+    # guessing: 1 in 10 for a one-digit strip, 1 in 100 for two; this seed gets 0.47
+    assert accuracy > 0.3
+
+
+def test_the_clip_classifier_learns_the_direction():
+    cl.set_seed(0)
+    train, test = seq.make_clips(600, seed=0), seq.make_clips(200, split="test", seed=1)
+    model = seq.build_clip_classifier()
+    model.fit(train.videos[..., None], train.directions, epochs=3, verbose=0)
+    _, accuracy = model.evaluate(test.videos[..., None], test.directions, verbose=0)
+    assert accuracy > 0.8  # chance 0.25
+
+
+def test_the_shipped_reader_loads_and_reads():
+    reader = seq.load_attention_reader()
+    strips = seq.make_strips(100, split="test", seed=1)
+    accuracy = seq.sequence_accuracy(seq.greedy_decode(reader, strips.images), strips)
+    assert accuracy > 0.8
+
+
+def test_a_changed_reader_file_fails_its_checksum(tmp_path, monkeypatch):
+    changed = tmp_path / "attention_reader.npz"
+    data = bytearray(seq.READER_FILE.read_bytes())
+    data[len(data) // 2] ^= 1
+    changed.write_bytes(bytes(data))
+    monkeypatch.setattr(seq, "READER_FILE", changed)
+    with pytest.raises(ValueError, match="sha256"):
+        seq.load_attention_reader()
+    with pytest.raises(FileNotFoundError, match="build_attention_reader"):
+        seq.load_attention_reader(tmp_path / "missing.npz")
+
+
+def test_bad_input_is_refused_clearly():
+    with pytest.raises(ValueError, match="count must be an int"):
+        seq.make_strips(0)
+    with pytest.raises(ValueError, match="max_digits must be an int from 1 to 5"):
+        seq.make_strips(3, max_digits=6)
+    with pytest.raises(ValueError, match="unknown split"):
+        seq.make_strips(3, split="valid")
+    with pytest.raises(ValueError, match="same last axis"):
+        seq.attention_by_hand(np.zeros((2, 3)), np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="sum to 1"):
+        seq.ctc_probability_by_hand([[0.5, 0.6]], [1], blank=0)
+    with pytest.raises(ValueError, match="not the blank"):
+        seq.ctc_alignments([0], 2, 2, blank=0)
+    with pytest.raises(ValueError, match="kernel must be 3 sizes"):
+        seq.conv3d_parameters((3, 5), 3, 32)
+    with pytest.raises(ValueError, match="tokens must be ids"):
+        seq.tokens_to_text([1, 99])
+    with pytest.raises(ValueError, match="logits must be"):
+        seq.ctc_greedy_decode(np.zeros((2, 5, 13)))
+    reader = seq.build_reader(max_digits=2, units=8)
+    with pytest.raises(ValueError, match=r"images must be strips shaped \(N, 28, 56\)"):
+        seq.greedy_decode(reader, np.zeros((3, 28, 140)))
+
+
+def test_the_ctc_reader_starts_from_a_readers_encoder_and_learns():
+    cl.set_seed(0)
+    source = seq.load_attention_reader()
+    ctc = seq.build_ctc_reader(encoder_from=source)
+    for name in seq.ENCODER_LAYERS:
+        for a, b in zip(
+            ctc.get_layer(name).get_weights(),
+            source.get_layer(name).get_weights(),
+            strict=True,
+        ):
+            assert np.array_equal(a, b)
+    train = seq.make_strips(600, seed=0)
+    targets = seq.ctc_targets(train)
+    before = ctc.evaluate(train.images, targets, verbose=0)
+    ctc.fit(train.images, targets, epochs=2, batch_size=32, verbose=0)
+    assert ctc.evaluate(train.images, targets, verbose=0) < 0.5 * before
+    with pytest.raises(ValueError, match="same max_digits"):
+        seq.build_ctc_reader(max_digits=3, encoder_from=source)

@@ -1,0 +1,65 @@
+"""cl.widgets.AttentionViewer (the generic contract test is in test_base.py)."""
+
+from __future__ import annotations
+
+import html
+import time
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib import sequences as seq
+
+
+@pytest.fixture(scope="module")
+def viewer():
+    return cl.widgets.AttentionViewer()
+
+
+def test_the_heatmap_is_the_chosen_steps_attention(viewer):
+    viewer.index.value = 3
+    viewer.step.value = 1
+    row = viewer.pixel_weights[3, 1]
+    assert np.allclose(viewer.heatmap[0], row / row.max())
+    assert viewer.heatmap.shape == (28, 140)
+    assert np.allclose(viewer.weights.sum(axis=-1), 1, atol=1e-5)
+    assert "Strip 3, step 1" in viewer.caption.value
+    token = seq.VOCABULARY[int(viewer.tokens[3, 1])]
+    assert f"writes <b>{html.escape(token)}</b>" in viewer.caption.value
+
+
+def test_the_reading_is_the_readers_greedy_decoding(viewer):
+    reader = seq.load_attention_reader()
+    texts = seq.greedy_decode(reader, viewer.strips.images[:8])
+    assert texts == viewer.read[:8]
+    assert viewer.misread == [
+        i for i, text in enumerate(viewer.read) if text != viewer.strips.digits[i]
+    ]
+    assert len(viewer.misread) < len(viewer.read) / 2  # it reads most strips
+
+
+def test_the_weights_are_those_of_keras_attention(viewer):
+    reader = seq.load_attention_reader()
+    fed = np.full_like(viewer.tokens[:4], seq.PAD)
+    fed[:, 0] = seq.START
+    fed[:, 1:] = viewer.tokens[:4, :-1]
+    weights = seq.attention_model(reader).predict_on_batch(
+        [viewer.strips.images[:4], fed]
+    )
+    assert np.allclose(weights, viewer.weights[:4], atol=1e-5)
+
+
+def test_each_control_redraws_quickly(viewer):
+    for control, value in [(viewer.step, 2), (viewer.index, 7), (viewer.opacity, 0.3)]:
+        start = time.perf_counter()
+        control.value = value
+        # 100 ms on an idle laptop; the shared test machine is slower
+        assert time.perf_counter() - start < 1.0, control.description
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match="count must be an int from 1 to 500"):
+        cl.widgets.AttentionViewer(count=0)
+    with pytest.raises(ValueError, match="seed must be an int"):
+        cl.widgets.AttentionViewer(seed=-1)
