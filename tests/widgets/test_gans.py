@@ -1,0 +1,92 @@
+"""cl.widgets.GanExplorer and SampleGrid (the generic contract test is in test_base.py)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib import gans
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return cl.widgets.GanExplorer()
+
+
+def test_it_constructs_quickly_without_training():
+    cl.widgets.GanExplorer()  # warm: TensorFlow and the files are loaded
+    # CPU time, not wall time: the test machine may be shared (about 1 s alone)
+    start = time.process_time()
+    cl.widgets.GanExplorer()
+    assert time.process_time() - start < 3.0
+
+
+def test_the_ends_of_the_path_are_the_seeds_codes(explorer):
+    explorer.seed_a.value = 5
+    explorer.seed_b.value = 9
+    explorer.method.value = "linear"
+    explorer.t.value = 0.0
+    assert np.allclose(explorer.code, gans.latent_code(5), atol=1e-6)
+    assert np.allclose(explorer.path[0], gans.latent_code(5), atol=1e-6)
+    assert np.allclose(explorer.path[-1], gans.latent_code(9), atol=1e-6)
+    explorer.t.value = 1.0
+    assert np.allclose(explorer.code, gans.latent_code(9), atol=1e-6)
+    explorer.t.value = 0.5
+    midpoint = (gans.latent_code(5) + gans.latent_code(9)) / 2
+    assert np.allclose(explorer.code, midpoint, atol=1e-6)
+    explorer.method.value = "spherical"
+
+
+def test_the_digit_and_label_are_the_generators_and_classifiers(explorer):
+    explorer.seed_a.value = 2
+    explorer.t.value = 0.0
+    expected = gans.generate(explorer.generator, gans.latent_code(2)[None])[0]
+    assert np.allclose(explorer.digit, expected, atol=1e-5)
+    probabilities = explorer.classifier.predict(expected[None, ..., None], verbose=0)
+    assert explorer.label == int(probabilities.argmax())
+    assert f"<b>{explorer.label}</b>" in explorer.caption.value
+    assert len(explorer.path_labels) == 8
+
+
+def test_a_shift_moves_one_coordinate(explorer):
+    explorer.t.value = 0.0
+    before = explorer.code.copy()
+    explorer.shifts[1].value = 2.0
+    difference = explorer.code - before
+    assert difference[1] == pytest.approx(2.0) and np.allclose(
+        np.delete(difference, 1), 0
+    )
+    explorer.shifts[1].value = 0.0
+
+
+def test_each_control_redraws_within_100_ms(explorer):
+    explorer.seed_a.value = 1  # warm
+    for control, value in [
+        (explorer.seed_a, 40),
+        (explorer.seed_b, 41),
+        (explorer.t, 0.25),
+        (explorer.method, "linear"),
+        (explorer.shifts[0], 1.5),
+    ]:
+        start = time.process_time()
+        control.value = value
+        # CPU time: the test machine may be shared (make bench measures the wall time)
+        assert time.process_time() - start < 0.2, control.description
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match="seed_a must be an int from 0 to 99"):
+        cl.widgets.GanExplorer(seed_a=500)
+    with pytest.raises(ValueError, match="t must be a number from 0 to 1"):
+        cl.widgets.GanExplorer(t=2.0)
+
+
+def test_sample_grid_keeps_the_last_samples():
+    grid = cl.widgets.gans.SampleGrid(epochs=2, show=False)
+    samples = np.zeros((16, 28, 28))
+    grid(0, {"d_real": 0.6, "d_fake": 0.4}, samples)
+    assert grid.images.shape == (16, 28, 28)
+    assert "epoch 1/2" in grid.title.get_text()
