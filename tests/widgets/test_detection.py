@@ -1,0 +1,66 @@
+"""cl.widgets.DetectionExplorer (the generic contract test is in test_base.py)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return cl.widgets.DetectionExplorer()
+
+
+def test_it_constructs_quickly_without_training(explorer):
+    # CPU time of this process (the shared test machine's wall time varies with load);
+    # the module fixture has already paid for the imports
+    start = time.process_time()
+    cl.widgets.DetectionExplorer()
+    assert time.process_time() - start < 3
+
+
+def test_the_kept_boxes_are_those_of_detect(explorer):
+    explorer.proposals.value = explorer.proposals.max
+    explorer.score_threshold.value = 0.99
+    explorer.iou_threshold.value = 0.3
+    expected = cl.detection.detect(explorer.boxes, explorer.scores, 0.99, 0.3)
+    assert np.array_equal(explorer.detections.boxes, expected.boxes)
+    assert explorer.recall == 1
+    assert "recall <b>1.00</b>" in explorer.caption.value
+
+
+def test_raising_the_nms_threshold_keeps_more_boxes(explorer):
+    explorer.score_threshold.value = 0.9
+    explorer.iou_threshold.value = 0.3
+    few = len(explorer.detections.boxes)
+    explorer.iou_threshold.value = 0.95
+    many = len(explorer.detections.boxes)
+    assert many > few
+    assert explorer.precision < 1  # more than one box on the one face
+    explorer.iou_threshold.value = 0.3
+
+
+def test_fewer_proposals_and_a_high_threshold_find_nothing(explorer):
+    explorer.proposals.value = 1
+    assert len(explorer.detections.boxes) <= 1
+    explorer.proposals.value = explorer.proposals.max
+    explorer.score_threshold.value = 1.0
+    assert len(explorer.detections.boxes) == 0
+    assert explorer.precision == 1 and explorer.recall == 0
+    explorer.score_threshold.value = 0.99
+
+
+def test_each_control_redraws_quickly(explorer):
+    for control, value in [
+        (explorer.proposals, 50),
+        (explorer.score_threshold, 0.5),
+        (explorer.iou_threshold, 0.7),
+    ]:
+        start = time.process_time()
+        control.value = value
+        assert time.process_time() - start < 1.0, control.description
+        assert not explorer.error.message
