@@ -57,8 +57,9 @@ def train():
 
 
 def main() -> int:
-    import course_lib as cl
     from train_checkpoint import save_reproducibly
+
+    import course_lib as cl
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(

@@ -81,7 +81,7 @@ def test_every_lecture_ends_with_three_keyed_exercises_one_open(path):
     source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     keys = re.findall(r"cl\.exercises\.check\(\s*[\"'](\d\d\.\d+)[\"']", source)
     calls = re.findall(r"cl\.exercises\.check\(", source)
-    assert len(keys) == len(calls), "every check is keyed like check(\"04.2\", answer)"
+    assert len(keys) == len(calls), 'every check is keyed like check("04.2", answer)'
     lecture = path.stem[:2]
     assert len(set(keys)) >= 3 and all(k.startswith(lecture + ".") for k in keys)
     assert any(exercises.get(k).is_open for k in keys), "no open exercise"

@@ -35,7 +35,9 @@ def _check_ink_fraction(function):
                 if value > 1
                 else ""
             )
-            raise Wrong(f"for {name} it returned {value:g}, expected {expected:g}{hint}")
+            raise Wrong(
+                f"for {name} it returned {value:g}, expected {expected:g}{hint}"
+            )
 
 
 exercise(
