@@ -35,6 +35,13 @@ WIDGETS: dict[str, str] = {
     "GradCamViewer": "visualize",  # 12
     "HistoryChart": "architectures",  # 13
     "ArchitectureExplorer": "architectures",  # 13
+    "DetectionExplorer": "detection",  # 14
+    "SegmentationViewer": "segmentation",  # 15
+    "DistortionExplorer": "spatial",  # 16
+    "TextGenerator": "text",  # 17
+    "LatentExplorer": "autoencoders",  # 18
+    "GanExplorer": "gans",  # 19
+    "AttentionViewer": "sequences",  # 20
 }
 
 __all__ = list(WIDGETS)

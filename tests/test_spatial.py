@@ -1,0 +1,246 @@
+"""cl.spatial: the grid generator and bilinear sampler against hand computation, SciPy and
+np.rot90; the distorted-MNIST generator; the localisation net's identity start; the
+shipped models; bad input."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy.ndimage import map_coordinates
+
+import course_lib as cl
+from course_lib import spatial
+
+
+@pytest.fixture(scope="module")
+def digits():
+    (x_train, y_train), _ = cl.data.load_mnist()
+    return x_train[:300], y_train[:300]
+
+
+def test_the_identity_theta_returns_the_input():
+    image = np.random.default_rng(0).random((7, 9))
+    assert np.allclose(spatial.transform(image, spatial.IDENTITY), image, atol=1e-6)
+    batch = np.random.default_rng(1).random((2, 6, 6, 3)).astype("float32")
+    grid = spatial.affine_grid(np.stack([spatial.IDENTITY] * 2), 6, 6)
+    out = keras.ops.convert_to_numpy(spatial.bilinear_sample(batch, grid))
+    assert np.allclose(out, batch, atol=1e-6)
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_a_rotation_by_90_degrees_is_rot90(turns):
+    image = np.random.default_rng(turns).random((11, 11))
+    rotated = spatial.transform(image, spatial.rotation_theta(90 * turns))
+    assert np.allclose(rotated, np.rot90(image, turns), atol=1e-5)
+
+
+def test_the_grid_is_theta_times_the_regular_grid():
+    theta = np.array([[0.8, 0.3, 0.1], [-0.2, 1.1, -0.3]], np.float32)
+    grid = keras.ops.convert_to_numpy(spatial.affine_grid(theta, 3, 4))[0]
+    assert grid.shape == (3, 4, 2)
+    # the top-left output pixel is (-1, -1): it reads theta @ (-1, -1, 1)
+    assert np.allclose(grid[0, 0], [-0.8 - 0.3 + 0.1, 0.2 - 1.1 - 0.3], atol=1e-6)
+    assert np.allclose(grid[2, 3], [0.8 + 0.3 + 0.1, -0.2 + 1.1 - 0.3], atol=1e-6)
+
+
+def test_the_sampler_equals_hand_computation_and_scipy():
+    rng = np.random.default_rng(2)
+    image = rng.random((7, 9))
+    theta = np.array([[0.8, 0.3, 0.1], [-0.2, 1.1, -0.3]], np.float32)
+    out = spatial.transform(image, theta, (5, 6))
+    points = spatial.regular_grid(5, 6) @ theta.T
+    xs = (points[..., 0] + 1) * (9 - 1) / 2
+    ys = (points[..., 1] + 1) * (7 - 1) / 2
+    by_hand = np.vectorize(lambda x, y: spatial.bilinear_by_hand(image, x, y))(xs, ys)
+    assert np.allclose(out, by_hand, atol=1e-5)
+    scipy = map_coordinates(image, [ys, xs], order=1, mode="grid-constant", cval=0)
+    assert np.allclose(out, scipy, atol=1e-5)
+
+
+def test_bilinear_by_hand_on_a_small_example():
+    image = np.array([[0.0, 10.0], [20.0, 30.0]])
+    assert spatial.bilinear_by_hand(image, 0.25, 0.5) == pytest.approx(12.5)
+    assert spatial.bilinear_by_hand(image, -1.0, 0.0) == 0.0  # outside reads zero
+
+
+def test_keras_and_numpy_samplers_agree():
+    rng = np.random.default_rng(3)
+    images = rng.random((3, 10, 12, 2)).astype("float32")
+    thetas = (rng.normal(size=(3, 2, 3)) * 0.7).astype("float32")
+    by_keras = spatial.bilinear_sample(images, spatial.affine_grid(thetas, 8, 9))
+    assert np.allclose(
+        keras.ops.convert_to_numpy(by_keras),
+        spatial.transform(images, thetas, (8, 9)),
+        atol=1e-5,
+    )
+
+
+def test_the_sampler_has_a_gradient_with_respect_to_theta():
+    rng = np.random.default_rng(4)
+    image = rng.random((1, 12, 12, 1)).astype("float32")
+    weights = rng.random((1, 10, 10, 1)).astype("float32")
+    start = np.array([[[0.9, 0.1, 0.05], [-0.1, 0.8, 0.02]]], np.float32)
+
+    def loss(theta):
+        grid = spatial.affine_grid(theta, 10, 10)
+        return tf.reduce_sum(spatial.bilinear_sample(image, grid) * weights)
+
+    theta = tf.Variable(start)
+    with tf.GradientTape() as tape:
+        value = loss(theta)
+    gradient = tape.gradient(value, theta).numpy()
+    assert np.abs(gradient).max() > 0
+    step = 2e-4  # small: the sampler is linear between pixel centres, kinked at them
+    for i, j in [(0, 0), (0, 2), (1, 1)]:
+        plus, minus = start.copy(), start.copy()
+        plus[0, i, j] += step
+        minus[0, i, j] -= step
+        numeric = (float(loss(plus)) - float(loss(minus))) / (2 * step)
+        assert numeric == pytest.approx(gradient[0, i, j], rel=0.05, abs=0.05)
+
+
+def test_placement_theta_puts_the_digit_where_asked():
+    digit = np.zeros((28, 28))
+    digit[13:15, 13:15] = 1.0  # a dot at the centre
+    canvas = spatial.transform(digit, spatial.placement_theta(0, 1.0, (10, -5)), 60)
+    rows, columns = np.nonzero(canvas > 0.5)
+    assert np.allclose([columns.mean(), rows.mean()], [29.5 + 10, 29.5 - 5], atol=0.6)
+    # scale 2 makes a 2-pixel bar about 4 pixels long
+    digit[13:15, 5:23] = 1.0
+    wide = spatial.transform(digit, spatial.placement_theta(0, 2.0, (0, 0)), 60)
+    assert (wide[29] > 0.5).sum() == pytest.approx(36, abs=3)
+    # 90 degrees turns the horizontal bar vertical
+    turned = spatial.transform(digit, spatial.placement_theta(90, 1.0, (0, 0)), 60)
+    assert (turned[:, 29] > 0.5).sum() == pytest.approx(18, abs=2)
+
+
+def test_distorted_mnist_is_seeded_and_within_its_ranges(digits):
+    x, y = digits
+    first = spatial.distorted_mnist(x, y, 50, seed=3)
+    again = spatial.distorted_mnist(x, y, 50, seed=3)
+    other = spatial.distorted_mnist(x, y, 50, seed=4)
+    assert np.array_equal(first.images, again.images)
+    assert not np.array_equal(first.images, other.images)
+    assert first.images.shape == (50, 60, 60) and first.images.dtype == np.float32
+    assert 0 <= first.images.min() and first.images.max() <= 1
+    assert np.array_equal(first.labels, y[first.sources])
+    assert np.abs(first.angles).max() <= 45
+    assert 0.7 <= first.scales.min() and first.scales.max() <= 1.2
+    clean = spatial.distorted_mnist(x, y, 50, seed=3, clutter=0)
+    assert (first.images >= clean.images - 1e-6).all()  # clutter only adds ink
+    assert first.images.sum() > clean.images.sum()
+    # undoing the placement with the inverse transform gives the digit back
+    index = 0
+    theta = np.vstack([clean.thetas[index], [0, 0, 1]])
+    back = np.linalg.inv(theta)[:2]
+    # back maps digit points to canvas points: sample the canvas with it
+    restored = spatial.transform(clean.images[index], back, 28)
+    original = x[clean.sources[index]] / 255.0
+    assert np.abs(restored - original).mean() < 0.05
+
+
+def test_the_localisation_net_starts_at_the_identity():
+    stn = spatial.build_stn(seed=0)
+    images = np.random.default_rng(5).random((4, 60, 60, 1)).astype("float32")
+    theta, resampled = spatial.transformer_outputs(stn)(images)
+    assert np.allclose(np.asarray(theta), np.broadcast_to(spatial.IDENTITY, (4, 2, 3)))
+    expected = spatial.transform(images, spatial.IDENTITY, spatial.OUTPUT_SIZE)
+    assert np.allclose(np.asarray(resampled), expected, atol=1e-5)
+
+
+def test_the_same_convnet_sits_behind_the_transformer():
+    plain = spatial.build_cnn(60)
+    behind = spatial.build_stn().get_layer("classifier")
+    kinds = [type(layer).__name__ for layer in plain.layers]
+    assert kinds == [type(layer).__name__ for layer in behind.layers]
+    assert behind.input_shape[1:3] == (spatial.OUTPUT_SIZE, spatial.OUTPUT_SIZE)
+
+
+def test_a_short_seeded_training_learns(digits):
+    x, y = digits
+    cl.set_seed(0)
+    data = spatial.distorted_mnist(x, y, 600, seed=1, clutter=0, max_angle=0)
+    model = spatial.build("cnn", seed=0)
+    before = model.evaluate(spatial.as_inputs(data.images), data.labels, verbose=0)
+    model.fit(
+        spatial.as_inputs(data.images), data.labels, epochs=4, batch_size=32, verbose=0
+    )
+    after = model.evaluate(spatial.as_inputs(data.images), data.labels, verbose=0)
+    assert after[0] < before[0] * 0.8  # the training loss falls
+
+
+def test_the_shipped_models_load_and_read_distorted_digits():
+    _, (x_test, y_test) = cl.data.load_mnist()
+    data = spatial.distorted_mnist(x_test, y_test, 200, seed=2)
+    inputs = spatial.as_inputs(data.images)
+    for kind in ["cnn", "stn"]:
+        model = spatial.pretrained(kind)
+        accuracy = (model.predict(inputs, verbose=0).argmax(1) == data.labels).mean()
+        assert accuracy > 0.5, kind
+
+
+def test_a_changed_shipped_file_is_refused(monkeypatch, tmp_path):
+    fake = tmp_path / "spatial_cnn.weights.h5"
+    fake.write_bytes(b"not weights")
+    monkeypatch.setattr(spatial, "DATA_DIR", tmp_path)
+    with pytest.raises(ValueError, match="sha256"):
+        spatial.pretrained("cnn")
+    with pytest.raises(FileNotFoundError, match="build_spatial_models"):
+        spatial.pretrained("stn")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: spatial.transform(np.zeros((5, 5)), np.zeros((3, 3))), "theta must"),
+        (lambda: spatial.transform(np.zeros(5), spatial.IDENTITY), "images must"),
+        (
+            lambda: spatial.transform(np.zeros((5, 5)), [[np.nan, 0, 0], [0, 1, 0]]),
+            "theta must be finite",
+        ),
+        (lambda: spatial.transform(np.zeros((5, 5)), spatial.IDENTITY, 1), "size"),
+        (lambda: spatial.rotation_theta("left"), "angle"),
+        (lambda: spatial.placement_theta(scale=0), "scale"),
+        (lambda: spatial.placement_theta(shift=3), "shift must be a pair"),
+        (
+            lambda: spatial.distorted_mnist(np.zeros((5, 28, 28)), np.zeros(4), 3),
+            "labels must",
+        ),
+        (
+            lambda: spatial.distorted_mnist(np.zeros((5, 20, 20)), np.zeros(5), 3),
+            "images must",
+        ),
+        (
+            lambda: spatial.distorted_mnist(np.zeros((5, 28, 28)), np.zeros(5), 0),
+            "count must",
+        ),
+        (
+            lambda: spatial.distorted_mnist(
+                np.zeros((5, 28, 28)), np.zeros(5), 3, scales=(1.2, 0.7)
+            ),
+            "scales must",
+        ),
+        (lambda: spatial.build("mlp"), "unknown model kind"),
+        (lambda: spatial.pretrained("resnet"), "unknown model kind"),
+        (lambda: spatial.build_stn(output_size=3), "output_size"),
+        (
+            lambda: spatial.sample_numpy(np.zeros((1, 4, 4)), np.zeros((2, 3, 3, 2))),
+            "grid",
+        ),
+        (lambda: spatial.bilinear_by_hand(np.zeros(4), 0, 0), "image must be a 2-D"),
+        (lambda: spatial.bilinear_by_hand(np.zeros((4, 4)), "a", 0), "x"),
+        (
+            lambda: spatial.add_clutter(
+                np.zeros((2, 60, 60)), np.zeros((3, 28, 28)), "seed"
+            ),
+            "rng must",
+        ),
+        (lambda: spatial.transformer_outputs(spatial.build_cnn()), "stn must"),
+        (lambda: spatial.compile_model("cnn"), "model must"),
+    ],
+)
+def test_bad_input_is_a_clear_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -1,0 +1,93 @@
+"""cl.widgets.SegmentationViewer (the generic contract test is in test_base.py)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib.widgets.segmentation import MISSED, majority_digits
+
+seg = cl.segmentation
+
+
+@pytest.fixture(scope="module")
+def viewer():
+    return cl.widgets.SegmentationViewer()
+
+
+def test_it_shows_the_shipped_unet_on_test_scenes(viewer):
+    assert len(viewer.scenes) == 100
+    expected = seg.digit_scenes(100, seed=2, split="test")
+    assert np.array_equal(viewer.scenes.semantic, expected.semantic)
+    assert viewer.predictions.shape == (100, 64, 64)
+    assert viewer.report["mean_iou"] > viewer.report["baseline_mean_iou"] + 0.3
+    assert viewer.confusion.sum() == 100 * 64 * 64
+    assert "mean IoU" in viewer.caption.value
+
+
+def test_the_picture_follows_the_scene(viewer):
+    viewer.view.value = "prediction"
+    viewer.index.value = 4
+    assert np.array_equal(viewer.truth_artist.get_array(), viewer.scenes.semantic[4])
+    assert np.array_equal(viewer.predicted_artist.get_array(), viewer.predictions[4])
+    heights = [bar.get_height() for bar in viewer.bars]
+    assert np.allclose(heights, np.nan_to_num(viewer.ious[4]))
+    digits = ", ".join(map(str, viewer.scenes.digits[4]))
+    assert f"digits <b>{digits}</b>" in viewer.caption.value
+    shown = [t.get_text() for t in viewer.labels["truth"] if t.get_visible()]
+    assert shown == [str(d) for d in viewer.scenes.digits[4]]
+
+
+def test_the_mistakes_view_shows_only_wrong_pixels(viewer):
+    viewer.view.value = "mistakes"
+    index = next(
+        i
+        for i in range(100)
+        if (viewer.predictions[i] != viewer.scenes.semantic[i]).any()
+    )
+    viewer.index.value = index
+    shown = np.asarray(viewer.predicted_artist.get_array())
+    truth, predicted = viewer.scenes.semantic[index], viewer.predictions[index]
+    wrong = predicted != truth
+    assert np.array_equal(shown > 0, wrong)
+    missed = wrong & (predicted == 0)
+    assert np.all(shown[missed] == MISSED)
+    assert np.array_equal(shown[wrong & ~missed], predicted[wrong & ~missed])
+    viewer.view.value = "prediction"
+
+
+def test_majority_digits():
+    instances = np.array([[1, 1, 1, 0, 2, 2]])
+    labels = np.array([[4, 4, 9, 0, 0, 0]])
+    assert majority_digits(instances, labels, 2) == [3, -1]
+
+
+def test_the_confused_pair_can_be_found_from_the_viewer(viewer):
+    pairs = seg.confused_pairs(viewer.scenes.semantic, viewer.predictions)
+    (a, b), pixels = pairs[0]
+    matrix = viewer.confusion[1:, 1:]
+    assert pixels == matrix[a, b] + matrix[b, a] > 0
+
+
+def test_each_control_redraws_within_100_ms(viewer):
+    # CPU time of this process: other work on a shared machine does not count
+    for control, value in [(viewer.index, 17), (viewer.view, "mistakes")]:
+        start = time.process_time()
+        control.value = value
+        assert time.process_time() - start < 0.1, control.description
+
+
+def test_it_constructs_quickly_without_training():
+    start = time.perf_counter()
+    cl.widgets.SegmentationViewer(count=20)
+    assert time.perf_counter() - start < 3
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match="count must be an int"):
+        cl.widgets.SegmentationViewer(count=0)
+    with pytest.raises(ValueError, match="scenes must be cl.segmentation.DigitScenes"):
+        cl.widgets.SegmentationViewer(scenes=np.zeros((3, 64, 64)))

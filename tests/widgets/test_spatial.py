@@ -1,0 +1,93 @@
+"""cl.widgets.DistortionExplorer (the generic contract test is in test_base.py)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+from course_lib import spatial
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return cl.widgets.DistortionExplorer()
+
+
+def test_it_constructs_quickly_without_training(explorer):
+    # TensorFlow is imported by now (the fixture): time the widget itself
+    start = time.perf_counter()
+    cl.widgets.DistortionExplorer(count=10)
+    assert time.perf_counter() - start < 3.0
+
+
+def test_the_canvas_follows_the_sliders(explorer):
+    explorer.clutter.value = False
+    explorer.rotation.value = 30.0
+    explorer.scale.value = 0.8
+    explorer.shift_x.value = 5
+    explorer.shift_y.value = -4
+    digit = explorer.digits[explorer.digit.value]
+    expected = spatial.transform(
+        digit, spatial.placement_theta(30.0, 0.8, (5, -4)), spatial.CANVAS
+    )
+    assert np.allclose(explorer.canvas, np.clip(expected, 0, 1), atol=1e-6)
+    clean = explorer.canvas.copy()
+    explorer.clutter.value = True
+    assert (explorer.canvas >= clean - 1e-6).all()  # clutter only adds ink
+    assert explorer.canvas.sum() > clean.sum()
+
+
+def test_the_predictions_are_those_of_the_shipped_models(explorer):
+    explorer.digit.value = 3
+    explorer.rotation.value = 10.0
+    inputs = explorer.canvas[None, :, :, None]
+    cnn = spatial.pretrained("cnn").predict(inputs, verbose=0)[0]
+    stn = spatial.pretrained("stn")
+    assert np.allclose(explorer.cnn_probabilities, cnn, atol=1e-5)
+    assert np.allclose(
+        explorer.stn_probabilities, stn.predict(inputs, verbose=0)[0], atol=1e-5
+    )
+    theta, resampled = spatial.transformer_outputs(stn)(inputs)
+    assert np.allclose(explorer.theta, np.asarray(theta)[0], atol=1e-5)
+    assert explorer.resampled.shape == (spatial.OUTPUT_SIZE, spatial.OUTPUT_SIZE)
+    assert explorer.cnn_prediction == int(cnn.argmax())
+    assert f"true label <b>{explorer.label}</b>" in explorer.caption.value
+
+
+def test_undistorted_digits_are_mostly_read_right(explorer):
+    explorer.clutter.value = False
+    explorer.rotation.value = 0.0
+    explorer.scale.value = 1.0
+    explorer.shift_x.value = explorer.shift_y.value = 0
+    right = {"cnn": 0, "stn": 0}
+    for index in range(20):
+        explorer.digit.value = index
+        right["cnn"] += explorer.cnn_prediction == explorer.label
+        right["stn"] += explorer.stn_prediction == explorer.label
+    assert right["cnn"] >= 14 and right["stn"] >= 14, right
+
+
+def test_each_control_redraws_quickly(explorer):
+    for control, value in [
+        (explorer.rotation, 45.0),
+        (explorer.scale, 1.2),
+        (explorer.shift_x, 8),
+        (explorer.digit, 7),
+    ]:
+        start = time.perf_counter()
+        control.value = value
+        assert time.perf_counter() - start < 0.5, control.description
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match="rotation must be a number from -180 to 180"):
+        cl.widgets.DistortionExplorer(rotation=400)
+    with pytest.raises(ValueError, match="shift must be a pair"):
+        cl.widgets.DistortionExplorer(shift=3)
+    with pytest.raises(ValueError, match="count must be an int"):
+        cl.widgets.DistortionExplorer(count=0)
+    with pytest.raises(ValueError, match="digit must be an int"):
+        cl.widgets.DistortionExplorer(digit=5, count=5)
