@@ -136,8 +136,7 @@ def title_line(name: str, full: dict, fast: dict) -> str | None:
     machine = (full if name in full["notebooks"] else fast).get("machine", {})
     return (
         f"*Measured:* {'; '.join(parts)}, by `make measure` on "
-        f"{_machine_words(machine)}. Shut down kernels you are not using "
-        "(Kernel → Shut Down Kernel): each holds its memory until you do."
+        f"{_machine_words(machine)}."
     )
 
 
