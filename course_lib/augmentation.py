@@ -228,6 +228,8 @@ def rotation_matrix(turns: float, height: int, width: int) -> np.ndarray:
 
     They map an output pixel (x, y) to the input point (a0 x + a1 y + a2, b0 x + b1 y + b2).
     """
+    turns = _check_number(turns, "turns", -1.0, 1.0)
+    height, width = _check_int(height, "height"), _check_int(width, "width")
     angle = np.float32(turns * 360.0) * np.float32(math.pi / 180.0)
     cos, sin = np.cos(angle), np.sin(angle)
     cx, cy = np.float32(0.5 * (width - 1)), np.float32(0.5 * (height - 1))
@@ -240,6 +242,8 @@ def rotation_matrix(turns: float, height: int, width: int) -> np.ndarray:
 
 def zoom_matrix(zoom: float, height: int, width: int) -> np.ndarray:
     """``RandomZoom``'s matrix: scale the sampling grid by 1 + zoom about the centre."""
+    zoom = _check_number(zoom, "zoom", -0.9, 1.0)
+    height, width = _check_int(height, "height"), _check_int(width, "width")
     scale = np.float32(1.0 + zoom)
     return np.array(
         [
@@ -258,6 +262,9 @@ def zoom_matrix(zoom: float, height: int, width: int) -> np.ndarray:
 
 def translation_matrix(shift_x: float, shift_y: float, height: int, width: int):
     """``RandomTranslation``'s matrix: sample from (x - shift_x·W, y - shift_y·H)."""
+    shift_x = _check_number(shift_x, "shift_x", -1.0, 1.0)
+    shift_y = _check_number(shift_y, "shift_y", -1.0, 1.0)
+    height, width = _check_int(height, "height"), _check_int(width, "width")
     dx = np.float32(shift_x) * np.float32(width)
     dy = np.float32(shift_y) * np.float32(height)
     return np.array([1, 0, -dx, 0, 1, -dy, 0, 0], dtype=np.float32)
@@ -622,6 +629,8 @@ def slides_pipeline(seed: int | None = None):
     """
     import keras
 
+    if seed is not None:
+        seed = _check_int(seed, "seed", low=0)
     geometry = {"fill_mode": "nearest", "seed": seed}
     return keras.Sequential(
         [
@@ -735,13 +744,19 @@ def export_image_folders(
     if not isinstance(root, (str, Path)) or not str(root):
         raise ValueError(f"root must be a folder name (str or Path), got {root!r}")
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"root must be a folder, but {root} is a file")
     try:
         names = [] if isinstance(class_names, str) else list(class_names)
     except TypeError:
         names = []
-    if not names or not all(isinstance(n, str) and n.strip() for n in names):
+    if not names or not all(
+        isinstance(n, str) and n.strip() and n.strip(".") and not set(n) & set("/\\")
+        for n in names
+    ):
         raise ValueError(
-            f"class_names must be a list of folder names, got {class_names!r}"
+            "class_names must be a list of folder names (no '/', '\\' or dots only), "
+            f"got {class_names!r}"
         )
     if np.asarray(images).dtype.kind not in "uif":
         raise ValueError("images must be numbers: uint8 0-255 or float 0-1")
@@ -852,6 +867,20 @@ def small_convnet(
     learning_rate = _check_number(learning_rate, "learning_rate", 1e-8, 10.0)
     if augmentation is not None and not callable(augmentation):
         raise ValueError("augmentation must be a Keras layer or model (or None)")
+    height, width = shape[:2]
+    for _ in counts:  # each 3x3 convolution loses 2 pixels, each pool halves
+        height, width = (height - 2) // 2, (width - 2) // 2
+    if min(height, width) < 1:
+        raise ValueError(
+            f"input_shape {shape} is too small for {len(counts)} convolution(s) and "
+            "pooling(s)"
+        )
+    dense = height * width * counts[-1] * (1 if num_classes == 2 else num_classes)
+    if dense > 10**8:
+        raise ValueError(
+            f"the output layer would have {dense:,} weights (at most 100,000,000): "
+            "give a smaller input_shape or fewer classes"
+        )
     layers = [keras.Input(shape)]
     if augmentation is not None:
         layers.append(augmentation)

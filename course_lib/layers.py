@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import choose, set_seed
+from course_lib.core import check_int, check_number, choose, set_seed, show
 
 __all__ = [
     "softmax",
@@ -80,6 +80,11 @@ def _finite_array(values, what: str) -> np.ndarray:
     return array
 
 
+def _axis(axis, ndim: int) -> int:
+    """``axis`` as an int that names one of ``ndim`` axes (negative counts from the end)."""
+    return check_int(axis, "axis", -max(ndim, 1), max(ndim, 1) - 1)
+
+
 def softmax(z, axis: int = -1) -> np.ndarray:
     """``exp(z_j) / sum_k exp(z_k)`` along ``axis``: positive outputs that sum to 1.
 
@@ -90,6 +95,7 @@ def softmax(z, axis: int = -1) -> np.ndarray:
     array([0.4566, 0.3383, 0.2052])
     """
     z = _finite_array(z, "z")
+    axis = _axis(axis, z.ndim)
     shifted = z - z.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=axis, keepdims=True)
@@ -122,7 +128,7 @@ def batch_statistics(x, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     x = _finite_array(x, "x")
     if x.ndim < 2:
         raise ValueError(f"x must be a batch, (N, ..., C), got shape {x.shape}")
-    channel = axis % x.ndim
+    channel = _axis(axis, x.ndim) % x.ndim
     others = tuple(a for a in range(x.ndim) if a != channel)
     return x.mean(axis=others), x.var(axis=others)
 
@@ -158,6 +164,9 @@ def batch_norm(
     kept (:func:`update_moving`). ``epsilon=1e-3`` is Keras' default.
     """
     x = _finite_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("x must be an array with a channel axis, got one number")
+    axis = _axis(axis, x.ndim)
     if not (isinstance(epsilon, (int, float)) and epsilon > 0):
         raise ValueError(f"epsilon must be a positive number, got {epsilon!r}")
     mean = _channel_vector(mean, x, axis, "mean")
@@ -218,8 +227,13 @@ def local_response_norm(
         depth_radius, (int, np.integer)
     ):
         raise ValueError(f"depth_radius must be an int >= 0, got {depth_radius!r}")
-    if depth_radius < 0:
-        raise ValueError(f"depth_radius must be an int >= 0, got {depth_radius!r}")
+    if not 0 <= depth_radius <= 10_000:
+        raise ValueError(
+            f"depth_radius must be an int from 0 to 10,000, got {depth_radius!r}"
+        )
+    bias = check_number(bias, "bias")
+    alpha = check_number(alpha, "alpha")
+    beta = check_number(beta, "beta")
     convention = choose(convention, LRN_CONVENTIONS, "LRN convention")
     window = 2 * depth_radius + 1
     scale = alpha / window if convention == "caffe" else alpha
@@ -257,7 +271,23 @@ def _check_rate(rate) -> float:
 def dropout_mask(shape, rate: float, seed: int | None = None) -> np.ndarray:
     """A boolean mask of ``shape``: True (kept) with probability ``1 - rate``."""
     rate = _check_rate(rate)
-    return np.random.default_rng(seed).random(shape) >= rate
+    try:
+        sides = tuple(shape) if np.ndim(shape) else (shape,)
+        sides = tuple(check_int(n, "shape", 0) for n in sides)
+    except (TypeError, ValueError):
+        sides = None
+    if sides is None or math.prod(sides) > 10**8:
+        raise ValueError(
+            f"shape must be sizes >= 0 (at most 10**8 values), got {show(shape)}"
+        )
+    return _rng(seed).random(sides) >= rate
+
+
+def _rng(seed) -> np.random.Generator:
+    """NumPy's generator for ``seed``: None, or an int >= 0."""
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng(check_int(seed, "seed", 0))
 
 
 def dropout(
@@ -307,7 +337,7 @@ def rotate_digits(
         raise ValueError(f"images must be (N, H, W), got shape {images.shape}")
     if not (isinstance(max_angle, (int, float)) and 0 <= max_angle <= 180):
         raise ValueError(f"max_angle must be from 0 to 180 degrees, got {max_angle!r}")
-    angles = np.random.default_rng(seed).uniform(-max_angle, max_angle, len(images))
+    angles = _rng(seed).uniform(-max_angle, max_angle, len(images))
     rotated = np.zeros(images.shape, dtype=np.float32)
     for i, (image, angle) in enumerate(zip(images, angles, strict=True)):
         rotated[i] = ndimage.rotate(image, angle, reshape=False, order=1)
@@ -360,6 +390,7 @@ def build_remedy_model(remedy: str = "none", seed: int = 0):
     from keras import layers
 
     remedy = choose(remedy, REMEDIES, "remedy")
+    seed = check_int(seed, "seed", 0, 2**31 - 2)
     penalty = keras.regularizers.L2(L2_PENALTY) if remedy == "L2" else None
     norm = remedy == "batch norm"
 
@@ -454,10 +485,20 @@ class _CleanMetrics:
         )
 
 
-def _positive_int(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
+def _positive_int(value, what: str, high: int | None = None) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < 1
+        or (high is not None and value > high)
+    ):
+        limit = f" up to {high:,}" if high is not None else ""
+        raise ValueError(f"{what} must be a positive int{limit}, got {value!r}")
     return int(value)
+
+
+MAX_EPOCHS = 1000
+"""The most epochs :func:`train_with_remedy` and :func:`compare_remedies` accept."""
 
 
 def train_with_remedy(
@@ -482,10 +523,14 @@ def train_with_remedy(
     ``[cl.widgets.LivePlot()]``) see those numbers as ``loss``, ``accuracy``,
     ``val_loss`` and ``val_accuracy``.
     """
+    from course_lib.train import check_callbacks
+
     remedy = choose(remedy, REMEDIES, "remedy")
-    epochs = _positive_int(epochs, "epochs")
+    epochs = _positive_int(epochs, "epochs", MAX_EPOCHS)
     num_train = _positive_int(num_train, "num_train")
     batch_size = _positive_int(batch_size, "batch_size")
+    seed = check_int(seed, "seed", 0, 2**31 - 2)
+    callbacks = check_callbacks(callbacks)
     x_train, y_train = _as_digits(train, "train")
     validation = _as_digits(validation, "validation")
     count = num_train * (MORE_DATA_FACTOR if remedy == "more data" else 1)
@@ -529,11 +574,23 @@ def compare_remedies(
     settings (what :func:`train_with_remedy` returned): it is used instead of training
     that run again.
     """
-    if not remedies:
-        raise ValueError("give at least one remedy")
-    if not seeds:
-        raise ValueError("give at least one seed")
+    for what, values in (("remedies", remedies), ("seeds", seeds)):
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise ValueError(f"{what} must be a list, got {show(values)}")
+        if not 1 <= len(values) <= 1000:
+            raise ValueError(f"give from 1 to 1,000 {what}, got {len(values):,}")
     remedies = [choose(r, REMEDIES, "remedy") for r in remedies]
+    seeds = [check_int(s, "seed", 0, 2**31 - 2) for s in seeds]
+    epochs = _positive_int(epochs, "epochs", MAX_EPOCHS)
+    num_train = _positive_int(num_train, "num_train")
+    batch_size = _positive_int(batch_size, "batch_size")
+    validation = _as_digits(validation, "validation")
+    if report is not None and not callable(report):
+        raise ValueError(f"report must be a function such as print, got {show(report)}")
+    if reuse is not None and not isinstance(reuse, dict):
+        raise ValueError(
+            f"reuse must be a dict {{(remedy, seed): run}}, got {show(reuse)}"
+        )
     curves = {
         "settings": {
             "model": "Conv(16,3)-pool-Conv(32,3)-pool-Dense(128)-Dense(10), Adam 0.001",
@@ -566,7 +623,9 @@ def compare_remedies(
                     callbacks=callbacks,
                 )
                 how = f"{time.perf_counter() - start:.0f} s"
-            elif any(len(history.get(m, ())) != epochs for m in METRICS):
+            elif not isinstance(history, dict) or any(
+                len(history.get(m, ())) != epochs for m in METRICS
+            ):
                 raise ValueError(
                     f"the reused run ({remedy!r}, {seed}) must hold {epochs} epochs "
                     f"of {', '.join(METRICS)}"
@@ -594,15 +653,22 @@ def check_remedy_curves(curves) -> dict:
     if not curves["remedies"]:
         raise ValueError("the curves hold no remedy")
     for name, entry in curves["remedies"].items():
+        if not isinstance(entry, dict):
+            raise ValueError(
+                f"remedy {name!r} must be a dict of curves, got {show(entry)}"
+            )
         shapes = set()
         for metric in METRICS:
             if metric not in entry:
                 raise ValueError(f"remedy {name!r} has no {metric!r} curves")
-            array = np.asarray(entry[metric], dtype=float)
-            if array.ndim != 2 or array.size == 0:
+            try:
+                array = np.asarray(entry[metric], dtype=float)
+            except (TypeError, ValueError):
+                array = np.array([])
+            if array.ndim != 2 or array.size == 0 or not np.isfinite(array).all():
                 raise ValueError(
                     f"{name!r} {metric!r} must be a list of runs, one list of "
-                    "epochs each"
+                    "epochs each, of finite numbers"
                 )
             shapes.add(array.shape)
         if len(shapes) != 1:
@@ -651,6 +717,21 @@ def format_summary(rows: list[dict]) -> str:
             else f"{row[name]:6.1%}"
         )
 
+    keys = ("remedy", "train", "train_sd", "val", "val_sd", "gap", "gap_sd")
+    try:
+        good = not isinstance(rows, (str, dict)) and all(
+            isinstance(row, dict)
+            and all(key in row for key in keys)
+            and all(isinstance(row[key], (int, float)) for key in keys[1:])
+            for row in rows
+        )
+    except TypeError:
+        good = False
+    if not good:
+        raise ValueError(
+            "rows must be the list of dicts summarize_remedies returns (remedy, train, "
+            f"val, gap and their *_sd), got {show(rows)}"
+        )
     lines = [f"{'remedy':<13}{'train':>16}{'validation':>16}{'gap':>16}"]
     for row in rows:
         lines.append(
@@ -663,6 +744,8 @@ def format_summary(rows: list[dict]) -> str:
 def save_remedy_curves(curves: dict, path: str | Path) -> Path:
     """Write the curves as JSON and return the path."""
     check_remedy_curves(curves)
+    if not isinstance(path, (str, Path)) or not str(path) or Path(path).is_dir():
+        raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
     path = Path(path)
     path.write_text(json.dumps(curves, indent=1) + "\n")
     return path
@@ -671,13 +754,15 @@ def save_remedy_curves(curves: dict, path: str | Path) -> Path:
 def load_remedy_curves(path: str | Path | None = None) -> dict:
     """The remedy curves in ``path``; by default those that ship with the course
     (``datasets/remedy_curves.json``, made by ``datasets/build_remedy_curves.py``)."""
+    if path is not None and not isinstance(path, (str, Path)):
+        raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
     path = REMEDY_CURVES_FILE if path is None else Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise ValueError(
             f"no remedy curves at {path}; make them with datasets/build_remedy_curves.py"
         )
     try:
         curves = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not valid JSON: {exc}") from None
     return check_remedy_curves(curves)

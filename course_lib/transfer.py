@@ -48,6 +48,33 @@ CHOLLET_SOURCE = (
 )
 
 
+MAX_CLASSES = 1000
+"""The most classes a digit base's head may have."""
+
+
+def _check_model(model, what: str = "model") -> None:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"{what} must be a Keras model, got {show(model)}")
+
+
+def _image_shape(input_shape, smallest: int, largest: int = 256) -> tuple:
+    """``input_shape`` as (height, width, channels) with sides from ``smallest`` to
+    ``largest`` and 1 to 64 channels."""
+    try:
+        values = tuple(input_shape)
+    except TypeError:
+        values = ()
+    if len(values) != 3:
+        raise ValueError(
+            f"input_shape must be (height, width, channels), got {show(input_shape)}"
+        )
+    height = check_int(values[0], "the input height", smallest, largest)
+    width = check_int(values[1], "the input width", smallest, largest)
+    return height, width, check_int(values[2], "the input channels", 1, 64)
+
+
 # --------------------------------------------------------------------------------------
 # The slides' two networks and VGG16 (counted without any download)
 
@@ -58,6 +85,7 @@ def network1(input_shape=(64, 64, 3)):
     import keras
     from keras import layers
 
+    input_shape = _image_shape(input_shape, 8, 512)  # run_cats_vs_dogs' largest
     model = keras.Sequential([keras.Input(input_shape)], name="network1")
     for filters in (32, 48, 64):
         model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
@@ -81,6 +109,7 @@ def vgg16_base(weights=None, input_shape=(64, 64, 3)):
 
         # Keras' own file and md5, through the course's checked, cached download.
         weights = str(data.fetch("vgg16_notop_imagenet"))
+    input_shape = _image_shape(input_shape, 32, 1024)
     return keras.applications.VGG16(
         include_top=False, weights=weights, input_shape=tuple(input_shape)
     )
@@ -91,6 +120,7 @@ def network2(base):
     import keras
     from keras import layers
 
+    _check_model(base, "base")
     x = layers.Flatten()(base.output)
     x = layers.Dense(128, activation="relu")(x)
     output = layers.Dense(1, activation="sigmoid")(x)
@@ -100,7 +130,9 @@ def network2(base):
 def block_of(layer) -> int | None:
     """The block number of a layer named ``blockN_...`` (VGG16's and the digit base's
     convention), None for any other layer."""
-    name = layer.name
+    name = getattr(layer, "name", None)
+    if not isinstance(name, str):
+        raise ValueError(f"layer must be a Keras layer, got {show(layer)}")
     if name.startswith("block") and "_" in name:
         number = name[5 : name.index("_")]
         if number.isdigit():
@@ -110,6 +142,7 @@ def block_of(layer) -> int | None:
 
 def count_blocks(base) -> int:
     """How many ``blockN_`` blocks ``base`` has."""
+    _check_model(base, "base")
     numbers = [block_of(layer) for layer in base.layers]
     numbers = [n for n in numbers if n is not None]
     if not numbers:
@@ -135,6 +168,7 @@ def unfreeze_top_blocks(base, blocks: int) -> None:
 
 def trainable_parameters(model) -> int:
     """The number of parameters that training changes (``model.trainable_weights``)."""
+    _check_model(model)
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
@@ -175,9 +209,16 @@ def split_digits(x, y, classes, per_class: int | None = None, seed: int = 0):
     """The images of ``classes`` with labels renumbered 0, 1, ...; ``per_class`` keeps
     that many of each (drawn with ``seed``), None keeps all."""
     x, y = np.asarray(x), np.asarray(y)
+    if x.ndim == 0 or y.ndim != 1 or y.dtype.kind not in "iu":
+        raise ValueError("give images x and one int label per image, y")
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}")
-    classes = [int(c) for c in classes]
+    try:
+        classes = [check_int(c, "a class", 0) for c in classes]
+    except TypeError:
+        classes = []
+    if not classes or len(set(classes)) != len(classes):
+        raise ValueError(f"classes must be different ints >= 0, got {show(classes)}")
     rng = np.random.default_rng(check_int(seed, "seed", 0))
     keep = []
     for c in classes:
@@ -205,8 +246,9 @@ def digit_base(num_classes: int = 5, input_shape=(28, 28, 1), seed: int = 0):
     import keras
     from keras import layers
 
-    num_classes = check_int(num_classes, "num_classes", 2)
-    keras.utils.set_random_seed(check_int(seed, "seed", 0))
+    num_classes = check_int(num_classes, "num_classes", 2, MAX_CLASSES)
+    input_shape = _image_shape(input_shape, 8)
+    keras.utils.set_random_seed(check_int(seed, "seed", 0, 2**32 - 1))
     inputs = keras.Input(input_shape)
     x = inputs
     for block, filters in enumerate((16, 32, 64), start=1):
@@ -245,7 +287,11 @@ def features_of(model):
     pool): a model that shares its layers and weights."""
     import keras
 
-    last = [layer for layer in model.layers if block_of(layer) is not None][-1]
+    _check_model(model)
+    blocks = [layer for layer in model.layers if block_of(layer) is not None]
+    if not blocks:
+        raise ValueError("the model has no layers named block1_..., block2_, ...")
+    last = blocks[-1]
     return keras.Model(model.input, last.output, name="features")
 
 
@@ -255,7 +301,10 @@ def train_digit_base(
     """Train :func:`digit_base` on the digits ``classes``; returns the model."""
     import keras
 
+    from course_lib.train import check_callbacks
+
     epochs = check_int(epochs, "epochs", 1, 1000)
+    callbacks = check_callbacks(callbacks)
     images, labels = split_digits(x, y, classes, seed=seed)
     model = digit_base(len(classes), images.shape[1:], seed=seed)
     keras.utils.set_random_seed(seed)
@@ -293,10 +342,12 @@ def transfer(
 
     from course_lib.core import choose
 
+    _check_model(base_model, "base_model")
     mode = choose(mode, MODES, "mode")
     epochs = check_int(epochs, "epochs", 1, 1000)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
     x, x_test = to_images(x), to_images(x_test)
-    y, y_test = np.asarray(y, dtype=np.int64), np.asarray(y_test, dtype=np.int64)
+    y, y_test = _labels(y, len(x), "y"), _labels(y_test, len(x_test), "y_test")
     num_classes = int(max(y.max(), y_test.max())) + 1
     if x.shape[1:] != tuple(base_model.input.shape[1:]):
         raise ValueError(
@@ -332,6 +383,15 @@ def transfer(
         "accuracy": float(accuracy),
         "trainable": trainable_parameters(model),
     }
+
+
+def _labels(y, count: int, what: str) -> np.ndarray:
+    labels = np.asarray(y)
+    if labels.shape != (count,) or labels.dtype.kind not in "iu":
+        raise ValueError(f"{what} must be one int label per image ({count})")
+    if labels.min() < 0 or labels.max() >= MAX_CLASSES:
+        raise ValueError(f"{what} must be labels from 0 to {MAX_CLASSES - 1}")
+    return labels.astype(np.int64)
 
 
 def digit_transfer_data(x, y, x_test, y_test, per_class: int = 50, seed: int = 0):
@@ -409,12 +469,19 @@ def check_transfer_results(results: dict) -> dict:
             "results must have 'digits' (blocks, accuracy, trainable) and "
             f"'vgg16_trainable'; missing {exc}"
         ) from None
-    if not (len(blocks) == len(accuracy) == len(trainable)) or not blocks:
+    try:
+        lengths = {len(blocks), len(accuracy), len(trainable)}
+        values = np.asarray(accuracy, dtype=float)
+        counts = len(vgg)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "blocks, accuracy, trainable and vgg16_trainable must be lists"
+        ) from None
+    if len(lengths) != 1 or not blocks:
         raise ValueError("blocks, accuracy and trainable must have the same length")
-    values = np.asarray(accuracy, dtype=float)
     if values.ndim != 2 or not np.all((values >= 0) & (values <= 1)):
         raise ValueError("accuracy must be a list of runs per block, each from 0 to 1")
-    if len(vgg) != VGG16_BLOCKS + 1:
+    if counts != VGG16_BLOCKS + 1:
         raise ValueError(f"vgg16_trainable must have {VGG16_BLOCKS + 1} counts")
     return results
 
@@ -422,8 +489,13 @@ def check_transfer_results(results: dict) -> dict:
 def load_transfer_results(path=RESULTS_FILE) -> dict:
     """The results that ship with the course (made by
     ``datasets/build_transfer_results.py``)."""
-    with open(path) as file:
-        return check_transfer_results(json.load(file))
+    if not isinstance(path, (str, Path)) or Path(path).is_dir():
+        raise ValueError(f"path must be a JSON file, got {show(path)}")
+    try:
+        with open(path) as file:
+            return check_transfer_results(json.load(file))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not a JSON file: {exc}") from None
 
 
 # --------------------------------------------------------------------------------------

@@ -82,6 +82,19 @@ def feature_layers(model) -> list[str]:
     return names
 
 
+def _value_range(value_range) -> tuple[float, float]:
+    """``value_range`` as two finite numbers (low, high) with low < high."""
+    try:
+        low, high = (check_number(v, "value_range") for v in value_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"value_range must be two numbers (low, high), got {show(value_range)}"
+        ) from None
+    if not low < high:
+        raise ValueError(f"value_range must have low < high, got {show(value_range)}")
+    return low, high
+
+
 def _is_softmax(layer) -> bool:
     import keras
 
@@ -103,8 +116,22 @@ def run_to(model, images, layer_names, scores: bool = False, linear: bool = Fals
     in a ``Sequential`` model (a functional model gives them after it).
     """
     import keras
+    import tensorflow as tf
 
     _check_model(model)
+    if isinstance(layer_names, (str, bytes)) or not isinstance(
+        layer_names, (list, tuple)
+    ):
+        raise ValueError(
+            f"layer_names must be a list of names, got {show(layer_names)}"
+        )
+    if not (tf.is_tensor(images) or isinstance(images, tf.Variable)):
+        array = np.asarray(images) if isinstance(images, np.ndarray) else None
+        if array is None or array.dtype.kind not in "uif" or array.ndim != 4:
+            raise ValueError(
+                f"images must be an array or tensor (N, H, W, C), got {show(images)}"
+            )
+        images = tf.constant(array.astype(np.float32))
     names = list(layer_names)
     for name in names:
         choose(name, [layer.name for layer in model.layers], "layer")
@@ -208,10 +235,16 @@ def filter_pattern(
     steps = check_int(steps, "steps", 1, 10_000)
     step_size = check_number(step_size, "step_size", 1e-6, 1e6)
     shape = model.input_shape[1:3] if size is None else size
-    if None in tuple(shape):
+    if size is None and None in tuple(shape):
         raise ValueError("this model takes any image size: give size=(height, width)")
-    low, high = value_range
-    rng = np.random.default_rng(seed)
+    try:
+        shape = tuple(check_int(n, "size", 8, 1024) for n in shape)
+    except TypeError:
+        shape = ()
+    if len(shape) != 2:
+        raise ValueError(f"size must be (height, width), got {show(size)}")
+    low, high = _value_range(value_range)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
     middle, spread = (low + high) / 2, (high - low) / 10
     start = middle + rng.uniform(-spread, spread, (1, *shape, model.input_shape[-1]))
     image = tf.Variable(start.astype(np.float32))
@@ -323,6 +356,7 @@ def class_scores(model, images) -> np.ndarray:
     """The class scores before the softmax, (N, classes)."""
     import tensorflow as tf
 
+    _check_model(model)
     batch = _as_batch(images, model)
     _, scores = run_to(model, tf.constant(batch), [], scores=True)
     return np.asarray(scores)
@@ -347,8 +381,20 @@ def window_means(heatmap: np.ndarray, size: int) -> np.ndarray:
 def occlude(image: np.ndarray, corner: tuple[int, int], size: int, value=0.0):
     """A copy of ``image`` with the ``size`` x ``size`` square at ``corner`` set to
     ``value`` (0 is the background of a digit: the ink there is erased)."""
-    covered = np.array(image, dtype=np.float32, copy=True)
-    row, column = corner
+    try:
+        covered = np.array(image, dtype=np.float32, copy=True)
+    except (TypeError, ValueError):
+        covered = np.array([])
+    if covered.ndim not in (2, 3) or covered.size == 0:
+        raise ValueError(f"image must be (H, W) or (H, W, C), got {show(image)}")
+    try:
+        row, column = (check_int(n, "corner", 0) for n in corner)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"corner must be two ints >= 0 (row, column), got {show(corner)}"
+        ) from None
+    size = check_int(size, "size", 1)
+    value = check_number(value, "value")
     covered[row : row + size, column : column + size] = value
     return covered
 
@@ -362,10 +408,30 @@ def occlusion_check(
     Returns ``{"score", "hot", "cold"}``: the scores before and after each erasure (N,).
     A faithful heatmap makes ``score - hot`` larger than ``score - cold``.
     """
-    images = to_unit_float(np.asarray(images), "images")
-    if images.ndim == 4:
+    _check_model(model)
+    images = to_unit_float(images, "images")
+    if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
-    classes = np.asarray(classes, dtype=int)
+    if images.ndim != 3:
+        raise ValueError(f"images must be gray, (N, H, W), got shape {images.shape}")
+    try:
+        heatmaps = np.asarray(heatmaps, dtype=np.float64)
+    except (TypeError, ValueError):
+        heatmaps = None
+    if heatmaps is None or heatmaps.shape != images.shape:
+        raise ValueError(f"heatmaps must be one per image, shaped {images.shape}")
+    classes = np.asarray(classes)
+    if classes.ndim == 0:
+        classes = np.full(len(images), classes)
+    if classes.shape != (len(images),) or classes.dtype.kind not in "iu":
+        raise ValueError(
+            f"classes must be one int, or one int per image ({len(images)})"
+        )
+    size = check_int(size, "size", 1, min(images.shape[1:]))
+    min_ink = check_number(min_ink, "min_ink")
+    num_classes = model.output_shape[-1]
+    if classes.min() < 0 or classes.max() >= num_classes:
+        raise ValueError(f"classes must be from 0 to {num_classes - 1}")
     hot_images, cold_images = [], []
     for image, heatmap in zip(images, heatmaps, strict=True):
         heat = window_means(heatmap, size)
@@ -413,6 +479,10 @@ def _dream_loss(model, image, layers: dict[str, float]):
     return loss
 
 
+MAX_DREAM_SIDE = 512
+"""The largest image side ``deep_dream`` takes (its feature maps grow with the image)."""
+
+
 def deep_dream(
     model,
     image,
@@ -438,13 +508,34 @@ def deep_dream(
         raise ValueError(
             "layers must be a dict {layer name: weight}, e.g. {'conv2': 1}"
         )
-    layers = {choose(name, named, "layer"): float(w) for name, w in layers.items()}
+    layers = {
+        choose(name, named, "layer"): check_number(w, "a layer's weight")
+        for name, w in layers.items()
+    }
     steps = check_int(steps, "steps", 1, 10_000)
     octaves = check_int(octaves, "octaves", 1, 10)
     step_size = check_number(step_size, "step_size", 1e-6, 1e3)
     octave_scale = check_number(octave_scale, "octave_scale", 1.01, 4.0)
-    original = _as_batch(image, model, any_size=True)[:1]
+    low, high = _value_range(value_range)
+    if (low, high) == (0.0, 1.0):
+        original = _as_batch(image, model, any_size=True)[:1]
+    else:  # a network that wants other pixel values, e.g. InceptionV3's -1..1
+        array = np.asarray(image, dtype=np.float64)
+        if not np.all(np.isfinite(array)) or array.min() < low or array.max() > high:
+            raise ValueError(
+                f"image values must be finite and within value_range {low:g}..{high:g}"
+            )
+        original = (
+            _as_batch((array - low) / (high - low), model, any_size=True)[:1]
+            * (high - low)
+            + low
+        )
     height, width = original.shape[1:3]
+    if max(height, width) > MAX_DREAM_SIDE:
+        raise ValueError(
+            f"the image is {height}x{width}; DeepDream takes sides of at most "
+            f"{MAX_DREAM_SIDE} pixels (resize it first)"
+        )
     sizes = [
         (round(height / octave_scale**i), round(width / octave_scale**i))
         for i in reversed(range(octaves))
@@ -454,7 +545,6 @@ def deep_dream(
             f"the smallest octave {sizes[0]} is too small; use a larger image or fewer "
             "octaves"
         )
-    low, high = value_range
     shrunk = tf.image.resize(original, sizes[0])
     current = tf.Variable(shrunk)
     losses = []

@@ -296,3 +296,46 @@ def test_spread_is_the_sample_standard_deviation():
         aug.mean_and_sd([])
     with pytest.raises(ValueError, match="unknown task"):
         aug.train_small("cats")
+
+
+# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, arguments",
+    [
+        (aug.rotation_matrix, ("text", 6, 6)),
+        (aug.rotation_matrix, (0.1, None, 6)),
+        (aug.zoom_matrix, (None, 6, 6)),
+        (aug.zoom_matrix, (0.1, 6, -1)),
+        (aug.translation_matrix, ("a", 0.1, 6, 6)),
+        (aug.translation_matrix, (0.1, 0.1, 6, 10**12)),
+    ],
+)
+def test_the_matrices_refuse_bad_factors_and_sizes(make, arguments):
+    with pytest.raises(ValueError, match="turns|zoom|shift|height|width"):
+        make(*arguments)
+
+
+def test_export_refuses_a_file_as_root_and_class_names_that_are_paths(tmp_path):
+    images, labels = np.zeros((2, 4, 4), np.uint8), np.array([0, 1])
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="root must be a folder"):
+        aug.export_image_folders(tmp_path / "file", images, labels, ["a", "b"])
+    for names in (["/", "b"], ["a", ".."], ["a/b", "c"]):
+        with pytest.raises(ValueError, match="class_names"):
+            aug.export_image_folders(tmp_path / "out", images, labels, names)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("seed", ["text", -1, 1.5])
+def test_slides_pipeline_refuses_a_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        aug.slides_pipeline(seed)
+
+
+def test_small_convnet_refuses_an_output_layer_too_big_to_allocate():
+    with pytest.raises(ValueError, match="output layer would have"):
+        aug.small_convnet((4096, 4096, 3), 100_000)
+    with pytest.raises(ValueError, match="too small"):
+        aug.small_convnet((5, 5, 1), 3, filters=(4, 4))

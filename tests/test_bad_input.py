@@ -63,6 +63,10 @@ COMPUTE_MODULES = (
     "architectures",
     "data",
     "core",
+    "layers",
+    "augmentation",
+    "transfer",
+    "visualize",
 )
 
 CALL_SECONDS = 20.0
@@ -80,6 +84,8 @@ LEFT_OUT = {
     "core.environment": "no arguments; reports versions (test_core checks it)",
     "data.data_dir": "no arguments; reads COURSE_DATA_DIR (test_data checks it)",
     "kernels.kernels": "no arguments; a dict of the five kernels, each tested here",
+    "augmentation.compare": "trains twice per seed; tested in tests/test_augmentation.py",
+    "transfer.unfreeze_sweep": "trains 4 times per seed; tested in tests/test_transfer.py",
 }
 """Public functions deliberately not called here, and why. Classes are not drawn
 either (``cl.train.TrainStep`` and ``EvaluateStep``, ``cl.recipes.RaceClock``,
@@ -900,6 +906,420 @@ S["core.check_number"] = {
 S["core.show"] = {"value": ok(np.arange(1000)), "width": ok(60, bad=False)}
 S["core.set_seed"] = {"seed": ok(0, HUGE)}
 S["core.unknown_name"] = {"what": ok("kernel"), "name": ok("x"), "known": ok(["a"])}
+
+# layers
+CURVES = lazy(lambda: cl.layers.load_remedy_curves())
+S["layers.softmax"] = {"z": ok([1.2, 0.9, 0.4]), "axis": ok(-1, HUGE)}
+S["layers.sigmoid"] = {"z": ok([0.0, 2.0])}
+S["layers.batch_statistics"] = {"x": ok(np.ones((4, 3))), "axis": ok(-1, HUGE)}
+S["layers.batch_norm"] = {
+    "x": ok(np.ones((4, 3))),
+    "mean": ok(np.zeros(3), st.just(np.zeros(4))),
+    "variance": ok(np.ones(3), st.just(-np.ones(3))),
+    "gamma": ok(1.0),
+    "beta": ok(0.0),
+    "epsilon": ok(1e-3, HUGE),
+    "axis": ok(-1, HUGE),
+}
+S["layers.batch_norm_training"] = {
+    key: S["layers.batch_norm"][key]
+    for key in ("x", "gamma", "beta", "epsilon", "axis")
+}
+S["layers.update_moving"] = {
+    "moving": ok(np.ones(3)),
+    "batch_value": ok(np.zeros(3), st.just(np.zeros(4))),
+    "momentum": ok(0.99, HUGE),
+}
+S["layers.local_response_norm"] = {
+    "x": ok(np.ones((2, 3, 4))),
+    "depth_radius": ok(2, HUGE),
+    "bias": ok(1.0, HUGE),
+    "alpha": ok(1.0, HUGE),
+    "beta": ok(0.5, HUGE),
+    "convention": ok("caffe", NAMES),
+}
+S["layers.dropout_mask"] = {
+    "shape": ok((2, 3), HUGE, st.just((10**6, 10**6)), st.just((-1, 3))),
+    "rate": ok(0.5, st.just(1.0)),
+    "seed": ok(0, HUGE),
+}
+S["layers.dropout"] = {
+    "x": ok(np.ones((2, 3))),
+    "rate": ok(0.5, st.just(1.0)),
+    "seed": ok(0, HUGE),
+    "mask": ok(None, st.just(np.ones((2, 3), bool)), st.just(np.ones((3, 2)))),
+    "training": ok(True),
+}
+S["layers.rotate_digits"] = {
+    "images": ok(digits()[0], st.just(digits()[0][..., None] / 255)),
+    "max_angle": ok(45.0, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["layers.build_remedy_model"] = {
+    "remedy": ok("augmentation", st.just("BATCH NORM"), NAMES),
+    "seed": ok(0, HUGE),
+}
+COST["layers.build_remedy_model"] = 3
+S["layers.check_remedy_curves"] = {
+    "curves": ok(
+        CURVES,
+        st.just({"remedies": {"none": 1}}),
+        st.just({"remedies": {"none": {m: [[None]] for m in cl.layers.METRICS}}}),
+        st.just({"remedies": {"none": {m: [[0.5]] for m in cl.layers.METRICS[:3]}}}),
+    )
+}
+S["layers.remedy_curve"] = {
+    "curves": ok(CURVES),
+    "remedy": ok("dropout", NAMES),
+    "metric": ok("val_loss", NAMES),
+}
+S["layers.summarize_remedies"] = {"curves": ok(CURVES), "last": ok(3, HUGE)}
+S["layers.format_summary"] = {
+    "rows": ok(
+        lazy(lambda: cl.layers.summarize_remedies(CURVES.factory())),
+        st.just([{"remedy": "none"}]),
+        st.just([None]),
+    )
+}
+S["layers.train_with_remedy"] = {  # one epoch of 4 digits
+    "remedy": ok("none", NAMES),
+    "train": ok(digits(), st.just((digits()[0], digits()[1][:2]))),
+    "validation": ok(digits()),
+    "epochs": ok(1, HUGE),
+    "num_train": ok(4, HUGE),
+    "batch_size": ok(4, HUGE),
+    "seed": ok(0, HUGE),
+    "callbacks": ok((), st.just([object()])),
+}
+COST["layers.train_with_remedy"] = 8
+S["layers.compare_remedies"] = {
+    "train": ok(digits()),
+    "validation": ok(digits()),
+    "remedies": ok(("none",), st.just(("sobel",)), st.just("none")),
+    "seeds": ok((0,), st.just(range(10**9))),
+    "epochs": ok(1, HUGE),
+    "num_train": ok(4, HUGE),
+    "batch_size": ok(4, HUGE),
+    "callbacks": ok(()),
+    "report": ok(None, st.just(print)),
+    "reuse": ok(None, st.just({("none", 0): {}}), st.just([1])),
+}
+COST["layers.compare_remedies"] = 8
+S["layers.save_remedy_curves"] = {
+    "curves": ok(CURVES),
+    # Not BAD: a name such as "text" would be written here, in the repository.
+    "path": ok(
+        lazy(lambda: files()["folder"].parent / "curves.json"),
+        st.just(None),
+        st.just(""),
+        lazy(lambda: files()["folder"]),
+        bad=False,
+    ),
+}
+S["layers.load_remedy_curves"] = {"path": ok(None, paths())}
+
+# augmentation
+VIEW = cl.augmentation.View(rotation=0.1, zoom=0.1, shift_x=0.1, contrast=1.2)
+VALUE_RANGES = st.sampled_from([(1, 0), (0,), (0, math.nan), "01", None])
+S["augmentation.rotation_in_degrees"] = {"factor": ok(0.25, HUGE)}
+S["augmentation.alexnet_crop_factor"] = {
+    "image_size": ok(256, HUGE),
+    "crop_size": ok(224, HUGE),
+    "flips": ok(True),
+}
+S["augmentation.distinct_crops"] = S["augmentation.alexnet_crop_factor"]
+S["augmentation.rotation_matrix"] = {
+    "turns": ok(0.25, HUGE),
+    "height": ok(6, HUGE),
+    "width": ok(6, HUGE),
+}
+S["augmentation.zoom_matrix"] = {
+    "zoom": ok(0.2, HUGE),
+    "height": ok(6, HUGE),
+    "width": ok(6, HUGE),
+}
+S["augmentation.translation_matrix"] = {
+    "shift_x": ok(0.1, HUGE),
+    "shift_y": ok(0.1, HUGE),
+    "height": ok(6, HUGE),
+    "width": ok(6, HUGE),
+}
+FILL_MODES = st.sampled_from(["wrap", "nearest", "REFLECT", "zeros"])
+S["augmentation.warp"] = {
+    "image": ok(IMAGE, st.just(RGB)),
+    "matrix": ok(cl.augmentation.rotation_matrix(0.1, 6, 6), st.just(np.ones(7))),
+    "fill_mode": ok("reflect", FILL_MODES, NAMES),
+    "fill_value": ok(0.0, HUGE),
+}
+S["augmentation.flip"] = {
+    "image": ok(RGB),
+    "mode": ok("vertical", st.just("horizontal_and_vertical"), NAMES),
+}
+S["augmentation.adjust_contrast"] = {
+    "image": ok(RGB),
+    "factor": ok(1.5, HUGE),
+    "value_range": ok((0, 255), VALUE_RANGES),
+}
+S["augmentation.augment"] = {
+    "image": ok(IMAGE),
+    "view": ok(VIEW, st.just(cl.augmentation.View(flip="vertical"))),
+    "fill_mode": ok("constant", FILL_MODES, NAMES),
+    "fill_value": ok(0.0, HUGE),
+    "value_range": ok((0, 255), VALUE_RANGES),
+}
+S["augmentation.keras_view"] = S["augmentation.augment"]
+COST["augmentation.keras_view"] = 2
+S["augmentation.random_views"] = {
+    "count": ok(3, HUGE),
+    "seed": ok(0, HUGE),
+    "rotation": ok(0.1, HUGE),
+    "zoom": ok(0.1, HUGE),
+    "shift_x": ok(0.1, HUGE),
+    "shift_y": ok(0.1, HUGE),
+    "flip": ok("horizontal", NAMES),
+    "contrast": ok(0.2, HUGE),
+}
+S["augmentation.explorer_images"] = {
+    # its first call loads MNIST: pay for that before the valid call is timed
+    "size": ok(lazy(lambda: cl.augmentation.small_digit_set(20) and 16), HUGE)
+}
+S["augmentation.augmentation_layers"] = {
+    "rotation": ok(0.1, HUGE),
+    "zoom": ok(0.1, HUGE),
+    "shift_x": ok(0.1, HUGE),
+    "shift_y": ok(0.1, HUGE),
+    "flip": ok("horizontal", NAMES),
+    "contrast": ok(0.2, HUGE),
+    "fill_mode": ok("constant", FILL_MODES, NAMES),
+    "fill_value": ok(0.0, HUGE),
+    "value_range": ok((0, 1), VALUE_RANGES),
+    "seed": ok(None, HUGE),
+}
+COST["augmentation.augmentation_layers"] = 2
+S["augmentation.slides_pipeline"] = {"seed": ok(None, HUGE)}
+S["augmentation.digit_augmentation"] = S["augmentation.slides_pipeline"]
+S["augmentation.face_augmentation"] = S["augmentation.slides_pipeline"]
+S["augmentation.small_digit_set"] = {"size": ok(20, HUGE), "seed": ok(0, HUGE)}
+S["augmentation.face_data"] = {"train_size": ok(4, HUGE), "seed": ok(0, HUGE)}
+S["augmentation.export_image_folders"] = {
+    "root": ok(  # not BAD: a name such as "text" would be made a folder here
+        lazy(lambda: files()["folder"].parent / "export"),
+        st.just(None),
+        st.just(""),
+        lazy(lambda: files()["text"]),
+        bad=False,
+    ),
+    "images": ok(digits()[0][:2]),
+    "labels": ok(np.array([0, 1]), st.just(np.array([0, 2]))),
+    "class_names": ok(["zero", "one"], st.just("ab"), st.just(["", "x"])),
+}
+
+
+def unchanged(images, training=False):
+    """An augmentation that draws nothing (a Keras random layer would use Python's
+    random module while Hypothesis draws)."""
+    return images
+
+
+S["augmentation.augmented_dataset"] = {
+    "x": ok(BATCH),
+    "y": ok(np.ones(2)),
+    "augmentation": ok(unchanged, st.just(None)),
+    "batch_size": ok(2, HUGE),
+    "repeats": ok(1, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["augmentation.small_convnet"] = {
+    "input_shape": ok((8, 8, 1), st.just((4096, 4096, 3)), st.just((8, 8))),
+    "num_classes": ok(3, HUGE, st.just(100_000)),
+    "augmentation": ok(None),
+    "filters": ok((4,), st.just((1024, 1024)), st.just(()), st.just((4,) * 9)),
+    "dropout": ok(0.3, HUGE),
+    "learning_rate": ok(1e-3, HUGE),
+}
+COST["augmentation.small_convnet"] = 3
+S["augmentation.rotate_batch"] = {
+    "images": ok(BATCH),
+    "turns": ok(0.1, HUGE),
+    "fill_mode": ok("constant", FILL_MODES, NAMES),
+}
+S["augmentation.train_small"] = {  # one epoch of 4 faces
+    "task": ok("faces", NAMES),
+    "augmented": ok(True),
+    "seed": ok(0, HUGE),
+    "epochs": ok(1, HUGE),
+    "size": ok(4, HUGE),
+    "callbacks": ok((), st.just([object()])),
+    "rotated_turns": ok(0.04, HUGE),
+}
+COST["augmentation.train_small"] = 8
+S["augmentation.mean_and_sd"] = {"values": ok([0.9, 0.92])}
+S["augmentation.format_spread"] = {"values": ok([0.9, 0.92]), "percent": ok(True)}
+
+# transfer
+TEN_DIGITS = (
+    np.random.default_rng(2).integers(0, 256, (20, 28, 28), dtype=np.uint8),
+    np.arange(20) % 10,
+)
+
+
+@cache
+def digit_base_model():
+    """An untrained ``cl.transfer.digit_base`` (5 classes, 28x28x1)."""
+    return cl.transfer.digit_base(5, (28, 28, 1), seed=0)
+
+
+DIGIT_BASE = lazy(digit_base_model)
+S["transfer.network1"] = {"input_shape": ok((16, 16, 3), SHAPES)}
+COST["transfer.network1"] = 2
+S["transfer.vgg16_base"] = {
+    "weights": ok(None, NAMES),
+    "input_shape": ok((32, 32, 3), SHAPES),
+}
+COST["transfer.vgg16_base"] = 4
+S["transfer.network2"] = {
+    "base": ok(lazy(lambda: cl.transfer.features_of(digit_base_model())))
+}
+S["transfer.block_of"] = {"layer": ok(lazy(lambda: digit_base_model().layers[1]))}
+S["transfer.count_blocks"] = {"base": ok(DIGIT_BASE, lazy(tiny_model))}
+S["transfer.unfreeze_top_blocks"] = {
+    "base": ok(DIGIT_BASE, lazy(tiny_model)),
+    "blocks": ok(1, HUGE),
+}
+S["transfer.trainable_parameters"] = {"model": ok(DIGIT_BASE)}
+S["transfer.vgg16_trainable_by_blocks"] = {"input_shape": ok((32, 32, 3), SHAPES)}
+COST["transfer.vgg16_trainable_by_blocks"] = 4
+S["transfer.to_images"] = {"x": ok(digits()[0])}
+S["transfer.split_digits"] = {
+    "x": ok(TEN_DIGITS[0]),
+    "y": ok(TEN_DIGITS[1], st.just(TEN_DIGITS[1][:3])),
+    "classes": ok((0, 1, 2), st.just((11,)), st.just((2, 0))),
+    "per_class": ok(None, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["transfer.digit_base"] = {
+    "num_classes": ok(5, HUGE),
+    "input_shape": ok((28, 28, 1), SHAPES),
+    "seed": ok(0, HUGE),
+}
+COST["transfer.digit_base"] = 3
+S["transfer.features_of"] = {"model": ok(DIGIT_BASE, lazy(tiny_model))}
+S["transfer.train_digit_base"] = {  # one epoch of 6 digits
+    "x": ok(TEN_DIGITS[0]),
+    "y": ok(TEN_DIGITS[1]),
+    "classes": ok((0, 1, 2), st.just((11,))),
+    "epochs": ok(1, HUGE),
+    "seed": ok(0, HUGE),
+    "callbacks": ok((), st.just([object()])),
+}
+COST["transfer.train_digit_base"] = 8
+S["transfer.transfer"] = {  # one epoch of 20 digits, fine-tuned: two fits
+    "base_model": ok(DIGIT_BASE, lazy(tiny_model)),
+    "x": ok(TEN_DIGITS[0]),
+    "y": ok(TEN_DIGITS[1] % 5, st.just(TEN_DIGITS[1] * 10**9)),
+    "x_test": ok(TEN_DIGITS[0][:5]),
+    "y_test": ok(np.arange(5)),
+    "mode": ok("fine-tune", NAMES),
+    "blocks": ok(1, HUGE),
+    "epochs": ok(1, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["transfer.transfer"] = 8
+S["transfer.digit_transfer_data"] = {
+    "x": ok(TEN_DIGITS[0]),
+    "y": ok(TEN_DIGITS[1]),
+    "x_test": ok(TEN_DIGITS[0]),
+    "y_test": ok(TEN_DIGITS[1]),
+    "per_class": ok(1, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["transfer.face_transfer_data"] = {"train_size": ok(4, HUGE), "seed": ok(0, HUGE)}
+S["transfer.check_transfer_results"] = {
+    "results": ok(
+        lazy(cl.transfer.load_transfer_results),
+        st.just({"digits": {"blocks": 1, "accuracy": 1, "trainable": 1}}),
+        st.just({"digits": None, "vgg16_trainable": 1}),
+    )
+}
+S["transfer.load_transfer_results"] = {"path": ok(cl.transfer.RESULTS_FILE, paths())}
+ALLOWED["transfer.load_transfer_results"] = (FileNotFoundError,)
+S["transfer.cats_vs_dogs_folder"] = {}
+S["transfer.online_lesson_available"] = {}
+S["transfer.run_cats_vs_dogs"] = {
+    "epochs": ok(1, HUGE),
+    "image_size": ok(32, HUGE),
+    "folder": ok(None),
+    "weights": ok("imagenet", NAMES),
+}
+for _name in ("transfer.cats_vs_dogs_folder", "transfer.run_cats_vs_dogs"):
+    ALLOWED[_name] = (cl.data.DownloadError,)
+    REFUSES_VALID[_name] = "offline (as here) the photos cannot be downloaded"
+
+# visualize
+MNIST = lazy(mnist_model)
+S["visualize.feature_layers"] = {"model": ok(MNIST, lazy(tiny_model))}
+S["visualize.run_to"] = {
+    "model": ok(MNIST, lazy(mnist_numpy_model)),
+    "images": ok(digits()[0][..., None] / 255.0),
+    "layer_names": ok(["conv1"], st.just("conv1"), NAMES),
+    "scores": ok(True),
+    "linear": ok(True),
+}
+S["visualize.filter_pattern"] = {
+    "model": ok(MNIST, lazy(tiny_model)),
+    "layer": ok("conv1", NAMES),
+    "filter_index": ok(0, HUGE),
+    "steps": ok(1, HUGE),
+    "step_size": ok(1.0, HUGE),
+    "size": ok(None, st.just((10**5, 10**5)), st.just((0, 4))),
+    "value_range": ok((0.0, 1.0), VALUE_RANGES),
+    "seed": ok(0, HUGE),
+    "centre": ok(False),
+}
+COST["visualize.filter_pattern"] = 2
+S["visualize.grad_cam"] = {
+    "model": ok(MNIST, lazy(tiny_model)),
+    "images": ok(digits()[0]),
+    "layer": ok(None, st.just("conv2"), NAMES),
+    "classes": ok(None, st.just(3), HUGE),
+}
+COST["visualize.grad_cam"] = 2
+S["visualize.class_scores"] = {
+    "model": ok(MNIST, lazy(tiny_model)),
+    "images": ok(digits()[0]),
+}
+S["visualize.window_means"] = {"heatmap": ok(np.ones((5, 5))), "size": ok(2, HUGE)}
+S["visualize.occlude"] = {
+    "image": ok(IMAGE),
+    "corner": ok((1, 1), st.just((10**12, 0))),
+    "size": ok(2, HUGE),
+    "value": ok(0.0),
+}
+S["visualize.occlusion_check"] = {
+    "model": ok(MNIST),
+    "images": ok(digits()[0]),
+    "heatmaps": ok(np.ones((4, 28, 28)), st.just(np.ones((3, 28, 28)))),
+    "classes": ok(digits()[1], st.just(np.full(4, 10))),
+    "size": ok(6, HUGE),
+    "min_ink": ok(0.1, HUGE),
+}
+COST["visualize.occlusion_check"] = 2
+S["visualize.deep_dream"] = {
+    "model": ok(MNIST, lazy(tiny_model)),
+    "image": ok(digits()[0][0], st.just(np.zeros((4000, 4000), np.float32))),
+    "layers": ok({"conv2": 1.0}, st.just({"conv2": None}), st.just({})),
+    "steps": ok(1, HUGE),
+    "step_size": ok(0.01, HUGE),
+    "octaves": ok(1, HUGE),
+    "octave_scale": ok(1.4, HUGE),
+    "value_range": ok((0.0, 1.0), VALUE_RANGES),
+}
+COST["visualize.deep_dream"] = 2
+S["visualize.imagenet_model"] = {"name": ok("vgg16", NAMES)}
+ALLOWED["visualize.imagenet_model"] = (cl.visualize.Offline,)
+REFUSES_VALID["visualize.imagenet_model"] = (
+    "offline (as here) the ImageNet weights cannot be had: its Offline error is right"
+)
 
 
 # --------------------------------------------------------------------------------------

@@ -404,3 +404,92 @@ def test_the_shipped_curves_show_overfitting_and_every_remedy():
         assert runs.shape == (len(settings["seeds"]), settings["epochs"])
         assert 0.8 < rows[remedy]["val"] <= 1  # every run learned
     assert rows["none"]["train"] > 0.97 and rows["none"]["gap"] > 0.03  # it overfits
+
+
+# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+
+
+@pytest.mark.parametrize("axis", ["text", None, 1.5, 10**5])
+def test_layers_refuse_a_bad_axis(axis):
+    with pytest.raises(ValueError, match="axis"):
+        L.softmax([1.0, 2.0], axis=axis)
+    with pytest.raises(ValueError, match="axis"):
+        L.batch_statistics(np.ones((4, 3)), axis=axis)
+    with pytest.raises(ValueError, match="axis"):
+        L.batch_norm(np.ones((4, 3)), np.zeros(3), np.ones(3), axis=axis)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"depth_radius": 10**12},
+        {"bias": "text"},
+        {"alpha": None},
+        {"beta": [1, 2]},
+    ],
+)
+def test_lrn_refuses_huge_radii_and_settings_that_are_not_numbers(settings):
+    with pytest.raises(ValueError, match="|".join(settings)):
+        L.local_response_norm(np.ones((2, 3)), **settings)
+
+
+@pytest.mark.parametrize("shape", [(10**6, 10**6), "text", (-1, 3), None])
+def test_dropout_mask_refuses_bad_or_huge_shapes(shape):
+    with pytest.raises(ValueError, match="shape"):
+        L.dropout_mask(shape, 0.5)
+
+
+@pytest.mark.parametrize("seed", ["text", -1, 1.5, [None]])
+def test_random_layers_refuse_a_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        L.dropout(np.ones((2, 3)), 0.5, seed=seed)
+    with pytest.raises(ValueError, match="seed"):
+        L.rotate_digits(np.zeros((2, 28, 28)), seed=seed)
+    with pytest.raises(ValueError, match="seed"):
+        L.build_remedy_model("augmentation", seed=seed)
+
+
+@pytest.mark.parametrize(
+    "curves",
+    [
+        {"remedies": {"none": 1}},
+        {"remedies": {"none": {metric: [[None]] for metric in L.METRICS}}},
+    ],
+)
+def test_check_remedy_curves_refuses_entries_that_are_not_curves(curves):
+    with pytest.raises(ValueError, match="none"):
+        L.check_remedy_curves(curves)
+
+
+@pytest.mark.parametrize("rows", [None, [None], [{"remedy": "none"}], "text"])
+def test_format_summary_refuses_rows_it_did_not_make(rows):
+    with pytest.raises(ValueError, match="rows must be"):
+        L.format_summary(rows)
+
+
+def test_saving_and_loading_curves_refuse_folders_and_non_paths(tmp_path):
+    for path in (tmp_path, None, 3):
+        with pytest.raises(ValueError, match="path must be|no remedy curves"):
+            L.save_remedy_curves(_synthetic(), path)
+        if path is not None:
+            with pytest.raises(ValueError, match="path must be|no remedy curves"):
+                L.load_remedy_curves(path)
+
+
+def test_training_refuses_huge_epochs_and_bad_callbacks_before_it_starts():
+    digits = (np.zeros((4, 28, 28), np.uint8), np.arange(4))
+    with pytest.raises(ValueError, match="epochs"):
+        L.train_with_remedy("none", digits, digits, epochs=10**9, num_train=4)
+    with pytest.raises(ValueError, match="callbacks"):
+        L.train_with_remedy("none", digits, digits, epochs=1, callbacks=[object()])
+    with pytest.raises(ValueError, match="epochs"):
+        L.compare_remedies(digits, digits, ("none",), (0,), epochs=10**4)
+    with pytest.raises(ValueError, match="seeds"):
+        L.compare_remedies(digits, digits, ("none",), range(10**9), epochs=1)
+    with pytest.raises(ValueError, match="reuse"):
+        L.compare_remedies(digits, digits, ("none",), (0,), epochs=1, reuse=[1])
+
+
+def test_batch_norm_refuses_a_single_number():
+    with pytest.raises(ValueError, match="channel axis"):
+        L.batch_norm(np.array(0, np.uint8), np.zeros(3), np.ones(3))

@@ -230,3 +230,81 @@ def test_the_online_lesson_code_runs_on_the_stand_in(cache, monkeypatch, server)
     results = transfer.run_cats_vs_dogs(epochs=1, image_size=32, weights=None)
     assert set(results) == {"scratch", "frozen", "fine-tune"}
     assert all(0.0 <= a <= 1.0 for a in results.values())
+
+
+# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+
+
+@pytest.mark.parametrize("model", [None, "text", np.ones(3)])
+def test_the_model_helpers_refuse_what_is_not_a_model(model):
+    for helper in (
+        transfer.count_blocks,
+        transfer.features_of,
+        transfer.network2,
+        transfer.trainable_parameters,
+    ):
+        with pytest.raises(ValueError, match="must be a Keras model"):
+            helper(model)
+    with pytest.raises(ValueError, match="must be a Keras layer"):
+        transfer.block_of(model)
+
+
+def test_features_of_refuses_a_model_without_blocks():
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="no layers named block1_"):
+        transfer.features_of(model)
+
+
+@pytest.mark.parametrize("shape", [(10**5, 10**5, 3), (2, 2, 3), "text", (28, 28)])
+def test_the_networks_refuse_huge_or_bad_input_shapes(shape):
+    with pytest.raises(ValueError, match="input"):
+        transfer.network1(shape)
+    with pytest.raises(ValueError, match="input"):
+        transfer.digit_base(5, shape)
+
+
+def test_digit_base_refuses_a_huge_number_of_classes():
+    with pytest.raises(ValueError, match="num_classes"):
+        transfer.digit_base(10**9)
+
+
+def test_split_digits_refuses_bad_classes_and_labels():
+    x, y = np.zeros((4, 28, 28), np.uint8), np.array([0, 1, 0, 1])
+    for classes in (None, (), (0, 0), ("a",)):
+        with pytest.raises(ValueError, match="class"):
+            transfer.split_digits(x, y, classes)
+    with pytest.raises(ValueError, match="label"):
+        transfer.split_digits(x, np.array(["a"] * 4), (0, 1))
+
+
+def test_transfer_refuses_labels_that_would_make_a_huge_head():
+    base = transfer.digit_base(5)
+    x = np.zeros((4, 28, 28), np.uint8)
+    with pytest.raises(ValueError, match="labels from 0"):
+        transfer.transfer(base, x, np.array([0, 1, 2, 10**9]), x, np.arange(4))
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        {"digits": {"blocks": 1, "accuracy": 1, "trainable": 1}, "vgg16_trainable": 1},
+        {"digits": None, "vgg16_trainable": 1},
+    ],
+)
+def test_check_transfer_results_refuses_entries_that_are_not_lists(results):
+    with pytest.raises(ValueError, match="results must|must be lists"):
+        transfer.check_transfer_results(results)
+
+
+def test_load_transfer_results_refuses_a_folder_or_a_non_path(tmp_path):
+    for path in (tmp_path, None):
+        with pytest.raises(ValueError, match="path must be a JSON file"):
+            transfer.load_transfer_results(path)
+
+
+def test_train_digit_base_refuses_bad_callbacks_before_it_trains():
+    x, y = np.zeros((4, 28, 28), np.uint8), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="callbacks"):
+        transfer.train_digit_base(x, y, (0, 1), epochs=1, callbacks=[object()])

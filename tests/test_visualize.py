@@ -213,3 +213,90 @@ def test_imagenet_model_fails_fast_offline(cache, monkeypatch):
         visualize.imagenet_model("inception_v3")
     with pytest.raises(ValueError, match="unknown ImageNet model"):
         visualize.imagenet_model("alexnet")
+
+
+# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+
+
+def test_class_scores_refuses_what_is_not_a_model(digits):
+    with pytest.raises(ValueError, match="model must be a Keras model"):
+        visualize.class_scores(None, digits[0][:2])
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"size": (10**5, 10**5)},
+        {"size": "text"},
+        {"value_range": None},
+        {"value_range": (1.0, 0.0)},
+        {"seed": "text"},
+    ],
+)
+def test_filter_pattern_refuses_huge_sizes_and_bad_settings(model, settings):
+    with pytest.raises(ValueError, match="|".join(settings)):
+        visualize.filter_pattern(model, "conv1", 0, steps=1, **settings)
+
+
+@pytest.mark.parametrize(
+    "settings", [{"layers": {"conv2": None}}, {"value_range": (1.0, 0.0)}]
+)
+def test_deep_dream_refuses_bad_weights_and_ranges(model, digits, settings):
+    arguments = {"layers": {"conv2": 1.0}, "steps": 1, "octaves": 1, **settings}
+    with pytest.raises(ValueError, match="weight|value_range"):
+        visualize.deep_dream(model, digits[0][0], **arguments)
+
+
+@pytest.mark.parametrize(
+    "corner, size", [(None, 2), ("text", 2), ((1, 1), "2"), ((1, 1), -1)]
+)
+def test_occlude_refuses_bad_corners_and_sizes(corner, size):
+    with pytest.raises(ValueError, match="corner|size"):
+        visualize.occlude(np.ones((6, 6)), corner, size)
+
+
+def test_occlusion_check_refuses_classes_and_heatmaps_that_do_not_fit(model, digits):
+    images, labels = digits[0][:4], digits[1][:4]
+    heatmaps = np.ones((4, 28, 28))
+    with pytest.raises(ValueError, match="classes"):
+        visualize.occlusion_check(model, images, heatmaps, np.full(4, 10))
+    with pytest.raises(ValueError, match="heatmaps"):
+        visualize.occlusion_check(model, images, heatmaps[:3], labels)
+
+
+@pytest.mark.parametrize("images", [None, "text", np.ones((2, 3))])
+def test_run_to_refuses_images_that_are_not_a_batch(model, images):
+    with pytest.raises(ValueError, match="images"):
+        visualize.run_to(model, images, ["conv1"])
+
+
+def test_occlusion_check_still_takes_one_class_for_every_image(model, digits):
+    check = visualize.occlusion_check(model, digits[0][:2], np.ones((2, 28, 28)), 3)
+    assert check["score"].shape == (2,)
+
+
+def test_deep_dream_refuses_an_image_too_large_to_dream_on(model):
+    with pytest.raises(ValueError, match="at most 512 pixels"):
+        visualize.deep_dream(model, np.zeros((4000, 4000), np.float32), {"conv2": 1})
+
+
+def test_deep_dream_takes_images_in_the_networks_own_value_range():
+    import keras
+
+    cl.set_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((None, None, 3)),
+            keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+        ]
+    )
+    photo = np.random.default_rng(0).uniform(-1, 1, (32, 32, 3)).astype("float32")
+    dream = visualize.deep_dream(
+        model, photo, {"conv": 1.0}, steps=2, octaves=1, value_range=(-1.0, 1.0)
+    )
+    assert dream.image.min() >= -1 and dream.image.max() <= 1
+    assert dream.losses[0][1] > dream.losses[0][0]
+    with pytest.raises(ValueError, match="within value_range -1..1"):
+        visualize.deep_dream(
+            model, photo * 3, {"conv": 1.0}, steps=2, octaves=1, value_range=(-1, 1)
+        )
