@@ -67,6 +67,7 @@ COMPUTE_MODULES = (
     "augmentation",
     "transfer",
     "visualize",
+    "autoencoders",
 )
 
 CALL_SECONDS = 20.0
@@ -1320,6 +1321,122 @@ ALLOWED["visualize.imagenet_model"] = (cl.visualize.Offline,)
 REFUSES_VALID["visualize.imagenet_model"] = (
     "offline (as here) the ImageNet weights cannot be had: its Offline error is right"
 )
+
+
+# autoencoders (lecture 18)
+@cache
+def small_vae():
+    return cl.autoencoders.build_vae(2, hidden=8)
+
+
+@cache
+def small_autoencoder():
+    return cl.autoencoders.build_dense_autoencoder(2, hidden=8)[0]
+
+
+VAE_WEIGHTS = lazy(lambda: cl.autoencoders.load_vae_weights())
+CODES2 = np.zeros((4, 2), np.float32)
+S["autoencoders.as_images"] = {"images": ok(digits()[0]), "name": ok("images")}
+S["autoencoders.mean_image_error"] = {
+    "train_images": ok(digits()[0]),
+    "test_images": ok(digits()[0]),
+}
+S["autoencoders.reconstruction_error"] = {
+    "model": ok(lazy(small_autoencoder)),
+    "images": ok(digits()[0]),
+    "batch_size": ok(2, HUGE),
+}
+S["autoencoders.add_noise"] = {
+    "images": ok(digits()[0]),
+    "std": ok(0.4, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["autoencoders.build_dense_autoencoder"] = {
+    "code_size": ok(2, HUGE),
+    "hidden": ok(8, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["autoencoders.build_dense_autoencoder"] = 2
+S["autoencoders.build_conv_autoencoder"] = {
+    "code_size": ok(2, HUGE),
+    "filters": ok(2, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["autoencoders.build_conv_autoencoder"] = 2
+S["autoencoders.train_autoencoder"] = {
+    "autoencoder": ok(lazy(small_autoencoder)),
+    "images": ok(digits()[0]),
+    "targets": ok(None),
+    "epochs": ok(1, HUGE),
+    "batch_size": ok(4, HUGE),
+    "learning_rate": ok(1e-3, HUGE),
+    "validation_data": ok(None),
+    "callbacks": ok(()),
+    "seed": ok(0, HUGE),
+}
+COST["autoencoders.train_autoencoder"] = 4
+S["autoencoders.bottleneck_curve"] = {
+    "train_images": ok(digits()[0]),
+    "test_images": ok(digits()[0]),
+    "sizes": ok((2,), st.just(()), st.just((0,)), st.just((10**9,))),
+    "epochs": ok(1, HUGE),
+    "hidden": ok(4, HUGE),
+    "batch_size": ok(4, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["autoencoders.bottleneck_curve"] = 8
+S["autoencoders.reparameterize"] = {
+    "z_mean": ok(np.zeros(2)),
+    "z_log_var": ok(np.zeros(2)),
+    "epsilon": ok(np.ones(2)),
+}
+S["autoencoders.kl_divergence"] = {"z_mean": ok(CODES2), "z_log_var": ok(CODES2)}
+S["autoencoders.kl_monte_carlo"] = {
+    "z_mean": ok(np.zeros(2)),
+    "z_log_var": ok(np.zeros(2)),
+    "samples": ok(100, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["autoencoders.build_vae_encoder"] = {
+    "latent_dim": ok(2, HUGE),
+    "hidden": ok(8, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["autoencoders.build_vae_decoder"] = S["autoencoders.build_vae_encoder"]
+S["autoencoders.vae_loss_terms"] = {
+    "images": ok(digits()[0] / 255.0),
+    "reconstruction": ok(np.full((4, 28, 28), 0.5)),
+    "z_mean": ok(CODES2),
+    "z_log_var": ok(CODES2),
+}
+S["autoencoders.build_vae"] = {
+    "latent_dim": ok(2, HUGE),
+    "hidden": ok(8, HUGE),
+    "beta": ok(1.0, HUGE),
+    "learning_rate": ok(1e-3, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["autoencoders.build_vae"] = 2
+S["autoencoders.vae_weights"] = {"vae": ok(lazy(small_vae))}
+S["autoencoders.set_vae_weights"] = {
+    "vae": ok(lazy(small_vae)),
+    "vector": ok(lazy(lambda: cl.autoencoders.vae_weights(small_vae()))),
+}
+S["autoencoders.load_vae_weights"] = {"path": ok(None, paths())}
+S["autoencoders.encode_numpy"] = {"weights": ok(VAE_WEIGHTS), "images": ok(digits()[0])}
+S["autoencoders.decode_numpy"] = {"weights": ok(VAE_WEIGHTS), "codes": ok(CODES2)}
+S["autoencoders.latent_grid"] = {
+    "low": ok(-3.0, HUGE),
+    "high": ok(3.0, HUGE),
+    "steps": ok(5, HUGE),
+}
+S["autoencoders.ink"] = {"images": ok(digits()[0]), "threshold": ok(0.5, HUGE)}
+S["autoencoders.concept_vector"] = {
+    "codes": ok(CODES2),
+    "images": ok(digits()[0]),
+    "labels": ok(np.array([0, 0, 1, 1])),
+    "fraction": ok(0.5, HUGE),
+}
 
 
 # --------------------------------------------------------------------------------------
