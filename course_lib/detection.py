@@ -71,11 +71,37 @@ __all__ = [
     "load_proposal_scores",
 ]
 
+MAX_ANCHORS = 2_000_000
+"""The most anchors ``anchor_boxes`` makes (64 MB)."""
 DATASETS = Path(__file__).resolve().parent.parent / "datasets"
 
 # --------------------------------------------------------------------------------------
 # Sliding windows
 # --------------------------------------------------------------------------------------
+
+
+def _is_pair(value) -> bool:
+    """True for a list or tuple (or array) of two items."""
+    try:
+        return not isinstance(value, str | bytes) and len(value) == 2
+    except TypeError:
+        return False
+
+
+def _floats(values, name: str) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be an array of numbers, got {show(values)}"
+        ) from None
+
+
+def _check_model(model) -> None:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model, got {show(model)}")
 
 
 def window_count(size: int, window: int, stride: int) -> int:
@@ -102,7 +128,7 @@ def sliding_window_count(
     >>> sliding_window_count((512, 512), (64,), (1.0,), 0.25)
     841
     """
-    if len(image_shape) != 2:
+    if not _is_pair(image_shape):
         raise ValueError(
             f"image_shape must be (height, width), got {show(image_shape)}"
         )
@@ -228,7 +254,7 @@ def initial_regions(
     image = _check_image(image)
     scale = check_number(scale, "scale", positive=True)
     sigma = check_number(sigma, "sigma", low=0)
-    min_size = check_int(min_size, "min_size", 1)
+    min_size = check_int(min_size, "min_size", 1, 10**6)
     labels = felzenszwalb(image, scale=scale, sigma=sigma, min_size=min_size)
     _, labels = np.unique(labels, return_inverse=True)
     return labels.reshape(image.shape[:2])
@@ -441,7 +467,7 @@ def selective_search(
 
 def check_boxes(boxes, name: str = "boxes") -> np.ndarray:
     """``boxes`` as a float array (N, 4) of (y0, x0, y1, x1) with y0 <= y1, x0 <= x1."""
-    array = np.asarray(boxes, dtype=np.float64)
+    array = _floats(boxes, name)
     if array.ndim == 1 and array.shape[0] == 4:
         array = array[None]
     if array.ndim != 2 or array.shape[1] != 4:
@@ -507,7 +533,7 @@ def non_max_suppression(
     The same rule as ``tf.image.non_max_suppression`` (equal ties broken by index).
     """
     boxes = check_boxes(boxes)
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    scores = _floats(scores, "scores").reshape(-1)
     if scores.shape[0] != boxes.shape[0]:
         raise ValueError(
             f"scores must have one value per box ({boxes.shape[0]}), got "
@@ -533,7 +559,7 @@ def non_max_suppression(
 
 
 def _check_feature_map(feature_map) -> np.ndarray:
-    array = np.asarray(feature_map, dtype=np.float64)
+    array = _floats(feature_map, "feature_map")
     if array.ndim == 2:
         array = array[..., None]
     if array.ndim != 3 or min(array.shape[:2]) < 1:
@@ -546,7 +572,7 @@ def _check_feature_map(feature_map) -> np.ndarray:
 def _output_size(output_size) -> tuple[int, int]:
     if isinstance(output_size, int | np.integer):
         output_size = (output_size, output_size)
-    if len(output_size) != 2:
+    if not _is_pair(output_size):
         raise ValueError(
             f"output_size must be an int or (rows, cols), got {output_size}"
         )
@@ -657,10 +683,24 @@ def roi_max_pool(feature_map, boxes, output_size=(7, 7)) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
+def _some(values, name: str, most: int = 100) -> list:
+    """``values`` as a list of at most ``most`` items, else a ValueError."""
+    try:
+        count = len(values)
+    except TypeError:
+        raise ValueError(
+            f"{name} must be a list of numbers, got {show(values)}"
+        ) from None
+    if count > most:
+        raise ValueError(f"{name} must hold at most {most} values, got {count:,}")
+    return list(values)
+
+
 def anchor_shapes(scales=(128, 256, 512), ratios=(0.5, 1.0, 2.0)) -> np.ndarray:
     """(height, width) of each anchor: area scale**2, height / width = ratio, as in
     Ren et al. (2015, "Faster R-CNN"): 3 scales x 3 ratios = 9 anchors."""
     shapes = []
+    scales, ratios = _some(scales, "scales"), _some(ratios, "ratios")
     for scale in scales:
         scale = check_number(scale, "scale", positive=True)
         for ratio in ratios:
@@ -682,7 +722,7 @@ def anchor_boxes(
     Position (i, j) of the feature map looks at the image point
     ((i + 0.5) * stride, (j + 0.5) * stride); each anchor shape is centred there.
     """
-    if len(feature_shape) != 2:
+    if not _is_pair(feature_shape):
         raise ValueError(
             f"feature_shape must be (rows, cols), got {show(feature_shape)}"
         )
@@ -690,6 +730,11 @@ def anchor_boxes(
     cols = check_int(feature_shape[1], "feature cols", 1, 10_000)
     stride = check_int(stride, "stride", 1)
     shapes = anchor_shapes(scales, ratios)
+    if rows * cols * len(shapes) > MAX_ANCHORS:
+        raise ValueError(
+            f"{rows} x {cols} positions x {len(shapes)} shapes would make more than "
+            f"{MAX_ANCHORS:,} anchors"
+        )
     cy = (np.arange(rows) + 0.5) * stride
     cx = (np.arange(cols) + 0.5) * stride
     cy, cx = np.meshgrid(cy, cx, indexing="ij")
@@ -810,6 +855,7 @@ def train_face_model(model, train, validation, epochs: int = 20, callbacks=()):
     Keras history."""
     import keras
 
+    _check_model(model)
     epochs = check_int(epochs, "epochs", 1, 1000)
     x_train, y_train = train
     faces = float((y_train == 1).sum())
@@ -836,6 +882,7 @@ def hard_negatives(model, count: int = 300, pool: int = 4000, seed: int = 1):
     """Hard-negative mining (as R-CNN trains its SVMs): score ``pool`` fresh random
     crops of the face-free photos and return the ``count`` the model most believes
     are faces, (count, 25, 25, 1)."""
+    _check_model(model)
     count = check_int(count, "count", 1, 100_000)
     pool = check_int(pool, "pool", count, 100_000)
     crops = _random_crops(pool, np.random.default_rng(check_int(seed, "seed", 0)))
@@ -849,7 +896,11 @@ def face_shaped(boxes, min_side: int = 24, ratios=(0.8, 1.6)) -> np.ndarray:
     boxes = check_boxes(boxes)
     height = boxes[:, 2] - boxes[:, 0]
     width = boxes[:, 3] - boxes[:, 1]
-    low, high = ratios
+    min_side = check_number(min_side, "min_side", low=0)
+    if not _is_pair(ratios):
+        raise ValueError(f"ratios must be (low, high), got {show(ratios)}")
+    low = check_number(ratios[0], "ratios[0]", positive=True)
+    high = check_number(ratios[1], "ratios[1]", low, None)
     ratio = height / np.maximum(width, 1e-9)
     keep = (np.minimum(height, width) >= min_side) & (ratio >= low) & (ratio <= high)
     return np.flatnonzero(keep)
@@ -873,7 +924,10 @@ def crop_boxes(image: np.ndarray, boxes, size: int = FACE_SIZE) -> np.ndarray:
 
     gray = _gray(image)
     boxes = check_boxes(boxes)
+    size = check_int(size, "size", 1, 512)
     height, width = gray.shape
+    if min(height, width) < 2:
+        raise ValueError(f"image must be at least 2 x 2 pixels, got {height} x {width}")
     # crop_and_resize samples corner to corner: the box's outermost pixel centres
     scale = np.array([height - 1, width - 1] * 2, dtype=np.float64)
     inner = boxes + np.array([0, 0, -1, -1])
@@ -889,6 +943,7 @@ def crop_boxes(image: np.ndarray, boxes, size: int = FACE_SIZE) -> np.ndarray:
 
 def score_boxes(model, image: np.ndarray, boxes, batch_size: int = 256) -> np.ndarray:
     """The face model's probability for each box of ``image``: (N,)."""
+    _check_model(model)
     boxes = check_boxes(boxes)
     if len(boxes) == 0:
         return np.zeros(0)
@@ -918,7 +973,7 @@ def detect(
     """R-CNN's last step: keep the scored proposals above ``score_threshold``, then
     non-maximum suppression at ``iou_threshold``."""
     boxes = check_boxes(boxes)
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    scores = _floats(scores, "scores").reshape(-1)
     score_threshold = check_number(score_threshold, "score_threshold", 0, 1)
     kept = non_max_suppression(
         boxes, scores, iou_threshold, max_output, score_threshold=score_threshold

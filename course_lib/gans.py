@@ -119,6 +119,28 @@ def build_generator(latent_dim: int = LATENT_DIM, width: int = 32):
     )
 
 
+def _numbers(values, name: str):
+    """NumPy input, text and lists as a float32 array (else a ValueError); tensors as
+    they are."""
+    if isinstance(values, np.ndarray | np.generic) or not (
+        hasattr(values, "shape") and hasattr(values, "dtype")
+    ):
+        try:
+            values = np.asarray(values, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name} must be numbers (an array or a tensor), got {show(values)}"
+            ) from None
+    return values
+
+
+def _check_model(model, name: str) -> None:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"{name} must be a Keras model, got {show(model)}")
+
+
 def leaky_relu(x):
     """max(x, 0.2 x): the leaky ReLU of DCGAN's discriminator (slope 0.2 below 0).
 
@@ -128,6 +150,7 @@ def leaky_relu(x):
     """
     import tensorflow as tf
 
+    x = _numbers(x, "x")
     return tf.maximum(x, 0.2 * x)
 
 
@@ -171,7 +194,7 @@ def generator_loss(fake_logits, loss: str = "non_saturating"):
     import tensorflow as tf
 
     loss = choose(loss, LOSSES, "generator loss")
-    fake_logits = tf.convert_to_tensor(fake_logits, tf.float32)
+    fake_logits = tf.convert_to_tensor(_numbers(fake_logits, "fake_logits"), tf.float32)
     if loss == "minimax":
         return tf.reduce_mean(-tf.nn.softplus(fake_logits))
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
@@ -181,6 +204,8 @@ def discriminator_loss(real_logits, fake_logits):
     """Binary cross-entropy of D: real images labelled 1, generated ones 0 (a TF scalar)."""
     import tensorflow as tf
 
+    real_logits = _numbers(real_logits, "real_logits")
+    fake_logits = _numbers(fake_logits, "fake_logits")
     real = tf.nn.sigmoid_cross_entropy_with_logits(
         labels=tf.ones_like(real_logits), logits=real_logits
     )
@@ -207,7 +232,7 @@ def generator_loss_gradients(d_outputs) -> dict[str, np.ndarray]:
     """
     import tensorflow as tf
 
-    d = np.asarray(d_outputs, dtype=np.float64).ravel()
+    d = np.asarray(_numbers(d_outputs, "d_outputs"), dtype=np.float64).ravel()
     if d.size == 0 or d.size > 100_000 or not np.all((d > 0) & (d < 1)):
         raise ValueError(
             "d_outputs must be 1 to 100,000 values strictly between 0 and 1, got "
@@ -295,10 +320,11 @@ def generate(generator, codes, batch_size: int = 500) -> np.ndarray:
     An int ``codes`` draws that many codes with ``latent_codes(codes, seed=0)``. The
     generator runs in inference mode (batch norm uses its moving statistics).
     """
+    _check_model(generator, "generator")
     latent_dim = int(generator.inputs[0].shape[-1])
     if isinstance(codes, int | np.integer) and not isinstance(codes, bool):
         codes = latent_codes(int(codes), latent_dim)
-    codes = np.asarray(codes, dtype=np.float32)
+    codes = np.asarray(_numbers(codes, "codes"), dtype=np.float32)
     if codes.ndim == 1:
         codes = codes[None]
     if codes.ndim != 2 or codes.shape[1] != latent_dim or not len(codes):
@@ -488,7 +514,7 @@ def class_entropy(counts) -> float:
     >>> round(class_entropy([5, 5, 0, 0]), 4)   # two equal classes: ln 2
     0.6931
     """
-    counts = np.asarray(counts, dtype=np.float64).ravel()
+    counts = np.asarray(_numbers(counts, "counts"), dtype=np.float64).ravel()
     if counts.size == 0 or not np.all(np.isfinite(counts)) or np.any(counts < 0):
         raise ValueError(
             f"counts must be non-negative finite numbers, got {show(counts)}"
@@ -510,6 +536,7 @@ def sample_quality(images, classifier) -> dict:
     """
     from course_lib.models import prepare_images
 
+    _check_model(classifier, "classifier")
     images = prepare_images(images)
     probabilities = np.asarray(classifier.predict(images, batch_size=500, verbose=0))
     if probabilities.ndim != 2 or probabilities.shape[1] != 10:
@@ -535,7 +562,7 @@ def sample_quality(images, classifier) -> dict:
 def image_grid(images, columns: int = 8, gap: int = 1) -> np.ndarray:
     """Tile digits (N, h, w) into one picture, ``columns`` wide, ``gap`` pixels apart
     (the gaps are 1.0, white). Empty cells of the last row stay 1.0."""
-    images = np.asarray(images, dtype=np.float32)
+    images = np.asarray(_numbers(images, "images"), dtype=np.float32)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3 or not len(images):
@@ -571,6 +598,8 @@ def load_generator(path: str | Path | None = None):
 
     rebuild = "rebuild it with: .venv/bin/python datasets/build_gan_generator.py"
     shipped = path is None
+    if not shipped and not isinstance(path, str | Path):
+        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
     path = GENERATOR_FILE if shipped else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"the generator weights are missing: {path}; {rebuild}")

@@ -294,8 +294,17 @@ def digit_scenes(
 # --------------------------------------------------------------------------------------
 
 
+def _floats(values, name: str) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be an array of numbers, got {show(values)}"
+        ) from None
+
+
 def _check_kernel(kernel) -> np.ndarray:
-    kernel = np.asarray(kernel, dtype=np.float64)
+    kernel = _floats(kernel, "kernel")
     if kernel.ndim == 2:
         kernel = kernel[:, :, None, None]
     if kernel.ndim != 4 or min(kernel.shape) < 1 or max(kernel.shape[:2]) > 15:
@@ -386,7 +395,7 @@ def _output_shape(kernel, input_shape, stride, padding) -> tuple[int, int, int]:
 
 def convolution(x, kernel, stride: int = 1, padding: str = "valid") -> np.ndarray:
     """The convolution of one image ``x`` (H, W) or (H, W, C) as C @ x."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _floats(x, "x")
     flat = x.ndim == 2
     if flat:
         x = x[:, :, None]
@@ -417,7 +426,7 @@ def transposed_convolution(
             f"output_shape must be (H, W) or (H, W, C), got {show(output_shape)}"
         )
     matrix = convolution_matrix(kernel, shape, stride, padding)
-    y = np.asarray(y, dtype=np.float64)
+    y = _floats(y, "y")
     if y.ndim == 2:
         y = y[:, :, None]
     if y.size != matrix.shape[0]:
@@ -840,6 +849,8 @@ def _as_path(path) -> Path:
 
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
+    if Path(path).is_dir():
+        raise ValueError(f"path must be a file name, not a folder: {path}")
     return Path(path)
 
 
@@ -874,7 +885,7 @@ def pretrained_unet(path: str | Path | None = None):
     try:
         with np.load(path) as stored:
             weights = [stored[key] for key in sorted(stored.files)]
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, EOFError):
         raise ValueError(
             f"{path} is not a weights file saved by save_unet_weights"
         ) from None

@@ -223,8 +223,7 @@ def decoder_sequences(strips: Strips) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def tokens_to_text(tokens) -> str:
     """The digits of a token sequence up to its first ``<end>``, e.g. ``"504"``."""
     text = []
-    for token in np.asarray(tokens).ravel():
-        token = int(token)
+    for token in _ids(tokens, "tokens"):
         if not 0 <= token < len(VOCABULARY):
             raise ValueError(
                 f"tokens must be ids 0-{len(VOCABULARY) - 1}, got {token} "
@@ -333,6 +332,7 @@ def attention_model(reader):
     (N, steps, columns): how much each decoding step looks at each column."""
     import keras
 
+    _check_model(reader)
     try:
         layer = reader.get_layer("attention")
     except ValueError:
@@ -343,8 +343,30 @@ def attention_model(reader):
     return keras.Model(reader.inputs, weights, name="attention_weights")
 
 
+def _ids(values, name: str) -> list[int]:
+    """``values`` as a list of ints (whole numbers), else a ValueError."""
+    return [check_int(value, f"{name} items", 0) for value in np.ravel(values)]
+
+
+def _check_model(model, name: str = "reader") -> None:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"{name} must be a Keras model, got {show(model)}")
+
+
+def _floats(values, name: str) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be an array of numbers, got {show(values)}"
+        ) from None
+
+
 def _check_strip_images(reader, images) -> np.ndarray:
-    images = np.asarray(images, dtype=np.float32)
+    _check_model(reader)
+    images = _floats(images, "images").astype(np.float32)
     expected = tuple(reader.inputs[0].shape[1:])
     if images.ndim == 2:
         images = images[None]
@@ -379,6 +401,10 @@ def greedy_decode(reader, images, return_tokens: bool = False):
 
 def sequence_accuracy(predicted: list[str], strips: Strips) -> float:
     """The fraction of strips whose digits are *all* read right (and no more)."""
+    if not isinstance(strips, Strips):
+        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
+    if not isinstance(predicted, list | tuple):
+        raise ValueError(f"predicted must be a list of texts, got {show(predicted)}")
     if len(predicted) != len(strips):
         raise ValueError(
             f"predicted must hold one text per strip ({len(strips)}), got "
@@ -428,9 +454,9 @@ def attention_by_hand(
     -------
     (context (..., Tq, d), weights (..., Tq, Tv), scores (..., Tq, Tv))
     """
-    query = np.asarray(query, dtype=np.float64)
-    value = np.asarray(value, dtype=np.float64)
-    key = value if key is None else np.asarray(key, dtype=np.float64)
+    query = _floats(query, "query")
+    value = _floats(value, "value")
+    key = value if key is None else _floats(key, "key")
     if query.ndim < 2 or value.ndim != query.ndim or key.shape != value.shape:
         raise ValueError(
             "query must be (..., Tq, d) and value and key (..., Tv, d) with the same "
@@ -449,7 +475,9 @@ def attention_by_hand(
 def attention_over_pixels(weights, width: int) -> np.ndarray:
     """Spread column weights (..., columns) over pixel columns (..., width): each
     column feature stands for ``width / columns`` pixels."""
-    weights = np.asarray(weights)
+    weights = _floats(weights, "weights")
+    if weights.ndim == 0 or weights.shape[-1] == 0:
+        raise ValueError(f"weights must be (..., columns), got {show(weights.shape)}")
     columns = weights.shape[-1]
     width = check_int(width, "width", 1, 10_000)
     if width % columns:
@@ -470,12 +498,12 @@ def collapse(path, blank: int = BLANK) -> tuple[int, ...]:
     >>> collapse([1, 1, 10, 1, 2, 2], blank=10)
     (1, 1, 2)
     """
-    merged = [symbol for symbol, _ in itertools.groupby(int(s) for s in path)]
+    merged = [symbol for symbol, _ in itertools.groupby(_ids(path, "path"))]
     return tuple(symbol for symbol in merged if symbol != blank)
 
 
 def _check_probabilities(probabilities) -> np.ndarray:
-    probabilities = np.asarray(probabilities, dtype=np.float64)
+    probabilities = _floats(probabilities, "probabilities")
     if probabilities.ndim != 2 or probabilities.shape[1] < 2:
         raise ValueError(
             "probabilities must be (frames, symbols) with at least 2 symbols, got "
@@ -497,7 +525,7 @@ def ctc_alignments(label, frames: int, symbols: int, blank: int) -> list[tuple]:
             f"symbols ** frames must be at most 2,000,000 paths to enumerate, got "
             f"{symbols}**{frames}"
         )
-    label = tuple(int(s) for s in label)
+    label = tuple(_ids(label, "label"))
     if any(not 0 <= s < symbols or s == blank for s in label):
         raise ValueError(
             f"label symbols must be 0-{symbols - 1} and not the blank {blank}, got "
@@ -534,6 +562,24 @@ def ctc_loss(targets, logits):
     import keras
     from keras import ops
 
+    arrays = [
+        isinstance(value, np.ndarray | np.generic) or not hasattr(value, "dtype")
+        for value in (targets, logits)
+    ]
+    if all(arrays):  # NumPy or lists: checked here (tensors are left to Keras)
+        shape_t = _floats(targets, "targets").shape
+        shape_l = _floats(logits, "logits").shape
+        if (
+            len(shape_t) != 2
+            or len(shape_l) != 3
+            or shape_l[2] != 11
+            or shape_t[0] != shape_l[0]
+            or 0 in shape_t + shape_l
+        ):
+            raise ValueError(
+                f"targets (N, digits) and logits (N, frames, 11) must fit, got shapes "
+                f"{shape_t} and {shape_l}"
+            )
     targets = ops.cast(targets, "int32")
     target_length = ops.sum(ops.cast(targets >= 0, "int32"), axis=-1)
     frames = ops.shape(logits)[1]
@@ -587,7 +633,7 @@ def build_ctc_reader(
 def ctc_greedy_decode(logits) -> list[str]:
     """Best path decoding: the most likely symbol per frame, collapsed (repeats merged,
     blanks dropped). ``logits`` or probabilities (N, frames, 11)."""
-    logits = np.asarray(logits)
+    logits = _floats(logits, "logits")
     if logits.ndim != 3 or logits.shape[-1] != 11:
         raise ValueError(
             f"logits must be (N, frames, 11) for 10 digits and the blank, got "
@@ -667,7 +713,7 @@ def build_clip_classifier(frames: int = 7, seed: int = 0):
     import keras
     from keras import layers
 
-    frames = check_int(frames, "frames", 3, 9)
+    frames = check_int(frames, "frames", 5, 9)  # two 3-frame convolutions
     seed = check_int(seed, "seed", 0, 2**32 - 1)
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
@@ -695,7 +741,10 @@ def conv3d_parameters(kernel, in_channels: int, filters: int) -> int:
     >>> conv3d_parameters((3, 5, 5), 3, 32)   # LipNet's first layer
     7232
     """
-    kernel = tuple(kernel) if not isinstance(kernel, int) else (kernel,) * 3
+    try:
+        kernel = tuple(kernel) if not isinstance(kernel, int) else (kernel,) * 3
+    except TypeError:
+        raise ValueError(f"kernel must be 3 sizes, got {show(kernel)}") from None
     if len(kernel) != 3:
         raise ValueError(f"kernel must be 3 sizes (time, height, width), got {kernel}")
     sizes = [check_int(k, "kernel size", 1, 1000) for k in kernel]
@@ -726,6 +775,9 @@ def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:
 def save_reader_weights(reader, path: str | Path) -> Path:
     """Save a reader's weights as an .npz (arrays ``w00``, ``w01``, ...), byte for
     byte the same for the same weights."""
+    _check_model(reader)
+    if not isinstance(path, str | Path) or not str(path).strip() or Path(path).is_dir():
+        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
     path = Path(path)
     arrays = {f"w{i:02d}": np.asarray(w) for i, w in enumerate(reader.get_weights())}
     np.savez(path, **arrays)
@@ -741,9 +793,11 @@ def load_attention_reader(path: str | Path | None = None):
     from course_lib.data import sha256_of
 
     shipped = path is None
+    if not shipped and not isinstance(path, str | Path):
+        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
     path = READER_FILE if shipped else Path(path)
     rebuild = "rebuild it with: .venv/bin/python datasets/build_attention_reader.py"
-    if not path.exists():
+    if not path.is_file():
         raise FileNotFoundError(f"the reader weights {path} are missing; {rebuild}")
     if shipped and sha256_of(path) != READER_SHA256:
         raise ValueError(
@@ -753,8 +807,11 @@ def load_attention_reader(path: str | Path | None = None):
     reader = build_reader(
         READER_SETTINGS["max_digits"], READER_SETTINGS["units"], attention=True
     )
-    with np.load(path) as data:
-        weights = [data[f"w{i:02d}"] for i in range(len(data.files))]
+    try:
+        with np.load(path) as data:
+            weights = [data[f"w{i:02d}"] for i in range(len(data.files))]
+    except (OSError, ValueError, AttributeError, EOFError, KeyError):
+        raise ValueError(f"{path} is not a file saved by save_reader_weights") from None
     shapes = [tuple(w.shape) for w in reader.get_weights()]
     if [tuple(w.shape) for w in weights] != shapes:
         raise ValueError(f"the weights in {path} do not fit the attention reader")

@@ -157,6 +157,14 @@ def _check_grid(grid, batch: int) -> np.ndarray:
     return grid
 
 
+def _not_a_tensor(value) -> bool:
+    """True for anything but a backend or symbolic tensor (numbers, text, lists, NumPy
+    arrays and scalars): those are checked here, tensors are left to Keras."""
+    if isinstance(value, np.ndarray | np.generic):
+        return True
+    return not (hasattr(value, "shape") and hasattr(value, "dtype"))
+
+
 def _check_images(images) -> np.ndarray:
     """Images as float32 (B, H, W, C): (H, W) gets batch and channel axes, (B, H, W) a
     channel axis."""
@@ -210,7 +218,7 @@ def affine_grid(theta, height: int, width: int):
     """
     import keras
 
-    if isinstance(theta, np.ndarray | list | tuple):
+    if _not_a_tensor(theta):
         theta = _check_theta(theta)
     grid = keras.ops.convert_to_tensor(regular_grid(height, width).reshape(-1, 3))
     theta = keras.ops.cast(theta, "float32")
@@ -236,9 +244,9 @@ def bilinear_sample(images, grid):
     """
     from keras import ops
 
-    if isinstance(images, np.ndarray | list | tuple):
+    if _not_a_tensor(images):
         images = _check_images(images)
-        if isinstance(grid, np.ndarray | list | tuple):
+        if _not_a_tensor(grid):
             grid = _check_grid(grid, len(images))
     images = ops.cast(images, "float32")
     grid = ops.cast(grid, "float32")
@@ -539,7 +547,7 @@ def build_cnn(input_size: int = CANVAS, seed: int = 0, name: str = "cnn"):
     import keras
     from keras import layers
 
-    input_size = check_int(input_size, "input_size", 12, 512)
+    input_size = check_int(input_size, "input_size", 18, 512)  # 2 pools, 3 convs
     seed = check_int(seed, "seed", 0, 2**32 - 1)
     init = keras.initializers.GlorotUniform
 
@@ -566,7 +574,7 @@ def build_localisation(input_size: int = CANVAS, seed: int = 0):
     import keras
     from keras import layers
 
-    input_size = check_int(input_size, "input_size", 24, 512)
+    input_size = check_int(input_size, "input_size", 32, 512)  # 3 pools, 2 convs
     seed = check_int(seed, "seed", 0, 2**32 - 1)
     init = keras.initializers.GlorotUniform
     return keras.Sequential(
@@ -624,8 +632,8 @@ def build_stn(input_size: int = CANVAS, output_size: int = OUTPUT_SIZE, seed: in
     """
     import keras
 
-    input_size = check_int(input_size, "input_size", 24, 512)
-    output_size = check_int(output_size, "output_size", 12, 512)
+    input_size = check_int(input_size, "input_size", 32, 512)
+    output_size = check_int(output_size, "output_size", 18, 512)
     inputs = keras.Input((input_size, input_size, 1), name="image")
     theta = build_localisation(input_size, seed)(inputs)
     sampled = _sampler_layer_class()(output_size, name="sampler")([inputs, theta])

@@ -130,7 +130,10 @@ def _sequences(x, inputs: int) -> tuple[np.ndarray, bool]:
 
 def sigmoid(z):
     """The logistic function 1 / (1 + e^-z), computed without overflow."""
-    z = np.asarray(z, dtype=np.float64)
+    try:
+        z = np.asarray(z, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"z must be numbers, got {show(z)}") from None
     return np.exp(-np.logaddexp(0.0, -z))
 
 
@@ -452,6 +455,8 @@ def unigram_entropy(ids, symbols: int | None = None) -> float:
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.size == 0 or ids.dtype.kind not in "iu" or ids.min() < 0:
         raise ValueError(f"ids must be a non-empty list of ints >= 0, got {show(ids)}")
+    if symbols is not None:
+        symbols = check_int(symbols, "symbols", 1, 10**6)
     counts = np.bincount(ids, minlength=symbols or 0)
     p = counts[counts > 0] / ids.size
     return float(-(p * np.log(p)).sum())
@@ -691,6 +696,9 @@ def generate(
 def save_text_model(text_model: TextModel, path, history: dict | None = None) -> None:
     """Write a ``TextModel`` as a float32 ``.npz`` (the symbols stored as one string;
     ``history``, lists of numbers by name, stored as ``history_<name>``)."""
+    if not isinstance(text_model, TextModel):
+        raise ValueError(f"text_model must be a TextModel, got {show(text_model)}")
+    path = _path(path)
     arrays = {"symbols": np.array("".join(text_model.vocab.symbols))}
     for name, values in (history or {}).items():
         arrays[f"history_{name}"] = np.asarray(values, np.float64)
@@ -703,8 +711,24 @@ def save_text_model(text_model: TextModel, path, history: dict | None = None) ->
         np.savez(handle, **arrays)
 
 
+def _path(path) -> Path:
+    if not isinstance(path, str | Path) or not str(path).strip() or Path(path).is_dir():
+        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
+    return Path(path)
+
+
 def read_text_model(path) -> TextModel:
     """Read a ``TextModel`` written by ``save_text_model`` (no checksum check)."""
+    path = _path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing")
+    try:
+        return _read_text_model(path)
+    except (OSError, ValueError, EOFError, KeyError, AttributeError):
+        raise ValueError(f"{path} is not a file written by save_text_model") from None
+
+
+def _read_text_model(path: Path) -> TextModel:
     with np.load(path) as f:
         vocab = Vocabulary(list(str(f["symbols"])))
         layers = []
@@ -736,8 +760,8 @@ def load_text_model(path=None) -> TextModel:
     ``datasets/build_text_model.py``), checked against its sha256."""
     from course_lib.data import sha256_of
 
-    path = MODEL_FILE if path is None else Path(path)
-    if not path.exists():
+    path = MODEL_FILE if path is None else _path(path)
+    if not path.is_file():
         raise FileNotFoundError(f"{path} is missing; run datasets/build_text_model.py")
     if path == MODEL_FILE and sha256_of(path) != MODEL_SHA256:
         raise ValueError(

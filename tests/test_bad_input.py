@@ -68,6 +68,12 @@ COMPUTE_MODULES = (
     "transfer",
     "visualize",
     "autoencoders",
+    "spatial",
+    "segmentation",
+    "detection",
+    "gans",
+    "sequences",
+    "text",
 )
 
 CALL_SECONDS = 20.0
@@ -1437,6 +1443,681 @@ S["autoencoders.concept_vector"] = {
     "labels": ok(np.array([0, 0, 1, 1])),
     "fraction": ok(0.5, HUGE),
 }
+
+
+# spatial (lecture 14)
+@cache
+def small_stn():
+    return cl.spatial.build_stn(input_size=32, output_size=18)
+
+
+THETA = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.float32)
+BAD_THETAS = st.sampled_from(
+    [
+        np.full((2, 3), np.nan),
+        np.ones((10**4, 2, 3)),
+        np.ones((3, 2)),
+        THETA[None] * 1e30,
+    ]
+)
+S["spatial.rotation_theta"] = {"angle": ok(30.0, HUGE)}
+S["spatial.placement_theta"] = {
+    "angle": ok(10.0, HUGE),
+    "scale": ok(1.0, HUGE),
+    "shift": ok((1.0, -1.0), st.just((math.nan, 0.0)), st.just((1e300, 0.0))),
+    "canvas": ok(60, HUGE),
+    "digit": ok(28, HUGE),
+}
+S["spatial.regular_grid"] = {"height": ok(4, HUGE), "width": ok(5, HUGE)}
+S["spatial.affine_grid"] = {
+    "theta": ok(THETA[None], BAD_THETAS),
+    "height": ok(4, HUGE),
+    "width": ok(5, HUGE),
+}
+S["spatial.bilinear_sample"] = {
+    "images": ok(BATCH, st.just(np.ones((2, 6, 6, 0), np.float32))),
+    "grid": ok(
+        np.zeros((2, 3, 3, 2), np.float32),
+        st.just(np.full((2, 3, 3, 2), 1e30, np.float32)),
+        st.just(np.zeros((2, 3, 3, 3), np.float32)),
+    ),
+}
+S["spatial.sample_numpy"] = S["spatial.bilinear_sample"]
+S["spatial.transform"] = {
+    "images": ok(IMAGE, st.just(np.ones((2, 6, 6, 0)))),
+    "theta": ok(THETA, BAD_THETAS),
+    "size": ok(None, HUGE, st.just((4, 10**9)), st.just((4,))),
+}
+S["spatial.bilinear_by_hand"] = {
+    "image": ok(IMAGE, st.just(np.ones((4000, 4000)))),
+    "x": ok(1.5, HUGE),
+    "y": ok(2.5, HUGE),
+}
+S["spatial.add_clutter"] = {
+    "canvases": ok(np.zeros((2, 60, 60)), st.just(np.zeros((2, 6, 6)))),
+    "digits": ok(digits()[0], st.just(np.zeros((0, 28, 28)))),
+    "rng": ok(lazy(lambda: np.random.default_rng(0)), st.just(0)),
+    "count": ok(2, HUGE),
+    "size": ok(8, HUGE),
+}
+S["spatial.distorted_mnist"] = {
+    "images": ok(digits()[0], st.just(np.zeros((0, 28, 28)))),
+    "labels": ok(digits()[1], st.just(np.arange(3))),
+    "count": ok(4, HUGE),
+    "seed": ok(0, HUGE),
+    "max_angle": ok(45.0, HUGE),
+    "scales": ok((0.7, 1.2), st.just((1.2, 0.7)), st.just((0.0, 1e9))),
+    "clutter": ok(2, HUGE),
+    "canvas": ok(60, HUGE),
+}
+S["spatial.build_cnn"] = {
+    "input_size": ok(18, HUGE),
+    "seed": ok(0, HUGE),
+    "name": ok("cnn", st.just("a/b")),
+}
+COST["spatial.build_cnn"] = 3
+S["spatial.build_localisation"] = {"input_size": ok(32, HUGE), "seed": ok(0, HUGE)}
+COST["spatial.build_localisation"] = 3
+S["spatial.build_stn"] = {
+    "input_size": ok(32, HUGE),
+    "output_size": ok(18, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["spatial.build_stn"] = 3
+S["spatial.transformer_outputs"] = {"stn": ok(lazy(small_stn), lazy(tiny_model))}
+COST["spatial.transformer_outputs"] = 2
+S["spatial.compile_model"] = {
+    "model": ok(lazy(tiny_model)),
+    "learning_rate": ok(1e-3, HUGE),
+}
+S["spatial.build"] = {
+    "kind": ok("stn", NAMES),
+    "seed": ok(0, HUGE),
+    "compile": ok(True),
+}
+COST["spatial.build"] = 4
+S["spatial.as_inputs"] = {"images": ok(IMAGE, st.just(RGB[None]))}
+S["spatial.shipped_path"] = {"kind": ok("cnn", NAMES)}
+S["spatial.pretrained"] = {"kind": ok("cnn", NAMES)}
+COST["spatial.pretrained"] = 4
+ALLOWED["spatial.pretrained"] = (FileNotFoundError,)
+
+
+# segmentation (lecture 15)
+@cache
+def small_unet():
+    return cl.segmentation.build_unet((64, 64, 1), filters=2, depth=1)
+
+
+@cache
+def small_scenes():
+    return cl.segmentation.digit_scenes(2, digits=digits())
+
+
+SEMANTIC = np.array([[0, 1, 2], [3, 0, 10]])
+LABEL_MAPS = st.sampled_from(
+    [np.full((2, 3), -1), np.full((2, 3), 10**6), np.zeros((3, 2), int), SEMANTIC * 1.0]
+)
+S["segmentation.watershed_coins"] = {
+    "low": ok(30, HUGE),
+    "high": ok(150, HUGE, st.just(10)),
+    "min_size": ok(50, HUGE),
+}
+COST["segmentation.watershed_coins"] = 2
+S["segmentation.digit_scenes"] = {
+    "count": ok(2, HUGE),
+    "seed": ok(0, HUGE),
+    "split": ok("train", NAMES),
+    "min_digits": ok(2, HUGE),
+    "max_digits": ok(3, HUGE),
+    "digits": ok(
+        digits(),
+        st.just((digits()[0], digits()[1][:2])),
+        st.just((digits()[0], digits()[1] + 10)),
+        st.just((np.zeros((0, 28, 28), np.uint8), np.zeros(0, int))),
+    ),
+}
+S["segmentation.convolution_matrix"] = {
+    "kernel": ok(KERNEL3, st.just(np.ones((3, 3, 1, 10**4)))),
+    "input_shape": ok((4, 4), st.just((4096, 4096)), st.just((2, 2)), st.just((4,))),
+    "stride": ok(1, HUGE),
+    "padding": ok("valid", PADDINGS),
+}
+S["segmentation.convolution"] = {
+    "x": ok(np.ones((4, 4)), st.just(np.ones((4000, 4000)))),
+    "kernel": ok(KERNEL3),
+    "stride": ok(1, HUGE),
+    "padding": ok("same", PADDINGS),
+}
+S["segmentation.transposed_convolution"] = {
+    "y": ok(np.ones((2, 2)), st.just(np.ones((3, 3)))),
+    "kernel": ok(KERNEL3),
+    "output_shape": ok((4, 4), st.just((4096, 4096)), st.just((4, 4, 4, 4))),
+    "stride": ok(1, HUGE),
+    "padding": ok("valid", PADDINGS),
+}
+S["segmentation.build_unet"] = {
+    "input_shape": ok(
+        (16, 16, 1), st.just((4096, 4096, 3)), st.just((4, 4, 1)), st.just((16, 16))
+    ),
+    "num_classes": ok(3, HUGE),
+    "filters": ok(2, HUGE),
+    "depth": ok(1, HUGE),
+    "padding": ok("same", PADDINGS),
+    "shapes_only": ok(False, st.just(True)),
+    "name": ok("unet", st.just("a/b")),
+}
+COST["segmentation.build_unet"] = 3
+S["segmentation.confusion_matrix"] = {
+    "truth": ok(SEMANTIC, LABEL_MAPS),
+    "prediction": ok(SEMANTIC, LABEL_MAPS),
+    "num_classes": ok(11, HUGE),
+}
+S["segmentation.pixel_accuracy"] = S["segmentation.confusion_matrix"]
+S["segmentation.per_class_iou"] = S["segmentation.confusion_matrix"]
+S["segmentation.mean_iou"] = S["segmentation.confusion_matrix"]
+S["segmentation.segmentation_report"] = S["segmentation.confusion_matrix"]
+S["segmentation.background_baseline"] = {"truth": ok(SEMANTIC, LABEL_MAPS)}
+S["segmentation.confused_pairs"] = {
+    "truth": ok(SEMANTIC, LABEL_MAPS),
+    "prediction": ok(SEMANTIC[::-1], LABEL_MAPS),
+    "top": ok(5, HUGE),
+}
+S["segmentation.predict_labels"] = {
+    "model": ok(lazy(small_unet), lazy(tiny_model)),
+    "images": ok(
+        np.zeros((3, 64, 64)),
+        st.just(np.zeros((0, 64, 64))),
+        st.just(np.zeros((2, 8, 8))),
+        st.just(np.zeros((2, 64, 64, 2))),
+    ),
+    "batch_size": ok(2, HUGE),
+}
+COST["segmentation.predict_labels"] = 2
+S["segmentation.ink_weights"] = {
+    "semantic": ok(SEMANTIC, LABEL_MAPS),
+    "ink_weight": ok(5.0, HUGE),
+}
+S["segmentation.compile_unet"] = {
+    "model": ok(lazy(small_unet)),
+    "learning_rate": ok(1e-3, HUGE),
+}
+S["segmentation.train_unet"] = {
+    "model": ok(lazy(small_unet)),
+    "scenes": ok(lazy(small_scenes)),
+    "epochs": ok(1, HUGE),
+    "batch_size": ok(2, HUGE),
+    "learning_rate": ok(1e-3, HUGE),
+    "ink_weight": ok(5.0, HUGE),
+    "validation": ok(None, lazy(small_scenes)),
+    "callbacks": ok((), st.just([object()])),
+}
+COST["segmentation.train_unet"] = 8
+S["segmentation.save_unet_weights"] = {
+    "model": ok(lazy(small_unet)),
+    # Not BAD: a name such as "text" would be written here, in the repository.
+    "path": ok(
+        lazy(lambda: files()["folder"].parent / "unet.npz"),
+        st.just(None),
+        st.just(""),
+        st.just(3),
+        lazy(lambda: files()["folder"]),
+        lazy(lambda: files()["missing"].parent / "no folder" / "unet.npz"),
+        bad=False,
+    ),
+}
+ALLOWED["segmentation.save_unet_weights"] = (FileNotFoundError,)  # a missing folder
+S["segmentation.pretrained_unet"] = {"path": ok(None, paths())}
+COST["segmentation.pretrained_unet"] = 2
+ALLOWED["segmentation.pretrained_unet"] = (FileNotFoundError,)
+
+
+# detection (lecture 16)
+@cache
+def face_model():
+    return cl.detection.build_face_model()
+
+
+@cache
+def small_face_data():
+    return cl.detection.face_data(extra_negatives=0, validation=4)
+
+
+PHOTO = np.random.default_rng(2).integers(0, 256, (24, 32, 3), dtype=np.uint8)
+BOXES = np.array([[0.0, 0.0, 10.0, 10.0], [2.0, 2.0, 12.0, 12.0], [5.0, 5.0, 20, 30]])
+BAD_BOXES = st.sampled_from(
+    [
+        BOXES[:, ::-1],
+        BOXES * np.nan,
+        np.ones((2, 5)),
+        np.ones((10**5, 4)),
+        BOXES * 1e300,
+    ]
+)
+SCORES3 = np.array([0.9, 0.8, 0.7])
+OUTPUT_SIZES = st.sampled_from([(2, 2), 0, 10**6, (10**9, 1), (2,), 2.5, "7"])
+S["detection.window_count"] = {
+    "size": ok(64, HUGE),
+    "window": ok(8, HUGE),
+    "stride": ok(4, HUGE),
+}
+S["detection.sliding_window_count"] = {
+    "image_shape": ok((64, 64), st.just((10**12, 10**12)), st.just((64,)), HUGE),
+    "window_sizes": ok((16,), st.just(range(10**9)), st.just((1,))),
+    "aspect_ratios": ok((1.0,), st.just((1e-300,)), st.just(range(10**9))),
+    "stride_fraction": ok(0.25, HUGE, st.just(1e-300)),
+}
+S["detection.initial_regions"] = {
+    "image": ok(PHOTO, st.just(np.zeros((2, 2, 3)))),
+    "scale": ok(100.0, HUGE),
+    "sigma": ok(0.8, HUGE),
+    "min_size": ok(10, HUGE),
+}
+S["detection.group_regions"] = {
+    "image": ok(PHOTO),
+    "labels": ok(
+        np.arange(24 * 32).reshape(24, 32) // 100,
+        st.just(np.zeros((24, 32), int)),
+        st.just(np.zeros((2, 2), int)),
+    ),
+    "colour_space": ok("hsv", NAMES),
+    "similarities": ok(("colour", "size"), st.just(()), NAMES),
+}
+COST["detection.group_regions"] = 2
+S["detection.selective_search"] = {
+    "image": ok(PHOTO, st.just(np.zeros((2, 2, 3)))),
+    "colour_spaces": ok(("rgb",), NAMES, st.just(("rgb",) * 10**3)),
+    "scales": ok((100,), st.just(()), st.just((0,)), st.just((100,) * 10**3)),
+    "max_side": ok(32, HUGE),
+    "min_size": ok(10, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["detection.selective_search"] = 3
+S["detection.check_boxes"] = {"boxes": ok(BOXES, BAD_BOXES), "name": ok("boxes")}
+S["detection.iou_matrix"] = {"boxes_a": ok(BOXES, BAD_BOXES), "boxes_b": ok(BOXES)}
+S["detection.iou"] = {"box_a": ok(BOXES[0], BAD_BOXES), "box_b": ok(BOXES[1])}
+S["detection.non_max_suppression"] = {
+    "boxes": ok(BOXES, BAD_BOXES),
+    "scores": ok(SCORES3, st.just(SCORES3 * np.nan), st.just(SCORES3[:2])),
+    "iou_threshold": ok(0.5, HUGE),
+    "max_output": ok(None, HUGE),
+    "score_threshold": ok(-math.inf, HUGE),
+}
+S["detection.detect"] = {
+    "boxes": ok(BOXES, BAD_BOXES),
+    "scores": ok(SCORES3, st.just(SCORES3 * np.nan), st.just(SCORES3[:2])),
+    "score_threshold": ok(0.5, HUGE),
+    "iou_threshold": ok(0.3, HUGE),
+    "max_output": ok(100, HUGE),
+}
+S["detection.precision_recall"] = {
+    "detections": ok(BOXES, BAD_BOXES),
+    "truth": ok(BOXES[:2], BAD_BOXES),
+    "iou_threshold": ok(0.5, HUGE),
+}
+S["detection.roi_pool"] = {
+    "feature_map": ok(np.ones((8, 8, 2)), st.just(np.ones((8, 8, 2, 2)))),
+    "boxes": ok(BOXES / 4, BAD_BOXES),
+    "output_size": ok((2, 2), OUTPUT_SIZES),
+    "samples": ok(2, HUGE),
+}
+S["detection.roi_pool_tf"] = S["detection.roi_pool"]
+S["detection.roi_max_pool"] = {
+    key: S["detection.roi_pool"][key] for key in ("feature_map", "boxes", "output_size")
+}
+S["detection.anchor_shapes"] = {
+    "scales": ok((8, 16), st.just(()), st.just(range(10**9))),
+    "ratios": ok((0.5, 1.0), st.just(()), st.just(range(10**9))),
+}
+S["detection.anchor_boxes"] = {
+    "feature_shape": ok((2, 3), st.just((10**4, 10**4)), st.just((3,)), HUGE),
+    "stride": ok(16, HUGE),
+    **S["detection.anchor_shapes"],
+}
+S["detection.face_data"] = {
+    "extra_negatives": ok(4, HUGE),
+    "validation": ok(4, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["detection.face_data"] = 2
+S["detection.build_face_model"] = {}
+S["detection.train_face_model"] = {
+    "model": ok(lazy(face_model), lazy(tiny_model)),
+    "train": ok(
+        lazy(lambda: small_face_data()[0]),
+        st.just((np.zeros((4, 25, 25, 1)), np.zeros(4))),
+        st.just((np.zeros((4, 25, 25, 1)), np.arange(3))),
+    ),
+    "validation": ok(lazy(lambda: small_face_data()[1])),
+    "epochs": ok(1, HUGE),
+    "callbacks": ok((), st.just([object()])),
+}
+COST["detection.train_face_model"] = 8
+S["detection.hard_negatives"] = {
+    "model": ok(lazy(face_model), lazy(tiny_model)),
+    "count": ok(2, HUGE),
+    "pool": ok(4, HUGE),
+    "seed": ok(1, HUGE),
+}
+COST["detection.hard_negatives"] = 2
+S["detection.face_shaped"] = {
+    "boxes": ok(BOXES, BAD_BOXES),
+    "min_side": ok(4, HUGE),
+    "ratios": ok((0.8, 1.6), st.just((1.6, 0.8)), st.just((math.nan, 1.0))),
+}
+S["detection.crop_boxes"] = {
+    "image": ok(PHOTO, st.just(np.zeros((1, 1))), st.just(np.zeros((24, 32, 4)))),
+    "boxes": ok(BOXES, BAD_BOXES),
+    "size": ok(25, HUGE),
+}
+S["detection.score_boxes"] = {
+    "model": ok(lazy(face_model), lazy(tiny_model)),
+    "image": ok(PHOTO, st.just(np.zeros((1, 1)))),
+    "boxes": ok(BOXES, BAD_BOXES),
+    "batch_size": ok(256, HUGE),
+}
+S["detection.cascade_faces"] = {
+    "image": ok(PHOTO, st.just(np.zeros((2, 2))), st.just(np.zeros((4000, 4000, 3)))),
+    "min_size": ok(8, HUGE),
+    "max_size": ok(20, HUGE),
+    "scale_factor": ok(1.2, HUGE),
+}
+S["detection.load_face_boxes"] = {"photo": ok("astronaut", NAMES)}
+S["detection.load_face_detector"] = {}
+S["detection.load_proposal_scores"] = {}
+
+
+# gans (lecture 17)
+@cache
+def small_generator():
+    return cl.gans.build_generator(latent_dim=2, width=2)
+
+
+LOGITS = np.array([0.5, -1.0, 2.0], np.float32)
+S["gans.build_generator"] = {"latent_dim": ok(2, HUGE), "width": ok(2, HUGE)}
+COST["gans.build_generator"] = 2
+S["gans.build_discriminator"] = {"width": ok(2, HUGE)}
+COST["gans.build_discriminator"] = 2
+S["gans.leaky_relu"] = {"x": ok(LOGITS)}
+S["gans.generator_loss"] = {
+    "fake_logits": ok(LOGITS),
+    "loss": ok("non_saturating", st.just("minimax"), NAMES),
+}
+S["gans.discriminator_loss"] = {"real_logits": ok(LOGITS), "fake_logits": ok(LOGITS)}
+S["gans.generator_loss_gradients"] = {"d_outputs": ok(np.array([0.1, 0.5, 0.9]))}
+S["gans.latent_code"] = {"seed": ok(0, HUGE), "latent_dim": ok(2, HUGE)}
+S["gans.latent_codes"] = {
+    "count": ok(3, HUGE),
+    "latent_dim": ok(2, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["gans.interpolate"] = {
+    "z_a": ok(np.zeros(2), st.just(np.zeros(3))),
+    "z_b": ok(np.ones(2)),
+    "steps": ok(4, HUGE),
+    "method": ok("spherical", st.just("linear"), NAMES),
+}
+S["gans.generate"] = {
+    "generator": ok(lazy(small_generator), lazy(tiny_model)),
+    "codes": ok(np.zeros((3, 2), np.float32), HUGE, st.just(np.zeros((3, 5)))),
+    "batch_size": ok(2, HUGE),
+}
+COST["gans.generate"] = 2
+S["gans.class_entropy"] = {"counts": ok(np.array([1, 2, 3]), st.just(np.zeros(3)))}
+S["gans.sample_quality"] = {
+    "images": ok(digits()[0] / 255.0),
+    "classifier": ok(MNIST, lazy(tiny_model)),
+}
+S["gans.image_grid"] = {
+    "images": ok(np.zeros((5, 4, 4))),
+    "columns": ok(2, HUGE),
+    "gap": ok(1, HUGE),
+}
+S["gans.load_generator"] = {"path": ok(None, paths())}
+ALLOWED["gans.load_generator"] = (FileNotFoundError,)
+LEFT_OUT["gans.train_gan"] = "trains a GAN for epochs; tested in tests/test_gans.py"
+
+
+# sequences (lecture 19)
+@cache
+def small_reader():
+    return cl.sequences.build_reader(max_digits=1, units=4)
+
+
+@cache
+def small_strips():
+    return cl.sequences.make_strips(2, max_digits=1, mnist=(digits(), digits()))
+
+
+S["sequences.make_strips"] = {
+    "count": ok(2, HUGE),
+    "max_digits": ok(2, HUGE),
+    "min_digits": ok(1, HUGE),
+    "split": ok("train", NAMES),
+    "seed": ok(0, HUGE),
+    "mnist": ok((digits(), digits()), st.just(digits())),
+}
+S["sequences.decoder_sequences"] = {"strips": ok(lazy(small_strips))}
+S["sequences.ctc_targets"] = {"strips": ok(lazy(small_strips))}
+S["sequences.tokens_to_text"] = {"tokens": ok([5, 0, 4, 11], st.just([10**9]))}
+S["sequences.build_reader"] = {
+    "max_digits": ok(1, HUGE),
+    "units": ok(4, HUGE),
+    "attention": ok(True, st.just(False)),
+    "seed": ok(0, HUGE),
+}
+COST["sequences.build_reader"] = 3
+S["sequences.attention_model"] = {"reader": ok(lazy(small_reader), lazy(tiny_model))}
+S["sequences.greedy_decode"] = {
+    "reader": ok(lazy(small_reader), lazy(tiny_model)),
+    "images": ok(lazy(lambda: small_strips().images), st.just(np.zeros((2, 28, 5)))),
+    "return_tokens": ok(False, st.just(True)),
+}
+COST["sequences.greedy_decode"] = 2
+S["sequences.sequence_accuracy"] = {
+    "predicted": ok(lazy(lambda: list(small_strips().digits)), st.just(["1"])),
+    "strips": ok(lazy(small_strips)),
+}
+S["sequences.teacher_forced_accuracy"] = {
+    "reader": ok(lazy(small_reader), lazy(tiny_model)),
+    "strips": ok(lazy(small_strips)),
+}
+COST["sequences.teacher_forced_accuracy"] = 2
+S["sequences.attention_by_hand"] = {
+    "query": ok(np.ones((2, 3))),
+    "value": ok(np.ones((4, 3))),
+    "key": ok(None, st.just(np.ones((4, 2)))),
+}
+S["sequences.attention_over_pixels"] = {
+    "weights": ok(np.full((2, 4), 0.25)),
+    "width": ok(8, HUGE),
+}
+S["sequences.collapse"] = {"path": ok([1, 1, 10, 2]), "blank": ok(10, HUGE)}
+PROBS = np.full((3, 3), 1 / 3)
+S["sequences.ctc_alignments"] = {
+    "label": ok((1,), st.just((1,) * 20)),
+    "frames": ok(3, HUGE),
+    "symbols": ok(3, HUGE),
+    "blank": ok(0, HUGE),
+}
+S["sequences.ctc_probability_by_hand"] = {
+    "probabilities": ok(PROBS, st.just(PROBS * 2)),
+    "label": ok((1,)),
+    "blank": ok(0, HUGE),
+}
+S["sequences.ctc_loss"] = {
+    "targets": ok(np.array([[1, -1]])),
+    "logits": ok(np.zeros((1, 4, 11), np.float32)),
+}
+S["sequences.build_ctc_reader"] = {
+    "max_digits": ok(1, HUGE),
+    "units": ok(4, HUGE),
+    "seed": ok(0, HUGE),
+    "encoder_from": ok(None, lazy(tiny_model)),
+}
+COST["sequences.build_ctc_reader"] = 3
+S["sequences.ctc_greedy_decode"] = {"logits": ok(np.zeros((2, 4, 11)))}
+S["sequences.make_clips"] = {
+    "count": ok(2, HUGE),
+    "frames": ok(3, HUGE),
+    "step": ok(1, HUGE),
+    "split": ok("train", NAMES),
+    "seed": ok(0, HUGE),
+    "mnist": ok((digits(), digits()), st.just(digits())),
+}
+S["sequences.build_clip_classifier"] = {"frames": ok(5, HUGE), "seed": ok(0, HUGE)}
+COST["sequences.build_clip_classifier"] = 3
+S["sequences.conv3d_parameters"] = {
+    "kernel": ok((3, 5, 5), HUGE),
+    "in_channels": ok(3, HUGE),
+    "filters": ok(32, HUGE),
+}
+S["sequences.gru_parameters"] = {
+    "units": ok(8, HUGE),
+    "inputs": ok(4, HUGE),
+    "reset_after": ok(True, st.just(False)),
+}
+S["sequences.save_reader_weights"] = {
+    "reader": ok(lazy(small_reader)),
+    # Not BAD: a name such as "text" would be written here, in the repository.
+    "path": ok(
+        lazy(lambda: files()["folder"].parent / "reader.npz"),
+        st.just(None),
+        st.just(""),
+        st.just(3),
+        lazy(lambda: files()["folder"]),
+        bad=False,
+    ),
+}
+S["sequences.load_attention_reader"] = {"path": ok(None, paths())}
+COST["sequences.load_attention_reader"] = 2
+ALLOWED["sequences.load_attention_reader"] = (FileNotFoundError,)
+
+
+# text (lecture 20)
+@cache
+def text_model():
+    return cl.text.load_text_model()
+
+
+@cache
+def small_char_model():
+    return cl.text.char_model(4, units=4)
+
+
+def lstm_weights(inputs=3, units=2):
+    rng = np.random.default_rng(3)
+    return {
+        "kernel": ok(rng.random((inputs, 4 * units)), st.just(np.ones((3, 5)))),
+        "recurrent_kernel": ok(rng.random((units, 4 * units))),
+        "bias": ok(np.zeros(4 * units), st.just(np.zeros(3))),
+    }
+
+
+IDS = np.array([0, 1, 2, 1, 0, 3, 2, 1])
+BIG_IDS = st.just(np.zeros(10**6, int))
+S["text.one_hot"] = {"text": ok("to be or not", st.just("x" * 10**6))}
+S["text.sigmoid"] = {"z": ok(np.linspace(-800, 800, 5))}
+S["text.rnn_forward"] = {
+    "x": ok(np.ones((4, 3)), st.just(np.ones((2, 4, 5)))),
+    "kernel": ok(np.ones((3, 2)), st.just(np.ones((3, 5)))),
+    "recurrent_kernel": ok(np.eye(2)),
+    "bias": ok(np.zeros(2), st.just(np.zeros(3))),
+    "h0": ok(None, st.just(np.zeros(3))),
+}
+S["text.lstm_step"] = {
+    "x": ok(np.ones((1, 3))),
+    "h": ok(np.zeros((1, 2)), st.just(np.zeros(3))),
+    "c": ok(np.zeros((1, 2))),
+    **lstm_weights(),
+}
+S["text.lstm_forward"] = {
+    "x": ok(np.ones((4, 3)), st.just(np.ones((2, 4, 5)))),
+    **lstm_weights(),
+    "h0": ok(None, st.just(np.zeros(3))),
+    "c0": ok(None),
+}
+S["text.recurrent_parameters"] = {
+    "kind": ok("LSTM", st.just("GRU"), NAMES),
+    "inputs": ok(59, HUGE),
+    "units": ok(128, HUGE),
+    "bidirectional": ok(False, st.just(True)),
+}
+S["text.stacked_parameters"] = {
+    "symbols": ok(59, HUGE),
+    "units": ok((8, 8), HUGE, st.just(())),
+    "bidirectional": ok(False, st.just(True)),
+    "kind": ok("LSTM", NAMES),
+}
+S["text.slide_model"] = {
+    "symbols": ok(5, HUGE),
+    "maxlen": ok(4, HUGE),
+    "bidirectional": ok(False, st.just(True)),
+}
+COST["text.slide_model"] = 3
+S["text.load_corpus"] = {"name": ok("shakespeare", NAMES)}
+S["text.corpus_stats"] = {"text": ok("to be or not to be")}
+S["text.make_sequences"] = {
+    "ids": ok(IDS, BIG_IDS, st.just(IDS - 5)),
+    "length": ok(3, HUGE),
+    "step": ok(None, HUGE),
+}
+S["text.one_hot_ids"] = {
+    "ids": ok(IDS, BIG_IDS, st.just(IDS - 5)),
+    "symbols": ok(4, HUGE),
+}
+S["text.unigram_entropy"] = {
+    "ids": ok(IDS, BIG_IDS, st.just(IDS - 5)),
+    "symbols": ok(None, HUGE),
+}
+S["text.char_model"] = {
+    "symbols": ok(4, HUGE),
+    "units": ok(4, HUGE),
+    "layers": ok(1, HUGE),
+    "dropout": ok(0.0, HUGE),
+}
+COST["text.char_model"] = 3
+LOGITS5 = np.array([1.0, 2.0, 0.5, -1.0, 0.0])
+S["text.sampling_probabilities"] = {
+    "logits": ok(LOGITS5),
+    "temperature": ok(1.0, HUGE),
+    "top_k": ok(0, HUGE),
+}
+S["text.sample_next"] = {**S["text.sampling_probabilities"], "seed": ok(0, HUGE)}
+S["text.model_from_keras"] = {
+    "model": ok(lazy(small_char_model), lazy(tiny_model)),
+    "vocab": ok(list("abcd"), st.just(list("abc")), st.just("abcd")),
+}
+S["text.model_to_keras"] = {"text_model": ok(lazy(text_model))}
+COST["text.model_to_keras"] = 2
+S["text.generate"] = {
+    "text_model": ok(lazy(text_model)),
+    "seed_text": ok("to be", st.just("§"), st.just("x" * 10**5)),
+    "length": ok(5, HUGE),
+    "temperature": ok(1.0, HUGE),
+    "top_k": ok(0, HUGE),
+    "seed": ok(0, HUGE),
+}
+LEFT_OUT["text.generate_stream"] = (
+    "a generator (its checks run at the first next()); text.generate consumes it here"
+)
+S["text.save_text_model"] = {
+    "text_model": ok(lazy(text_model)),
+    # Not BAD: a name such as "text" would be written here, in the repository.
+    "path": ok(
+        lazy(lambda: files()["folder"].parent / "text_model.npz"),
+        st.just(None),
+        st.just(""),
+        st.just(3),
+        lazy(lambda: files()["folder"]),
+        bad=False,
+    ),
+    "history": ok(None, st.just({"loss": [1.0, 0.5]}), st.just({"loss": "x"})),
+}
+S["text.read_text_model"] = {"path": ok(lazy(lambda: cl.text.MODEL_FILE), paths())}
+ALLOWED["text.read_text_model"] = (FileNotFoundError,)
+S["text.load_text_model"] = {"path": ok(None, paths())}
+ALLOWED["text.load_text_model"] = (FileNotFoundError,)
 
 
 # --------------------------------------------------------------------------------------

@@ -229,3 +229,30 @@ def test_cascade_finds_the_astronaut_face():
 def test_bad_input_is_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: det.anchor_boxes((10**4, 10**4)), "anchors"),
+        (lambda: det.anchor_shapes(range(10**9)), "at most 100"),
+        (lambda: det.anchor_boxes(3), "feature_shape must be"),
+        (lambda: det.sliding_window_count(64), "image_shape must be"),
+        (lambda: det.roi_pool(np.ones((4, 4)), [[0, 0, 2, 2]], 2.5), "output_size"),
+        (lambda: det.check_boxes({"a": 1}), "boxes must be an array of numbers"),
+        (lambda: det.detect([[0, 0, 2, 2]], {"a": 1}), "scores must be an array"),
+        (lambda: det.roi_max_pool({"a": 1}, [[0, 0, 2, 2]]), "feature_map must be"),
+        (lambda: det.hard_negatives(None), "model must be a Keras model"),
+        (lambda: det.score_boxes(None, np.zeros((8, 8)), [[0, 0, 2, 2]]), "model"),
+        (lambda: det.train_face_model(None, None, None), "model must be"),
+        (lambda: det.crop_boxes(np.zeros((1, 1)), [[0, 0, 1, 1]]), "at least 2 x 2"),
+        (lambda: det.crop_boxes(np.zeros((8, 8)), [[0, 0, 2, 2]], 10**9), "size"),
+        (lambda: det.face_shaped([[0, 0, 2, 2]], ratios=3), "ratios must be"),
+        (lambda: det.initial_regions(np.zeros((8, 8, 3)), min_size=2**64), "min_size"),
+    ],
+)
+def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):
+    """Regression: these gave a huge allocation or an endless loop (anchors), or
+    TypeError, AttributeError, OverflowError or TensorFlow's InvalidArgumentError."""
+    with pytest.raises(ValueError, match=message):
+        call()

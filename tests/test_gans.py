@@ -177,3 +177,24 @@ def test_a_changed_generator_file_fails_its_checksum(tmp_path, monkeypatch):
     monkeypatch.setattr(gans, "GENERATOR_FILE", tmp_path / "missing.h5")
     with pytest.raises(FileNotFoundError, match="build_gan_generator"):
         gans.load_generator()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: cl.gans.leaky_relu("text"), "x must be numbers"),
+        (lambda: cl.gans.generator_loss({"a": 1}), "fake_logits must be numbers"),
+        (lambda: cl.gans.discriminator_loss("", [0.0]), "real_logits must be numbers"),
+        (lambda: cl.gans.generator_loss_gradients({"a": 1}), "d_outputs must be"),
+        (lambda: cl.gans.class_entropy({"a": 1}), "counts must be numbers"),
+        (lambda: cl.gans.image_grid({"a": 1}), "images must be numbers"),
+        (lambda: cl.gans.generate(None, 3), "generator must be a Keras model"),
+        (lambda: cl.gans.sample_quality(np.zeros((2, 28, 28)), None), "classifier"),
+        (lambda: cl.gans.load_generator(3), "path must be a file name"),
+    ],
+)
+def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):
+    """Regression: these crashed with TensorFlow's errors, TypeError or
+    AttributeError instead of a ValueError."""
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -347,3 +347,24 @@ def test_bad_training_arguments_are_refused(scenes):
         seg.save_unet_weights(None, "x.npz")
     with pytest.raises(ValueError, match="path must be a file name"):
         seg.pretrained_unet(path=3)
+
+
+def test_text_and_dicts_as_arrays_are_a_value_error():
+    """Regression: a dict or text as x, kernel or y crashed with numpy's TypeError."""
+    with pytest.raises(ValueError, match="x must be an array of numbers"):
+        seg.convolution({"a": 1}, np.ones((3, 3)))
+    with pytest.raises(ValueError, match="kernel must be an array of numbers"):
+        seg.convolution(np.ones((4, 4)), {"a": 1})
+    with pytest.raises(ValueError, match="y must be an array of numbers"):
+        seg.transposed_convolution({"a": 1}, np.ones((3, 3)), (4, 4))
+
+
+def test_a_folder_or_an_empty_file_as_weights_path_is_a_value_error(tmp_path):
+    """Regression: a folder gave IsADirectoryError, an empty file numpy's EOFError."""
+    model = seg.build_unet(filters=2, depth=1)
+    with pytest.raises(ValueError, match="not a folder"):
+        seg.save_unet_weights(model, tmp_path)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="not a weights file"):
+        seg.pretrained_unet(empty)

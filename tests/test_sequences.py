@@ -261,3 +261,46 @@ def test_the_ctc_reader_starts_from_a_readers_encoder_and_learns():
     assert ctc.evaluate(train.images, targets, verbose=0) < 0.5 * before
     with pytest.raises(ValueError, match="same max_digits"):
         seq.build_ctc_reader(max_digits=3, encoder_from=source)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: seq.build_clip_classifier(frames=4), "from 5 to 9"),
+        (lambda: seq.conv3d_parameters(1.5, 3, 8), "kernel must be 3 sizes"),
+        (lambda: seq.ctc_alignments(None, 3, 3, 0), "label items must be an int"),
+        (lambda: seq.collapse(None), "path items must be an int"),
+        (lambda: seq.tokens_to_text([math.nan]), "tokens items must be an int"),
+        (lambda: seq.attention_over_pixels(np.float64(1.0), 8), "weights must be"),
+        (lambda: seq.attention_by_hand({"a": 1}, np.ones((2, 2))), "query must be"),
+        (lambda: seq.ctc_greedy_decode({"a": 1}), "logits must be an array"),
+        (
+            lambda: seq.ctc_loss(np.array([[1, -1]]), np.zeros((0, 0, 0))),
+            "targets .N, digits. and logits",
+        ),
+        (lambda: seq.sequence_accuracy(3, None), "strips must come from"),
+        (lambda: seq.greedy_decode(None, np.zeros((1, 28, 28))), "reader must be"),
+        (lambda: seq.attention_model(None), "reader must be a Keras model"),
+        (lambda: seq.save_reader_weights(None, "x.npz"), "reader must be"),
+        (lambda: seq.load_attention_reader(3), "path must be a file name"),
+    ],
+)
+def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):
+    """Regression: these crashed with TypeError, IndexError, OverflowError,
+    AttributeError or TensorFlow's InvalidArgumentError (and frames 3 and 4 with
+    Keras' "Computed output size would be zero or negative")."""
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_folder_or_an_empty_file_as_reader_path_is_a_value_error(tmp_path):
+    """Regression: a folder gave IsADirectoryError, an empty file numpy's EOFError."""
+    reader = seq.build_reader(max_digits=1, units=4)
+    with pytest.raises(ValueError, match="path must be a file name"):
+        seq.save_reader_weights(reader, tmp_path)
+    with pytest.raises(FileNotFoundError):
+        seq.load_attention_reader(tmp_path)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="not a file saved by save_reader_weights"):
+        seq.load_attention_reader(empty)

@@ -244,3 +244,37 @@ def test_a_changed_shipped_file_is_refused(monkeypatch, tmp_path):
 def test_bad_input_is_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "images, grid, message",
+    [
+        (np.float32("nan"), np.zeros((1, 3, 3, 2)), "images must be shaped"),
+        ("", np.zeros((1, 3, 3, 2)), "images must be an array of numbers"),
+        (np.zeros((1, 4, 4, 1)), "grid", "grid must be an array of numbers"),
+    ],
+)
+def test_the_keras_sampler_checks_numpy_scalars_and_text(images, grid, message):
+    """Regression: a NumPy scalar or a string skipped the checks and crashed in Keras
+    (IndexError, TensorFlow's UnimplementedError) instead of a ValueError."""
+    with pytest.raises(ValueError, match=message):
+        spatial.bilinear_sample(images, grid)
+    with pytest.raises(ValueError, match="theta must"):
+        spatial.affine_grid("theta", 4, 4)
+
+
+@pytest.mark.parametrize(
+    "build, smallest",
+    [
+        (spatial.build_cnn, 18),
+        (spatial.build_localisation, 32),
+        (lambda size: spatial.build_stn(size, 18), 32),
+        (lambda size: spatial.build_stn(32, size), 18),
+    ],
+)
+def test_the_smallest_allowed_size_builds_and_one_less_is_refused(build, smallest):
+    """Regression: sizes the checks allowed (12 to 17, 24 to 31) pooled away to nothing
+    and failed deep in Keras with "Computed output size would be zero or negative"."""
+    build(smallest)
+    with pytest.raises(ValueError, match=f"from {smallest} to 512"):
+        build(smallest - 1)

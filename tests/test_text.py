@@ -438,3 +438,35 @@ def test_char_model_refuses_bad_sizes():
         text.char_model(10, layers=9)
     with pytest.raises(ValueError, match="Keras model"):
         text.model_from_keras("model", "abc")
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: cl.text.sigmoid({"a": 1}), "z must be numbers"),
+        (lambda: cl.text.unigram_entropy([0, 1], symbols=10**9), "symbols must be"),
+        (lambda: cl.text.unigram_entropy([0, 1], symbols=2**63), "symbols must be"),
+        (lambda: cl.text.save_text_model(None, "x.npz"), "text_model must be"),
+        (lambda: cl.text.read_text_model(3), "path must be a file name"),
+        (lambda: cl.text.load_text_model(3), "path must be a file name"),
+    ],
+)
+def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):
+    """Regression: TypeError, OverflowError, a 7 GB bincount, AttributeError."""
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_folder_or_an_empty_file_as_model_path_is_a_value_error(tmp_path):
+    """Regression: a folder gave IsADirectoryError, an empty file numpy's EOFError."""
+    model = cl.text.load_text_model()
+    with pytest.raises(ValueError, match="path must be a file name"):
+        cl.text.save_text_model(model, tmp_path)
+    with pytest.raises(ValueError, match="path must be a file name"):
+        cl.text.read_text_model(tmp_path)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="not a file written by save_text_model"):
+        cl.text.read_text_model(empty)
+    with pytest.raises(FileNotFoundError):
+        cl.text.read_text_model(tmp_path / "missing.npz")
