@@ -544,8 +544,21 @@ def run_cats_vs_dogs(
     import keras
 
     epochs = check_int(epochs, "epochs", 1, 1000)
-    folder = Path(folder) if folder is not None else cats_vs_dogs_folder()
     size = (check_int(image_size, "image_size", 32, 512),) * 2
+    if folder is None:
+        folder = cats_vs_dogs_folder()
+    elif not isinstance(folder, (str, os.PathLike)) or not str(folder).strip():
+        raise ValueError(
+            "folder must be the path of the unpacked photos (with train/ and "
+            f"validation/ inside), or None to download them; got {show(folder)}"
+        )
+    folder = Path(folder)
+    missing = [p for p in ("train", "validation") if not (folder / p).is_dir()]
+    if missing:
+        raise ValueError(
+            f"folder {folder} must hold the photos in train/ and validation/; "
+            f"{' and '.join(missing)} missing"
+        )
 
     def dataset(part):
         return keras.utils.image_dataset_from_directory(

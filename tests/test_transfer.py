@@ -308,3 +308,15 @@ def test_train_digit_base_refuses_bad_callbacks_before_it_trains():
     x, y = np.zeros((4, 28, 28), np.uint8), np.array([0, 1, 0, 1])
     with pytest.raises(ValueError, match="callbacks"):
         transfer.train_digit_base(x, y, (0, 1), epochs=1, callbacks=[object()])
+
+
+@pytest.mark.parametrize("folder", [True, b"\x00", "", " "])
+def test_run_cats_vs_dogs_refuses_a_folder_that_is_not_a_path(folder):
+    with pytest.raises(ValueError, match="folder must be the path"):
+        transfer.run_cats_vs_dogs(epochs=1, folder=folder)
+
+
+def test_run_cats_vs_dogs_refuses_a_folder_without_the_photos(tmp_path):
+    (tmp_path / "train").mkdir()
+    with pytest.raises(ValueError, match="validation missing"):
+        transfer.run_cats_vs_dogs(epochs=1, folder=tmp_path)
