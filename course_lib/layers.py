@@ -223,6 +223,10 @@ def local_response_norm(
     (``convention="caffe"``).
     """
     x = _finite_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError(
+            "x must have a channel axis (an array of 1 or more axes), got one number"
+        )
     if isinstance(depth_radius, bool) or not isinstance(
         depth_radius, (int, np.integer)
     ):

@@ -493,3 +493,8 @@ def test_training_refuses_huge_epochs_and_bad_callbacks_before_it_starts():
 def test_batch_norm_refuses_a_single_number():
     with pytest.raises(ValueError, match="channel axis"):
         L.batch_norm(np.array(0, np.uint8), np.zeros(3), np.ones(3))
+
+
+def test_lrn_refuses_a_single_number():
+    with pytest.raises(ValueError, match="channel axis"):
+        cl.layers.local_response_norm("3", depth_radius=2, convention="caffe")
