@@ -436,13 +436,19 @@ def add_clutter(
 ) -> np.ndarray:
     """Paste ``count`` random ``size``×``size`` crops of random ``digits`` (from their
     central 20×20, where the ink is) at random places of each canvas (pixelwise max)."""
-    out = np.array(canvases, dtype=np.float32)
+    try:
+        out = np.array(canvases, dtype=np.float32)
+        digits = np.asarray(digits, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "canvases and digits must be arrays of numbers, got "
+            f"{show(canvases)} and {show(digits)}"
+        ) from None
     if out.ndim != 3 or out.shape[1] != out.shape[2] or out.shape[1] < CLUTTER_SIZE:
         raise ValueError(
             f"canvases must be shaped (N, side, side) with side >= {CLUTTER_SIZE}, "
             f"got {out.shape}"
         )
-    digits = np.asarray(digits, dtype=np.float32)
     if digits.ndim != 3 or digits.shape[1:] != (DIGIT, DIGIT) or len(digits) == 0:
         raise ValueError(f"digits must be shaped (N, 28, 28), got {digits.shape}")
     if not isinstance(rng, np.random.Generator):

@@ -278,3 +278,12 @@ def test_the_smallest_allowed_size_builds_and_one_less_is_refused(build, smalles
     build(smallest)
     with pytest.raises(ValueError, match=f"from {smallest} to 512"):
         build(smallest - 1)
+
+
+def test_add_clutter_refuses_canvases_and_digits_that_are_not_arrays():
+    rng = np.random.default_rng(0)
+    digits = np.zeros((2, 28, 28), np.uint8)
+    with pytest.raises(ValueError, match="arrays of numbers"):
+        cl.spatial.add_clutter({}, digits, rng)
+    with pytest.raises(ValueError, match="arrays of numbers"):
+        cl.spatial.add_clutter(np.zeros((1, 60, 60)), {"a": 1}, rng)
