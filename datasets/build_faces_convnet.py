@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -57,33 +56,14 @@ def train():
 
 
 def main() -> int:
-    from train_checkpoint import save_reproducibly
-
-    import course_lib as cl
+    from train_checkpoint import write_or_check
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--check", action="store_true", help="compare with the shipped file"
     )
     args = parser.parse_args()
-    model = train()
-    target = cl.models.checkpoint_path(NAME)
-    expected = cl.models.CHECKPOINTS[NAME].sha256
-    if args.check:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / target.name
-            save_reproducibly(model, path)
-            digest = cl.data.sha256_of(path)
-        same = digest == expected
-        print(f"sha256 {digest} {'matches' if same else 'DIFFERS from'} {expected}")
-        return 0 if same else 1
-    save_reproducibly(model, target)
-    digest = cl.data.sha256_of(target)
-    print(f"wrote {target.relative_to(HERE.parent)}: {target.stat().st_size:,} B")
-    print(f"sha256 {digest}")
-    if digest != expected:
-        print(f"(update CHECKPOINTS[{NAME!r}].sha256 in course_lib/models.py)")
-    return 0
+    return write_or_check(NAME, train(), args.check)
 
 
 if __name__ == "__main__":

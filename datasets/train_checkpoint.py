@@ -103,18 +103,15 @@ def save_reproducibly(model, path: Path) -> None:
             copy(source, target)
 
 
-def main() -> int:
+def write_or_check(name: str, model, check: bool) -> int:
+    """Save ``model``'s weights as the shipped checkpoint ``name`` (print its size and
+    sha256), or with ``check`` save them to a temporary file and compare the sha256 with
+    ``cl.models.CHECKPOINTS[name]``; the exit status: 0 when it matches or was written."""
     import course_lib as cl
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="compare with the shipped file"
-    )
-    args = parser.parse_args()
-    model = train()
-    target = cl.models.checkpoint_path("mnist_convnet")
-    expected = cl.models.CHECKPOINTS["mnist_convnet"].sha256
-    if args.check:
+    target = cl.models.checkpoint_path(name)
+    expected = cl.models.CHECKPOINTS[name].sha256
+    if check:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / target.name
             save_reproducibly(model, path)
@@ -127,8 +124,17 @@ def main() -> int:
     print(f"wrote {target.relative_to(HERE.parent)}: {target.stat().st_size:,} B")
     print(f"sha256 {digest}")
     if digest != expected:
-        print("(update CHECKPOINTS['mnist_convnet'].sha256 in course_lib/models.py)")
+        print(f"(update CHECKPOINTS[{name!r}].sha256 in course_lib/models.py)")
     return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the shipped file"
+    )
+    args = parser.parse_args()
+    return write_or_check("mnist_convnet", train(), args.check)
 
 
 if __name__ == "__main__":
