@@ -3,6 +3,7 @@
 #   make lab          open the course in JupyterLab (PORT=8888, GPU=1 for an NVIDIA card)
 #   make test         run the whole test suite: course_lib unit tests + every notebook (fast mode)
 #   make dashboards   serve the Voila lecture dashboards (PORT=8866)
+#   make test-full    every lecture notebook in full mode, offline (CI runs it after make test)
 #   make test-deep    the property tests with many random examples (Hypothesis profile "deep")
 #   make bench        run the benchmarks, write benchmarks/results.json and results.md
 #   make measure      run every lecture notebook in full mode, offline; write benchmarks/notebooks.json,
@@ -23,7 +24,7 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 
 PROPERTY_TESTS := $(shell grep -l '^import hypothesis_profiles' tests/*.py)
 
-.PHONY: lab test test-deep test-unit test-notebooks dashboards bench measure lint clean-notebooks venv
+.PHONY: lab test test-full test-deep test-unit test-notebooks dashboards bench measure lint clean-notebooks venv
 
 venv: $(STAMP)
 
@@ -57,6 +58,11 @@ test: $(SETUP)
 	COURSE_FAST=1 COURSE_STRICT_WIDGETS=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout=600 -rs
+
+# Full mode, the way students run the notebooks: each one top to bottom in a fresh kernel,
+# offline; any failing cell fails it. Prints each notebook's time and peak memory.
+test-full: $(SETUP)
+	MPLBACKEND=Agg $(BIN)/python benchmarks/measure.py --check $(if $(filter tests notebooks,$(ARGS)),,$(ARGS))
 
 # A longer random search of the property tests (minutes); make test replays a fixed set.
 test-deep: $(SETUP)

@@ -55,6 +55,12 @@ def test_a_measurement_replaces_the_typed_estimate(tmp_path, monkeypatch):
     assert "41 s in fast mode, 0.68 GB" in title
     assert title.endswith("*GPU:* not needed.")
     assert measure.stamp_titles([path]) == []  # the second time nothing changes
+    full["notebooks"]["06_example.ipynb"]["peak_mb"] = 800  # measured again
+    (tmp_path / "full.json").write_text(json.dumps(full))
+    assert measure.stamp_titles([path]) == ["06_example.ipynb"]
+    title = nbformat.read(path, as_version=4).cells[0].source
+    assert "peak kernel memory 0.78 GB" in title and "0.88 GB" not in title
+    assert title.endswith("*GPU:* not needed.")  # the next field survives a re-stamp
 
 
 def test_the_readme_table_flags_what_misses_the_targets():
@@ -85,3 +91,38 @@ def test_every_title_cell_says_to_shut_down_unused_kernels():
     for path in measure.lecture_notebooks():
         title = " ".join(nbformat.read(path, as_version=4).cells[0].source.split())
         assert "Shut Down Kernel" in title, path.name
+
+
+def _code_notebook(path: Path, source: str) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# title"),
+        nbformat.v4.new_code_cell(source),
+    ]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_the_ci_check_fails_when_a_notebook_fails_and_writes_nothing(tmp_path, capsys):
+    good = _code_notebook(
+        tmp_path / "01_good.ipynb", "import os\nprint(os.environ['COURSE_OFFLINE'])"
+    )
+    bad = _code_notebook(
+        tmp_path / "02_bad.ipynb", "assert 0.4 > 0.97, 'did not learn'"
+    )
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert measure.check([good], fast=False, offline=True) == 0
+    assert "all 1 notebooks ran in full mode" in capsys.readouterr().out
+    assert measure.check([bad, good], fast=False, offline=True) == 1
+    out = capsys.readouterr().out
+    assert "02_bad.ipynb ...\n  FAILED" in out and "did not learn" in out
+    assert "1 of 2 notebooks failed in full mode: 02_bad.ipynb" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_ci_runs_the_full_mode_pass_after_the_test_suite():
+    ci = (ROOT / ".ci" / "run").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert ci.index("make test\n") < ci.index("make test-full")
+    assert "benchmarks/measure.py --check" in makefile.split("\ntest-full:", 1)[1]

@@ -326,7 +326,7 @@ def test_the_fast_recipe_is_a_small_bn_convnet_trained_by_the_plain_step():
     assert len(norms) == 3 and all(layer.momentum == 0.9 for layer in norms)
     assert not any(isinstance(layer, layers.Flatten) for layer in model.layers)
     recipe = cl.recipes.get("fast")
-    assert recipe.trainer == "step" and recipe.batch_size == 64
+    assert recipe.trainer == "step" and recipe.batch_size == 32
 
 
 def test_the_fast_recipe_learns_through_cl_train_fit(monkeypatch):
