@@ -57,7 +57,7 @@ ARGS ?= tests notebooks
 test: $(SETUP)
 	COURSE_FAST=1 COURSE_STRICT_WIDGETS=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-cell-timeout=600 -rs
+	  --nbval-cell-timeout=600 -rs --durations=15
 
 # Full mode, the way students run the notebooks: each one top to bottom in a fresh kernel,
 # offline; any failing cell fails it. Prints each notebook's time and peak memory.
