@@ -143,36 +143,7 @@ def main() -> dict:
     results["mnist_time_to_97"] = {}
     results["mnist_best_accuracy_60s"] = {}
     for name in RECIPE_NAMES:
-        runs = []
-        for seed in SEEDS:
-            print(f"mnist race: {name}, seed {seed} ...", flush=True)
-            race = cl.recipes.race(
-                name,
-                train,
-                test,
-                budget=BUDGET,
-                target=0.97,
-                target_budget=TARGET_BUDGET,
-                eval_every=EVAL_EVERY,
-                seed=seed,
-            )
-            runs.append(
-                {
-                    "seed": seed,
-                    "time_to_97": race["time_to_target"],
-                    "best_accuracy": race["best_accuracy"],
-                    "epochs_run": race["epochs"],
-                    "seconds_trained": round(race["seconds"], 2),
-                    "final_accuracy": race["final_accuracy"],
-                    "curve": [(round(s, 2), a) for s, a in race["curve"]],
-                }
-            )
-            print(
-                f"  time to 97 %: {race['time_to_target']}, "
-                f"best within {BUDGET:.0f} s: {race['best_accuracy']}"
-            )
-            del race
-            cl.zoo.release()  # free the model before the next run
+        runs = race_over_seeds(name, train, test, f"mnist race: {name}")
         results["mnist_time_to_97"][name] = median_or_none(
             [run["time_to_97"] for run in runs]
         )
@@ -239,6 +210,41 @@ def write_readme(results: dict) -> None:
     README.write_text(text[:start] + block + text[end + len(README_END) :])
 
 
+def race_over_seeds(recipe, train, test, label: str) -> list[dict]:
+    """Race ``recipe`` (a name or a Recipe) once per seed of ``SEEDS``; one dict per run."""
+    runs = []
+    for seed in SEEDS:
+        print(f"{label}, seed {seed} ...", flush=True)
+        race = cl.recipes.race(
+            recipe,
+            train,
+            test,
+            budget=BUDGET,
+            target=0.97,
+            target_budget=TARGET_BUDGET,
+            eval_every=EVAL_EVERY,
+            seed=seed,
+        )
+        runs.append(
+            {
+                "seed": seed,
+                "time_to_97": race["time_to_target"],
+                "best_accuracy": race["best_accuracy"],
+                "epochs_run": race["epochs"],
+                "seconds_trained": round(race["seconds"], 2),
+                "final_accuracy": race["final_accuracy"],
+                "curve": [(round(s, 2), a) for s, a in race["curve"]],
+            }
+        )
+        print(
+            f"  time to 97 %: {race['time_to_target']}, "
+            f"best within {BUDGET:.0f} s: {race['best_accuracy']}"
+        )
+        del race
+        cl.zoo.release()  # free the model before the next run
+    return runs
+
+
 def _fit_step_seconds(build, x, y, batch_size: int, steps: int) -> float:
     """Seconds per step of ``model.fit`` on ``steps`` batches (after a warm-up epoch)."""
     import keras
@@ -295,25 +301,11 @@ def race_anatomy(train, test) -> dict:
     }
     ablations = {}
     for label, recipe in variants.items():
-        runs = []
-        for seed in SEEDS:
-            print(f"  {label}, seed {seed} ...", flush=True)
-            race = cl.recipes.race(
-                recipe,
-                train,
-                test,
-                budget=BUDGET,
-                target_budget=TARGET_BUDGET,
-                eval_every=EVAL_EVERY,
-                seed=seed,
-            )
-            runs.append((race["time_to_target"], race["best_accuracy"]))
-            del race
-            cl.zoo.release()
+        runs = race_over_seeds(recipe, train, test, f"  {label}")
         ablations[label] = {
-            "time_to_97": median_or_none([t for t, _ in runs]),
-            "best_accuracy": median_or_none([b for _, b in runs]),
-            "runs_time_to_97": [t for t, _ in runs],
+            "time_to_97": median_or_none([run["time_to_97"] for run in runs]),
+            "best_accuracy": median_or_none([run["best_accuracy"] for run in runs]),
+            "runs_time_to_97": [run["time_to_97"] for run in runs],
         }
     return {
         "batch_size": 64,

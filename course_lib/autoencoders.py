@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, show
+from course_lib.core import check_floats, check_int, check_number, show
 from course_lib.images import to_unit_float
 
 __all__ = [
@@ -324,15 +324,6 @@ def bottleneck_curve(
 # --------------------------------------------------------------------------------------
 
 
-def _floats(value, name: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(
-            f"{name} must be an array of numbers, got {show(value)}"
-        ) from None
-
-
 def _is_tensor(value) -> bool:
     return (
         hasattr(value, "dtype")
@@ -347,8 +338,8 @@ def _check_model(model, what: str = "model") -> None:
 
 
 def _means_and_log_vars(z_mean, z_log_var) -> tuple[np.ndarray, np.ndarray]:
-    mean = _floats(z_mean, "z_mean")
-    log_var = _floats(z_log_var, "z_log_var")
+    mean = check_floats(z_mean, "z_mean")
+    log_var = check_floats(z_log_var, "z_log_var")
     if mean.shape != log_var.shape or mean.ndim not in (1, 2) or mean.size == 0:
         raise ValueError(
             "z_mean and z_log_var must have the same shape, (d,) or (N, d), got "
@@ -368,7 +359,7 @@ def reparameterize(z_mean, z_log_var, epsilon):
     """
     if not _is_tensor(z_mean):
         mean, log_var = _means_and_log_vars(z_mean, z_log_var)
-        epsilon = _floats(epsilon, "epsilon")
+        epsilon = check_floats(epsilon, "epsilon")
         if epsilon.shape[-mean.ndim :] != mean.shape[-mean.ndim :]:
             raise ValueError(
                 f"epsilon's shape {epsilon.shape} must end with z_mean's {mean.shape}"
@@ -640,7 +631,7 @@ def _split(vector: np.ndarray, hidden: int, latent: int) -> list[np.ndarray]:
 def set_vae_weights(vae, vector) -> None:
     """Load a flat weight vector (from :func:`vae_weights` or the shipped file)."""
     _check_vae(vae)
-    vector = _floats(vector, "vector")
+    vector = check_floats(vector, "vector")
     hidden = vae.decoder.layers[0].units
     latent = vae.decoder.input_shape[-1]
     parts = _split(vector, hidden, latent)
@@ -687,7 +678,7 @@ def encode_numpy(weights: list[np.ndarray], images) -> tuple[np.ndarray, np.ndar
 def decode_numpy(weights: list[np.ndarray], codes) -> np.ndarray:
     """The dense VAE's decoder in NumPy: codes ``(N, d)`` → images ``(N, 28, 28)``."""
     w1, b1, w2, b2 = _check_weights(weights)[6:]
-    codes = _floats(codes, "codes").astype(np.float32)
+    codes = check_floats(codes, "codes").astype(np.float32)
     if codes.ndim == 1:
         codes = codes[None]
     if codes.ndim != 2 or codes.shape[1] != w1.shape[0] or not np.isfinite(codes).all():
@@ -730,7 +721,7 @@ def concept_vector(codes, images, labels, fraction: float = 0.25) -> np.ndarray:
     minus the mean code of the ``fraction`` with the least; averaged over the classes
     (so that the vector does not also point from thin 1s to thick 8s).
     """
-    codes = _floats(codes, "codes")
+    codes = check_floats(codes, "codes")
     amounts = ink(images)
     labels = np.asarray(labels)
     if codes.ndim != 2 or len(codes) != len(amounts) or labels.shape != amounts.shape:

@@ -154,6 +154,17 @@ def check_number(
     return number
 
 
+def check_floats(values, name: str) -> np.ndarray:
+    """``values`` as a float64 array, else a ValueError naming ``name`` (text, dicts and
+    numbers too large for a float are refused). Shape and finiteness are the caller's."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"{name} must be an array of numbers, got {show(values)}"
+        ) from None
+
+
 def unknown_name(what: str, name, known) -> ValueError:
     """The one error for a name that is not in a registry: ``unknown <what> 'x'; known: …``.
 

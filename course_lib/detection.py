@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, choose, show
+from course_lib.core import check_floats, check_int, check_number, choose, show
 
 __all__ = [
     "window_count",
@@ -86,15 +86,6 @@ def _is_pair(value) -> bool:
         return not isinstance(value, str | bytes) and len(value) == 2
     except TypeError:
         return False
-
-
-def _floats(values, name: str) -> np.ndarray:
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an array of numbers, got {show(values)}"
-        ) from None
 
 
 def _check_model(model) -> None:
@@ -467,7 +458,7 @@ def selective_search(
 
 def check_boxes(boxes, name: str = "boxes") -> np.ndarray:
     """``boxes`` as a float array (N, 4) of (y0, x0, y1, x1) with y0 <= y1, x0 <= x1."""
-    array = _floats(boxes, name)
+    array = check_floats(boxes, name)
     if array.ndim == 1 and array.shape[0] == 4:
         array = array[None]
     if array.ndim != 2 or array.shape[1] != 4:
@@ -533,7 +524,7 @@ def non_max_suppression(
     The same rule as ``tf.image.non_max_suppression`` (equal ties broken by index).
     """
     boxes = check_boxes(boxes)
-    scores = _floats(scores, "scores").reshape(-1)
+    scores = check_floats(scores, "scores").reshape(-1)
     if scores.shape[0] != boxes.shape[0]:
         raise ValueError(
             f"scores must have one value per box ({boxes.shape[0]}), got "
@@ -559,7 +550,7 @@ def non_max_suppression(
 
 
 def _check_feature_map(feature_map) -> np.ndarray:
-    array = _floats(feature_map, "feature_map")
+    array = check_floats(feature_map, "feature_map")
     if array.ndim == 2:
         array = array[..., None]
     if array.ndim != 3 or min(array.shape[:2]) < 1:
@@ -973,7 +964,7 @@ def detect(
     """R-CNN's last step: keep the scored proposals above ``score_threshold``, then
     non-maximum suppression at ``iou_threshold``."""
     boxes = check_boxes(boxes)
-    scores = _floats(scores, "scores").reshape(-1)
+    scores = check_floats(scores, "scores").reshape(-1)
     score_threshold = check_number(score_threshold, "score_threshold", 0, 1)
     kept = non_max_suppression(
         boxes, scores, iou_threshold, max_output, score_threshold=score_threshold

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, choose, show
+from course_lib.core import check_floats, check_int, check_number, choose, show
 
 __all__ = [
     "NUM_CLASSES",
@@ -294,17 +294,8 @@ def digit_scenes(
 # --------------------------------------------------------------------------------------
 
 
-def _floats(values, name: str) -> np.ndarray:
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an array of numbers, got {show(values)}"
-        ) from None
-
-
 def _check_kernel(kernel) -> np.ndarray:
-    kernel = _floats(kernel, "kernel")
+    kernel = check_floats(kernel, "kernel")
     if kernel.ndim == 2:
         kernel = kernel[:, :, None, None]
     if kernel.ndim != 4 or min(kernel.shape) < 1 or max(kernel.shape[:2]) > 15:
@@ -395,7 +386,7 @@ def _output_shape(kernel, input_shape, stride, padding) -> tuple[int, int, int]:
 
 def convolution(x, kernel, stride: int = 1, padding: str = "valid") -> np.ndarray:
     """The convolution of one image ``x`` (H, W) or (H, W, C) as C @ x."""
-    x = _floats(x, "x")
+    x = check_floats(x, "x")
     flat = x.ndim == 2
     if flat:
         x = x[:, :, None]
@@ -426,7 +417,7 @@ def transposed_convolution(
             f"output_shape must be (H, W) or (H, W, C), got {show(output_shape)}"
         )
     matrix = convolution_matrix(kernel, shape, stride, padding)
-    y = _floats(y, "y")
+    y = check_floats(y, "y")
     if y.ndim == 2:
         y = y[:, :, None]
     if y.size != matrix.shape[0]:

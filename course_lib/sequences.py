@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_int, choose, show
+from course_lib.core import check_floats, check_int, choose, show
 
 __all__ = [
     "VOCABULARY",
@@ -355,18 +355,9 @@ def _check_model(model, name: str = "reader") -> None:
         raise ValueError(f"{name} must be a Keras model, got {show(model)}")
 
 
-def _floats(values, name: str) -> np.ndarray:
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an array of numbers, got {show(values)}"
-        ) from None
-
-
 def _check_strip_images(reader, images) -> np.ndarray:
     _check_model(reader)
-    images = _floats(images, "images").astype(np.float32)
+    images = check_floats(images, "images").astype(np.float32)
     expected = tuple(reader.inputs[0].shape[1:])
     if images.ndim == 2:
         images = images[None]
@@ -454,9 +445,9 @@ def attention_by_hand(
     -------
     (context (..., Tq, d), weights (..., Tq, Tv), scores (..., Tq, Tv))
     """
-    query = _floats(query, "query")
-    value = _floats(value, "value")
-    key = value if key is None else _floats(key, "key")
+    query = check_floats(query, "query")
+    value = check_floats(value, "value")
+    key = value if key is None else check_floats(key, "key")
     if query.ndim < 2 or value.ndim != query.ndim or key.shape != value.shape:
         raise ValueError(
             "query must be (..., Tq, d) and value and key (..., Tv, d) with the same "
@@ -475,7 +466,7 @@ def attention_by_hand(
 def attention_over_pixels(weights, width: int) -> np.ndarray:
     """Spread column weights (..., columns) over pixel columns (..., width): each
     column feature stands for ``width / columns`` pixels."""
-    weights = _floats(weights, "weights")
+    weights = check_floats(weights, "weights")
     if weights.ndim == 0 or weights.shape[-1] == 0:
         raise ValueError(f"weights must be (..., columns), got {show(weights.shape)}")
     columns = weights.shape[-1]
@@ -503,7 +494,7 @@ def collapse(path, blank: int = BLANK) -> tuple[int, ...]:
 
 
 def _check_probabilities(probabilities) -> np.ndarray:
-    probabilities = _floats(probabilities, "probabilities")
+    probabilities = check_floats(probabilities, "probabilities")
     if probabilities.ndim != 2 or probabilities.shape[1] < 2:
         raise ValueError(
             "probabilities must be (frames, symbols) with at least 2 symbols, got "
@@ -567,8 +558,8 @@ def ctc_loss(targets, logits):
         for value in (targets, logits)
     ]
     if all(arrays):  # NumPy or lists: checked here (tensors are left to Keras)
-        shape_t = _floats(targets, "targets").shape
-        shape_l = _floats(logits, "logits").shape
+        shape_t = check_floats(targets, "targets").shape
+        shape_l = check_floats(logits, "logits").shape
         if (
             len(shape_t) != 2
             or len(shape_l) != 3
@@ -633,7 +624,7 @@ def build_ctc_reader(
 def ctc_greedy_decode(logits) -> list[str]:
     """Best path decoding: the most likely symbol per frame, collapsed (repeats merged,
     blanks dropped). ``logits`` or probabilities (N, frames, 11)."""
-    logits = _floats(logits, "logits")
+    logits = check_floats(logits, "logits")
     if logits.ndim != 3 or logits.shape[-1] != 11:
         raise ValueError(
             f"logits must be (N, frames, 11) for 10 digits and the blank, got "

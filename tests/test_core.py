@@ -147,3 +147,14 @@ def test_choose_and_lookup_never_fail_with_another_error():
         cl.core.choose("same", 3, "padding")
     with pytest.raises(ValueError, match="the kernel registry must be a dict"):
         cl.core.lookup(["sobel"], "sobel", "kernel")
+
+
+def test_check_floats_converts_numbers_and_names_what_is_not():
+    import numpy as np
+
+    from course_lib.core import check_floats
+
+    assert check_floats([1, 2.5], "x").dtype == np.float64
+    for bad in ("abc", {"a": 1}, [10**400]):
+        with pytest.raises(ValueError, match="x must be an array of numbers"):
+            check_floats(bad, "x")
