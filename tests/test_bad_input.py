@@ -910,6 +910,7 @@ S["core.check_number"] = {
     "high": ok(None, st.just(1e9), bad=False),
     "positive": ok(True, st.just(False), bad=False),
 }
+S["core.check_floats"] = {"values": ok([1.0, 2.5], HUGE), "name": ok("x", bad=False)}
 S["core.show"] = {"value": ok(np.arange(1000)), "width": ok(60, bad=False)}
 S["core.set_seed"] = {"seed": ok(0, HUGE)}
 S["core.unknown_name"] = {"what": ok("kernel"), "name": ok("x"), "known": ok(["a"])}
