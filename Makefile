@@ -53,9 +53,13 @@ lab: $(SETUP)
 
 # Every test in one pytest run; notebooks under nbval in fast mode.
 # Pass ARGS to narrow it, e.g.  make test ARGS=notebooks/04_convolution.ipynb
+# WORKERS pytest-xdist processes share the tests (WORKERS=0: all in this one process).
+# --dist loadfile keeps each file, so each notebook's cells, in one worker, in order.
 ARGS ?= tests notebooks
+WORKERS ?= 2
 test: $(SETUP)
 	COURSE_FAST=1 COURSE_STRICT_WIDGETS=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
+	  $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile) \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout=600 -rs --durations=15
 

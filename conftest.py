@@ -4,6 +4,10 @@ For each notebook run under nbval it records the run time and the kernel's peak 
 (resident set high-water mark, VmHWM), prints them in a table at the end of `make test`, writes
 them to test-artifacts/notebooks.json, and fails the cell during which a kernel went above
 MEMORY_LIMIT_MB (Binder restarts a kernel at 2 GB; we keep a margin).
+
+`make test` runs in two pytest-xdist workers: the peak is measured in the worker that runs
+the notebook and travels to the main process in the test report (``user_properties``),
+where the table is printed and the file written.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pytest
 
 MEMORY_LIMIT_MB = 1536
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
+PEAK_PROPERTY = "kernel_peak_mb"
 _notebooks: dict[str, dict] = {}
 
 
@@ -54,9 +59,8 @@ def pytest_runtest_call(item):
             peak = _kernel_peak_mb(item)
         except (AttributeError, OSError, ValueError, RuntimeError) as exc:
             pytest.fail(f"cannot measure the kernel's memory: {exc!r}", pytrace=False)
-        record = _record(item.nodeid)
         if peak is not None:
-            record["peak_mb"] = max(peak, record["peak_mb"] or 0.0)
+            item.user_properties.append((PEAK_PROPERTY, peak))
             if peak > MEMORY_LIMIT_MB:
                 pytest.fail(
                     f"the kernel's peak memory reached {peak:.0f} MB, "
@@ -70,13 +74,18 @@ def pytest_runtest_logreport(report):
     if report.nodeid.split("::")[0].endswith(".ipynb"):
         record = _record(report.nodeid)
         record["seconds"] += report.duration
+        for name, value in report.user_properties:
+            if name == PEAK_PROPERTY:
+                record["peak_mb"] = max(value, record["peak_mb"] or 0.0)
         if report.when == "call":
             record["cells"] += 1
             record["failed"] = record.get("failed", False) or report.failed
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not _notebooks:
+def pytest_terminal_summary(terminalreporter, config):
+    if not _notebooks or hasattr(
+        config, "workerinput"
+    ):  # an xdist worker: main reports
         return
     write = terminalreporter.write_line
     terminalreporter.section("notebooks: run time and peak kernel memory")

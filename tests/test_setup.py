@@ -64,6 +64,62 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in ci and "make test" in (ROOT / "README.md").read_text()
 
 
+def test_make_test_shares_the_files_between_workers_whole():
+    """nbval runs a notebook's cells in order in one kernel: under pytest-xdist every
+    file, so every notebook, must go to one worker (--dist loadfile)."""
+
+    def dry_run(*args):
+        return subprocess.run(
+            ["make", "-n", "test", *args], cwd=ROOT, capture_output=True, text=True
+        ).stdout
+
+    assert "-n 2 --dist loadfile" in dry_run()
+    assert "-n 3 --dist loadfile" in dry_run("WORKERS=3")
+    serial = dry_run("WORKERS=0")
+    assert "pytest" in serial and "--dist" not in serial and " -n " not in serial
+
+
+def test_notebook_peaks_reach_the_main_process_in_the_report(tmp_path):
+    """Under xdist the worker measures the kernel; the main process prints the table."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    plumbing = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plumbing)
+    plumbing.ARTIFACTS = tmp_path
+    for when, peak in [("setup", None), ("call", 700.0), ("call", 650.0)]:
+        plumbing.pytest_runtest_logreport(
+            SimpleNamespace(
+                nodeid="notebooks/x.ipynb::Cell 1",
+                duration=1.5,
+                when=when,
+                failed=False,
+                user_properties=[]
+                if peak is None
+                else [(plumbing.PEAK_PROPERTY, peak)],
+            )
+        )
+    assert plumbing._notebooks["notebooks/x.ipynb"] == {
+        "seconds": 4.5,
+        "cells": 2,
+        "peak_mb": 700.0,
+        "failed": False,
+    }
+    lines = []
+    reporter = SimpleNamespace(write_line=lines.append, section=lambda title: None)
+    plumbing.pytest_terminal_summary(reporter, SimpleNamespace(workerinput={}))
+    assert lines == [] and not (tmp_path / "notebooks.json").exists()  # a worker
+    plumbing.pytest_terminal_summary(reporter, SimpleNamespace())
+    assert any("notebooks/x.ipynb" in line and "700" in line for line in lines)
+    assert (
+        json.loads((tmp_path / "notebooks.json").read_text())["notebooks/x.ipynb"][
+            "peak_mb"
+        ]
+        == 700.0
+    )
+
+
 @pytest.mark.skipif(
     not COURSE_MAP.exists(), reason="shared/COURSE_MAP.md is not beside the repo"
 )
