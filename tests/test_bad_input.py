@@ -713,6 +713,10 @@ S["train.fit"] = {
     "seed": ok(0, HUGE),
 }
 COST["train.fit"] = 5
+S["train.averaged_weights"] = {
+    "model": ok(lazy(tiny_model)),
+    "optimizer": ok(None, NAMES),
+}
 S["train.benchmark_train_step"] = {
     "build_model": ok(quick_model, st.just(None), st.just(len), bad=False),
     "batch_size": ok(4, HUGE),
@@ -730,6 +734,12 @@ S["recipes.build"] = {
     "epochs": ok(None, HUGE),
 }
 COST["recipes.build"] = 3
+S["recipes.fast_optimizer"] = {
+    "steps_per_epoch": ok(10, HUGE),
+    "epochs": ok(2, HUGE),
+    "schedule": ok(True, NAMES),
+    "average": ok(True, NAMES),
+}
 S["recipes.build_course_model"] = {}
 S["recipes.build_keras_io_model"] = {}
 S["recipes.build_fast_model"] = {}

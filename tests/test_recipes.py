@@ -148,6 +148,45 @@ def test_race_clock_measures_with_one_traced_step_per_model():
     assert clock._evaluate_step is not step  # a new model gets its own step
 
 
+def test_the_fast_optimizer_averages_the_weights_and_each_part_can_be_taken_away():
+    optimizer = cl.recipes.fast_optimizer(125, 24)
+    assert optimizer.use_ema and optimizer.ema_momentum == cl.recipes.FAST_EMA_MOMENTUM
+    schedule = optimizer.learning_rate  # read at step 0: the warm-up's start
+    assert float(schedule) == pytest.approx(7e-4)
+    assert not cl.recipes.fast_optimizer(125, 24, average=False).use_ema
+    constant = cl.recipes.fast_optimizer(125, 24, schedule=False)
+    assert float(constant.learning_rate) == pytest.approx(1e-3) and constant.use_ema
+    with pytest.raises(ValueError, match="average must be True or False"):
+        cl.recipes.fast_optimizer(125, 24, average="yes")
+
+
+def test_race_clock_judges_an_averaging_optimizer_by_its_average():
+    import keras
+
+    (x, y), _ = cl.data.load_mnist()
+    x, y = cl.models.prepare_images(x[:256]), y[:256].astype("int64")
+    cl.set_seed(0)
+    # No batch norm: a few steps at this learning rate leave its moving statistics
+    # behind the weights, and both the average and the last step would then be at chance.
+    model = cl.recipes.build_keras_io_model()
+    model.compile(optimizer=cl.recipes.fast_optimizer(8, 4))
+    step = cl.train.TrainStep(model, model.optimizer)
+    for start in list(range(0, 256, 32)) * 4:
+        step(x[start : start + 32], y[start : start + 32])
+    own = [v.numpy() for v in model.trainable_variables]
+    clock = cl.recipes.RaceClock(x, y, eval_every=0.0)
+    clock.start()
+    clock.measure(model, 0.0)
+    with cl.train.averaged_weights(model):
+        averaged = cl.train.evaluate(model, (x, y))
+    last_step = cl.train.evaluate(model, (x, y))
+    assert clock.curve[-1][1] == pytest.approx(averaged["accuracy"])
+    assert averaged["accuracy"] != pytest.approx(last_step["accuracy"])
+    for w, v in zip(own, model.trainable_variables, strict=True):
+        np.testing.assert_array_equal(v.numpy(), w)  # given back after measuring
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+
+
 # --------------------------------------------------------------------------------------
 # The course recipe's augmentation: what it does to real digits
 

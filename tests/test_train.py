@@ -451,3 +451,58 @@ def test_benchmark_train_step_checks_before_timing():
         cl.train.benchmark_train_step(_toy_model, min_seconds=1e9)
     with pytest.raises(ValueError, match=r"x must be shaped \(N, 8\) for this model"):
         cl.train.benchmark_train_step(_toy_model, repeat=1)  # it times 28x28 digits
+
+
+def _averaging_step(ema: bool):
+    """Three SGD steps of the toy model by a TrainStep (no fit: nothing finalized)."""
+    import keras
+
+    cl.set_seed(0)
+    model = _toy_model()
+    optimizer = keras.optimizers.SGD(0.5, use_ema=ema, ema_momentum=0.5)
+    step = cl.train.TrainStep(model, optimizer)
+    x, y = _toy_data(64)
+    for _ in range(3):
+        step(x, y)
+    return model, optimizer
+
+
+def test_averaged_weights_lends_the_average_and_gives_the_weights_back():
+    model, optimizer = _averaging_step(ema=True)
+    own = [v.numpy() for v in model.trainable_variables]
+    # Momentum 0.5 over three steps: the average lags behind the weights.
+    average = [a.numpy() for a in optimizer._model_variables_moving_average]
+    with cl.train.averaged_weights(model, optimizer):
+        lent = [v.numpy() for v in model.trainable_variables]
+    for w, a, inside in zip(own, average, lent, strict=True):
+        np.testing.assert_array_equal(inside, a)
+        assert not np.allclose(w, a)
+    for w, after in zip(own, model.trainable_variables, strict=True):
+        np.testing.assert_array_equal(after.numpy(), w)
+
+
+def test_averaged_weights_leaves_a_model_without_an_average_as_it_is():
+    model, optimizer = _averaging_step(ema=False)
+    own = [v.numpy() for v in model.trainable_variables]
+    with cl.train.averaged_weights(model, optimizer):
+        inside = [v.numpy() for v in model.trainable_variables]
+    for w, i in zip(own, inside, strict=True):
+        np.testing.assert_array_equal(i, w)
+    with pytest.raises(ValueError, match="optimizer must be a Keras optimizer"):
+        cl.train.averaged_weights(model, "adam")
+
+
+def test_fit_ends_with_the_averaged_weights_as_model_fit_does():
+    import keras
+
+    x, y = _toy_data(64)
+    cl.set_seed(0)
+    model = _toy_model()
+    optimizer = keras.optimizers.SGD(0.5, use_ema=True, ema_momentum=0.5)
+    cl.train.fit(model, (x, y), epochs=2, optimizer=optimizer, batch_size=16)
+    for v, a in zip(
+        model.trainable_variables,
+        optimizer._model_variables_moving_average,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(v.numpy(), a.numpy())
