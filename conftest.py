@@ -83,9 +83,8 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if not _notebooks or hasattr(
-        config, "workerinput"
-    ):  # an xdist worker: main reports
+    worker = hasattr(config, "workerinput")  # an xdist worker: the main process reports
+    if not _notebooks or worker:
         return
     write = terminalreporter.write_line
     terminalreporter.section("notebooks: run time and peak kernel memory")
