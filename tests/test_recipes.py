@@ -161,8 +161,6 @@ def test_the_fast_optimizer_averages_the_weights_and_each_part_can_be_taken_away
 
 
 def test_race_clock_judges_an_averaging_optimizer_by_its_average():
-    import keras
-
     (x, y), _ = cl.data.load_mnist()
     x, y = cl.models.prepare_images(x[:256]), y[:256].astype("int64")
     cl.set_seed(0)
@@ -184,7 +182,6 @@ def test_race_clock_judges_an_averaging_optimizer_by_its_average():
     assert averaged["accuracy"] != pytest.approx(last_step["accuracy"])
     for w, v in zip(own, model.trainable_variables, strict=True):
         np.testing.assert_array_equal(v.numpy(), w)  # given back after measuring
-    assert isinstance(model.optimizer, keras.optimizers.Adam)
 
 
 # --------------------------------------------------------------------------------------
