@@ -9,7 +9,7 @@
 #   make measure      run every lecture notebook in full mode, offline; write benchmarks/notebooks.json,
 #                     the README table and each title cell's measured time and memory
 #   make lint         ruff check + format check
-#   make clean-notebooks   strip outputs (except NBVAL_CHECK_OUTPUT cells) before a commit
+#   make clean-notebooks   strip outputs (except cells tagged nbval-check-output) before a commit
 
 PYTHON ?= python3
 VENV := .venv

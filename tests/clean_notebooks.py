@@ -2,10 +2,11 @@
 
     python tests/clean_notebooks.py notebooks                 # clean every notebook in place
     python tests/clean_notebooks.py --execute notebooks/04_convolution.ipynb
-        # run it first (fast mode, like the tests), so NBVAL_CHECK_OUTPUT cells get outputs
+        # run it first (fast mode, like the tests), so checked cells get outputs
 
-A cell whose source contains ``# NBVAL_CHECK_OUTPUT`` keeps its text outputs (nbval compares
-them); every other cell loses its outputs. Widget state, execution counts and kernel
+A cell tagged ``nbval-check-output`` keeps its text outputs (nbval compares them); every
+other cell loses its outputs. The tag lives in the cell's metadata, out of the student's
+sight. Widget state, execution counts and kernel
 metadata that changes between machines are removed.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-MARK = "# NBVAL_CHECK_OUTPUT"
+TAG = "nbval-check-output"
 
 
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -31,7 +32,7 @@ def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type != "code":
             continue
         cell.execution_count = None
-        if MARK in cell.source:
+        if TAG in cell.metadata.get("tags", []):
             # nbval treats a cell without an execution count as unrun: number the kept ones.
             count += 1
             cell.execution_count = count
