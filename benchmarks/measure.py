@@ -126,26 +126,16 @@ def _machine_words(machine: dict) -> str:
 
 
 def title_line(name: str, full: dict, fast: dict) -> str | None:
-    """The ``*Measured:*`` line of a title cell, or None when nothing was measured."""
-    parts = []
-    if name in full["notebooks"]:
-        record = full["notebooks"][name]
-        parts.append(
-            f"{_duration(record['seconds'])} in full mode (offline), peak kernel memory "
-            f"{record['peak_mb'] / 1024:.2f} GB"
-        )
-    if name in fast["notebooks"]:
-        record = fast["notebooks"][name]
-        parts.append(
-            f"{_duration(record['seconds'])} in fast mode, "
-            f"{record['peak_mb'] / 1024:.2f} GB"
-        )
-    if not parts:
+    """The ``*Measured:*`` line of a title cell (full mode, as a student runs it), or None
+    when nothing was measured. ``fast`` is accepted for the README table's sake and not
+    used: a student reads one time and one memory figure."""
+    if name not in full["notebooks"]:
         return None
-    machine = (full if name in full["notebooks"] else fast).get("machine", {})
+    record = full["notebooks"][name]
+    machine = full.get("machine", {})
     return (
-        f"*Measured:* {'; '.join(parts)}, by `make measure` on "
-        f"{_machine_words(machine)}."
+        f"*Measured:* {_duration(record['seconds'])} from top to bottom, at most "
+        f"{record['peak_mb'] / 1024:.2f} GB of memory, on {_machine_words(machine)}."
     )
 
 

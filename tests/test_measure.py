@@ -48,18 +48,15 @@ def test_a_measurement_replaces_the_typed_estimate(tmp_path, monkeypatch):
     assert measure.stamp_titles([path]) == ["06_example.ipynb"]
     title = nbformat.read(path, as_version=4).cells[0].source
     assert "Time on a laptop CPU" not in title and "typed by hand" not in title
-    assert (
-        "*Measured:* 2 min 30 s in full mode (offline), peak kernel memory 0.88 GB"
-        in title
-    )
-    assert "41 s in fast mode, 0.68 GB" in title
+    assert "*Measured:* 2 min 30 s from top to bottom, at most 0.88 GB of memory" in title
+    assert "fast mode" not in title and "make measure" not in title
     assert title.endswith("*GPU:* not needed.")
     assert measure.stamp_titles([path]) == []  # the second time nothing changes
     full["notebooks"]["06_example.ipynb"]["peak_mb"] = 800  # measured again
     (tmp_path / "full.json").write_text(json.dumps(full))
     assert measure.stamp_titles([path]) == ["06_example.ipynb"]
     title = nbformat.read(path, as_version=4).cells[0].source
-    assert "peak kernel memory 0.78 GB" in title and "0.88 GB" not in title
+    assert "at most 0.78 GB of memory" in title and "0.88 GB" not in title
     assert title.endswith("*GPU:* not needed.")  # the next field survives a re-stamp
 
 
