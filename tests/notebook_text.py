@@ -232,3 +232,33 @@ def leaked_answers(path: Path, expected: dict[str, object]) -> list[Finding]:
                     for form in found
                 ]
     return findings
+
+
+def revealed_answers(path: Path, reveals: dict[str, tuple[str, ...]] | None = None):
+    """Text above an exercise matching one of its declared ``reveals`` patterns.
+
+    ``reveals`` maps "NN.k" to patterns; by default each exercise's own
+    ``Exercise.reveals``."""
+    doc = load(path)
+    lecture = path.name[:2]
+    if reveals is None:
+        from course_lib import exercises
+
+        reveals = {
+            key: exercises.get(key).reveals
+            for key in exercises.all_keys()
+            if key.startswith(lecture + ".")
+        }
+    findings = []
+    for key, at in exercise_cells(doc, lecture).items():
+        for pattern in reveals.get(key, ()):
+            for index, cell in enumerate(doc["cells"][:at]):
+                for kind, text in read_text(cell):
+                    match = re.search(pattern, text)
+                    if match:
+                        findings.append(
+                            Finding(
+                                path.name, index, f"{key}'s answer ({kind})", match[0]
+                            )
+                        )
+    return findings

@@ -48,6 +48,9 @@ class Exercise:
     hints : (a likely wrong answer, the hint for it) pairs.
     hint : said for any other wrong answer.
     tolerance : absolute tolerance for numbers and arrays.
+    reveals : regular expressions for text that would give the answer away, for answers
+        too short to search for verbatim (``9`` is everywhere; ``9×9`` gives 12.1 away).
+        No markdown cell or checked output above the exercise may match one.
     """
 
     key: str
@@ -58,6 +61,7 @@ class Exercise:
     hints: tuple[tuple[Any, str], ...] = ()
     hint: str = ""
     tolerance: float = 1e-6
+    reveals: tuple[str, ...] = ()
     mistakes: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
