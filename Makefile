@@ -28,13 +28,13 @@ PROPERTY_TESTS := $(shell grep -l '^import hypothesis_profiles' tests/*.py)
 
 venv: $(STAMP)
 
-# (Re)install when .venv is missing or requirements.txt / pyproject.toml changed.
-$(STAMP): requirements.txt pyproject.toml
+# (Re)install when .venv is missing or a requirements file / pyproject.toml changed.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), sys.version' 2>/dev/null \
 	  || { echo "error: the course needs Python 3.11 as $(PYTHON) (set PYTHON=...)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.gpu
 	@touch $(STAMP)
@@ -46,7 +46,11 @@ $(VENV)/.gpu: $(STAMP)
 	$(BIN)/python -m pip install --quiet "tensorflow[and-cuda]==$(TF_VERSION)"
 	@touch $@
 TF_VERSION = $(shell sed -n 's/^tensorflow-cpu==\([^;]*\);.*/\1/p' requirements.txt)
-SETUP := $(STAMP) $(if $(filter 1,$(GPU)),$(VENV)/.gpu)
+# JupyterLab's settings overrides (no news popup on the first launch), as on Binder.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): binder/overrides.json $(STAMP)
+	@mkdir -p $(dir $@) && cp binder/overrides.json $@
+SETUP := $(STAMP) $(LAB_SETTINGS) $(if $(filter 1,$(GPU)),$(VENV)/.gpu)
 
 lab: $(SETUP)
 	$(BIN)/jupyter lab notebooks/00_welcome.ipynb --port=$(or $(PORT),8888) $(NO_BROWSER) $(ALLOW_ROOT) --ServerApp.root_dir=.

@@ -23,7 +23,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from course_lib.core import FAST, environment, pick, set_seed
 
-__version__ = "0.1.0"
+def _version() -> str:
+    """The version in pyproject.toml, as the installed package's metadata reports it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("course_lib")
+    except PackageNotFoundError:  # run from a checkout that was never pip-installed
+        return "0+unknown"
+
+
+__version__ = _version()
 __all__ = ["FAST", "pick", "set_seed", "environment", "__version__"]
 
 

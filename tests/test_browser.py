@@ -277,3 +277,50 @@ def test_welcome_notebook_widget_renders_in_jupyterlab(browser, tmp_path):
         context.close()
         _stop(process)
     assert errors == []
+
+
+NEWS_QUESTION = "official Jupyter news"
+
+
+def _first_launch_text(browser, tmp_path, settings_dir: Path) -> str:
+    """The page text of a student's first JupyterLab launch (a fresh user settings folder),
+    with ``settings_dir`` as the application settings (where overrides.json is read)."""
+    user = tmp_path / "user-settings"
+    user.mkdir(exist_ok=True)
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+        "--port={port}", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+        "--ServerApp.password=", f"--ServerApp.root_dir={tmp_path}",
+        f"--LabApp.app_settings_dir={settings_dir}", f"--LabApp.user_settings_dir={user}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+    ]  # fmt: skip
+    process, base = _start(command, "/api")
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}/lab", timeout=120_000)
+        page.wait_for_selector(".jp-Launcher, .jp-LauncherBody", timeout=120_000)
+        page.wait_for_timeout(4_000)  # the question comes a moment after the launcher
+        return page.inner_text("body")
+    finally:
+        page.close()
+        _stop(process)
+
+
+def test_a_first_launch_asks_no_news_question(browser, tmp_path):
+    """The course ships JupyterLab settings overrides (binder/overrides.json, copied by
+    `make lab` and binder/postBuild) so the news question never distracts a student. Without
+    them the same first launch asks it: that shows the check can fail."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    assert NEWS_QUESTION in _first_launch_text(browser, tmp_path, bare)
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    shutil.copy(ROOT / "binder" / "overrides.json", shipped / "overrides.json")
+    assert NEWS_QUESTION not in _first_launch_text(browser, tmp_path, shipped)
+
+
+def test_make_lab_and_binder_install_the_overrides():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "cp binder/overrides.json" in makefile
+    assert "$(LAB_SETTINGS)" in makefile.split("SETUP :=")[1].splitlines()[0]
+    assert "cp binder/overrides.json" in (ROOT / "binder" / "postBuild").read_text()

@@ -254,3 +254,40 @@ def test_readme_benchmark_tables_are_the_ones_make_bench_wrote():
         results
     )
     assert (ROOT / "benchmarks" / "results.md").read_text() == run.markdown(results)
+
+
+TEST_TOOLS = ("pytest", "nbval", "hypothesis", "playwright", "ruff", "repo2docker", "sphinx")
+
+
+def test_binder_and_students_install_no_test_tool():
+    for path in (ROOT / "requirements.txt", ROOT / "binder" / "requirements.txt"):
+        for pin in _pins(path):
+            assert not any(tool in pin for tool in TEST_TOOLS), f"{path.name}: {pin}"
+
+
+def test_the_development_requirements_add_to_the_students():
+    lines = _pins(ROOT / "requirements-dev.txt")
+    assert "-r requirements.txt" in lines
+    for line in lines:
+        if line != "-r requirements.txt":
+            assert re.match(r"^[A-Za-z0-9_.\-\[\]]+==[\w.]+(\s*;.+)?$", line), line
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pip install --quiet -r requirements-dev.txt" in makefile
+
+
+def test_the_version_has_one_source():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert cl.__version__ == project["version"]
+    assert f"## {project['version']}" in (ROOT / "CHANGELOG.md").read_text()
+    assert '__version__ = "' not in (ROOT / "course_lib" / "__init__.py").read_text()
+
+
+def test_a_public_course_has_its_license_and_guides():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "MIT" in (ROOT / "README.md").read_text()
+    contributing = (ROOT / "CONTRIBUTING.md").read_text()
+    for piece in ("Title cell", "Exercises", "nbval-check-output", "make test"):
+        assert piece in contributing, piece
+    assert "../shared" not in (ROOT / "README.md").read_text()
