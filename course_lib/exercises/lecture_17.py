@@ -1,5 +1,5 @@
 """Exercises of lecture 17 (recurrent networks): an LSTM's parameters, a temperature by
-hand, and temperature with top-k sampling written out."""
+hand, temperature with top-k sampling written out, and a GRU's parameters."""
 
 from __future__ import annotations
 
@@ -157,13 +157,18 @@ exercise(
 
 exercise(
     "17.4",
-    "How many state vectors does one LSTM layer carry from one time step to the next "
-    "(a simple RNN carries one)?",
-    expected=lambda: 2,
+    "How many parameters has keras.layers.GRU(64) (Keras 3's default "
+    "reset_after=True) reading one-hot characters of 50 symbols?",
+    expected=lambda: 3 * 64 * (50 + 64 + 2),
     hints=(
-        (1, "that is a simple RNN (h); an LSTM also carries the cell state c"),
-        (4, "four is the number of gates, computed anew at every step; not states"),
-        (3, "the gates are not carried over; count h and c"),
+        (
+            3 * 64 * (50 + 64 + 1),
+            "that is reset_after=False, one bias per block; Keras 3 keeps two (input "
+            "and recurrent)",
+        ),
+        (4 * 64 * (50 + 64 + 1), "that is an LSTM; a GRU has three blocks (z, r, h)"),
+        (3 * 64 * (50 + 64), "the biases are missing: two per block and unit"),
+        (64 * (50 + 64 + 2), "that is one block; a GRU has three (z, r and candidate)"),
     ),
-    hint="the hidden state h and one more.",
+    hint="per block: inputs x units + units x units + 2 x units; then times 3.",
 )
