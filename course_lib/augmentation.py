@@ -68,6 +68,9 @@ __all__ = [
     "TrainingResult",
     "train_small",
     "compare",
+    "predict_over_views",
+    "RESULTS_FILE",
+    "load_augmentation_results",
     "mean_and_sd",
     "format_spread",
 ]
@@ -919,7 +922,14 @@ def rotate_batch(images, turns: float, fill_mode: str = "constant") -> np.ndarra
 
 @dataclass
 class TrainingResult:
-    """What one training run measured (accuracies in 0..1)."""
+    """What one training run measured (accuracies in 0..1).
+
+    ``train_accuracy`` is measured like ``test_accuracy``: in inference mode
+    (``training=False``: no augmentation, no dropout) on the clean training images, so
+    the two compare like for like. ``fit_accuracy`` is the last epoch's accuracy as
+    ``fit`` reports it: on the augmented views, with dropout on. ``model`` is the
+    trained network (for test-time augmentation, say).
+    """
 
     task: str
     augmented: bool
@@ -927,8 +937,10 @@ class TrainingResult:
     epochs: int
     test_accuracy: float
     train_accuracy: float
+    fit_accuracy: float
     rotated_accuracy: float | None = None
     history: dict = field(default_factory=dict, repr=False)
+    model: object = field(default=None, repr=False, compare=False)
 
 
 def train_small(
@@ -996,6 +1008,8 @@ def train_small(
         )
         rotated_accuracy = None
     test_accuracy = float(model.evaluate(x_test, y_test, verbose=0)[1])
+    # the clean training images in inference mode, exactly as the test images
+    train_accuracy = float(model.evaluate(x, y, verbose=0)[1])
     keras.backend.clear_session()
     return TrainingResult(
         task=task,
@@ -1003,9 +1017,11 @@ def train_small(
         seed=seed,
         epochs=epochs,
         test_accuracy=test_accuracy,
-        train_accuracy=float(history.history["accuracy"][-1]),
+        train_accuracy=train_accuracy,
+        fit_accuracy=float(history.history["accuracy"][-1]),
         rotated_accuracy=rotated_accuracy,
         history=dict(history.history),
+        model=model,
     )
 
 
@@ -1031,6 +1047,78 @@ def compare(
             results[name].append(
                 train_small(task, augmented, seed, epochs, size, callbacks)
             )
+    return results
+
+
+def predict_over_views(
+    model, images, augmentation, views: int = 8, seed: int = 0
+) -> np.ndarray:
+    """Test-time augmentation: the model's predicted probabilities averaged over the
+    image as it is and ``views`` random views of it drawn by ``augmentation`` (Keras
+    layers, called with ``training=True``). Returns (N, classes); for a one-output
+    sigmoid model, (N, 2) as [1 - p, p].
+    """
+    import keras
+
+    from course_lib.core import set_seed
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model, got {type(model).__name__}")
+    if augmentation is None or not callable(augmentation):
+        raise ValueError("augmentation must be a Keras layer or model")
+    views = _check_int(views, "views", low=0, high=1000)
+    seed = _check_int(seed, "seed", low=0)
+    batch = _as_batch(images, "images")
+    if tuple(batch.shape[1:]) != tuple(model.input_shape[1:]):
+        raise ValueError(
+            f"images must be shaped (N, {', '.join(map(str, model.input_shape[1:]))})"
+            f" for this model, got {batch.shape}"
+        )
+
+    def probabilities(x):
+        p = np.asarray(model.predict(x, verbose=0, batch_size=256), np.float64)
+        return np.concatenate([1 - p, p], axis=1) if p.shape[1] == 1 else p
+
+    set_seed(seed)
+    total = probabilities(batch)
+    for _ in range(views):
+        total += probabilities(np.asarray(augmentation(batch, training=True)))
+    return total / (views + 1)
+
+
+RESULTS_FILE = (
+    Path(__file__).resolve().parent.parent / "datasets" / ("augmentation_results.json")
+)
+"""The full-budget results that ship with the course (``datasets/``)."""
+
+
+def load_augmentation_results(path: str | Path | None = None) -> dict:
+    """The shipped results of the augmentation experiment (3 seeds, both tasks,
+    with and without augmentation), made by ``datasets/build_augmentation_results.py``.
+
+    Returns the JSON as a dict: ``settings``, and per task (``"digits"``, ``"faces"``)
+    and arm (``"without"``, ``"with"``) lists over seeds of ``test_accuracy``,
+    ``train_accuracy`` (inference mode) and, for digits, ``rotated_accuracy``; and for
+    digits ``"tta"``: the augmented model's test accuracy with test-time augmentation.
+    """
+    import json
+
+    if path is not None and not isinstance(path, (str, Path)):
+        raise ValueError(f"path must be a file name (str or Path), got {path!r}")
+    path = RESULTS_FILE if path is None else Path(path)
+    if not path.is_file():
+        raise ValueError(
+            f"no results at {path}; make them with "
+            "datasets/build_augmentation_results.py"
+        )
+    try:
+        results = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    for task in TASKS:
+        arms = results.get(task) if isinstance(results, dict) else None
+        if not isinstance(arms, dict) or not {"without", "with"} <= set(arms):
+            raise ValueError(f"{path} has no results for {task!r} with both arms")
     return results
 
 

@@ -339,3 +339,62 @@ def test_small_convnet_refuses_an_output_layer_too_big_to_allocate():
         aug.small_convnet((4096, 4096, 3), 100_000)
     with pytest.raises(ValueError, match="too small"):
         aug.small_convnet((5, 5, 1), 3, filters=(4, 4))
+
+
+# -- training accuracy in inference mode, test-time augmentation, shipped results --------
+
+
+def test_training_accuracy_is_measured_in_inference_mode_on_clean_images():
+    result = aug.train_small("faces", True, seed=0, epochs=2, size=20)
+    (x, y), _ = aug.face_data(20, 0)
+    expected = float(np.mean((result.model.predict(x, verbose=0)[:, 0] > 0.5) == y))
+    assert result.train_accuracy == pytest.approx(expected, abs=1e-6)
+    assert result.fit_accuracy == pytest.approx(result.history["accuracy"][-1])
+
+
+def test_predict_over_views_averages_the_image_and_its_views():
+    import keras
+
+    model = aug.small_convnet((6, 6, 1), 3, filters=(2,))
+    images = np.random.default_rng(0).uniform(size=(4, 6, 6, 1)).astype(np.float32)
+    plain = model.predict(images, verbose=0)
+    # views that change nothing: the average is the plain prediction
+    same = aug.predict_over_views(model, images, keras.layers.Identity(), views=3)
+    assert np.allclose(same, plain, atol=1e-6)
+
+    class Darken(keras.layers.Layer):
+        def call(self, x, training=False):
+            return x * 0.0 if training else x
+
+    dark = model.predict(np.zeros_like(images), verbose=0)
+    mixed = aug.predict_over_views(model, images, Darken(), views=3)
+    assert np.allclose(mixed, (plain + 3 * dark) / 4, atol=1e-5)
+    assert np.allclose(mixed.sum(1), 1, atol=1e-5)
+    binary = aug.small_convnet((6, 6, 1), 2, filters=(2,))
+    assert aug.predict_over_views(binary, images, Darken(), views=1).shape == (4, 2)
+    with pytest.raises(ValueError, match="augmentation"):
+        aug.predict_over_views(model, images, None)
+
+
+def test_shipped_results_have_three_seeds_and_show_the_gain():
+    results = aug.load_augmentation_results()
+    assert results["settings"]["seeds"] == [0, 1, 2]
+    for task in aug.TASKS:
+        for arm in ("without", "with"):
+            assert len(results[task][arm]["test_accuracy"]) == 3
+            assert len(results[task][arm]["train_accuracy"]) == 3
+    digits = results["digits"]
+    gains = np.subtract(
+        digits["with"]["test_accuracy"], digits["without"]["test_accuracy"]
+    )
+    assert (gains > 0).all()
+
+
+def test_load_results_refuses_a_file_without_both_arms(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text('{"digits": {"with": {}}, "faces": {}}')
+    with pytest.raises(ValueError, match="both arms"):
+        aug.load_augmentation_results(path)
+    path.write_text("not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        aug.load_augmentation_results(path)

@@ -1171,6 +1171,15 @@ S["augmentation.train_small"] = {  # one epoch of 4 faces
     "rotated_turns": ok(0.04, HUGE),
 }
 COST["augmentation.train_small"] = 8
+S["augmentation.predict_over_views"] = {
+    "model": ok(lazy(lambda: cl.augmentation.small_convnet((6, 6, 1), 2, filters=(2,)))),
+    "images": ok(BATCH, st.just(np.ones((2, 5, 5, 1)))),
+    "augmentation": ok(unchanged, st.just(None)),
+    "views": ok(1, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["augmentation.predict_over_views"] = 2
+S["augmentation.load_augmentation_results"] = {"path": ok(None, paths())}
 S["augmentation.mean_and_sd"] = {"values": ok([0.9, 0.92])}
 S["augmentation.format_spread"] = {"values": ok([0.9, 0.92]), "percent": ok(True)}
 

@@ -1,5 +1,5 @@
-"""Exercises of lecture 10 (data augmentation): factors, a 6 turned into a 9, AlexNet's
-crops, and an augmentation pipeline for digits."""
+"""Exercises of lecture 10 (data augmentation): a rotation factor, a 6 turned into a 9,
+227x227 crops, and an augmentation pipeline for digits."""
 
 from __future__ import annotations
 
@@ -109,17 +109,17 @@ def _smaller_crops():
 
 exercise(
     "10.1",
-    "The slides' ImageDataGenerator has rotation_range=60 (degrees). What factor do you "
-    "give keras.layers.RandomRotation for the same range?",
-    expected=lambda: 60 / 360,
+    "Chollet's cats-vs-dogs generator uses ImageDataGenerator(rotation_range=40) "
+    "(degrees). What factor do you give keras.layers.RandomRotation for the same range?",
+    expected=lambda: 40 / 360,
     tolerance=1e-3,
     hints=(
-        (60, "RandomRotation's factor is a fraction of a full turn, not degrees."),
+        (40, "RandomRotation's factor is a fraction of a full turn, not degrees."),
         (
-            60 * np.pi / 180,
-            "that is 60° in radians; the factor is a fraction of a full turn (360°).",
+            40 * np.pi / 180,
+            "that is 40° in radians; the factor is a fraction of a full turn (360°).",
         ),
-        (60 / 180, "a full turn is 360°, not 180°."),
+        (40 / 180, "a full turn is 360°, not 180°."),
     ),
     hint="divide the angle by a full turn.",
 )
@@ -140,16 +140,18 @@ exercise(
 
 exercise(
     "10.3",
-    "AlexNet's paper counts (256 - 224)² · 2 = 2,048 crops and flips. How many different "
-    "224x224 crops, with their mirror images, does a 256x256 image really have?",
-    expected=lambda: distinct_crops(256, 224, flips=True),
+    "Most AlexNet code takes 227x227 crops. How many different 227x227 crops, with "
+    "their mirror images, does a 256x256 image have?",
+    expected=lambda: distinct_crops(256, 227, flips=True),
     hints=(
         (
-            2048,
-            "that is the paper's count; a crop can start at row 0, 1, ..., 32: how many positions is that?",
+            (256 - 227) ** 2 * 2,
+            "that is the paper's way of counting; a crop can start at row 0, 1, ..., "
+            "29: how many positions is that?",
         ),
-        (33 * 33, "add the mirror image of every crop."),
-        (32 * 32, "count the start positions 0 to 32, and add the mirror images."),
+        (30 * 30, "add the mirror image of every crop."),
+        (29 * 29, "count the start positions 0 to 29, and add the mirror images."),
+        (distinct_crops(256, 224), "that is for 224x224 crops; these are 227 wide."),
     ),
     hint="count the positions a crop can start at along one side, square it, double it.",
 )
