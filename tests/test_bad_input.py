@@ -1712,6 +1712,22 @@ BAD_BOXES = st.sampled_from(
         np.ones((2, 5)),
         np.ones((10**5, 4)),
         BOXES * 1e300,
+S["segmentation.touching_digit_scenes"] = {
+    "count": ok(2, HUGE),
+    "seed": ok(0, HUGE),
+    "split": ok("test", NAMES),
+    "digits": ok(
+        (digits()[0], np.array([3, 3, 1, 2])),
+        st.just((digits()[0], digits()[1][:2])),
+        st.just((digits()[0][:1], digits()[1][:1])),
+    ),
+}
+S["segmentation.instances_from_semantic"] = {"semantic": ok(SEMANTIC, LABEL_MAPS)}
+S["segmentation.instance_recall"] = {
+    "truth": ok(SEMANTIC, LABEL_MAPS),
+    "found": ok(SEMANTIC, LABEL_MAPS),
+    "threshold": ok(0.5, HUGE, st.just(0.0)),
+}
     ]
 )
 SCORES3 = np.array([0.9, 0.8, 0.7])

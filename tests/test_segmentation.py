@@ -278,6 +278,72 @@ def test_confused_pairs_count_both_directions():
         seg.confused_pairs(truth, predicted, top=0)
 
 
+@pytest.fixture(scope="module")
+def touching():
+    return seg.touching_digit_scenes(40, seed=5)
+
+
+def test_touching_scenes_hold_two_touching_digits_of_one_class(touching):
+    from scipy import ndimage
+
+    assert touching.images.shape == touching.semantic.shape == (40, 64, 64)
+    merged = 0
+    for n in range(len(touching)):
+        first, second = touching.digits[n]
+        assert first == second
+        assert set(np.unique(touching.instances[n])) == {0, 1, 2}
+        assert set(np.unique(touching.semantic[n])) == {0, first + 1}
+        assert np.array_equal(touching.semantic[n] > 0, touching.instances[n] > 0)
+        one, two = touching.instances[n] == 1, touching.instances[n] == 2
+        grown = ndimage.binary_dilation(one)  # 4-neighbours of the first digit
+        assert (grown & two).any(), f"scene {n}: the two digits do not touch"
+        regions, _ = ndimage.label(touching.semantic[n] > 0, structure=np.ones((3, 3)))
+        merged += bool(set(regions[one].tolist()) & set(regions[two].tolist()))
+    assert merged == len(touching)  # one region holds ink of both digits
+
+
+def test_touching_scenes_are_seeded_and_refuse_bad_digits():
+    a = seg.touching_digit_scenes(3, seed=1)
+    b = seg.touching_digit_scenes(3, seed=1)
+    assert np.array_equal(a.images, b.images) and a.digits == b.digits
+    images = np.zeros((3, 28, 28), np.uint8)
+    with pytest.raises(ValueError, match="two images of one class"):
+        seg.touching_digit_scenes(2, digits=(images, np.array([0, 1, 2])))
+
+
+def test_connected_components_find_separate_digits_but_merge_touching_ones(touching):
+    separate = seg.digit_scenes(40, seed=5, split="test", min_digits=2, max_digits=2)
+    found = seg.instances_from_semantic(separate.semantic)
+    assert seg.instance_recall(separate.instances, found) > 0.95
+    assert seg.instance_recall(separate.instances, separate.instances) == 1.0
+    found = seg.instances_from_semantic(touching.semantic)
+    assert seg.instance_recall(touching.instances, found) < 0.7
+    # two digits become one region: at most one of them can reach IoU 0.5
+    assert seg.instance_recall(touching.instances, found) >= 0.5 - 1e-9
+
+
+def test_instances_from_semantic_splits_by_class_and_region():
+    semantic = np.array([[1, 1, 0, 1], [0, 0, 0, 1], [2, 2, 0, 0]])
+    found = seg.instances_from_semantic(semantic)
+    assert found.max() == 3 and found[0, 0] == found[0, 1] != found[0, 3]
+    assert found[0, 3] == found[1, 3] and found[2, 0] == found[2, 1]
+    assert found[0, 0] != found[2, 0]
+    assert seg.instances_from_semantic(semantic[None]).shape == (1, 3, 4)
+
+
+def test_instance_recall_counts_matches_at_the_threshold():
+    truth = np.array([[1, 1, 0, 2, 2, 2]])
+    assert seg.instance_recall(truth, truth) == 1.0
+    half = np.array([[1, 0, 0, 2, 2, 2]])  # instance 1 at IoU 0.5
+    assert seg.instance_recall(truth, half) == 1.0
+    assert seg.instance_recall(truth, half, threshold=0.6) == 0.5
+    assert seg.instance_recall(truth, np.zeros_like(truth)) == 0.0
+    with pytest.raises(ValueError, match="no instances"):
+        seg.instance_recall(np.zeros((2, 2), int), np.zeros((2, 2), int))
+    with pytest.raises(ValueError, match="above 0"):
+        seg.instance_recall(truth, truth, threshold=0)
+
+
 def test_bad_metric_input_is_refused():
     with pytest.raises(ValueError, match="same shape"):
         seg.pixel_accuracy(np.zeros((2, 2), int), np.zeros(3, int))

@@ -47,12 +47,24 @@ exercise(
             "that would be 'same' padding; each valid 3x3 convolution trims 2 pixels",
         ),
         (68 + 4, "do not forget the two convolutions after the last concatenation"),
-        (24, "that is the bottom of the U; the expanding path grows it back"),
-        (28, "that is the bottom of the U before its convolutions"),
+        (
+            24,
+            "that is the last encoder level (after its two convolutions), before the "
+            "4th pooling; below it the bottom of the U goes 12 -> 8, and the expanding "
+            "path grows it back",
+        ),
+        (
+            28,
+            "that is the last encoder level before its convolutions; keep going down "
+            "to the bottom of the U, then back up",
+        ),
+        (8, "that is the bottom of the U (12 -> 8); the expanding path grows it back"),
+        (12, "that is the bottom of the U before its two convolutions; keep going"),
     ),
-    hint="572 -> 388 loses 184 pixels; the loss does not depend on the input size as "
-    "long as every pooled map has even sides. Or trace it with build_unet(..., "
-    "shapes_only=True).",
+    hint="Trace it level by level: each valid 3x3 convolution trims 2 pixels, each "
+    "2x2 pooling halves the side, each up-convolution doubles it; or let "
+    "build_unet((252, 252, 1), 2, filters=64, depth=4, padding='valid', "
+    "shapes_only=True) trace it.",
 )
 
 # -- 15.3: a 1-D convolution as a matrix (open) -------------------------------------------
