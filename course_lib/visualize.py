@@ -46,6 +46,10 @@ __all__ = [
     "occlude",
     "class_scores",
     "occlusion_check",
+    "band_means",
+    "saliency_map",
+    "randomized_copy",
+    "rank_correlation",
     "deep_dream",
     "imagenet_model",
 ]
@@ -478,6 +482,121 @@ def occlusion_check(
         "hot": class_scores(model, np.stack(hot_images))[rows, classes],
         "cold": class_scores(model, np.stack(cold_images))[rows, classes],
     }
+
+
+def _real_array(values) -> np.ndarray:
+    """``values`` as float64, or an empty array when they are not real numbers."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        return np.array([])
+    if array.dtype.kind not in "uif":
+        return np.array([])
+    return array.astype(np.float64)
+
+
+def band_means(heatmaps, bands: dict) -> dict[str, float]:
+    """The mean of ``heatmaps`` (N, H, W) over each band of rows: ``bands`` maps a name
+    to ``(first_row, stop_row)``, e.g. ``{"eyes": (8, 13)}``. Returns name -> mean."""
+    maps = _real_array(heatmaps)
+    if maps.ndim != 3 or maps.size == 0 or not np.isfinite(maps).all():
+        raise ValueError(
+            f"heatmaps must be finite maps (N, H, W), got {show(heatmaps)}"
+        )
+    if not isinstance(bands, dict) or not bands:
+        raise ValueError(
+            f"bands must be a dict name -> (first_row, stop_row), got {show(bands)}"
+        )
+    means = {}
+    for name, rows in bands.items():
+        try:
+            first, stop = (check_int(n, "band rows", 0, maps.shape[1]) for n in rows)
+        except (TypeError, ValueError):
+            first, stop = 0, 0
+        if not first < stop:
+            raise ValueError(
+                f"band {name!r} must be rows (first, stop) with 0 <= first < stop <= "
+                f"{maps.shape[1]}, got {show(rows)}"
+            )
+        means[name] = float(maps[:, first:stop].mean())
+    return means
+
+
+def saliency_map(model, images, classes=None, absolute: bool = True) -> np.ndarray:
+    """The plain saliency map (Simonyan, Vedaldi and Zisserman 2014): the gradient of
+    the class score (before the softmax) with respect to each input pixel, (N, H, W).
+
+    ``classes`` defaults to the predicted class. ``absolute=True`` takes the largest
+    absolute value over the colour channels (the paper's map); ``absolute=False`` keeps
+    the sign (summed over channels): positive where more brightness raises the score.
+    """
+    import tensorflow as tf
+
+    _check_model(model)
+    batch = _as_batch(images, model)
+    if not isinstance(absolute, (bool, np.bool_)):
+        raise ValueError(f"absolute must be True or False, got {show(absolute)}")
+    if classes is not None:
+        classes = _check_classes(classes, len(batch), model.output_shape[-1])
+    parts = []
+    for start in range(0, len(batch), GRAD_CAM_CHUNK):
+        x = tf.constant(batch[start : start + GRAD_CAM_CHUNK])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            _, scores = run_to(model, x, [], scores=True)
+            chosen = (
+                tf.argmax(scores, axis=-1, output_type=tf.int32)
+                if classes is None
+                else classes[start : start + GRAD_CAM_CHUNK]
+            )
+            total = tf.reduce_sum(tf.gather(scores, chosen, axis=1, batch_dims=1))
+        gradient = tape.gradient(total, x).numpy()
+        parts.append(
+            np.abs(gradient).max(axis=-1) if absolute else gradient.sum(axis=-1)
+        )
+    if not parts:
+        return np.zeros(batch.shape[:3], np.float32)
+    return np.concatenate(parts).astype(np.float32)
+
+
+def randomized_copy(model, seed: int = 0):
+    """A copy of ``model`` with the same layers and fresh random weights, drawn by each
+    layer's own initializer from ``seed``: the model-randomisation test of Adebayo et al.
+    2018 ("Sanity Checks for Saliency Maps"). ``model`` itself is not changed."""
+    import keras
+
+    from course_lib.core import set_seed
+
+    _check_model(model)
+    seed = check_int(seed, "seed", 0)
+    set_seed(seed)
+    copy = keras.models.clone_model(model)
+    copy.build(model.input_shape)
+    return copy
+
+
+def rank_correlation(maps_a, maps_b) -> np.ndarray:
+    """Spearman's rank correlation between each pair of maps (N, H, W) (ties get their
+    mean rank), one value per pair in -1..1; a constant map correlates 0 with anything.
+    Adebayo et al. 2018 compare saliency maps this way."""
+    from scipy.stats import rankdata
+
+    arrays = []
+    for name, maps in (("maps_a", maps_a), ("maps_b", maps_b)):
+        array = _real_array(maps)
+        if array.ndim < 2 or array.size == 0 or not np.isfinite(array).all():
+            raise ValueError(f"{name} must be finite maps (N, H, W), got {show(maps)}")
+        arrays.append(array.reshape(len(array), -1))
+    a, b = arrays
+    if a.shape != b.shape:
+        raise ValueError(
+            f"maps_a and maps_b must have the same shape, got {np.shape(maps_a)} and "
+            f"{np.shape(maps_b)}"
+        )
+    ra = rankdata(a, axis=1) - (a.shape[1] + 1) / 2
+    rb = rankdata(b, axis=1) - (b.shape[1] + 1) / 2
+    norm = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
+    return np.where(norm > 0, (ra * rb).sum(1) / np.where(norm > 0, norm, 1), 0.0)
 
 
 # --------------------------------------------------------------------------------------

@@ -1331,6 +1331,23 @@ S["visualize.occlusion_check"] = {
     "min_ink": ok(0.1, HUGE),
 }
 COST["visualize.occlusion_check"] = 2
+S["visualize.band_means"] = {
+    "heatmaps": ok(np.ones((2, 5, 5))),
+    "bands": ok({"top": (0, 2)}, st.just({"top": (3, 1)}), st.just({})),
+}
+S["visualize.saliency_map"] = {
+    "model": ok(MNIST, lazy(tiny_model)),
+    "images": ok(digits()[0]),
+    "classes": ok(None, st.just(3), HUGE),
+    "absolute": ok(True),
+}
+COST["visualize.saliency_map"] = 2
+S["visualize.randomized_copy"] = {"model": ok(lazy(tiny_model)), "seed": ok(0, HUGE)}
+COST["visualize.randomized_copy"] = 2
+S["visualize.rank_correlation"] = {
+    "maps_a": ok(np.ones((2, 3, 3))),
+    "maps_b": ok(np.arange(18.0).reshape(2, 3, 3), st.just(np.ones((3, 3, 3)))),
+}
 S["visualize.deep_dream"] = {
     "model": ok(MNIST, lazy(tiny_model)),
     "image": ok(digits()[0][0], st.just(np.zeros((4000, 4000), np.float32))),

@@ -300,3 +300,71 @@ def test_deep_dream_takes_images_in_the_networks_own_value_range():
         visualize.deep_dream(
             model, photo * 3, {"conv": 1.0}, steps=2, octaves=1, value_range=(-1, 1)
         )
+
+
+# -- band means, saliency, the randomisation check -----------------------------------------
+
+
+def test_band_means_average_rows():
+    maps = np.zeros((2, 4, 3))
+    maps[:, 0] = 1.0
+    maps[1, 3] = 3.0
+    means = visualize.band_means(maps, {"top": (0, 1), "rest": (1, 4)})
+    assert means == pytest.approx({"top": 1.0, "rest": 0.5})
+    with pytest.raises(ValueError, match="band 'bad'"):
+        visualize.band_means(maps, {"bad": (3, 3)})
+
+
+def test_saliency_is_the_input_gradient_of_the_score():
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((3, 3, 1)),
+            keras.layers.Conv2D(1, 3, use_bias=False, name="conv"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(2, activation="softmax", name="output"),
+        ]
+    )
+    kernel = np.arange(9, dtype=np.float32).reshape(3, 3, 1, 1) - 4
+    model.get_layer("conv").set_weights([kernel])
+    model.get_layer("output").set_weights(
+        [np.array([[2.0, -1.0]], np.float32), np.zeros(2, np.float32)]
+    )
+    image = np.random.default_rng(0).uniform(size=(1, 3, 3, 1)).astype(np.float32)
+    # score_0 = 2 * sum(kernel * image): its gradient is 2 * kernel
+    signed = visualize.saliency_map(model, image, classes=0, absolute=False)
+    assert np.allclose(signed[0], 2 * kernel[:, :, 0, 0], atol=1e-5)
+    absolute = visualize.saliency_map(model, image, classes=1)
+    assert np.allclose(absolute[0], np.abs(kernel[:, :, 0, 0]), atol=1e-5)
+
+
+def test_randomized_copy_keeps_the_layers_and_draws_new_weights(model):
+    before = [w.copy() for w in model.get_weights()]
+    copy = visualize.randomized_copy(model, seed=1)
+    assert [layer.name for layer in copy.layers] == [
+        layer.name for layer in model.layers
+    ]
+    assert not np.allclose(copy.get_weights()[0], before[0])
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True)
+    )
+    again = visualize.randomized_copy(model, seed=1)
+    assert np.array_equal(again.get_weights()[0], copy.get_weights()[0])
+
+
+def test_rank_correlation_is_spearman():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(3, 4, 4)), rng.normal(size=(3, 4, 4))
+    b[0] = a[0] ** 3  # same order
+    a[2, :2] = 0.0  # ties
+    expected = [
+        spearmanr(p.ravel(), q.ravel()).statistic for p, q in zip(a, b, strict=True)
+    ]
+    assert np.allclose(visualize.rank_correlation(a, b), expected)
+    assert visualize.rank_correlation(a, b)[0] == pytest.approx(1.0)
+    assert visualize.rank_correlation(np.ones((1, 2, 2)), a[:1, :2, :2])[0] == 0
+    with pytest.raises(ValueError, match="same shape"):
+        visualize.rank_correlation(a, b[:2])

@@ -1,5 +1,5 @@
-"""Exercises of lecture 12 (what convnets see): a receptive field, a Grad-CAM weight by
-hand, and Grad-CAM written from feature maps and gradients."""
+"""Exercises of lecture 12 (what convnets see): a receptive field after pooling, a
+Grad-CAM weight by hand, and Grad-CAM written from feature maps and gradients."""
 
 from __future__ import annotations
 
@@ -65,20 +65,20 @@ def _channels_kept(maps, gradients):
 
 exercise(
     "12.1",
-    "The shipped MNIST convnet starts with two 5x5 convolutions (conv1, conv2). How many "
-    "input pixels wide is the square one position of conv2's 20x20 maps sees (its "
-    "receptive field)?",
-    expected=lambda: 9,
+    "The shipped MNIST convnet has conv1 and conv2 (5x5, stride 1), then pool (2x2, "
+    "stride 2). Add a 3x3 convolution (stride 1) after pool: how many input pixels wide "
+    "is the square that one position of its map sees (its receptive field)?",
+    expected=lambda: 14,
     hints=(
+        (12, "after pool, neighbouring positions are 2 input pixels apart, not 1"),
+        (11, "pool widens the field too: 2x2 positions of conv2, one pixel apart"),
         (
-            5,
-            "that is one convolution; conv2 looks at 5x5 positions of conv1, each 5 wide",
+            13,
+            "pool adds 1 pixel (2 positions of conv2, 1 apart), then the 3x3 adds 2 x 2",
         ),
-        (10, "two 5-wide windows overlap: the second adds 4 pixels, not 5"),
-        (25, "the question asks for the side of the square, not its area"),
-        (81, "the question asks for the side of the square, not its area"),
+        (196, "the question asks for the side of the square, not its area"),
     ),
-    hint="each 5x5 convolution adds 4 pixels to the side of what one position sees.",
+    hint="conv2 sees 9 pixels; pool adds 1; after pool one step is 2 pixels wide.",
 )
 
 exercise(
