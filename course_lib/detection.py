@@ -112,8 +112,9 @@ def sliding_window_count(
 ) -> int:
     """Windows a sliding-window detector classifies on one image.
 
-    Each window of side ``s`` (its area ``s * s``) in each aspect ratio ``r`` (width /
-    height; height ``s / sqrt(r)``, width ``s * sqrt(r)``, rounded) slides with a stride
+    Each window of side ``s`` (its area ``s * s``) in each aspect ratio ``r`` (height /
+    width, as for ``anchor_shapes``; height ``s * sqrt(r)``, width ``s / sqrt(r)``,
+    rounded) slides with a stride
     of ``stride_fraction`` of its own height and width.
 
     >>> sliding_window_count((512, 512), (64,), (1.0,), 0.25)
@@ -131,8 +132,8 @@ def sliding_window_count(
         size = check_int(size, "window size", 1)
         for ratio in aspect_ratios:
             ratio = check_number(ratio, "aspect ratio", positive=True)
-            box_h = max(1, round(size / np.sqrt(ratio)))
-            box_w = max(1, round(size * np.sqrt(ratio)))
+            box_h = max(1, round(size * np.sqrt(ratio)))
+            box_w = max(1, round(size / np.sqrt(ratio)))
             step_h = max(1, round(box_h * fraction))
             step_w = max(1, round(box_w * fraction))
             total += window_count(height, box_h, step_h) * window_count(
@@ -1003,10 +1004,11 @@ def precision_recall(
 
 
 def cascade_faces(
-    image: np.ndarray, min_size: int = 40, max_size: int = 200, scale_factor=1.2
+    image: np.ndarray, min_size: int = 60, max_size: int = 123, scale_factor=1.2
 ) -> np.ndarray:
     """scikit-image's bundled LBP frontal-face cascade (a Viola-Jones style detector)
-    run over the image: boxes (N, 4)."""
+    run over the image: boxes (N, 4). The defaults are those of scikit-image's own
+    face-detection example (scale factor 1.2, step ratio 1, windows 60 to 123 px)."""
     import skimage.data
     from skimage.feature import Cascade
 

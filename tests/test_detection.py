@@ -160,15 +160,15 @@ def test_shipped_proposals_and_model_agree():
     assert np.allclose(scores, found["scores"][:40], atol=1e-4)
 
 
-def test_the_detector_finds_the_face_with_a_stated_precision():
+def test_the_shipped_detector_ranks_the_astronaut_face_behind_other_boxes():
+    # the honest state of the small face model: the face is found, but not first
     found = det.load_proposal_scores()
     shaped = det.face_shaped(found["boxes"])
-    result = det.detect(found["boxes"][shaped], found["scores"][shaped], 0.99, 0.3)
-    precision, recall, hits = det.precision_recall(
-        result.boxes, det.load_face_boxes("astronaut")
-    )
-    assert recall == 1 and hits == 1
-    assert precision >= 0.2
+    result = det.detect(found["boxes"][shaped], found["scores"][shaped], 0.0, 0.3)
+    overlaps = det.iou_matrix(result.boxes, det.load_face_boxes("astronaut"))[:, 0]
+    first_hit = int(np.flatnonzero(overlaps >= 0.5)[0])
+    assert 1 <= first_hit <= 5
+    assert result.scores[first_hit] > 0.9
 
 
 def test_precision_recall_by_hand():
@@ -189,8 +189,9 @@ def test_face_data_and_a_short_training_learns():
     assert history.history["val_accuracy"][-1] >= 0.8
 
 
-def test_cascade_finds_the_astronaut_face():
+def test_cascade_at_its_documented_settings_finds_only_the_astronaut_face():
     boxes = det.cascade_faces(skimage.data.astronaut())
+    assert len(boxes) == 1
     assert det.iou_matrix(boxes, det.load_face_boxes("astronaut")).max() > 0.5
 
 

@@ -50,11 +50,12 @@ class DetectionExplorer(CourseWidget):
         self.detections = detection.detect(self.boxes[:0], self.scores[:0])
         self.precision, self.recall = 1.0, 0.0
         count = len(self.boxes)
+        # all proposals by default: the second box on the face is far down the ranking
         self.proposals = widgets.IntSlider(
-            min(100, count), 1, count, description="proposals", continuous_update=False
+            count, 1, count, description="proposals", continuous_update=False
         )
         self.score_threshold = widgets.FloatSlider(
-            0.99, min=0.0, max=1.0, step=0.01, description="min score"
+            0.5, min=0.0, max=1.0, step=0.01, description="min score"
         )
         self.iou_threshold = widgets.FloatSlider(
             0.3, min=0.0, max=1.0, step=0.05, description="NMS IoU"
