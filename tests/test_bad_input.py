@@ -71,6 +71,7 @@ COMPUTE_MODULES = (
     "spatial",
     "segmentation",
     "detection",
+    "one_stage",
     "gans",
     "sequences",
     "text",
@@ -1878,6 +1879,99 @@ S["detection.cascade_faces"] = {
 S["detection.load_face_boxes"] = {"photo": ok("astronaut", NAMES)}
 S["detection.load_face_detector"] = {}
 S["detection.load_proposal_scores"] = {}
+
+
+# one_stage (lecture 14)
+@cache
+def one_stage_model():
+    return cl.one_stage.build_one_stage_detector(filters=4)
+
+
+@cache
+def two_scenes():
+    return cl.segmentation.digit_scenes(2, seed=0, digits=small_digits())
+
+
+@cache
+def small_digits():
+    rng = np.random.default_rng(0)
+    images = np.zeros((10, 28, 28), np.uint8)
+    images[:, 5:23, 9:19] = rng.integers(128, 256, (10, 18, 10))
+    return images, np.arange(10)
+
+
+@cache
+def two_truths():
+    return cl.one_stage.scene_truth(two_scenes())
+
+
+ANCHORS4 = np.array([[0.0, 0, 10, 10], [0, 5, 10, 15], [20, 20, 30, 40], [1, 1, 9, 9]])
+S["one_stage.match_anchors"] = {
+    "anchors": ok(ANCHORS4, BAD_BOXES),
+    "truth": ok(BOXES, BAD_BOXES, st.just(np.zeros((0, 4)))),
+    "positive": ok(0.7, HUGE),
+    "negative": ok(0.3, HUGE),
+}
+S["one_stage.encode_boxes"] = {
+    "boxes": ok(BOXES, BAD_BOXES, st.just(BOXES * 0)),
+    "anchors": ok(BOXES + 1, BAD_BOXES, st.just(BOXES[:2])),
+}
+S["one_stage.decode_boxes"] = {
+    "offsets": ok(np.zeros((3, 4)), st.just(np.full((3, 4), 1e300))),
+    "anchors": ok(BOXES, BAD_BOXES),
+}
+S["one_stage.digit_anchors"] = {}
+S["one_stage.scene_truth"] = {"scenes": ok(lazy(two_scenes))}
+S["one_stage.detection_targets"] = {
+    "anchors": ok(ANCHORS4, BAD_BOXES),
+    "truth_boxes": ok([BOXES[:2]], st.just([BOXES[:, ::-1]]), st.just([BOXES] * 2)),
+    "truth_labels": ok([np.array([1, 2])], st.just([np.array([1, 12])])),
+    "positive": ok(0.7, HUGE),
+    "negative": ok(0.3, HUGE),
+}
+S["one_stage.build_one_stage_detector"] = {"filters": ok(4, HUGE)}
+COST["one_stage.build_one_stage_detector"] = 2
+S["one_stage.detection_loss"] = {
+    "targets": ok(np.zeros((2, 3, 5)), st.just(np.zeros((2, 4, 5)))),
+    "outputs": ok(np.zeros((2, 3, 15)), st.just(np.zeros((1, 3, 15)))),
+    "gamma": ok(2.0, HUGE),
+}
+S["one_stage.predict_detections"] = {
+    "model": ok(lazy(one_stage_model), lazy(tiny_model)),
+    "images": ok(np.zeros((2, 64, 64)), st.just(np.zeros((2, 32, 32)))),
+    "score_threshold": ok(0.05, HUGE),
+    "iou_threshold": ok(0.5, HUGE),
+    "max_per_image": ok(20, HUGE),
+}
+COST["one_stage.predict_detections"] = 2
+S["one_stage.match_detections"] = {
+    "boxes": ok(BOXES, BAD_BOXES),
+    "scores": ok(SCORES3, st.just(SCORES3[:2])),
+    "truth": ok(BOXES[:2], BAD_BOXES),
+    "iou_threshold": ok(0.5, HUGE),
+}
+S["one_stage.precision_recall_curve"] = {
+    "scores": ok(SCORES3, st.just(SCORES3 * np.nan)),
+    "hits": ok(np.array([True, False, True]), st.just([2, 0, 1])),
+    "num_truth": ok(2, HUGE),
+}
+S["one_stage.average_precision"] = S["one_stage.precision_recall_curve"]
+S["one_stage.mean_average_precision"] = {
+    "detections": ok(
+        [{"boxes": BOXES, "scores": SCORES3, "labels": np.array([1, 1, 2])}],
+        st.just([{"boxes": BOXES}]),
+        st.just([{"boxes": "x", "scores": 1, "labels": None}]),
+    ),
+    "truth_boxes": ok([BOXES[:2]], st.just([])),
+    "truth_labels": ok([np.array([1, 2])], st.just([np.array([1])])),
+    "iou_threshold": ok(0.5, HUGE),
+}
+S["one_stage.load_one_stage_detector"] = {}
+ALLOWED["one_stage.load_one_stage_detector"] = (FileNotFoundError,)
+S["one_stage.load_one_stage_results"] = {}
+ALLOWED["one_stage.load_one_stage_results"] = (FileNotFoundError,)
+S["one_stage.load_face_benchmark"] = {"split": ok("test", NAMES)}
+COST["one_stage.load_face_benchmark"] = 2
 
 
 # gans (lecture 17)
