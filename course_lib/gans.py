@@ -18,6 +18,9 @@ binary cross-entropy of "real" vs "generated"; G tries to make D say "real".
 - ``sample_quality``: the shipped MNIST classifier's verdict on generated digits: mean
   top probability and the entropy of its class histogram (at most ln 10 = 2.303 nats);
   a collapsed generator makes few classes and a low entropy.
+- ``within_class_diversity`` and ``nearest_distances``: collapse *within* a class (the
+  mean distance between digits of one class) and memorisation (the distance from each
+  sample to its nearest training digit).
 - ``latent_code``, ``interpolate``: seeded codes and the path between two of them.
 - ``load_generator``: the small generator that ships in ``datasets/`` (made by
   ``datasets/build_gan_generator.py``), checked by sha256.
@@ -59,6 +62,8 @@ __all__ = [
     "train_gan",
     "class_entropy",
     "sample_quality",
+    "within_class_diversity",
+    "nearest_distances",
     "image_grid",
     "load_generator",
 ]
@@ -352,13 +357,16 @@ class GanRun:
     """A trained GAN: both networks, per-epoch history and fixed-code samples.
 
     ``history`` has one float per epoch for ``d_loss``, ``g_loss``, ``d_real`` (mean D
-    on real digits) and ``d_fake`` (mean D on generated ones); ``snapshots`` holds the
-    digits made from the same 16 codes after every epoch, (epochs, 16, 28, 28).
+    on real digits), ``d_fake`` (mean D on generated ones) and ``g_grad_norm`` (the
+    norm of G's whole gradient, before Adam rescales it); ``steps`` has the same five
+    numbers for every G step; ``snapshots`` holds the digits made from the same 16
+    codes after every epoch, (epochs, 16, 28, 28).
     """
 
     generator: object
     discriminator: object
     history: dict[str, list[float]] = field(default_factory=dict)
+    steps: dict[str, list[float]] = field(default_factory=dict)
     snapshots: np.ndarray | None = None
     settings: dict = field(default_factory=dict)
 
@@ -448,15 +456,16 @@ def train_gan(
         g_optimizer.apply_gradients(
             zip(grads, generator.trainable_variables, strict=True)
         )
-        return g_loss
+        return g_loss, tf.linalg.global_norm(grads)
 
     steps = len(images) // batch_size
     for callback in callbacks:
         callback.set_params({"epochs": epochs, "steps": steps})
         callback.on_train_begin()
     history: dict[str, list[float]] = {
-        k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake")
+        k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm")
     }
+    per_step: dict[str, list[float]] = {k: [] for k in history}
     snapshots = []
     for epoch in range(epochs):
         for callback in callbacks:
@@ -469,11 +478,12 @@ def train_gan(
                 codes = rng.standard_normal((batch_size, latent_dim)).astype(np.float32)
                 d_loss, d_real, d_fake = d_step(batch, codes)
             codes = rng.standard_normal((batch_size, latent_dim)).astype(np.float32)
-            g_loss = g_step(codes)
+            g_loss, g_grad_norm = g_step(codes)
             for key, value in zip(
-                history, (d_loss, g_loss, d_real, d_fake), strict=True
+                history, (d_loss, g_loss, d_real, d_fake, g_grad_norm), strict=True
             ):
                 sums[key] += float(value)
+                per_step[key].append(float(value))
             for callback in callbacks:
                 callback.on_train_batch_end(step)
         logs = {key: value / steps for key, value in sums.items()}
@@ -498,7 +508,9 @@ def train_gan(
         d_steps=d_steps,
         seed=seed,
     )
-    return GanRun(generator, discriminator, history, np.stack(snapshots), settings)
+    return GanRun(
+        generator, discriminator, history, per_step, np.stack(snapshots), settings
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -557,6 +569,80 @@ def sample_quality(images, classifier) -> dict:
         "max_entropy": MAX_ENTROPY,
         "effective_classes": math.exp(entropy),
     }
+
+
+def _flat_images(images, name: str) -> np.ndarray:
+    """Digits (N, 28, 28) as float rows of 784 values in 0..1 (uint8 0..255 scaled)."""
+    array = np.asarray(images)
+    if array.dtype.kind not in "uif" or array.ndim not in (3, 4) or array.shape[0] == 0:
+        raise ValueError(
+            f"{name} must be a non-empty array of digits (N, 28, 28), got {show(images)}"
+        )
+    if array.ndim == 4:
+        if array.shape[-1] != 1:
+            raise ValueError(f"{name} must have one channel, got shape {array.shape}")
+        array = array[..., 0]
+    if array.shape[1:] != (28, 28):
+        raise ValueError(f"{name} must be 28 x 28 digits, got shape {array.shape}")
+    flat = array.reshape(len(array), -1).astype(np.float64)
+    if array.dtype.kind in "ui":
+        flat /= 255.0
+    if not np.isfinite(flat).all():
+        raise ValueError(f"{name} must be finite")
+    return flat
+
+
+def nearest_distances(images, reference, batch_size: int = 500) -> np.ndarray:
+    """For each image, the Euclidean distance (pixels 0..1) to its nearest image in
+    ``reference``: a memorisation check. A generator that copies its training digits
+    scores near 0 against them; real test digits show what "new" looks like.
+
+    >>> digits = np.random.default_rng(0).random((3, 28, 28))
+    >>> nearest_distances(digits, digits).round(6).tolist()
+    [0.0, 0.0, 0.0]
+    """
+    flat = _flat_images(images, "images")
+    ref = _flat_images(reference, "reference")
+    batch_size = check_int(batch_size, "batch_size", 1, 100_000)
+    ref_squares = (ref**2).sum(axis=1)
+    best = np.empty(len(flat))
+    for start in range(0, len(flat), batch_size):
+        chunk = flat[start : start + batch_size]
+        squared = (
+            (chunk**2).sum(axis=1)[:, None] + ref_squares[None] - 2 * chunk @ ref.T
+        )
+        best[start : start + batch_size] = squared.min(axis=1)
+    return np.sqrt(np.maximum(best, 0.0))
+
+
+def within_class_diversity(images, classes, num_classes: int = 10) -> np.ndarray:
+    """Mean Euclidean distance (pixels 0..1) between two different images of the same
+    class, one value per class (NaN where a class has fewer than 2 images).
+
+    The class histogram's entropy misses collapse *within* a class (every 7 the same
+    7); this measure sees it: identical images score 0.
+    """
+    flat = _flat_images(images, "images")
+    num_classes = check_int(num_classes, "num_classes", 1, 1000)
+    labels = np.asarray(classes)
+    if labels.shape != (len(flat),) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"classes must be one int class id per image ({len(flat)}), "
+            f"got {show(classes)}"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"classes must lie in 0..{num_classes - 1}")
+    result = np.full(num_classes, np.nan)
+    for label in range(num_classes):
+        members = flat[labels == label]
+        count = len(members)
+        if count < 2:
+            continue
+        squares = (members**2).sum(axis=1)
+        squared = squares[:, None] + squares[None] - 2 * members @ members.T
+        distances = np.sqrt(np.maximum(squared, 0.0))
+        result[label] = distances.sum() / (count * (count - 1))
+    return result
 
 
 def image_grid(images, columns: int = 8, gap: int = 1) -> np.ndarray:

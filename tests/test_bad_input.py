@@ -2020,6 +2020,18 @@ S["gans.image_grid"] = {
     "columns": ok(2, HUGE),
     "gap": ok(1, HUGE),
 }
+S["gans.nearest_distances"] = {
+    "images": ok(TEN_DIGITS[0][:4], st.just(np.zeros((2, 5, 5)))),
+    "reference": ok(TEN_DIGITS[0], st.just(np.zeros((0, 28, 28)))),
+    "batch_size": ok(500, HUGE),
+}
+S["gans.within_class_diversity"] = {
+    "images": ok(TEN_DIGITS[0], st.just(np.zeros((2, 5, 5)))),
+    "classes": ok(
+        TEN_DIGITS[1], st.just(TEN_DIGITS[1][:3]), st.just(TEN_DIGITS[1] + 20)
+    ),
+    "num_classes": ok(10, HUGE),
+}
 S["gans.load_generator"] = {"path": ok(None, paths())}
 ALLOWED["gans.load_generator"] = (FileNotFoundError,)
 LEFT_OUT["gans.train_gan"] = "trains a GAN for epochs; tested in tests/test_gans.py"

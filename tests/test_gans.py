@@ -142,7 +142,11 @@ def test_a_short_seeded_run_learns_and_a_minimax_run_with_a_strong_d_stalls(
     run = gans.train_gan(x_train[:2000], epochs=3, seed=0)
     quality = gans.sample_quality(gans.generate(run.generator, 500), classifier)
     assert run.snapshots.shape == (3, 16, 28, 28)
-    assert set(run.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(run.history) == {"d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm"}
+    assert len(run.steps["g_grad_norm"]) == 3 * (2000 // 64)
+    assert np.mean(run.steps["g_grad_norm"]) == pytest.approx(
+        np.mean(run.history["g_grad_norm"]), rel=1e-6
+    )
     assert quality["entropy"] > 1.8 > untrained["entropy"] + 0.5
     assert quality["mean_confidence"] > 0.65
     broken = gans.train_gan(
@@ -151,6 +155,11 @@ def test_a_short_seeded_run_learns_and_a_minimax_run_with_a_strong_d_stalls(
     stalled = gans.sample_quality(gans.generate(broken.generator, 500), classifier)
     assert broken.history["d_fake"][-1] < 0.15  # D wins from the first steps
     assert stalled["entropy"] < 1.0
+    # ... and G's gradient vanishes: far below the healthy run's over the same steps.
+    steps = slice(10, 2000 // 64)
+    assert np.mean(broken.steps["g_grad_norm"][steps]) < 0.1 * np.mean(
+        run.steps["g_grad_norm"][steps]
+    )
 
 
 def test_the_run_is_reproducible(digits):
@@ -198,3 +207,43 @@ def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):
     AttributeError instead of a ValueError."""
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_nearest_distances_are_zero_for_copies_and_exact_otherwise():
+    rng = np.random.default_rng(0)
+    reference = rng.random((30, 28, 28))
+    assert np.allclose(gans.nearest_distances(reference[:5], reference), 0, atol=1e-6)
+    images = rng.random((7, 28, 28))
+    expected = [
+        min(np.linalg.norm(image - other) for other in reference) for image in images
+    ]
+    found = gans.nearest_distances(images, reference, batch_size=3)
+    assert np.allclose(found, expected, atol=1e-6)
+    # uint8 digits are read as 0..255 and scaled to 0..1
+    as_bytes = (reference * 255).round().astype(np.uint8)
+    assert np.allclose(
+        gans.nearest_distances(as_bytes[:2], as_bytes[:2] / 255.0), 0, atol=1e-6
+    )
+
+
+def test_within_class_diversity_sees_collapse_inside_a_class():
+    rng = np.random.default_rng(1)
+    varied = rng.random((20, 28, 28))
+    copies = np.repeat(varied[:1], 20, axis=0)
+    classes = np.repeat([3, 5], 10)
+    diverse = gans.within_class_diversity(varied, classes)
+    collapsed = gans.within_class_diversity(copies, classes)
+    assert np.isnan(diverse[[0, 1, 2, 4, 6, 7, 8, 9]]).all()
+    assert np.allclose(collapsed[[3, 5]], 0, atol=1e-6)
+    members = varied[classes == 3].reshape(10, -1)
+    pairs = [
+        np.linalg.norm(members[i] - members[j])
+        for i in range(10)
+        for j in range(10)
+        if i != j
+    ]
+    assert diverse[3] == pytest.approx(np.mean(pairs), rel=1e-6)
+    with pytest.raises(ValueError, match="classes"):
+        gans.within_class_diversity(varied, classes[:3])
+    with pytest.raises(ValueError, match="28 x 28"):
+        gans.nearest_distances(np.zeros((2, 5, 5)), varied)

@@ -80,31 +80,31 @@ def _sign_flipped(fake_logits):
 
 exercise(
     "19.1",
-    "A collapsed generator makes only 0s and 1s, half each. What is the entropy, in nats "
-    "(natural log), of the classifier's class histogram over its samples?",
-    expected=lambda: math.log(2),
+    "A collapsed generator makes only 0s, 1s and 7s, a third each. What is the entropy, "
+    "in nats (natural log), of the classifier's class histogram over its samples?",
+    expected=lambda: math.log(3),
     tolerance=1e-3,
     hints=(
-        (1.0, "that is in bits (log base 2); the course uses the natural log, nats"),
+        (math.log2(3), "that is in bits (log base 2); the course uses the natural log"),
         (math.log(10), "that is the most, for all ten classes equally often"),
-        (0.0, "0 is one class alone; here two classes share the samples"),
-        (2, "that is the number of classes; the entropy is -sum p ln p"),
+        (0.0, "0 is one class alone; here three classes share the samples"),
+        (3, "that is the number of classes; the entropy is -sum p ln p"),
     ),
-    hint="-sum p ln p over the classes that occur, with p = 1/2 twice.",
+    hint="-sum p ln p over the classes that occur, with p = 1/3 three times.",
 )
 
 exercise(
     "19.2",
-    "The discriminator says D(G(z)) = 0.01 for a generated digit. With the minimax "
+    "The discriminator says D(G(z)) = 0.04 for a generated digit. With the minimax "
     "generator loss log(1 - D) and D = sigmoid(logit), what is d loss / d logit, the "
     "signal that flows back into the generator?",
-    expected=lambda: -0.01,
+    expected=lambda: -0.04,
     tolerance=1e-4,
     hints=(
-        (-0.99, "that is the non-saturating loss -log D, whose gradient is D - 1"),
-        (0.01, "check the sign: log(1 - D) falls as the logit grows"),
-        (-100, "that is d(-log D)/dD; the question asks for the gradient per logit"),
-        (-1.0101, "that is d log(1 - D) / dD; multiply by dD/dlogit = D(1 - D)"),
+        (-0.96, "that is the non-saturating loss -log D, whose gradient is D - 1"),
+        (0.04, "check the sign: log(1 - D) falls as the logit grows"),
+        (-25, "that is d(-log D)/dD; the question asks for the gradient per logit"),
+        (-1 / 0.96, "that is d log(1 - D) / dD; multiply by dD/dlogit = D(1 - D)"),
     ),
     hint="d log(1 - sigmoid(l)) / dl = -sigmoid(l) = -D.",
 )
