@@ -115,7 +115,7 @@ class DetectionExplorer(CourseWidget):
             iou_threshold=self.iou_threshold,
         )
         self.children = [
-            widgets.HBox([self.proposals, self.score_threshold, self.iou_threshold]),
+            widgets.HBox([self.score_threshold, self.iou_threshold, self.proposals]),
             self.figure_image,
             self.caption,
             self.error,

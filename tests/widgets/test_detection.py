@@ -64,3 +64,14 @@ def test_each_control_redraws_quickly(explorer):
         control.value = value
         assert time.process_time() - start < 1.0, control.description
         assert not explorer.error.message
+
+
+def test_the_task_can_be_done_at_the_defaults():
+    # "raise the NMS IoU threshold until two green boxes cover the one face"
+    fresh = cl.widgets.DetectionExplorer()
+    assert fresh.proposals.value == fresh.proposals.max
+    on_face = cl.detection.iou_matrix(fresh.detections.boxes, fresh.truth)[:, 0] >= 0.5
+    assert on_face.sum() == 1
+    fresh.iou_threshold.value = 0.95
+    on_face = cl.detection.iou_matrix(fresh.detections.boxes, fresh.truth)[:, 0] >= 0.5
+    assert on_face.sum() == 2
