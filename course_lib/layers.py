@@ -61,6 +61,9 @@ __all__ = [
     "check_remedy_curves",
     "BN_MOMENTUM",
     "L2_PENALTY",
+    "EARLY_STOPPING_PATIENCE",
+    "remedy_effects",
+    "layer_structure",
     "DROPOUT_RATE",
     "MORE_DATA_FACTOR",
 ]
@@ -354,6 +357,10 @@ def rotate_digits(
 
 REMEDIES: dict[str, str] = {
     "none": "the plain network, nothing against overfitting",
+    "early stopping": (
+        "stop once the loss on 1,000 validation digits of its own has not improved "
+        "for 10 epochs, and keep the best weights"
+    ),
     "dropout": "Dropout(0.5) before the output layer",
     "batch norm": (
         "BatchNormalization (momentum 0.9) between each convolution or dense layer "
@@ -369,8 +376,11 @@ METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 """What the experiment records after every epoch, per run."""
 
 L2_PENALTY = 1e-2
+"""λ of the L2 remedy: the loss gains λ Σ w² over every kernel weight."""
 DROPOUT_RATE = 0.5
 MORE_DATA_FACTOR = 4
+EARLY_STOPPING_PATIENCE = 10
+"""Epochs without a better validation loss before early stopping ends a run."""
 BN_MOMENTUM = 0.9
 """The moving averages' momentum in the experiment. Keras' default 0.99 needs several
 hundred steps before the moving variance (it starts at 1) reaches the batches'
@@ -388,7 +398,8 @@ def build_remedy_model(remedy: str = "none", seed: int = 0):
     changes: ``"dropout"`` adds ``Dropout(0.5)`` before the output layer, ``"batch
     norm"`` puts ``BatchNormalization`` between each layer and its ReLU, ``"L2"`` adds an
     L2 penalty to every kernel, ``"augmentation"`` puts random rotations and shifts in
-    front (active in training only); ``"none"`` and ``"more data"`` build the plain net.
+    front (active in training only); ``"none"``, ``"more data"`` and ``"early
+    stopping"`` build the plain net (early stopping changes the training, not the net).
     """
     import keras
     from keras import layers
@@ -460,6 +471,7 @@ class _CleanMetrics:
         import tensorflow as tf
 
         forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        self.forward = forward
 
         class Callback(keras.callbacks.Callback):
             def on_epoch_end(inner, epoch, logs=None):  # noqa: N805
@@ -522,7 +534,11 @@ def train_with_remedy(
     sets the initial weights, the order of the batches and the random draws of dropout
     and augmentation (``cl.set_seed(seed)``); the digits are the same for every seed.
     After each epoch the loss and accuracy on the training digits and on the validation
-    digits are measured the same way, in inference mode. Returns a dict of lists, one
+    digits are measured the same way, in inference mode. ``"early stopping"`` also
+    watches the loss on the ``2 * num_train`` digits after those of ``"more data"``, stops
+    after ``EARLY_STOPPING_PATIENCE`` epochs without a better one and keeps the best
+    weights (``keras.callbacks.EarlyStopping(restore_best_weights=True)``): the epochs
+    after the stop, and the last one, show that kept network. Returns a dict of lists, one
     value per epoch, for each name in ``METRICS``. ``callbacks`` (e.g.
     ``[cl.widgets.LivePlot()]``) see those numbers as ``loss``, ``accuracy``,
     ``val_loss`` and ``val_accuracy``.
@@ -538,22 +554,62 @@ def train_with_remedy(
     x_train, y_train = _as_digits(train, "train")
     validation = _as_digits(validation, "validation")
     count = num_train * (MORE_DATA_FACTOR if remedy == "more data" else 1)
-    if count > len(x_train):
+    watched = 2 * num_train  # early stopping's validation digits
+    stopping = remedy == "early stopping"
+    needed = num_train * MORE_DATA_FACTOR + watched if stopping else count
+    if needed > len(x_train):
         raise ValueError(
-            f"{remedy!r} needs {count} training digits, only {len(x_train)} given"
+            f"{remedy!r} needs {needed} training digits, only {len(x_train)} given"
         )
     set_seed(int(seed))
     model = build_remedy_model(remedy, seed=int(seed))
     subset = (x_train[:count], y_train[:count])
     clean = _CleanMetrics(subset, validation)
+    extra = {}
+    if stopping:
+        import keras
+
+        # Validation digits of its own, never the held-out ones: the digits after
+        # those that "more data" trains on. Keras measures its val_loss on them before
+        # the callbacks run, so EarlyStopping (first in the list) sees that loss; the
+        # clean callback then puts the held-out numbers in the logs.
+        start = num_train * MORE_DATA_FACTOR
+        extra = dict(
+            validation_data=(
+                x_train[start : start + watched],
+                y_train[start : start + watched],
+            )
+        )
+        callbacks = [
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=EARLY_STOPPING_PATIENCE,
+                restore_best_weights=True,
+            ),
+            *callbacks,
+        ]
+        callbacks.insert(1, clean.bind(model))
+    else:
+        callbacks = [clean.bind(model), *callbacks]
     model.fit(
         *subset,
         epochs=epochs,
         batch_size=batch_size,
         shuffle=True,
         verbose=0,
-        callbacks=[clean.bind(model), *callbacks],
+        callbacks=callbacks,
+        **extra,
     )
+    if stopping:
+        # The kept network has the best weights: it stands for every epoch after the
+        # stop, and for the last one (Keras restores the best weights at the end).
+        trained = len(clean.history["val_loss"])
+        final = _CleanMetrics(subset, validation)
+        final.measure(clean.forward, {})
+        for metric in METRICS:
+            values = clean.history[metric][: min(trained, epochs - 1)]
+            values += final.history[metric] * (epochs - len(values))
+            clean.history[metric] = values
     return clean.history
 
 
@@ -606,6 +662,7 @@ def compare_remedies(
             "seeds": [int(s) for s in seeds],
             "l2": L2_PENALTY,
             "dropout": DROPOUT_RATE,
+            "early_stopping_patience": EARLY_STOPPING_PATIENCE,
         },
         "remedies": {},
     }
@@ -697,21 +754,124 @@ def summarize_remedies(curves: dict, last: int = 3) -> list[dict]:
     """Per remedy, at the end of training: train and validation accuracy and the gap
     (train minus validation), each the mean over seeds with its standard deviation
     (``*_sd``, NaN for one seed). Each run's value is averaged over its ``last``
-    epochs, which smooths the epoch-to-epoch wobble."""
+    epochs, which smooths the epoch-to-epoch wobble. Also the held-out loss at the
+    last epoch (``val_loss``) and how far it lies above the run's own lowest held-out
+    loss (``rise``: 0 when the loss never turned up)."""
     last = _positive_int(last, "last")
     rows = []
     for remedy in check_remedy_curves(curves)["remedies"]:
         train = remedy_curve(curves, remedy, "train_accuracy")[:, -last:].mean(axis=1)
         val = remedy_curve(curves, remedy, "val_accuracy")[:, -last:].mean(axis=1)
+        loss = remedy_curve(curves, remedy, "val_loss")
         row = {"remedy": remedy, "runs": len(train)}
-        for name, values in (("train", train), ("val", val), ("gap", train - val)):
+        for name, values in (
+            ("train", train),
+            ("val", val),
+            ("gap", train - val),
+            ("val_loss", loss[:, -1]),
+            ("rise", loss[:, -1] - loss.min(axis=1)),
+        ):
             row[name], row[f"{name}_sd"] = _mean_sd(values)
         rows.append(row)
     return rows
 
 
+def remedy_effects(
+    curves: dict,
+    metric: str = "val_accuracy",
+    baseline: str = "none",
+    last: int = 3,
+    spread: float = 2.0,
+) -> list[dict]:
+    """Each remedy's effect on ``metric`` against ``baseline``, told apart from noise.
+
+    Per run the metric is averaged over its ``last`` epochs; per remedy the mean and
+    standard deviation over the runs (seeds). ``difference`` is the remedy's mean minus
+    the baseline's; ``beyond`` is True when it is larger (in size) than ``spread``
+    times the larger of the two standard deviations: the remedy's effect then stands
+    out of the seed-to-seed spread. Needs at least two runs per remedy.
+
+    Example::
+
+        [row["remedy"] for row in remedy_effects(curves) if row["beyond"]]
+    """
+    entries = check_remedy_curves(curves)["remedies"]
+    metric = choose(metric, METRICS, "metric")
+    baseline = choose(baseline, list(entries), "baseline")
+    last = _positive_int(last, "last")
+    spread = check_number(spread, "spread", 0.0, 100.0)
+
+    def runs(remedy: str) -> np.ndarray:
+        values = remedy_curve(curves, remedy, metric)
+        if len(values) < 2:
+            raise ValueError(f"{remedy!r} has one run: no spread to compare with")
+        return values[:, -last:].mean(axis=1)
+
+    base_mean, base_sd = _mean_sd(runs(baseline))
+    rows = []
+    for remedy in entries:
+        if remedy == baseline:
+            continue
+        mean, sd = _mean_sd(runs(remedy))
+        difference = mean - base_mean
+        rows.append(
+            {
+                "remedy": remedy,
+                "mean": mean,
+                "sd": sd,
+                "difference": difference,
+                "beyond": bool(abs(difference) > spread * max(sd, base_sd)),
+            }
+        )
+    return rows
+
+
+def layer_structure(model) -> list[str]:
+    """The layers of a Keras model as short strings, with what sets a remedy apart:
+    filters and units, an L2 factor, a missing bias, BN's momentum, dropout's rate,
+    the random layers' factors. Two models with the same list have the same structure.
+
+    Example::
+
+        layer_structure(cl.layers.build_remedy_model("dropout"))
+        # ['Conv2D(16, 3)', 'ReLU', 'MaxPooling2D', ..., 'Dropout(0.5)', 'Dense(10, softmax)']
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model, got {show(model)}")
+    lines = []
+    for layer in model.layers:
+        config = layer.get_config()
+        details = []
+        if "filters" in config:
+            details += [str(config["filters"]), str(config["kernel_size"][0])]
+        if "units" in config:
+            details.append(str(config["units"]))
+            if config.get("activation") not in (None, "linear"):
+                details.append(str(config["activation"]))
+        if config.get("use_bias") is False:
+            details.append("no bias")
+        regularizer = getattr(layer, "kernel_regularizer", None)
+        if regularizer is not None:
+            details.append(f"L2 {float(regularizer.get_config()['l2']):g}")
+        if "momentum" in config:
+            details.append(f"momentum {config['momentum']:g}")
+        if "rate" in config:
+            details.append(f"rate {config['rate']:g}")
+        for key in ("factor", "height_factor", "width_factor"):
+            if key in config:
+                value = np.max(np.abs(config[key]))  # a number or a (low, high) pair
+                details.append(f"{key} {value:.3g}")
+        name = type(layer).__name__
+        lines.append(f"{name}({', '.join(details)})" if details else name)
+    return lines
+
+
 def format_summary(rows: list[dict]) -> str:
-    """The rows of :func:`summarize_remedies` as a small text table (mean ± sd)."""
+    """The rows of :func:`summarize_remedies` as a small text table (mean ± sd): the
+    accuracies and the gap averaged over the last epochs, the held-out loss at the
+    last epoch."""
 
     def cell(row, name):
         sd = row[f"{name}_sd"]
@@ -736,11 +896,19 @@ def format_summary(rows: list[dict]) -> str:
             "rows must be the list of dicts summarize_remedies returns (remedy, train, "
             f"val, gap and their *_sd), got {show(rows)}"
         )
-    lines = [f"{'remedy':<13}{'train':>16}{'validation':>16}{'gap':>16}"]
+    with_loss = all("val_loss" in row and "val_loss_sd" in row for row in rows)
+
+    def loss_cell(row):
+        sd = row["val_loss_sd"]
+        text = f"{row['val_loss']:.3f}"
+        return f"{text} ± {sd:.3f}" if math.isfinite(sd) else text
+
+    header = f"{'remedy':<15}{'train':>16}{'validation':>16}{'gap':>16}"
+    lines = [header + (f"{'held-out loss':>18}" if with_loss else "")]
     for row in rows:
         lines.append(
-            f"{row['remedy']:<13}{cell(row, 'train'):>16}{cell(row, 'val'):>16}"
-            f"{cell(row, 'gap'):>16}"
+            f"{row['remedy']:<15}{cell(row, 'train'):>16}{cell(row, 'val'):>16}"
+            f"{cell(row, 'gap'):>16}" + (f"{loss_cell(row):>18}" if with_loss else "")
         )
     return "\n".join(lines)
 

@@ -260,6 +260,8 @@ def test_each_remedy_changes_only_its_part_of_the_model():
     augmented = L.build_remedy_model("augmentation")
     assert _count(augmented, keras.layers.RandomRotation) == 1
     assert plain.count_params() == L.build_remedy_model("more data").count_params()
+    stopping = L.build_remedy_model("early stopping")
+    assert L.layer_structure(stopping) == L.layer_structure(plain)
     with pytest.raises(ValueError, match="unknown remedy 'weight decay'"):
         L.build_remedy_model("weight decay")
 
@@ -297,6 +299,47 @@ def test_a_run_is_reproducible_with_its_seed(tiny_digits):
     ]
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
+
+
+def test_layer_structure_tells_where_each_remedy_goes():
+    plain = L.layer_structure(L.build_remedy_model("none"))
+    assert plain[0] == "Conv2D(16, 3)" and plain[-1] == "Dense(10, softmax)"
+    dropout = L.layer_structure(L.build_remedy_model("dropout"))
+    assert dropout == plain[:-1] + ["Dropout(rate 0.5)", plain[-1]]
+    norm = L.layer_structure(L.build_remedy_model("batch norm"))
+    assert norm[:3] == [
+        "Conv2D(16, 3, no bias)",
+        "BatchNormalization(momentum 0.9)",
+        "ReLU",
+    ]
+    penalized = L.layer_structure(L.build_remedy_model("L2"))
+    assert sum("L2 0.01" in line for line in penalized) == 4
+    augmented = L.layer_structure(L.build_remedy_model("augmentation"))
+    assert augmented[0] == "RandomRotation(factor 0.0278)"
+    with pytest.raises(ValueError, match="must be a Keras model"):
+        L.layer_structure("none")
+
+
+def test_early_stopping_keeps_the_best_weights(tiny_digits, monkeypatch):
+    train, validation = tiny_digits
+    monkeypatch.setattr(L, "EARLY_STOPPING_PATIENCE", 1)
+    history = L.train_with_remedy(
+        "early stopping", train, validation, epochs=10, num_train=20, seed=0
+    )
+    assert all(len(values) == 10 for values in history.values())
+    losses = history["val_loss"]
+    # the kept network is the one of an earlier epoch: its numbers come back at the end
+    earlier = [
+        epoch
+        for epoch in range(9)
+        if all(
+            history[m][epoch] == pytest.approx(history[m][-1], abs=1e-6)
+            for m in L.METRICS
+        )
+    ]
+    assert earlier, f"the last epoch repeats no earlier one: {losses}"
+    with pytest.raises(ValueError, match="'early stopping' needs 246 training digits"):
+        L.train_with_remedy("early stopping", train, validation, num_train=41)
 
 
 def test_more_data_needs_enough_digits(tiny_digits):
@@ -375,8 +418,24 @@ def test_summaries_are_means_and_sds_over_seeds():
     assert dropout["gap"] == pytest.approx(0.07)
     table = L.format_summary(rows)
     assert "none" in table and "±" in table
+    assert none["val_loss"] == pytest.approx(0.7) and none["rise"] == 0
+    assert "held-out loss" in table
     single = L.summarize_remedies(_synthetic(runs=1), last=2)
     assert math.isnan(single[0]["gap_sd"]) and "±" not in L.format_summary(single)
+
+
+def test_remedy_effects_compare_with_the_spread():
+    (dropout,) = L.remedy_effects(_synthetic(), "val_accuracy", last=1)
+    assert dropout["remedy"] == "dropout"
+    assert dropout["difference"] == pytest.approx(0.05)
+    assert dropout["sd"] == pytest.approx(0.01)
+    assert dropout["beyond"]  # 0.05 > 2 * 0.01
+    (dropout,) = L.remedy_effects(_synthetic(), "val_accuracy", last=1, spread=6)
+    assert not dropout["beyond"]  # 0.05 < 6 * 0.01
+    (same,) = L.remedy_effects(_synthetic(), "val_loss")
+    assert same["difference"] == 0 and not same["beyond"]
+    with pytest.raises(ValueError, match="one run"):
+        L.remedy_effects(_synthetic(runs=1))
 
 
 def test_curves_survive_a_round_trip_and_bad_files_are_clear(tmp_path):
@@ -404,6 +463,28 @@ def test_the_shipped_curves_show_overfitting_and_every_remedy():
         assert runs.shape == (len(settings["seeds"]), settings["epochs"])
         assert 0.8 < rows[remedy]["val"] <= 1  # every run learned
     assert rows["none"]["train"] > 0.97 and rows["none"]["gap"] > 0.03  # it overfits
+    # the plain network's held-out loss turns up: in every run, the last epoch lies
+    # above the lowest one, which comes well before the end
+    loss = L.remedy_curve(curves, "none", "val_loss")
+    assert (loss[:, -1] - loss.min(axis=1) > 0.02).all()
+    assert (loss.argmin(axis=1) < settings["epochs"] - 5).all()
+    # early stopping keeps (nearly) the minimum, far below the plain net's last loss
+    kept = L.remedy_curve(curves, "early stopping", "val_loss")[:, -1]
+    assert (kept < loss.min(axis=1) + 0.03).all()
+    assert kept.mean() < loss[:, -1].mean() - 0.02
+
+
+def test_exercise_9_5_has_no_remedy_near_its_threshold():
+    """The accepted answer must not hang on noise: every remedy's effect on the
+    held-out loss lies well below or well above 3 sd."""
+    from course_lib.exercises import lecture_09
+
+    curves = L.load_remedy_curves()
+    base = L.remedy_curve(curves, "none", "val_loss")[:, -1].std(ddof=1)
+    for row in L.remedy_effects(curves, "val_loss", last=1):
+        ratio = abs(row["difference"]) / max(row["sd"], base)
+        assert not 2.5 <= ratio <= 4.5, (row["remedy"], ratio)
+    assert lecture_09.SPREAD == 3.0
 
 
 # -- bad input (found by tests/test_bad_input.py) --------------------------------------

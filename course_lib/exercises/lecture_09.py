@@ -1,5 +1,6 @@
-"""Exercises of lecture 09 (the layers toolbox): BN's scale and shift, dropout's factor,
-BN's parameters, a softmax that cannot overflow, and the remedy that closes the gap."""
+"""Exercises of lecture 09 (the layers toolbox): one value through BN at inference, one
+value through dropout, BN's parameters, a softmax that cannot overflow, and the remedies
+whose effect stands out of the seed spread."""
 
 from __future__ import annotations
 
@@ -10,20 +11,19 @@ import numpy as np
 from course_lib.exercises import Wrong, exercise
 
 
-def _bn_output_mean_and_sd():
-    """Normalize a large batch with gamma 2, beta 1 and measure the output."""
-    from course_lib.layers import batch_norm_training
+def _bn_at_inference():
+    """x = 11 through BN at inference: moving mean 5, moving variance 9, gamma 2, beta 1."""
+    from course_lib.layers import batch_norm
 
-    x = np.random.default_rng(0).normal(5.0, 3.0, size=(100_000, 1))
-    y = batch_norm_training(x, gamma=2.0, beta=1.0)
-    return (round(float(y.mean()), 2), round(float(y.std()), 2))
+    y = batch_norm(np.array([[11.0]]), [5.0], [9.0], gamma=2.0, beta=1.0)
+    return round(float(y[0, 0]), 3)
 
 
-def _dropout_factor():
-    """What Keras-style dropout multiplies a kept value by, at rate 0.2."""
+def _dropout_kept_value():
+    """What Keras-style dropout at rate 0.4 makes of a kept 3.0 in training."""
     from course_lib.layers import dropout
 
-    kept = dropout(np.ones(1000), 0.2, seed=0)
+    kept = dropout(np.full(1000, 3.0), 0.4, seed=0)
     return round(float(kept.max()), 6)
 
 
@@ -37,12 +37,62 @@ def _bn_parameters():
     return (layer.count_params(), trainable)
 
 
-def _smallest_shipped_gap():
-    """The remedy with the smallest train-validation gap in the shipped curves."""
-    from course_lib.layers import load_remedy_curves, summarize_remedies
+SPREAD = 3.0
+"""How many standard deviations an effect must exceed in exercise 09.5. In the shipped
+curves no remedy lies near it: the effects on the held-out loss are below 2.5 or above
+4.5 times the larger sd (``tests/test_layers.py`` checks the margin)."""
 
-    rows = summarize_remedies(load_remedy_curves())
-    return min(rows, key=lambda row: row["gap"])["remedy"]
+
+def _beyond_the_spread() -> set[str]:
+    """The remedies whose held-out loss after the last epoch differs from the plain
+    network's by more than 3 sd over the seeds, in the shipped curves."""
+    from course_lib.layers import load_remedy_curves, remedy_effects
+
+    rows = remedy_effects(load_remedy_curves(), "val_loss", last=1, spread=SPREAD)
+    return {row["remedy"] for row in rows if row["beyond"]}
+
+
+def _remedy_names(answer) -> set[str]:
+    """A student's answer as a set of remedy names (one name or a list of names)."""
+    from course_lib.layers import REMEDIES
+
+    if isinstance(answer, str):
+        answer = [answer]
+    try:
+        names = list(answer)
+    except TypeError:
+        raise Wrong(
+            'give a list of remedy names, e.g. ["dropout", "L2"] (or [] for none)'
+        ) from None
+    known = {name.casefold(): name for name in REMEDIES}
+    chosen = set()
+    for name in names:
+        if not isinstance(name, str) or name.strip().casefold() not in known:
+            raise Wrong(f"{name!r} is not a remedy; the names: {', '.join(REMEDIES)}")
+        chosen.add(known[name.strip().casefold()])
+    return chosen
+
+
+def _check_beyond_the_spread(answer) -> None:
+    chosen, expected = _remedy_names(answer), _beyond_the_spread()
+    if "none" in chosen:
+        raise Wrong('"none" is the plain network itself: compare the others with it')
+    missing, extra = expected - chosen, chosen - expected
+    if extra:
+        raise Wrong(
+            f"{sorted(extra)[0]}: its difference from none is not larger than 3 sd "
+            "(take the larger sd of the two)"
+        )
+    if missing:
+        count = (
+            "one more remedy differs"
+            if len(missing) == 1
+            else (f"{len(missing)} more remedies differ")
+        )
+        raise Wrong(
+            f"{count} from none by more than 3 sd; compare each difference with "
+            "three times the larger sd"
+        )
 
 
 def _softmax_cases():
@@ -95,29 +145,33 @@ def _naive_softmax(z):
 
 exercise(
     "09.1",
-    "BN with gamma 2 and beta 1: mean and standard deviation of the output over a "
-    "large batch, as (mean, sd)?",
-    expected=_bn_output_mean_and_sd,
+    "BN at inference with moving mean 5, moving variance 9, gamma 2, beta 1: what "
+    "does the value 11 become (epsilon aside)?",
+    expected=_bn_at_inference,
     tolerance=0.01,
     hints=(
-        ((0, 1), "0 and 1 hold for x̂, before the scale γ and the shift β."),
-        ((2, 1), "β shifts (it becomes the mean), γ scales (it becomes the sd)."),
+        (2, "2 is x̂, the normalized value: γ and β still scale and shift it."),
+        (5.0 / 3, "divide by the standard deviation √9 = 3, not by the variance."),
+        (13, "the moving statistics normalize first: x̂ = (11 − 5) / √9."),
+        (4, "β is added after the scaling: γ·x̂ + β."),
     ),
-    hint="the output is γ·x̂ + β, and x̂ has mean 0 and sd 1 over the batch.",
+    hint="x̂ = (x − moving mean) / √(moving variance), then γ·x̂ + β.",
 )
 
 exercise(
     "09.2",
-    "Dropout(0.2) in training: by what factor are the values it keeps multiplied?",
-    expected=_dropout_factor,
+    "Dropout(0.4) in training: what does a kept input of 3.0 become?",
+    expected=_dropout_kept_value,
     hints=(
-        (0.8, "0.8 is the chance of being kept; Keras divides the kept values by it."),
-        (0.2, "0.2 is the rate of values set to 0, not the factor of the others."),
         (
-            1,
+            3,
             "Keras scales the kept values in training so that the mean stays the same.",
         ),
+        (1.8, "that is 3 · 0.6; Keras divides by the chance of being kept instead."),
+        (4.2, "Keras divides by 1 − rate, it does not add the rate."),
+        (7.5, "the rate 0.4 is dropped: divide by the chance of being kept, 0.6."),
     ),
+    hint="the kept values are divided by 1 − rate.",
 )
 
 exercise(
@@ -147,16 +201,14 @@ exercise(
 
 exercise(
     "09.5",
-    "In the shipped curves (cl.widgets.RemedyExplorer()), which remedy leaves the "
-    "smallest train-validation gap at the last epoch?",
-    expected=_smallest_shipped_gap,
-    hints=(
-        ("none", "none is the network without a remedy: tick the others too."),
-        (
-            "more data",
-            "close, but another bar is lower; is the difference larger than the "
-            "whiskers (± one sd)?",
-        ),
+    "In the shipped curves, which remedies change the held-out loss after the last "
+    "epoch by more than 3 sd from none (the larger sd of the two)? A list.",
+    checker=_check_beyond_the_spread,
+    solution=lambda: sorted(_beyond_the_spread()),
+    mistakes=(
+        ["none"],
+        ["sobel"],
+        42,
+        lambda: None,
     ),
-    hint="tick every remedy and read the bars at the last epoch.",
 )

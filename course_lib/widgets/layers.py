@@ -49,6 +49,10 @@ class RemedyExplorer(CourseWidget):
     dashed). Right: the gap, training minus validation accuracy, at the chosen epoch for
     every remedy (ticked ones in colour), with ± one standard deviation.
 
+    With the metric on loss, the caption gives each ticked remedy's held-out loss at the
+    chosen epoch and the epoch where its mean held-out loss is lowest (``lowest``): a
+    remedy whose lowest epoch lies before the chosen one has a loss that turned up.
+
     ``curves`` is what :func:`cl.layers.compare_remedies` returns; by default the curves
     that ship with the course. ``gaps`` holds the gap (mean, sd) of each remedy at the
     chosen epoch, ``smallest_gap`` the ticked remedy with the smallest mean gap.
@@ -78,6 +82,11 @@ class RemedyExplorer(CourseWidget):
             for name in self.names
             for metric in ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
         }
+        self.lowest = {
+            name: int(self.data[(name, "val_loss")].mean(axis=0).argmin()) + 1
+            for name in self.names
+        }
+        # per remedy, the epoch (from 1) where its mean held-out loss is lowest
         epochs = {self.data[(name, "val_accuracy")].shape[1] for name in self.names}
         if len(epochs) != 1:
             raise ValueError("every remedy must have the same number of epochs")
@@ -235,7 +244,11 @@ class RemedyExplorer(CourseWidget):
                 segments.append([(position, mean - sd), (position, mean + sd)])
         self.whiskers.set_segments(segments)
         self.gap_title.set_text(f"gap at epoch {epoch} (± 1 sd)")
-        self.caption.value = self._caption(epoch, selected)
+        self.caption.value = (
+            self._loss_caption(epoch, selected)
+            if metric == "loss" and selected
+            else self._caption(epoch, selected)
+        )
 
     def _runs_text(self) -> str:
         runs = {len(self.data[(n, "val_accuracy")]) for n in self.names}
@@ -250,6 +263,20 @@ class RemedyExplorer(CourseWidget):
         if not selected:
             return None
         return min(selected, key=lambda name: self.gaps[name][0])
+
+    def _loss_caption(self, epoch: int, selected: list[str]) -> str:
+        parts = []
+        for name in selected:
+            runs = self.data[(name, "val_loss")][:, epoch - 1]
+            spread = f" ± {runs.std(ddof=1):.3f}" if len(runs) > 1 else ""
+            parts.append(
+                f"{name} {runs.mean():.3f}{spread} (lowest at epoch {self.lowest[name]})"
+            )
+        return (
+            f"Held-out loss at epoch {epoch}, mean of the seeds: {'; '.join(parts)}. "
+            "A remedy whose lowest epoch lies before this one has a held-out loss that "
+            "turned up."
+        )
 
     def _caption(self, epoch: int, selected: list[str]) -> str:
         if not selected:

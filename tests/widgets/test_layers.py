@@ -32,6 +32,7 @@ def test_it_shows_the_shipped_curves_by_default():
     assert explorer.error.message == ""
     assert explorer.names == list(cl.layers.REMEDIES)
     assert explorer.selected == ["none", "dropout"]
+    assert "early stopping" in explorer.names
     assert explorer.epoch.value == explorer.epoch.max == explorer.epochs
     assert "Train − validation accuracy at epoch" in explorer.caption.value
     assert set(explorer.controls) == {"metric", "epoch", *cl.layers.REMEDIES}
@@ -73,6 +74,18 @@ def test_the_metric_switches_the_curves():
     np.testing.assert_allclose(val_line.get_ydata(), [1.2, 0.8])
     np.testing.assert_allclose(train_line.get_ydata(), [1.0, 0.4])
     assert explorer.axes_curves.get_ylabel() == "loss"
+    assert "Held-out loss at epoch 2" in explorer.caption.value
+    assert "dropout 0.800 ± 0.000 (lowest at epoch 2)" in explorer.caption.value
+    assert explorer.lowest == {"none": 2, "dropout": 2, "L2": 2}
+
+
+def test_the_shipped_curves_show_the_plain_loss_turning_up():
+    explorer = cl.widgets.RemedyExplorer(remedies=("none", "early stopping"))
+    explorer.metric.value = "loss"
+    assert explorer.lowest["none"] < explorer.epochs - 5
+    assert (
+        "none" in explorer.caption.value and "lowest at epoch" in explorer.caption.value
+    )
 
 
 def test_a_single_run_has_no_spread():
