@@ -1038,6 +1038,17 @@ S["layers.save_remedy_curves"] = {
 S["layers.load_remedy_curves"] = {"path": ok(None, paths())}
 
 # augmentation
+S["layers.remedy_effects"] = {
+    "curves": ok(CURVES, st.just({"remedies": {}})),
+    "metric": ok("val_loss", NAMES),
+    "baseline": ok("none", NAMES),
+    "last": ok(3, HUGE),
+    "spread": ok(2.0, HUGE),
+}
+S["layers.layer_structure"] = {
+    "model": ok(lazy(lambda: cl.layers.build_remedy_model("L2")), st.just("none"))
+}
+COST["layers.layer_structure"] = 3
 VIEW = cl.augmentation.View(rotation=0.1, zoom=0.1, shift_x=0.1, contrast=1.2)
 VALUE_RANGES = st.sampled_from([(1, 0), (0,), (0, math.nan), "01", None])
 S["augmentation.rotation_in_degrees"] = {"factor": ok(0.25, HUGE)}
