@@ -69,6 +69,8 @@ __all__ = [
     "load_vae_weights",
     "encode_numpy",
     "decode_numpy",
+    "class_entropy",
+    "BETA_FILE",
     "latent_grid",
     "ink",
     "concept_vector",
@@ -79,6 +81,8 @@ PIXELS = 28 * 28
 
 VAE_FILE = Path(__file__).resolve().parent.parent / "datasets" / "vae_2d.npy"
 """The shipped 2-D VAE: every weight, float16, in one flat ``.npy`` vector."""
+BETA_FILE = VAE_FILE.parent / "vae_beta.json"
+"""The KL-weight sweep and the prior-sample entropies (``datasets/build_vae_beta.py``)."""
 VAE_SHA256 = "f759dcdafdd2e161de61a4cdb71371d97f6605ade3a860c6403f2fd71c87c21e"
 VAE_HIDDEN = 256
 """Width of the shipped VAE's one hidden layer, in the encoder and in the decoder."""
@@ -687,6 +691,26 @@ def decode_numpy(weights: list[np.ndarray], codes) -> np.ndarray:
         )
     hidden = np.maximum(codes @ w1 + b1, 0.0)
     return _sigmoid(hidden @ w2 + b2).reshape(-1, 28, 28)
+
+
+def class_entropy(classes, num_classes: int = 10) -> float:
+    """The entropy (in nats) of the histogram of ``classes``: ln(num_classes) when all
+    classes are equally common, 0 when one class takes all.
+
+    Applied to the classes a classifier gives decoded prior samples, it measures how
+    many kinds of digit a generative model draws.
+    """
+    num_classes = check_int(num_classes, "num_classes", 1, 10_000)
+    values = np.asarray(classes)
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iu":
+        raise ValueError(
+            f"classes must be a non-empty 1-D array of class ids, got {show(classes)}"
+        )
+    if values.min() < 0 or values.max() >= num_classes:
+        raise ValueError(f"classes must lie in 0..{num_classes - 1}")
+    shares = np.bincount(values, minlength=num_classes) / values.size
+    shares = shares[shares > 0]
+    return float(-np.sum(shares * np.log(shares)))
 
 
 def latent_grid(low: float = -3.0, high: float = 3.0, steps: int = 15) -> np.ndarray:

@@ -220,3 +220,32 @@ def test_ink_and_concept_vector():
     )
     with pytest.raises(ValueError, match="agree"):
         A.concept_vector(codes[:3], images, labels)
+
+
+def test_class_entropy_is_zero_for_one_class_and_ln_k_for_k_equal_classes():
+    assert A.class_entropy(np.full(50, 3)) == 0.0
+    assert np.isclose(A.class_entropy(np.arange(10).repeat(7)), np.log(10))
+    assert np.isclose(A.class_entropy(np.array([0, 0, 1, 1])), np.log(2))
+    assert A.class_entropy(np.array([0, 0, 0, 1])) < np.log(2)
+    with pytest.raises(ValueError, match="lie in"):
+        A.class_entropy(np.array([0, 10]))
+    with pytest.raises(ValueError, match="1-D"):
+        A.class_entropy(np.array([0.5, 1.0]))
+
+
+def test_the_beta_sweep_shows_the_trade_off_and_the_entropy_gap():
+    import json
+
+    sweep = json.loads(A.BETA_FILE.read_text())
+    betas = sweep["settings"]["betas"]
+    kl = [np.mean([r["kl"] for r in sweep["vae"] if r["beta"] == b]) for b in betas]
+    assert all(np.diff(kl) < 0)
+    vae = [r["prior_entropy"] for r in sweep["vae"] if r["beta"] == 1.0]
+    plain = [r["prior_entropy"] for r in sweep["autoencoder"]]
+    error = np.sqrt(np.var(vae, ddof=1) / len(vae) + np.var(plain, ddof=1) / len(plain))
+    assert np.mean(vae) - np.mean(plain) > 2 * error
+    rebuild = [
+        np.mean([r["reconstruction"] for r in sweep["vae"] if r["beta"] == b])
+        for b in betas
+    ]
+    assert rebuild[-1] > rebuild[0]

@@ -1509,6 +1509,16 @@ BAD_THETAS = st.sampled_from(
         THETA[None] * 1e30,
     ]
 )
+S["autoencoders.class_entropy"] = {
+    "classes": ok(
+        np.array([0, 1, 1, 9]),
+        st.just(np.array([0.5, 1.0])),
+        st.just(np.array([], int)),
+        st.just(np.array([[1, 2]])),
+        st.just(np.array([-1, 3])),
+    ),
+    "num_classes": ok(10, HUGE),
+}
 S["spatial.rotation_theta"] = {"angle": ok(30.0, HUGE)}
 S["spatial.placement_theta"] = {
     "angle": ok(10.0, HUGE),
