@@ -407,8 +407,10 @@ def train_gan(
     seed : seeds the weights, the shuffling and every code.
     on_epoch : called as ``on_epoch(epoch, logs, samples)`` after each epoch with the
         digits of 16 fixed codes, e.g. to draw a live grid.
-    callbacks : Keras callbacks (e.g. ``cl.widgets.LivePlot(["d_loss", "g_loss"])``);
-        they get ``on_train_begin``, ``on_train_batch_end``, ``on_epoch_end`` and
+    callbacks : Keras callbacks (e.g. ``cl.widgets.LivePlot(["d_loss", "g_loss"])``),
+        driven by a ``keras.callbacks.CallbackList`` as ``fit`` drives them:
+        ``on_train_begin``, ``on_epoch_begin``, ``on_train_batch_end``,
+        ``on_epoch_end`` (with the epoch's mean ``d_loss``, ``g_loss``, ...) and
         ``on_train_end``.
     """
     import keras
@@ -459,17 +461,17 @@ def train_gan(
         return g_loss, tf.linalg.global_norm(grads)
 
     steps = len(images) // batch_size
-    for callback in callbacks:
-        callback.set_params({"epochs": epochs, "steps": steps})
-        callback.on_train_begin()
+    callback_list = keras.callbacks.CallbackList(
+        list(callbacks), epochs=epochs, steps=steps
+    )
+    callback_list.on_train_begin()
     history: dict[str, list[float]] = {
         k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake", "g_grad_norm")
     }
     per_step: dict[str, list[float]] = {k: [] for k in history}
     snapshots = []
     for epoch in range(epochs):
-        for callback in callbacks:
-            callback.on_epoch_begin(epoch)
+        callback_list.on_epoch_begin(epoch)
         order = rng.permutation(len(images))
         sums = dict.fromkeys(history, 0.0)
         for step in range(steps):
@@ -484,8 +486,7 @@ def train_gan(
             ):
                 sums[key] += float(value)
                 per_step[key].append(float(value))
-            for callback in callbacks:
-                callback.on_train_batch_end(step)
+            callback_list.on_train_batch_end(step)
         logs = {key: value / steps for key, value in sums.items()}
         for key, value in logs.items():
             history[key].append(value)
@@ -493,10 +494,8 @@ def train_gan(
         snapshots.append(samples)
         if on_epoch is not None:
             on_epoch(epoch, logs, samples)
-        for callback in callbacks:
-            callback.on_epoch_end(epoch, logs)
-    for callback in callbacks:
-        callback.on_train_end()
+        callback_list.on_epoch_end(epoch, logs)
+    callback_list.on_train_end()
     settings = dict(
         epochs=epochs,
         batch_size=batch_size,

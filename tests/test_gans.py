@@ -247,3 +247,35 @@ def test_within_class_diversity_sees_collapse_inside_a_class():
         gans.within_class_diversity(varied, classes[:3])
     with pytest.raises(ValueError, match="28 x 28"):
         gans.nearest_distances(np.zeros((2, 5, 5)), varied)
+
+
+def test_keras_callbacks_see_the_run_as_fit_would_show_it(digits):
+    import keras
+
+    class Recorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.calls = []
+
+        def on_train_begin(self, logs=None):
+            self.calls.append(("begin", dict(self.params)))
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.calls.append(("batch", batch))
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.calls.append(("epoch", epoch, sorted(logs)))
+
+        def on_train_end(self, logs=None):
+            self.calls.append(("end",))
+
+    x_train, _ = digits
+    recorder = Recorder()
+    run = gans.train_gan(x_train[:128], epochs=2, batch_size=64, callbacks=[recorder])
+    assert recorder.calls[0] == ("begin", {"epochs": 2, "steps": 2})
+    assert [c for c in recorder.calls if c[0] == "batch"] == [
+        ("batch", 0),
+        ("batch", 1),
+    ] * 2
+    assert recorder.calls[3] == ("epoch", 0, sorted(run.history))
+    assert recorder.calls[-1] == ("end",)
