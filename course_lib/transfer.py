@@ -6,12 +6,14 @@ Two lessons with the same three ways to train:
   TensorFlow tutorials, through ``cl.data.fetch("cats_vs_dogs")``) with VGG16's ImageNet
   weights from ``keras.applications``: :func:`run_cats_vs_dogs`;
 - **offline**, on data that ships: a base convnet trained on the digits 0-4
-  (:func:`train_digit_base`), reused for the digits 5-9 with 50 labels per class
-  (:func:`transfer`), and for faces vs non-faces, a task it knows nothing about.
+  (:func:`train_digit_base`), reused for the digits 5-9 with 1 to 400 labels per class
+  (:func:`transfer`, :func:`label_sweep`: where transfer stops helping), and for faces
+  vs non-faces, a task it knows nothing about.
 
-The three ways: ``"scratch"`` (a fresh network), ``"frozen"`` (the base's features, frozen,
-plus a new head) and ``"fine-tune"`` (the head trained first, then the top blocks of the
-base unfrozen and trained with a small learning rate).
+The three ways, each with the same budget of gradient steps (:func:`fit_steps`):
+``"scratch"`` (a fresh network), ``"frozen"`` (the base's features, frozen, plus a new
+head) and ``"fine-tune"`` (the head trained for half the steps, then the top blocks of
+the base unfrozen and trained with a small learning rate for the other half).
 
 The parameter counts (:func:`network1`, :func:`vgg16_base`, :func:`network2`,
 :func:`unfreeze_top_blocks`) need no download: ``weights=None`` builds the same shapes.
@@ -33,6 +35,11 @@ RESULTS_FILE = BUNDLE_DIR / "transfer_results.json"
 
 MODES = ("scratch", "frozen", "fine-tune")
 DIGIT_BLOCKS = 3
+LABELS_PER_CLASS = (1, 2, 5, 20, 400)
+"""The labelled images per class of the target task in :func:`label_sweep`."""
+BATCH_SIZE = 32
+MAX_STEPS = 5_000
+"""The most gradient steps one training run may take."""
 VGG16_BLOCKS = 5
 
 CHOLLET_ACCURACIES = {
@@ -257,15 +264,21 @@ def digit_base(num_classes: int = 5, input_shape=(28, 28, 1), seed: int = 0):
         )(x)
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
     base = keras.Model(inputs, x, name="digit_base")
-    model = _with_head(base, num_classes)
+    model = with_head(base, num_classes)
     _compile(model, 1e-3)
     return model
 
 
-def _with_head(base, num_classes: int):
+def with_head(base, num_classes: int):
+    """``base`` with a new head: Flatten, Dropout(0.3), Dense(``num_classes``, softmax).
+
+    The model shares the base's layers: freezing ``base`` freezes them in the model.
+    """
     import keras
     from keras import layers
 
+    _check_model(base, "base")
+    num_classes = check_int(num_classes, "num_classes", 2, MAX_CLASSES)
     x = layers.Flatten(name="flatten")(base.output)
     x = layers.Dropout(0.3, name="head_dropout")(x)
     output = layers.Dense(num_classes, activation="softmax", name="head")(x)
@@ -319,6 +332,41 @@ def train_digit_base(
     return model
 
 
+def fit_steps(model, x, y, steps: int, batch_size: int = BATCH_SIZE, seed: int = 0):
+    """Train a compiled ``model`` for exactly ``steps`` gradient steps of
+    ``batch_size`` images, passing over ``(x, y)`` in shuffled rounds (drawn with
+    ``seed``) as often as the steps need; returns the steps the optimizer took.
+
+    A budget in steps, not epochs, is what makes runs on 10 and on 2,000 images
+    comparable: each arm of :func:`transfer` gets the same number of updates.
+    """
+    import tensorflow as tf
+
+    _check_model(model)
+    steps = check_int(steps, "steps", 1, MAX_STEPS)
+    batch_size = check_int(batch_size, "batch_size", 1, 512)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    x = to_images(x)
+    y = _labels(y, len(x), "y")
+    if len(x) == 0:
+        raise ValueError("give at least one training image")
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("compile the model before training it")
+    rng = np.random.default_rng(seed)
+    needed = steps * batch_size
+    rounds = -(-needed // len(x))
+    order = np.concatenate([rng.permutation(len(x)) for _ in range(rounds)])[:needed]
+    images, labels = tf.constant(x), tf.constant(y)
+    batches = (
+        tf.data.Dataset.from_tensor_slices(order)
+        .batch(batch_size)
+        .map(lambda index: (tf.gather(images, index), tf.gather(labels, index)))
+    )  # the batches are gathered as they are needed, not copied all at once
+    before = int(model.optimizer.iterations)
+    model.fit(batches, epochs=1, shuffle=False, verbose=0)
+    return int(model.optimizer.iterations) - before
+
+
 def transfer(
     base_model,
     x,
@@ -327,16 +375,18 @@ def transfer(
     y_test,
     mode: str = "frozen",
     blocks: int = 1,
-    epochs: int = 20,
+    steps: int = 300,
     seed: int = 0,
 ) -> dict:
     """Train for a new task ``(x, y)`` starting from ``base_model`` (a trained
-    :func:`digit_base`); returns ``{"mode", "blocks", "accuracy", "trainable"}``.
+    :func:`digit_base`); returns ``{"mode", "blocks", "accuracy", "trainable",
+    "steps"}`` (``steps``: the gradient steps the optimizers took, all phases).
 
-    ``mode``: ``"scratch"`` ignores the base's weights (same architecture, fresh
-    weights); ``"frozen"`` trains only a new head on the base's frozen features;
-    ``"fine-tune"`` trains the head first (``epochs``), then unfreezes the top
-    ``blocks`` blocks and trains again for ``epochs`` with a 10x smaller learning rate.
+    Every mode gets the same budget of ``steps`` gradient steps (batches of 32):
+    ``"scratch"`` trains the same architecture with fresh weights; ``"frozen"`` trains
+    only a new head on the base's frozen features; ``"fine-tune"`` freezes the base,
+    trains the new head for half the steps, unfreezes the top ``blocks`` blocks,
+    recompiles with a 10x smaller learning rate and trains for the other half.
     """
     import keras
 
@@ -344,44 +394,44 @@ def transfer(
 
     _check_model(base_model, "base_model")
     mode = choose(mode, MODES, "mode")
-    epochs = check_int(epochs, "epochs", 1, 1000)
+    steps = check_int(steps, "steps", 2, MAX_STEPS)
     seed = check_int(seed, "seed", 0, 2**32 - 1)
     x, x_test = to_images(x), to_images(x_test)
     y, y_test = _labels(y, len(x), "y"), _labels(y_test, len(x_test), "y_test")
-    num_classes = int(max(y.max(), y_test.max())) + 1
+    num_classes = max(int(max(y.max(), y_test.max())) + 1, 2)
     if x.shape[1:] != tuple(base_model.input.shape[1:]):
         raise ValueError(
             f"images are {x.shape[1:]}, the base takes {tuple(base_model.input.shape[1:])}"
         )
-    keras.utils.set_random_seed(check_int(seed, "seed", 0))
-
-    def fit(model):
-        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
-
+    keras.utils.set_random_seed(seed)
     if mode == "scratch":
         model = digit_base(num_classes, x.shape[1:], seed=seed)
         blocks = DIGIT_BLOCKS
-        fit(model)
+        taken = fit_steps(model, x, y, steps, seed=seed)
     else:
+        if mode == "fine-tune":  # checked before any training
+            blocks = check_int(blocks, "blocks", 0, DIGIT_BLOCKS)
         base = keras.models.clone_model(features_of(base_model))
         base.set_weights(features_of(base_model).get_weights())
-        base.trainable = False
-        model = _with_head(base, num_classes)
+        model = with_head(base, num_classes)
+        base.trainable = False  # 1. freeze the whole base
         _compile(model, 1e-3)
-        fit(model)
         if mode == "frozen":
             blocks = 0
+            taken = fit_steps(model, x, y, steps, seed=seed)  # the head, all steps
         else:
-            blocks = check_int(blocks, "blocks", 0, DIGIT_BLOCKS)
-            unfreeze_top_blocks(base, blocks)
-            _compile(model, 1e-4)  # trainable takes effect at compile
-            fit(model)
-    _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+            first = steps // 2
+            taken = fit_steps(model, x, y, first, seed=seed)  # 2. the head alone
+            unfreeze_top_blocks(base, blocks)  # 3. open the top blocks
+            _compile(model, 1e-4)  # 4. recompile: trainable takes effect here
+            taken += fit_steps(model, x, y, steps - first, seed=seed + 1)  # 5.
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=250, verbose=0)
     return {
         "mode": mode,
         "blocks": int(blocks),
         "accuracy": float(accuracy),
         "trainable": trainable_parameters(model),
+        "steps": int(taken),
     }
 
 
@@ -418,34 +468,118 @@ def face_transfer_data(train_size: int = 40, seed: int = 0):
     return (resize(x), y), (resize(x_test), y_test)
 
 
-def unfreeze_sweep(
-    base_model, x, y, x_test, y_test, epochs: int = 20, seeds=(0,)
+def label_sweep(
+    base_model,
+    x,
+    y,
+    x_test,
+    y_test,
+    per_class=LABELS_PER_CLASS,
+    steps: int = 300,
+    seeds=(0,),
+    modes=MODES,
+    progress=None,
 ) -> dict:
-    """Measured accuracy with 0, 1, ..., 3 top blocks of the digit base unfrozen
-    (0 = frozen features), per seed, and the trainable parameters of each choice."""
-    accuracy, trainable = [], []
-    for blocks in range(DIGIT_BLOCKS + 1):
-        runs = [
-            transfer(
-                base_model,
-                x,
-                y,
-                x_test,
-                y_test,
-                "frozen" if blocks == 0 else "fine-tune",
-                blocks,
-                epochs,
-                int(seed),
+    """The crossover: held-out accuracy of each of ``modes`` on the digits 5-9 with
+    ``per_class`` labelled images of each digit, per seed, all with ``steps`` steps.
+
+    ``x, y`` and ``x_test, y_test`` are the whole train and test sets (digits 0-9);
+    each seed draws its own labelled images (:func:`digit_transfer_data`) and its own
+    initial weights; the held-out set is always every 5-9 of the test set. Returns
+    ``{"per_class", "steps", "seeds", "accuracy": {mode: [[per seed] per count]},
+    "trainable": {mode: count}}``. ``progress`` (optional) is called with a line of
+    text after each run.
+    """
+    from course_lib.core import choose
+
+    try:
+        counts = [check_int(n, "per_class", 1, 100_000) for n in per_class]
+        seeds = [check_int(s, "a seed", 0, 2**32 - 1) for s in seeds]
+        modes = [choose(m, MODES, "mode") for m in modes]
+    except TypeError:
+        raise ValueError("per_class, seeds and modes must be lists") from None
+    if not counts or not seeds or not modes:
+        raise ValueError("per_class, seeds and modes must not be empty")
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress must be a function or None, got {show(progress)}")
+    accuracy = {mode: [] for mode in modes}
+    trainable = {}
+    for count in counts:
+        for mode in modes:
+            accuracy[mode].append([])
+        for seed in seeds:
+            (xs, ys), (xts, yts) = digit_transfer_data(
+                x, y, x_test, y_test, count, seed
             )
-            for seed in seeds
-        ]
-        accuracy.append([run["accuracy"] for run in runs])
-        trainable.append(runs[0]["trainable"])
+            for mode in modes:
+                run = transfer(base_model, xs, ys, xts, yts, mode, 1, steps, seed)
+                if run["steps"] != steps:
+                    raise RuntimeError(f"{mode} took {run['steps']} steps, not {steps}")
+                accuracy[mode][-1].append(round(run["accuracy"], 4))
+                trainable[mode] = run["trainable"]
+                if progress is not None:
+                    progress(
+                        f"{count:>4} per class, seed {seed}, {mode:>9}: "
+                        f"{run['accuracy']:.1%}"
+                    )
     return {
-        "blocks": list(range(DIGIT_BLOCKS + 1)),
+        "per_class": counts,
+        "steps": steps,
+        "seeds": seeds,
         "accuracy": accuracy,
         "trainable": trainable,
     }
+
+
+def summarize_sweep(sweep: dict) -> dict:
+    """Mean and sd over seeds for each mode and label count of a :func:`label_sweep`,
+    and the advantage of the better transfer (frozen or fine-tuned) over scratch:
+    ``{"per_class", "mean": {mode: array}, "sd": {mode: array}, "advantage": array}``.
+    """
+    sweep = check_sweep(sweep)
+    mean, sd = {}, {}
+    for mode, runs in sweep["accuracy"].items():
+        values = np.asarray(runs, dtype=float)
+        mean[mode] = values.mean(axis=1)
+        sd[mode] = values.std(axis=1, ddof=1) if values.shape[1] > 1 else 0 * mean[mode]
+    transferred = [m for m in ("frozen", "fine-tune") if m in mean]
+    if "scratch" in mean and transferred:
+        best = np.max([mean[m] for m in transferred], axis=0)
+        advantage = best - mean["scratch"]
+    else:
+        advantage = np.full(len(sweep["per_class"]), np.nan)
+    return {
+        "per_class": list(sweep["per_class"]),
+        "mean": mean,
+        "sd": sd,
+        "advantage": advantage,
+    }
+
+
+def check_sweep(sweep: dict) -> dict:
+    """``sweep`` if it has the shape :func:`label_sweep` returns, else a ValueError."""
+    if not isinstance(sweep, dict):
+        raise ValueError(f"a sweep must be a dict, got {show(sweep)}")
+    try:
+        counts, accuracy = list(sweep["per_class"]), dict(sweep["accuracy"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            "a sweep must have 'per_class' (a list) and 'accuracy' ({mode: runs})"
+        ) from None
+    if not counts or not accuracy or set(accuracy) - set(MODES):
+        raise ValueError(f"a sweep needs label counts and modes from {MODES}")
+    for mode, runs in accuracy.items():
+        try:
+            values = np.asarray(runs, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"accuracy of {mode} must be lists of numbers") from None
+        if values.ndim != 2 or len(values) != len(counts) or values.shape[1] == 0:
+            raise ValueError(
+                f"accuracy of {mode} must have one list of runs per label count"
+            )
+        if not np.all((values >= 0) & (values <= 1)):
+            raise ValueError(f"accuracy of {mode} must be from 0 to 1")
+    return sweep
 
 
 # --------------------------------------------------------------------------------------
@@ -456,31 +590,15 @@ def check_transfer_results(results: dict) -> dict:
     """``results`` if it has what :class:`FineTuneExplorer` shows, else a ValueError."""
     if not isinstance(results, dict):
         raise ValueError(f"results must be a dict, got {show(results)}")
-    try:
-        sweep = results["digits"]
-        blocks, accuracy, trainable = (
-            sweep["blocks"],
-            sweep["accuracy"],
-            sweep["trainable"],
+    if "labels" not in results or "vgg16_trainable" not in results:
+        raise ValueError(
+            "results must have 'labels' (a label sweep) and 'vgg16_trainable'"
         )
-        vgg = results["vgg16_trainable"]
-    except (KeyError, TypeError) as exc:
-        raise ValueError(
-            "results must have 'digits' (blocks, accuracy, trainable) and "
-            f"'vgg16_trainable'; missing {exc}"
-        ) from None
+    check_sweep(results["labels"])
     try:
-        lengths = {len(blocks), len(accuracy), len(trainable)}
-        values = np.asarray(accuracy, dtype=float)
-        counts = len(vgg)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "blocks, accuracy, trainable and vgg16_trainable must be lists"
-        ) from None
-    if len(lengths) != 1 or not blocks:
-        raise ValueError("blocks, accuracy and trainable must have the same length")
-    if values.ndim != 2 or not np.all((values >= 0) & (values <= 1)):
-        raise ValueError("accuracy must be a list of runs per block, each from 0 to 1")
+        counts = len(results["vgg16_trainable"])
+    except TypeError:
+        raise ValueError("vgg16_trainable must be a list of counts") from None
     if counts != VGG16_BLOCKS + 1:
         raise ValueError(f"vgg16_trainable must have {VGG16_BLOCKS + 1} counts")
     return results

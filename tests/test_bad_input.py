@@ -93,7 +93,7 @@ LEFT_OUT = {
     "data.data_dir": "no arguments; reads COURSE_DATA_DIR (test_data checks it)",
     "kernels.kernels": "no arguments; a dict of the five kernels, each tested here",
     "augmentation.compare": "trains twice per seed; tested in tests/test_augmentation.py",
-    "transfer.unfreeze_sweep": "trains 4 times per seed; tested in tests/test_transfer.py",
+    "transfer.label_sweep": "trains 3 times per count and seed; see tests/test_transfer.py",
 }
 """Public functions deliberately not called here, and why. Classes are not drawn
 either (``cl.train.TrainStep`` and ``EvaluateStep``, ``cl.recipes.RaceClock``,
@@ -1260,10 +1260,31 @@ S["transfer.transfer"] = {  # one epoch of 20 digits, fine-tuned: two fits
     "y_test": ok(np.arange(5)),
     "mode": ok("fine-tune", NAMES),
     "blocks": ok(1, HUGE),
-    "epochs": ok(1, HUGE),
+    "steps": ok(2, HUGE),
     "seed": ok(0, HUGE),
 }
 COST["transfer.transfer"] = 8
+S["transfer.fit_steps"] = {  # two steps of 4 digits
+    "model": ok(DIGIT_BASE),
+    "x": ok(TEN_DIGITS[0]),
+    "y": ok(TEN_DIGITS[1] % 5, st.just(TEN_DIGITS[1] * 10**9)),
+    "steps": ok(2, HUGE),
+    "batch_size": ok(4, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["transfer.fit_steps"] = 4
+S["transfer.with_head"] = {
+    "base": ok(lazy(lambda: cl.transfer.features_of(digit_base_model()))),
+    "num_classes": ok(3, HUGE),
+}
+COST["transfer.with_head"] = 2
+SWEEP = {"per_class": [2], "accuracy": {"frozen": [[0.5, 0.6]]}}
+S["transfer.summarize_sweep"] = {
+    "sweep": ok(SWEEP, st.just({"per_class": [2, 3], "accuracy": {"x": [[2.0]]}}))
+}
+S["transfer.check_sweep"] = {
+    "sweep": ok(SWEEP, st.just({"per_class": [2], "accuracy": {"frozen": [[2.0]]}}))
+}
 S["transfer.digit_transfer_data"] = {
     "x": ok(TEN_DIGITS[0]),
     "y": ok(TEN_DIGITS[1]),
@@ -1276,8 +1297,8 @@ S["transfer.face_transfer_data"] = {"train_size": ok(4, HUGE), "seed": ok(0, HUG
 S["transfer.check_transfer_results"] = {
     "results": ok(
         lazy(cl.transfer.load_transfer_results),
-        st.just({"digits": {"blocks": 1, "accuracy": 1, "trainable": 1}}),
-        st.just({"digits": None, "vgg16_trainable": 1}),
+        st.just({"labels": {"per_class": 1, "accuracy": 1}}),
+        st.just({"labels": None, "vgg16_trainable": 1}),
     )
 }
 S["transfer.load_transfer_results"] = {"path": ok(cl.transfer.RESULTS_FILE, paths())}

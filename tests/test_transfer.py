@@ -93,30 +93,74 @@ def test_the_transfer_learns_and_the_frozen_base_is_unchanged(digits):
     before = [w.copy() for w in transfer.features_of(base).get_weights()]
     (xs, ys), (xts, yts) = transfer.digit_transfer_data(x, y, x_test, y_test)
     results = {
-        mode: transfer.transfer(base, xs, ys, xts, yts, mode, 1, epochs=8, seed=0)
+        mode: transfer.transfer(base, xs, ys, xts, yts, mode, 1, steps=60, seed=0)
         for mode in transfer.MODES
     }
     for mode, result in results.items():
         assert result["accuracy"] > 0.6, (mode, result)  # chance is 0.2
+        assert result["steps"] == 60, (mode, result)  # the same budget for every way
     assert results["frozen"]["trainable"] < results["fine-tune"]["trainable"]
     assert results["fine-tune"]["trainable"] < results["scratch"]["trainable"]
     after = transfer.features_of(base).get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
 
-def test_unfreeze_sweep_counts_more_as_more_blocks_open(digits):
+def test_fit_steps_takes_exactly_the_steps_asked_for(digits):
+    x, y, _, _ = digits
+    model = transfer.digit_base(10, seed=0)
+    assert transfer.fit_steps(model, x[:7], y[:7], steps=5) == 5  # 7 images, 5 steps
+    assert transfer.fit_steps(model, x[:100], y[:100], steps=3, batch_size=50) == 3
+    assert int(model.optimizer.iterations) == 8
+    with pytest.raises(ValueError, match="steps"):
+        transfer.fit_steps(model, x[:7], y[:7], steps=0)
+
+
+def test_with_head_adds_a_head_that_trains_alone_when_the_base_is_frozen():
+    base = transfer.features_of(transfer.digit_base(seed=0))
+    model = transfer.with_head(base, 3)
+    assert model.output.shape[-1] == 3
+    base.trainable = False
+    assert transfer.trainable_parameters(model) == 3 * 3 * 64 * 3 + 3
+    with pytest.raises(ValueError, match="num_classes"):
+        transfer.with_head(base, 1)
+
+
+def test_label_sweep_has_every_mode_count_and_seed(digits):
     x, y, x_test, y_test = digits
     base = transfer.train_digit_base(x[:600], y[:600], epochs=1, seed=0)
-    (xs, ys), (xts, yts) = transfer.digit_transfer_data(x, y, x_test, y_test, 10)
-    sweep = transfer.unfreeze_sweep(base, xs, ys, xts, yts, epochs=1, seeds=(0,))
-    assert sweep["blocks"] == [0, 1, 2, 3]
-    assert all(
-        a < b for a, b in zip(sweep["trainable"], sweep["trainable"][1:], strict=False)
-    )
-    assert all(0 <= runs[0] <= 1 for runs in sweep["accuracy"])
+    lines = []
+    sweep = transfer.label_sweep(
+        base, x, y, x_test, y_test, (1, 3), steps=4, seeds=(0, 1),
+        progress=lines.append,
+    )  # fmt: skip
+    assert sweep["per_class"] == [1, 3] and sweep["steps"] == 4
+    assert len(lines) == 2 * 2 * 3
+    for mode in transfer.MODES:
+        runs = np.asarray(sweep["accuracy"][mode])
+        assert runs.shape == (2, 2) and np.all((runs >= 0) & (runs <= 1))
+    assert sweep["trainable"]["frozen"] < sweep["trainable"]["scratch"]
     transfer.check_transfer_results(
-        {"digits": sweep, "vgg16_trainable": [0] * (transfer.VGG16_BLOCKS + 1)}
+        {"labels": sweep, "vgg16_trainable": [0] * (transfer.VGG16_BLOCKS + 1)}
     )
+    with pytest.raises(ValueError, match="mode"):
+        transfer.label_sweep(base, x, y, x_test, y_test, (1,), 2, modes=("thaw",))
+
+
+def test_summarize_sweep_means_sds_and_the_transfer_advantage():
+    sweep = {
+        "per_class": [2, 50],
+        "accuracy": {
+            "scratch": [[0.5, 0.7], [0.9, 0.9]],
+            "frozen": [[0.8, 0.8], [0.8, 0.8]],
+            "fine-tune": [[0.7, 0.9], [0.85, 0.87]],
+        },
+    }
+    summary = transfer.summarize_sweep(sweep)
+    assert summary["mean"]["scratch"] == pytest.approx([0.6, 0.9])
+    assert summary["sd"]["fine-tune"][0] == pytest.approx(np.std([0.7, 0.9], ddof=1))
+    assert summary["advantage"] == pytest.approx([0.2, -0.04])
+    with pytest.raises(ValueError, match="one list of runs per label count"):
+        transfer.summarize_sweep({"per_class": [2], "accuracy": sweep["accuracy"]})
 
 
 def test_transfer_bad_input(digits):
@@ -124,6 +168,8 @@ def test_transfer_bad_input(digits):
     base = transfer.digit_base(seed=0)
     with pytest.raises(ValueError, match="mode"):
         transfer.transfer(base, x[:10], y[:10] % 5, x[:10], y[:10] % 5, "thaw")
+    with pytest.raises(ValueError, match="steps"):
+        transfer.transfer(base, x[:10], y[:10] % 5, x[:10], y[:10] % 5, steps=1)
     with pytest.raises(ValueError, match="the base takes"):
         transfer.transfer(base, np.zeros((4, 25, 25)), np.zeros(4, int), x[:4], y[:4])
 
@@ -140,9 +186,18 @@ def test_face_data_is_resized_to_the_digits():
 def test_the_shipped_results_are_valid_and_match_the_counts():
     results = transfer.load_transfer_results()
     assert results["vgg16_trainable"] == transfer.vgg16_trainable_by_blocks()
-    runs = np.asarray(results["digits"]["accuracy"])
-    assert runs.shape[0] == transfer.DIGIT_BLOCKS + 1 and runs.min() > 0.6
-    assert results["settings"]["per_class"] == 50
+    sweep = results["labels"]
+    assert sweep["per_class"] == list(transfer.LABELS_PER_CLASS)
+    assert set(sweep["accuracy"]) == set(transfer.MODES)
+    assert len(sweep["seeds"]) == 3 and sweep["steps"] == results["settings"]["steps"]
+
+
+def test_the_shipped_sweep_shows_transfer_winning_with_few_labels_only():
+    summary = transfer.summarize_sweep(transfer.load_transfer_results()["labels"])
+    advantage = summary["advantage"]
+    assert advantage[0] > 0.03  # with 2 labels per class, transfer is clearly ahead
+    assert advantage[-1] < advantage[0] - 0.03  # with 400, the lead is gone
+    assert summary["mean"]["scratch"][-1] > 0.9  # scratch learns given the labels
 
 
 def test_bad_results_are_refused():
@@ -150,8 +205,12 @@ def test_bad_results_are_refused():
     with pytest.raises(ValueError, match="must have"):
         transfer.check_transfer_results({"digits": {}})
     broken = json.loads(json.dumps(good))
-    broken["digits"]["accuracy"][0][0] = 1.5
+    broken["labels"]["accuracy"]["frozen"][0][0] = 1.5
     with pytest.raises(ValueError, match="from 0 to 1"):
+        transfer.check_transfer_results(broken)
+    broken = json.loads(json.dumps(good))
+    broken["labels"]["accuracy"]["thaw"] = broken["labels"]["accuracy"]["frozen"]
+    with pytest.raises(ValueError, match="modes from"):
         transfer.check_transfer_results(broken)
 
 
@@ -289,12 +348,14 @@ def test_transfer_refuses_labels_that_would_make_a_huge_head():
 @pytest.mark.parametrize(
     "results",
     [
-        {"digits": {"blocks": 1, "accuracy": 1, "trainable": 1}, "vgg16_trainable": 1},
-        {"digits": None, "vgg16_trainable": 1},
+        {"labels": {"per_class": 1, "accuracy": 1}, "vgg16_trainable": 1},
+        {"labels": None, "vgg16_trainable": 1},
+        {"labels": {"per_class": [2], "accuracy": {"frozen": [[0.5]]}},
+         "vgg16_trainable": 1},
     ],
-)
+)  # fmt: skip
 def test_check_transfer_results_refuses_entries_that_are_not_lists(results):
-    with pytest.raises(ValueError, match="results must|must be lists"):
+    with pytest.raises(ValueError, match="sweep must|must be a list"):
         transfer.check_transfer_results(results)
 
 

@@ -1,19 +1,22 @@
-"""Exercises of lecture 11 (transfer learning): what VGG16 hands the head on 64x64
-photos, what fine-tuning block 5 trains, which digit choice did best, and a correct
-freezing function."""
+"""Exercises of lecture 11 (transfer learning): what VGG16 hands the head on 128x128
+photos, what fine-tuning block 5 trains there, how often an equal step budget shows
+each image, and a correct freezing function."""
 
 from __future__ import annotations
 
 from course_lib.exercises import Wrong, exercise
 
+SIZE = 128
+"""The photo side of exercises 11.1 and 11.2 (the notebook counts at 64)."""
+
 
 def _flattened_vgg16_features():
-    """Length of VGG16's flattened output (no top) on 64x64x3, from a built model."""
+    """Length of VGG16's flattened output (no top) on 128x128x3, from a built model."""
     from course_lib.transfer import vgg16_base
     from course_lib.zoo import release, shapes_only
 
     with shapes_only():
-        shape = vgg16_base(None, (64, 64, 3)).output.shape
+        shape = vgg16_base(None, (SIZE, SIZE, 3)).output.shape
     release()
     return int(shape[1] * shape[2] * shape[3])
 
@@ -21,17 +24,15 @@ def _flattened_vgg16_features():
 def _block5_trainable():
     from course_lib.transfer import vgg16_trainable_by_blocks
 
-    return vgg16_trainable_by_blocks()[1]
+    return vgg16_trainable_by_blocks((SIZE, SIZE, 3))[1]
 
 
-def _best_shipped_choice():
-    """Blocks unfrozen with the best mean accuracy in the shipped digit results."""
-    import numpy as np
+def _passes_at_ten_labels():
+    """Average passes over 10 labels per class (50 images) in the shipped budget."""
+    from course_lib.transfer import BATCH_SIZE, load_transfer_results
 
-    from course_lib.transfer import load_transfer_results
-
-    runs = np.asarray(load_transfer_results()["digits"]["accuracy"], dtype=float)
-    return int(runs.mean(axis=1).argmax())
+    steps = load_transfer_results()["labels"]["steps"]
+    return steps * BATCH_SIZE / 50
 
 
 def _reference_freeze(base, blocks):
@@ -85,36 +86,42 @@ def _check_freeze(function):
 
 exercise(
     "11.1",
-    "VGG16 without its top on 64x64x3 photos: how many numbers does Flatten hand the "
-    "head?",
+    "VGG16 without its top on 128x128x3 photos: how many numbers does Flatten hand "
+    "the head?",
     expected=_flattened_vgg16_features,
     hints=(
-        (4096, "that is the slides' number; five 2x2 pools halve 64 five times."),
-        (25088, "25,088 = 7·7·512 is for 224x224 photos, not 64x64."),
-        (512, "512 is the channels; multiply by the 2x2 map."),
+        (2048, "that is for 64x64 photos; 128 halves five times to 4, not 2."),
+        (25088, "25,088 = 7·7·512 is for 224x224 photos, not 128x128."),
+        (512, "512 is the channels; multiply by the 4x4 map."),
+        (65536, "that is 128·512: the five pools shrink both sides."),
     ),
-    hint="64 halves at each of VGG16's five pools; there are 512 channels.",
+    hint="128 halves at each of VGG16's five pools; there are 512 channels.",
 )
 
 exercise(
     "11.2",
-    "The slides' network 2 with block 5 and the head open (everything else frozen): "
-    "how many trainable parameters?",
+    "The slides' network 2 on 128x128x3 photos, with block 5 and the head open "
+    "(everything else frozen): how many trainable parameters?",
     expected=_block5_trainable,
     hints=(
-        (14_977_089, "that is all of network 2: the slides forgot to freeze the base."),
-        (262_401, "that is the head alone; block 5's three convolutions train too."),
+        (7_341_825, "that is for 64x64 photos; the head's Dense(128) now sees 8,192."),
+        (15_763_521, "that is all of network 2: freeze blocks 1-4."),
+        (1_048_833, "that is the head alone; block 5's three convolutions train too."),
         (7_079_424, "that is block 5 alone; the new head trains too."),
     ),
-    hint="three 3x3 convolutions of 512→512 channels (with biases), plus the head.",
+    hint="three 3x3 convolutions of 512→512 channels (with biases), plus the head: "
+    "Dense(128) on your answer to 11.1, then Dense(1).",
 )
 
 exercise(
     "11.3",
-    "In the shipped digit results (cl.widgets.FineTuneExplorer()), how many top blocks "
-    "of the digit base unfrozen gave the best mean accuracy?",
-    expected=_best_shipped_choice,
-    hint="move the digit slider and read the green bars (the mean over seeds).",
+    "Every way in the shipped sweep gets the same number of gradient steps of 32 "
+    "images. With 10 labelled images per class (50 in all), how many times does each "
+    "training image pass through the network, on average?",
+    expected=_passes_at_ten_labels,
+    tolerance=0.5,
+    hints=((0.2, "that is 10 / 50; multiply the steps by the 32 images per step."),),
+    hint="steps × 32 images per step, shared among the 50 training images.",
 )
 
 exercise(

@@ -1,11 +1,12 @@
-"""The widget of lecture 11: ``FineTuneExplorer``, how many blocks to unfreeze.
+"""The widget of lecture 11: ``FineTuneExplorer``, where transfer stops helping.
 
-Left: the trainable parameters of the slides' network 2 (VGG16 + a dense head) with 0-5
-of VGG16's blocks unfrozen, counted on a shapes-only model. Right: the measured test
-accuracy of the course's digit base, transferred from 0-4 to 5-9 with 50 labels per
-class, with 0-3 of its blocks unfrozen (mean ± sd over seeds), beside training from
-scratch. The numbers come from :func:`course_lib.transfer.load_transfer_results` (the
-shipped file) or from the notebook's own run::
+Left: the measured crossover. Test accuracy on the digits 5-9 against the labelled images
+per class, for a network trained from scratch, the frozen features of a base trained on
+the digits 0-4 (plus a new head), and the same base fine-tuned; every run with the same
+number of gradient steps; mean ± sd over seeds as a line and a band. Right: what the
+slides' network 2 (VGG16 + a dense head) trains with 0-5 of VGG16's blocks unfrozen,
+counted on a shapes-only model. The numbers come from
+:func:`course_lib.transfer.load_transfer_results` (the shipped file) or from a run::
 
     cl.widgets.FineTuneExplorer()
     cl.widgets.FineTuneExplorer(results)
@@ -15,39 +16,64 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.collections import LineCollection
 
-from course_lib.transfer import check_transfer_results, load_transfer_results
+from course_lib.transfer import (
+    check_transfer_results,
+    load_transfer_results,
+    summarize_sweep,
+)
 from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
+
+COLORS = {"scratch": "tab:red", "frozen": "tab:blue", "fine-tune": "tab:green"}
+NAMES = {"scratch": "from scratch", "frozen": "frozen base", "fine-tune": "fine-tuned"}
 
 
 class FineTuneExplorer(CourseWidget):
-    """Unfreeze more or fewer blocks: trainable parameters (VGG16) and measured accuracy
-    (the digit base).
+    """Few labels or many: the measured accuracy of the three ways, and what VGG16
+    trains as more of its blocks are unfrozen.
 
-    ``vgg16_blocks`` and ``digit_blocks`` are the starting choices. After a change,
-    ``trainable`` is the chosen VGG16 network's trainable parameter count and
-    ``accuracy`` the chosen digit transfer's mean accuracy.
+    ``labels_per_class`` (one of the sweep's counts; default the smallest) and
+    ``vgg16_blocks`` are the starting choices. After a change, ``accuracy`` holds the
+    mean accuracy of each way at the chosen count, ``advantage`` the better transfer's
+    lead over training from scratch (negative: scratch is ahead) and ``trainable`` the
+    chosen VGG16 network's trainable parameter count.
 
     Example::
 
-        cl.widgets.FineTuneExplorer(vgg16_blocks=1, digit_blocks=0)
+        cl.widgets.FineTuneExplorer(labels_per_class=2, vgg16_blocks=1)
     """
 
     def __init__(
-        self, results: dict | None = None, vgg16_blocks: int = 1, digit_blocks: int = 0
+        self,
+        results: dict | None = None,
+        labels_per_class: int | None = None,
+        vgg16_blocks: int = 1,
     ):
         super().__init__()
         self.results = check_transfer_results(
             load_transfer_results() if results is None else results
         )
         self.vgg16_counts = [int(n) for n in self.results["vgg16_trainable"]]
-        digits = self.results["digits"]
-        self.runs = np.asarray(digits["accuracy"], dtype=float)
-        self.digit_trainable = [int(n) for n in digits["trainable"]]
-        scratch = self.results.get("scratch", {}).get("accuracy")
-        self.scratch = float(np.mean(scratch)) if scratch else None
+        sweep = self.results["labels"]
+        self.summary = summarize_sweep(sweep)
+        self.per_class = [int(n) for n in self.summary["per_class"]]
+        self.steps = sweep.get("steps")
+        self.seeds = len(next(iter(sweep["accuracy"].values()))[0])
 
+        self.labels = widgets.SelectionSlider(
+            options=self.per_class,
+            value=self.per_class[0],
+            description="labels per class",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
+        if labels_per_class is not None:
+            if labels_per_class not in self.per_class:
+                raise ValueError(
+                    f"labels_per_class must be one of {self.per_class}, "
+                    f"got {labels_per_class!r}"
+                )
+            self.labels.value = labels_per_class
         self.vgg16_blocks = widgets.IntSlider(
             0,
             0,
@@ -56,20 +82,11 @@ class FineTuneExplorer(CourseWidget):
             continuous_update=False,
             style={"description_width": "initial"},
         )
-        self.digit_blocks = widgets.IntSlider(
-            0,
-            0,
-            len(self.runs) - 1,
-            description="digit-base blocks unfrozen",
-            continuous_update=False,
-            style={"description_width": "initial"},
-        )
         set_in_range(self.vgg16_blocks, vgg16_blocks, "vgg16_blocks")
-        set_in_range(self.digit_blocks, digit_blocks, "digit_blocks")
         self._build_figure()
-        self.watch(vgg16_blocks=self.vgg16_blocks, digit_blocks=self.digit_blocks)
+        self.watch(labels=self.labels, vgg16_blocks=self.vgg16_blocks)
         self.children = [
-            widgets.HBox([self.vgg16_blocks, self.digit_blocks]),
+            widgets.HBox([self.labels, self.vgg16_blocks]),
             self.figure_image,
             self.caption,
             self.error,
@@ -77,13 +94,37 @@ class FineTuneExplorer(CourseWidget):
         self.update()
 
     def _build_figure(self) -> None:
-        figure = self.use_figure(new_figure(9.0, 3.4))
+        figure = self.use_figure(new_figure(10.0, 3.6))
         figure.set_layout_engine("none")
-        self.axes_count, self.axes_accuracy = figure.subplots(
+        self.axes_accuracy, self.axes_count = figure.subplots(
             1,
             2,
-            gridspec_kw=dict(left=0.09, right=0.99, bottom=0.16, top=0.88, wspace=0.3),
-        )
+            gridspec_kw=dict(
+                left=0.07, right=0.99, bottom=0.15, top=0.9, wspace=0.28,
+                width_ratios=(1.5, 1),
+            ),
+        )  # fmt: skip
+        counts = np.array(self.per_class, dtype=float)
+        lowest = 1.0
+        for mode, mean in self.summary["mean"].items():
+            sd = self.summary["sd"][mode]
+            self.axes_accuracy.fill_between(
+                counts, mean - sd, mean + sd, color=COLORS[mode], alpha=0.18, lw=0
+            )
+            self.axes_accuracy.plot(
+                counts, mean, "o-", color=COLORS[mode], lw=1.8, ms=4, label=NAMES[mode]
+            )
+            lowest = min(lowest, float((mean - sd).min()))
+        self.axes_accuracy.set_xscale("log")
+        self.axes_accuracy.set_xticks(counts, [str(n) for n in self.per_class])
+        self.axes_accuracy.minorticks_off()
+        self.axes_accuracy.set_ylim(max(0.0, lowest - 0.03), 1.0)
+        self.axes_accuracy.set_xlabel("labelled images per class of the new task (5-9)")
+        self.axes_accuracy.set_ylabel("held-out accuracy, digits 5-9")
+        self.axes_accuracy.legend(loc="lower right", fontsize=8)
+        self.marker = self.axes_accuracy.axvline(counts[0], color="0.4", ls=":", lw=1)
+        self.accuracy_title = self.axes_accuracy.set_title("", fontsize=10)
+
         positions = np.arange(len(self.vgg16_counts))
         millions = np.array(self.vgg16_counts) / 1e6
         self.count_bars = self.axes_count.bar(positions, millions, color="tab:blue")
@@ -94,63 +135,48 @@ class FineTuneExplorer(CourseWidget):
         self.count_title = self.axes_count.set_title("", fontsize=10)
         self.count_label = self.axes_count.text(0, 0, "", ha="center", fontsize=8)
 
-        mean = self.runs.mean(axis=1)
-        sd = self.runs.std(axis=1, ddof=1) if self.runs.shape[1] > 1 else 0 * mean
-        self.digit_mean, self.digit_sd = mean, sd
-        positions = np.arange(len(mean))
-        self.accuracy_bars = self.axes_accuracy.bar(positions, mean, color="tab:green")
-        self.axes_accuracy.add_collection(
-            LineCollection(
-                [
-                    [(p, m - s), (p, m + s)]
-                    for p, m, s in zip(positions, mean, sd, strict=True)
-                ],
-                colors="black",
-                linewidths=1.5,
-            )
-        )
-        if self.scratch is not None:
-            self.axes_accuracy.axhline(
-                self.scratch, color="tab:red", ls="--", lw=1.2, label="from scratch"
-            )
-            self.axes_accuracy.legend(loc="lower right", fontsize=8)
-        low = min(float((mean - sd).min()), self.scratch or 1.0)
-        self.axes_accuracy.set_ylim(max(0.0, low - 0.05), 1.0)
-        self.axes_accuracy.set_xticks(positions)
-        self.axes_accuracy.set_xlabel("top blocks of the digit base unfrozen")
-        self.axes_accuracy.set_ylabel("test accuracy, digits 5-9")
-        self.accuracy_title = self.axes_accuracy.set_title("", fontsize=10)
-
     @property
     def trainable(self) -> int:
         """Trainable parameters of network 2 with the chosen VGG16 blocks unfrozen."""
         return self.vgg16_counts[self.vgg16_blocks.value]
 
     @property
-    def accuracy(self) -> float:
-        """Mean measured accuracy of the digit transfer with the chosen blocks open."""
-        return float(self.digit_mean[self.digit_blocks.value])
+    def accuracy(self) -> dict[str, float]:
+        """Mean measured accuracy of each way at the chosen labels per class."""
+        index = self.per_class.index(self.labels.value)
+        return {mode: float(m[index]) for mode, m in self.summary["mean"].items()}
+
+    @property
+    def advantage(self) -> float:
+        """The better transfer's mean accuracy minus scratch's, at the chosen count."""
+        index = self.per_class.index(self.labels.value)
+        return float(self.summary["advantage"][index])
 
     def _render(self) -> None:
+        count = self.labels.value
+        index = self.per_class.index(count)
+        self.marker.set_xdata([count, count])
+        budget = f", {self.steps} steps each" if self.steps else ""
+        self.accuracy_title.set_text(f"digits 0-4 → 5-9: {self.seeds} seed(s){budget}")
         chosen = self.vgg16_blocks.value
         for position, bar in enumerate(self.count_bars):
             bar.set_alpha(1.0 if position == chosen else 0.3)
-        height = self.trainable / 1e6
-        self.count_label.set_position((chosen, height))
+        self.count_label.set_position((chosen, self.trainable / 1e6))
         self.count_label.set_text(f"{self.trainable:,}")
         self.count_title.set_text(f"VGG16 + head, {chosen} block(s) open")
-        digit = self.digit_blocks.value
-        for position, bar in enumerate(self.accuracy_bars):
-            bar.set_alpha(1.0 if position == digit else 0.3)
-        self.accuracy_title.set_text(
-            f"digits 0-4 → 5-9, {self.runs.shape[1]} seed(s) each"
-        )
-        scratch = (
-            f"; from scratch {self.scratch:.1%}" if self.scratch is not None else ""
+        parts = [
+            f"{NAMES[mode]} <b>{mean:.1%}</b> ± {self.summary['sd'][mode][index]:.1%}"
+            for mode, mean in self.accuracy.items()
+        ]
+        lead = self.advantage
+        verdict = (
+            f"transfer is ahead by {lead:+.1%}"
+            if lead > 0
+            else f"training from scratch is ahead by {-lead:.1%}"
         )
         self.caption.value = (
-            f"VGG16 with its top {chosen} block(s) unfrozen trains "
-            f"<b>{self.trainable:,}</b> parameters. The digit base with {digit} "
-            f"block(s) unfrozen ({self.digit_trainable[digit]:,} trainable) reached "
-            f"<b>{self.accuracy:.1%}</b> ± {self.digit_sd[digit]:.1%}{scratch}."
+            f"With <b>{count}</b> labelled images per class ({5 * count} in all): "
+            + ", ".join(parts)
+            + f"; {verdict}. VGG16 with its top {chosen} block(s) unfrozen trains "
+            f"<b>{self.trainable:,}</b> parameters."
         )
