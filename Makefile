@@ -8,6 +8,8 @@
 #   make bench        run the benchmarks, write benchmarks/results.json and results.md
 #   make measure      run every lecture notebook in full mode, offline; write benchmarks/notebooks.json,
 #                     the README table and each title cell's measured time and memory
+#   make site         the course website from the full-mode run (site/_build/html)
+#   make test-site    the website in Chromium (after make site)
 #   make lint         ruff check + format check
 #   make clean-notebooks   strip outputs (except cells tagged nbval-check-output) before a commit
 
@@ -24,7 +26,7 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 
 PROPERTY_TESTS := $(shell grep -l '^import hypothesis_profiles' tests/*.py)
 
-.PHONY: lab test test-full test-deep test-unit test-notebooks dashboards bench measure lint clean-notebooks venv
+.PHONY: site test-site lab test test-full test-deep test-unit test-notebooks dashboards bench measure lint clean-notebooks venv
 
 venv: $(STAMP)
 
@@ -65,12 +67,22 @@ test: $(SETUP)
 	COURSE_FAST=1 COURSE_STRICT_WIDGETS=1 MPLBACKEND=Agg $(BIN)/python -m pytest $(ARGS) \
 	  $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile) \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-cell-timeout=600 -rs --durations=15
+	  --nbval-cell-timeout=600 -rs --durations=15 --ignore=tests/test_site.py
 
 # Full mode, the way students run the notebooks: each one top to bottom in a fresh kernel,
 # offline; any failing cell fails it. Prints each notebook's time and peak memory.
 test-full: $(SETUP)
 	MPLBACKEND=Agg $(BIN)/python benchmarks/measure.py --check $(if $(filter tests notebooks,$(ARGS)),,$(ARGS))
+
+# The website: each lecture as executed in full mode (build/executed, from make test-full;
+# missing or stale copies are run first), the contents, exercises, data and API pages.
+# SITE_ARGS=--no-run refuses to execute anything (CI, after make test-full).
+SITE_ARGS ?=
+site: $(SETUP)
+	MPLBACKEND=Agg $(BIN)/python site/build.py $(SITE_ARGS)
+
+test-site: $(SETUP)
+	$(BIN)/python -m pytest tests/test_site.py -p no:cacheprovider -rs
 
 # A longer random search of the property tests (minutes); make test replays a fixed set.
 test-deep: $(SETUP)
@@ -88,8 +100,8 @@ measure: $(SETUP)
 	$(BIN)/python benchmarks/measure.py $(if $(filter tests notebooks,$(ARGS)),,$(ARGS))
 
 lint: $(STAMP)
-	$(BIN)/ruff check course_lib tests datasets benchmarks
-	$(BIN)/ruff format --check course_lib tests datasets benchmarks
+	$(BIN)/ruff check course_lib tests datasets benchmarks site
+	$(BIN)/ruff format --check course_lib tests datasets benchmarks site
 
 clean-notebooks: $(STAMP)
 	$(BIN)/python tests/clean_notebooks.py notebooks

@@ -39,6 +39,9 @@ NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
 FULL = HERE / "notebooks.json"
 FAST = HERE / "notebooks_fast.json"
+# Where `make test-full` keeps each notebook as executed in full mode: the website is built
+# from these copies (`make site`), so the notebooks run once for both.
+EXECUTED = ROOT / "build" / "executed"
 START, END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
 # The measured line ends where the title cell's next field (" *GPU:*", " *Slides:*")
 # begins on the same line, or at the end of the line.
@@ -75,8 +78,16 @@ def _peak_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
 
 
-def run_notebook(path: Path, fast: bool, offline: bool, timeout: int = 1800) -> dict:
-    """Execute ``path`` in a fresh kernel; its seconds and peak memory (MB)."""
+def run_notebook(
+    path: Path,
+    fast: bool,
+    offline: bool,
+    timeout: int = 1800,
+    save_to: Path | None = None,
+) -> dict:
+    """Execute ``path`` in a fresh kernel; its seconds and peak memory (MB). With
+    ``save_to``, the executed notebook is written there (atomically, after a run without
+    errors), with a still picture of each widget for the website."""
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -87,6 +98,8 @@ def run_notebook(path: Path, fast: bool, offline: bool, timeout: int = 1800) -> 
         env["COURSE_FAST"] = "1"
     if offline:
         env["COURSE_OFFLINE"] = "1"
+    if save_to is not None:
+        env["COURSE_WIDGET_PICTURES"] = "1"  # each widget also shows as a PNG
     notebook = nbformat.read(path, as_version=4)
     manager = KernelManager(kernel_name="python3")
     manager.start_kernel(env=env, cwd=str(path.parent))
@@ -108,6 +121,11 @@ def run_notebook(path: Path, fast: bool, offline: bool, timeout: int = 1800) -> 
         # (CI's full-mode pass once logged "DELIM not in msg_list" tracebacks at shutdown).
         if manager.is_alive():
             manager.shutdown_kernel(now=False)
+    if save_to is not None:
+        save_to.parent.mkdir(parents=True, exist_ok=True)
+        partial = save_to.with_suffix(".partial")
+        nbformat.write(notebook, partial)
+        partial.replace(save_to)
     return {"seconds": round(seconds, 1), "peak_mb": round(peak)}
 
 
@@ -211,7 +229,13 @@ def check(paths: list[Path], fast: bool, offline: bool) -> int:
         print(f"{path.name} ...", flush=True)
         try:
             # A cell over 10 minutes is a failure here: the target is 5 for a notebook.
-            record = run_notebook(path, fast=fast, offline=offline, timeout=600)
+            record = run_notebook(
+                path,
+                fast=fast,
+                offline=offline,
+                timeout=600,
+                save_to=None if fast else EXECUTED / path.name,
+            )
         except Exception as exc:  # noqa: BLE001 - report every notebook, then fail
             failed.append(path.name)
             print(f"  FAILED: {type(exc).__name__}: {str(exc)[-3000:]}", flush=True)
@@ -239,7 +263,10 @@ def main() -> int:
         "--stamp", action="store_true", help="only rewrite title cells and README"
     )
     parser.add_argument(
-        "--check", action="store_true", help="run, print, fail on errors, write nothing"
+        "--check",
+        action="store_true",
+        help="run, print, fail on errors; keep the executed copies in build/executed "
+        "(full mode) for the website, write no measurement",
     )
     args = parser.parse_args()
     paths = lecture_notebooks(args.lectures)

@@ -5,13 +5,13 @@ a batch of images ``(N, H, W, C)`` and a filter bank ``(KH, KW, C, F)`` (Keras' 
 feature maps ``(N, H - KH + 1, W - KW + 1, F)``. Like every deep-learning library, they
 compute a cross-correlation (the filter is not flipped).
 
-============== ===========================================================================
+=============== ===========================================================================
 ``naive``       seven nested Python loops, one multiply-add at a time
 ``numpy``       im2col with ``sliding_window_view``, then one matrix product
 ``tf_eager``    ``tf.nn.conv2d``, op by op (eager execution)
 ``tf_function`` the same inside ``tf.function`` (a traced graph)
 ``xla``         the same with ``tf.function(jit_compile=True)`` (compiled by XLA)
-============== ===========================================================================
+=============== ===========================================================================
 
 The three TensorFlow kernels run on a GPU when TensorFlow sees one (TensorFlow places
 ``tf.nn.conv2d`` there by itself); the two NumPy kernels always run on the CPU.

@@ -372,7 +372,7 @@ class NumpyConvnet:
         raise ValueError(f"no layer named {name!r}; the layers are {names}")
 
     def feature_maps(self, x: np.ndarray, layer_name: str) -> np.ndarray:
-        """The output of ``layer_name`` for a batch x shaped (N, *input_shape)."""
+        """The output of ``layer_name`` for a batch x shaped ``(N, *input_shape)``."""
         self.get_layer(layer_name)
         x = np.asarray(x, dtype=np.float32)
         if x.shape[1:] != self.input_shape:

@@ -48,7 +48,9 @@ def test_a_measurement_replaces_the_typed_estimate(tmp_path, monkeypatch):
     assert measure.stamp_titles([path]) == ["06_example.ipynb"]
     title = nbformat.read(path, as_version=4).cells[0].source
     assert "Time on a laptop CPU" not in title and "typed by hand" not in title
-    assert "*Measured:* 2 min 30 s from top to bottom, at most 0.88 GB of memory" in title
+    assert (
+        "*Measured:* 2 min 30 s from top to bottom, at most 0.88 GB of memory" in title
+    )
     assert "fast mode" not in title and "make measure" not in title
     assert title.endswith("*GPU:* not needed.")
     assert measure.stamp_titles([path]) == []  # the second time nothing changes
@@ -101,21 +103,36 @@ def _code_notebook(path: Path, source: str) -> Path:
     return path
 
 
-def test_the_ci_check_fails_when_a_notebook_fails_and_writes_nothing(tmp_path, capsys):
+def test_the_ci_check_fails_when_a_notebook_fails_and_writes_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    executed = tmp_path / "executed"
+    monkeypatch.setattr(measure, "EXECUTED", executed)
     good = _code_notebook(
         tmp_path / "01_good.ipynb", "import os\nprint(os.environ['COURSE_OFFLINE'])"
     )
     bad = _code_notebook(
         tmp_path / "02_bad.ipynb", "assert 0.4 > 0.97, 'did not learn'"
     )
-    before = sorted(p.name for p in tmp_path.iterdir())
+    before = sorted(p.name for p in tmp_path.iterdir()) + ["executed"]
     assert measure.check([good], fast=False, offline=True) == 0
     assert "all 1 notebooks ran in full mode" in capsys.readouterr().out
     assert measure.check([bad, good], fast=False, offline=True) == 1
     out = capsys.readouterr().out
     assert "02_bad.ipynb ...\n  FAILED" in out and "did not learn" in out
     assert "1 of 2 notebooks failed in full mode: 02_bad.ipynb" in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)
+    # Only the notebook that ran cleanly is kept, executed, for the website.
+    assert sorted(p.name for p in executed.iterdir()) == ["01_good.ipynb"]
+    kept = nbformat.read(executed / "01_good.ipynb", as_version=4)
+    assert kept.cells[1].outputs[0]["text"] == "1\n"
+
+
+def test_the_site_is_built_from_the_full_mode_copies():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.index("make test-full") < ci.index("make site SITE_ARGS=--no-run")
+    assert ci.index("make site") < ci.index("make test-site")
+    assert measure.EXECUTED == ROOT / "build" / "executed"
 
 
 def test_ci_runs_the_full_mode_pass_after_the_test_suite():

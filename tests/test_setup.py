@@ -256,7 +256,15 @@ def test_readme_benchmark_tables_are_the_ones_make_bench_wrote():
     assert (ROOT / "benchmarks" / "results.md").read_text() == run.markdown(results)
 
 
-TEST_TOOLS = ("pytest", "nbval", "hypothesis", "playwright", "ruff", "repo2docker", "sphinx")
+TEST_TOOLS = (
+    "pytest",
+    "nbval",
+    "hypothesis",
+    "playwright",
+    "ruff",
+    "repo2docker",
+    "sphinx",
+)
 
 
 def test_binder_and_students_install_no_test_tool():
@@ -291,3 +299,93 @@ def test_a_public_course_has_its_license_and_guides():
     for piece in ("Title cell", "Exercises", "nbval-check-output", "make test"):
         assert piece in contributing, piece
     assert "../shared" not in (ROOT / "README.md").read_text()
+
+
+def _readme_block(name: str) -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")[0]
+    body = block.split("```bash")[1].split("```")[0]
+    return [line.strip() for line in body.strip().splitlines()]
+
+
+def test_the_readme_path_without_make_is_the_students_install():
+    lines = [line for line in _readme_block("no-make") if not line.startswith("#")]
+    assert lines == [
+        "python -m venv .venv",
+        "pip install -r requirements.txt",
+        "pip install -e .",
+        "jupyter lab notebooks/00_welcome.ipynb",
+    ]
+
+
+@pytest.mark.timeout(1500)
+def test_the_readme_path_without_make_works_in_a_fresh_environment(tmp_path):
+    """Run the README's lines for students without `make`, exactly, in a copy of the course
+    (Linux stands in for Windows and macOS): a fresh venv from requirements.txt and the
+    course installed with pip open JupyterLab on the welcome notebook, and course_lib
+    imports there with its version."""
+    import shutil
+    import sys
+    import urllib.error
+
+    course = tmp_path / "course"
+    shutil.copytree(
+        ROOT,
+        course,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "build",
+            "test-artifacts",
+            "_build",
+            "__pycache__",
+            "*.egg-info",
+        ),
+    )
+    shims = tmp_path / "shims"  # `python` is the Python 3.11 that runs these tests
+    shims.mkdir()
+    (shims / "python").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    venv_bin = course / ".venv" / "bin"
+    env = dict(os.environ)
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)
+    # What `source .venv/bin/activate` does: the venv's programs come first.
+    env["PATH"] = f"{venv_bin}:{shims}:/usr/bin:/bin"
+    lines = [line for line in _readme_block("no-make") if not line.startswith("#")]
+    *install, lab = lines
+    for line in install:
+        result = subprocess.run(
+            line, shell=True, cwd=course, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, (
+            f"{line}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
+    version = subprocess.run(
+        [venv_bin / "python", "-c", "import course_lib; print(course_lib.__version__)"],
+        cwd=tmp_path, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert version.stdout.strip() == cl.__version__, version.stderr[-2000:]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The README's last line, headless here: no browser, a known port, no token.
+    server = subprocess.Popen(
+        f"{lab} --no-browser --allow-root --ServerApp.ip=127.0.0.1 "
+        f"--ServerApp.port={port} --IdentityProvider.token=",
+        shell=True, cwd=course, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        page = ""
+        while time.monotonic() < deadline:
+            try:
+                url = f"http://127.0.0.1:{port}/lab/tree/notebooks/00_welcome.ipynb"
+                page = urllib.request.urlopen(url, timeout=5).read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(1)
+        assert "JupyterLab" in page, "jupyter lab did not serve the welcome notebook"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

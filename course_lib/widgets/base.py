@@ -188,6 +188,21 @@ class CourseWidget(widgets.VBox):
         self.last_traceback: str | None = None
         self._busy = False
 
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view, plus a still PNG of its picture where one is wanted.
+
+        The course website shows each widget as it opens: the executed notebooks it is
+        built from are run with ``COURSE_WIDGET_PICTURES=1``. In JupyterLab and Voila the
+        variable is unset and the bundle is ipywidgets' own."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        wanted = os.environ.get("COURSE_WIDGET_PICTURES", "").strip() == "1"
+        if wanted and bundle is not None and self.figure is not None:
+            import base64
+
+            bundle = dict(bundle)
+            bundle["image/png"] = base64.b64encode(figure_to_png(self.figure)).decode()
+        return bundle
+
     # -- building ----------------------------------------------------------------------
 
     def use_figure(self, figure: Figure, jpeg: bool = False) -> Figure:
