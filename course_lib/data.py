@@ -7,7 +7,8 @@ Every data set is an entry in ``REGISTRY`` (name, URLs, sha256, size, license, l
    used only if its sha256 matches; a corrupt file is deleted, never loaded;
 2. a fresh download through pooch (what scikit-image and SciPy use for their data): a short
    timeout, a progress bar, sha256-checked, capped at the expected size, written to a
-   temporary file and moved into place only when complete; a second mirror if the first fails;
+   temporary file and moved into place only when complete; an entry's further URLs (mirrors)
+   are tried in turn when it lists any (each lists one today);
 3. the real subset bundled in the repository's ``datasets/`` folder.
 
 It prints one line saying which data is in use. Set ``COURSE_OFFLINE=1`` to skip step 2.
