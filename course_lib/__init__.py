@@ -23,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from course_lib.core import FAST, environment, pick, set_seed
 
+
 def _version() -> str:
     """The version in pyproject.toml, as the installed package's metadata reports it."""
     from importlib.metadata import PackageNotFoundError, version

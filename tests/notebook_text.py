@@ -29,8 +29,10 @@ TEST_TALK = (
     (r"(?i)\bpytest\b", "pytest"),
     (r"\bHypothesis\b", "Hypothesis (the property-testing library)"),
     (r"(?i)\bunit[- ]tests?\b", "unit tests"),
-    (r"(?i)\bthe tests?\b(?! (set|image|digit|photo|data|split|accuracy|loss|error))",
-     "the tests"),
+    (
+        r"(?i)\bthe tests?\b(?! (set|image|digit|photo|data|split|accuracy|loss|error))",
+        "the tests",
+    ),
     (r"(?i)\btest suite\b", "the test suite"),
     (r"\bCI\b", "CI"),
     (r"(?i)make (measure|test|bench)", "a make command of the developers"),
@@ -194,7 +196,7 @@ def _word_leaks(value, text: str) -> bool:
 def exercise_cells(doc: dict, lecture: str) -> dict[str, int]:
     """{"NN.k": index of the first cell that checks it}."""
     where = {}
-    pattern = re.compile(r"""check\(\s*["'](%s\.\d+)["']""" % re.escape(lecture))
+    pattern = re.compile(rf"""check\(\s*["']({re.escape(lecture)}\.\d+)["']""")
     for index, cell in enumerate(doc["cells"]):
         if cell.get("cell_type") != "code":
             continue
