@@ -20,10 +20,10 @@ def _bn_at_inference():
 
 
 def _dropout_kept_value():
-    """What Keras-style dropout at rate 0.4 makes of a kept 3.0 in training."""
+    """What Keras-style dropout at rate 0.25 makes of a kept 3.0 in training."""
     from course_lib.layers import dropout
 
-    kept = dropout(np.full(1000, 3.0), 0.4, seed=0)
+    kept = dropout(np.full(1000, 3.0), 0.25, seed=0)
     return round(float(kept.max()), 6)
 
 
@@ -160,16 +160,16 @@ exercise(
 
 exercise(
     "09.2",
-    "Dropout(0.4) in training: what does a kept input of 3.0 become?",
+    "Dropout(0.25) in training: what does a kept input of 3.0 become?",
     expected=_dropout_kept_value,
     hints=(
         (
             3,
             "Keras scales the kept values in training so that the mean stays the same.",
         ),
-        (1.8, "that is 3 · 0.6; Keras divides by the chance of being kept instead."),
-        (4.2, "Keras divides by 1 − rate, it does not add the rate."),
-        (7.5, "the rate 0.4 is dropped: divide by the chance of being kept, 0.6."),
+        (2.25, "that is 3 · 0.75; Keras divides by the chance of being kept instead."),
+        (3.75, "Keras divides by 1 − rate; it does not multiply by 1 + rate."),
+        (12, "the rate 0.25 is dropped: divide by the chance of being kept, 0.75."),
     ),
     hint="the kept values are divided by 1 − rate.",
 )
