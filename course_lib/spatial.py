@@ -22,15 +22,20 @@ pixel exactly, and a 90° rotation equals ``np.rot90``).
 
 Data: :func:`distorted_mnist` places real MNIST digits, rotated (±45°), scaled (0.7–1.2)
 and shifted, on a 60×60 canvas with clutter (8×8 fragments of other digits), the
-distortions of the paper's "RTS" and cluttered MNIST experiments. Models:
-:func:`build_cnn` (a plain convnet) and :func:`build_stn` (the same convnet behind a
-spatial transformer); small trained copies ship in ``datasets/`` (made by
-``datasets/build_spatial_models.py``) and load with :func:`pretrained`, sha256-checked.
+distortions of the paper's "RTS" and cluttered MNIST experiments;
+:func:`distorted_batches` streams fresh ones for training. Models (:data:`KINDS`): a
+fully connected network and a convnet (:func:`build_fc`, :func:`build_cnn`), each seeing
+a 30×30 view of the canvas, chosen either by the identity θ (the whole canvas) or by a
+spatial transformer (:func:`build_stn`); :func:`train_steps` trains several side by side
+on the same batches. The four trained networks and the three-seed comparison ship in
+``datasets/`` (made by ``datasets/build_spatial_models.py``) and load with
+:func:`pretrained` and :func:`load_results`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,16 +59,33 @@ IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.float32)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
 SHIPPED = {
+    "fc": (
+        "spatial_fc.weights.h5",
+        "bee0e4864288b65ced255c5d893dfa490620cdf2895d223a27250798b7ff84dc",
+    ),
+    "st_fc": (
+        "spatial_st_fc.weights.h5",
+        "540cea186096e66f2f05aab48947ce2325bb6eacd302da4252afdd15ff8a953d",
+    ),
     "cnn": (
         "spatial_cnn.weights.h5",
-        "97e6114356e1f0286554d60d2b8ebcaf380b444e8c4c8923cf83cfbc93c2c0ae",
+        "ec8bc879768b32724350943bb6e8d059b845c64e5a81885c8cd26e5ab585bb1c",
     ),
-    "stn": (
-        "spatial_stn.weights.h5",
-        "afce50c4b211b33bde8ba120e321cc56ae369dc73dfd149232d80625d81002ba",
+    "st_cnn": (
+        "spatial_st_cnn.weights.h5",
+        "f8636857809e68ac5fac627e3ffe07fcd7d501b229a5410c1a2996053aa91a6c",
+    ),
+    "fc_behind_st": (
+        "spatial_fc_behind_st.weights.h5",
+        "3c920a66c4d3767151cab014ef7fe817376978134502f57a6e89a42ed009b475",
     ),
 }
-"""Shipped models: name -> (file in ``datasets/``, sha256)."""
+"""Shipped models (seed 0 of the comparison): kind -> (file in ``datasets/``, sha256)."""
+RESULTS = (
+    "spatial_results.json",
+    "b982147feffe76cd70d30509f287b6e82b259329b8492ba520f5855fedba660f",
+)
+"""The shipped comparison (3 seeds of every kind): (file in ``datasets/``, sha256)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -460,21 +482,31 @@ def add_clutter(
             f"size must be at most the canvas side {out.shape[1]}, got {size}"
         )
     n, side = out.shape[:2]
-    for _ in range(count):
+    steps = np.arange(size)
+    everyone = np.arange(n)[:, None, None]
+    for _ in range(count):  # one fragment per canvas at a time, all canvases at once
         picks = rng.integers(0, len(digits), n)
         crop_y = rng.integers(4, DIGIT - 4 - size + 1, n)
         crop_x = rng.integers(4, DIGIT - 4 - size + 1, n)
         place_y = rng.integers(0, side - size + 1, n)
         place_x = rng.integers(0, side - size + 1, n)
-        for i in range(n):
-            fragment = digits[
-                picks[i], crop_y[i] : crop_y[i] + size, crop_x[i] : crop_x[i] + size
-            ]
-            window = out[
-                i, place_y[i] : place_y[i] + size, place_x[i] : place_x[i] + size
-            ]
-            np.maximum(window, fragment, out=window)
+        fragments = digits[
+            picks[:, None, None],
+            (crop_y[:, None] + steps)[:, :, None],
+            (crop_x[:, None] + steps)[:, None, :],
+        ]
+        rows = (place_y[:, None] + steps)[:, :, None]
+        columns = (place_x[:, None] + steps)[:, None, :]
+        out[everyone, rows, columns] = np.maximum(
+            out[everyone, rows, columns], fragments
+        )
     return out
+
+
+MAX_COUNT = 5_000
+"""The most canvases :func:`distorted_mnist` makes at once: 5,000 canvases of 60×60
+float32 take 72 MB (twice that while they are made). For longer training, draw fresh
+batches with :func:`distorted_batches` instead."""
 
 
 def distorted_mnist(
@@ -486,6 +518,7 @@ def distorted_mnist(
     scales: tuple[float, float] = SCALES,
     clutter: int = CLUTTER,
     canvas: int = CANVAS,
+    angle: float | None = None,
 ) -> DistortedDigits:
     """``count`` distorted digits drawn (with replacement) from ``images``: each rotated by
     a uniform angle in ±``max_angle`` degrees, scaled by a uniform factor in ``scales``,
@@ -493,15 +526,29 @@ def distorted_mnist(
     the bilinear sampler onto a ``canvas``×``canvas`` image, plus ``clutter`` 8×8
     fragments of other digits. Seeded: the same arguments give the same images.
 
+    ``angle`` (degrees), when given, turns every digit by exactly that angle; the
+    digits, scales, shifts and clutter stay those of the same seed, so canvases made
+    with different ``angle`` differ in the rotation only.
+
+    At most :data:`MAX_COUNT` canvases at once; for more, use :func:`distorted_batches`.
+
     >>> (x, y), _ = cl.data.load_mnist()                  # doctest: +SKIP
     >>> data = distorted_mnist(x, y, 1000, seed=0)        # doctest: +SKIP
     >>> data.images.shape                                 # doctest: +SKIP
     (1000, 60, 60)
     """
     digits, digit_labels = _as_digits(images, labels)
-    count = check_int(count, "count", 1, 200_000)
+    count = check_int(count, "count", 1, None)
+    if count > MAX_COUNT:
+        raise ValueError(
+            f"count must be at most {MAX_COUNT:,} canvases at once (each 60x60 canvas "
+            f"takes 14 kB, twice that while it is made), got {count:,}; to train on "
+            "more, draw fresh batches with cl.spatial.distorted_batches"
+        )
     seed = check_int(seed, "seed", 0, 2**32 - 1)
     max_angle = check_number(max_angle, "max_angle", 0.0, 180.0)
+    if angle is not None:
+        angle = check_number(angle, "angle", -360.0, 360.0)
     low, high = _pair(scales, "scales")
     if not 0.2 <= low <= high <= 2.0:
         raise ValueError(
@@ -509,18 +556,44 @@ def distorted_mnist(
         )
     clutter = check_int(clutter, "clutter", 0, 64)
     canvas = check_int(canvas, "canvas", DIGIT, 512)
-    rng = np.random.default_rng(seed)
+    return _distort(
+        digits,
+        digit_labels,
+        count,
+        np.random.default_rng(seed),
+        max_angle,
+        (low, high),
+        clutter,
+        canvas,
+        angle,
+    )
+
+
+def _placement_thetas(angles, factors, shifts, canvas: int) -> np.ndarray:
+    """:func:`placement_theta` for many digits at once (float32 (N, 2, 3))."""
+    radians = np.radians(angles)
+    cos, sin = np.round(np.cos(radians), 12), np.round(np.sin(radians), 12)
+    rotation = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
+    half_canvas, half_digit = (canvas - 1) / 2, (DIGIT - 1) / 2
+    matrix = rotation * (half_canvas / (factors * half_digit))[:, None, None]
+    offset = (
+        -np.einsum("nij,nj->ni", rotation, shifts) / (factors * half_digit)[:, None]
+    )
+    return np.concatenate([matrix, offset[:, :, None]], axis=2).astype(np.float32)
+
+
+def _distort(
+    digits, digit_labels, count, rng, max_angle, scales, clutter, canvas, angle
+):
+    """The body of :func:`distorted_mnist`, on checked arguments (float32 digits)."""
     sources = rng.integers(0, len(digits), count)
     angles = rng.uniform(-max_angle, max_angle, count)
-    factors = rng.uniform(low, high, count)
+    if angle is not None:
+        angles = np.full(count, angle)
+    factors = rng.uniform(scales[0], scales[1], count)
     room = np.maximum((canvas - 1) / 2 - factors * (DIGIT - 1) / 2, 0.0)
     shifts = rng.uniform(-1, 1, (count, 2)) * room[:, None]
-    thetas = np.stack(
-        [
-            placement_theta(a, s, (dx, dy), canvas)
-            for a, s, (dx, dy) in zip(angles, factors, shifts, strict=True)
-        ]
-    )
+    thetas = _placement_thetas(angles, factors, shifts, canvas)
     out = np.empty((count, canvas, canvas), np.float32)
     # 200 at a time: the NumPy sampler's float64 grids for 1,000 canvases of 60x60
     # briefly took about 0.4 GB (lecture 16's kernel peak); 200 take a fifth of that.
@@ -529,8 +602,9 @@ def distorted_mnist(
         out[part] = transform(digits[sources[part]], thetas[part], canvas)
     if clutter:
         out = add_clutter(out, digits, rng, clutter)
+    np.clip(out, 0.0, 1.0, out=out)
     return DistortedDigits(
-        images=np.clip(out, 0.0, 1.0),
+        images=out,
         labels=digit_labels[sources],
         angles=angles.astype(np.float32),
         scales=factors.astype(np.float32),
@@ -538,6 +612,46 @@ def distorted_mnist(
         thetas=thetas,
         sources=sources,
     )
+
+
+def distorted_batches(
+    images, labels, batch_size: int = 64, seed: int = 0, **distortion
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """An endless stream of ``(inputs (B, 60, 60, 1), labels (B,))`` batches, each made
+    by :func:`distorted_mnist` with fresh random digits, poses and clutter: no canvas
+    is ever shown twice. Seeded: the same ``seed`` gives the same stream.
+
+    ``distortion``: the keyword arguments of :func:`distorted_mnist` (``max_angle``,
+    ``scales``, ``clutter``, ``canvas``).
+
+    >>> batches = distorted_batches(x_train, y_train, 64, seed=0)  # doctest: +SKIP
+    >>> inputs, labels = next(batches)                             # doctest: +SKIP
+    """
+    digits, digit_labels = _as_digits(images, labels)
+    batch_size = check_int(batch_size, "batch_size", 1, 4096)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    allowed = {"max_angle", "scales", "clutter", "canvas"}
+    if not set(distortion) <= allowed:
+        raise ValueError(
+            f"distortion options must be among {sorted(allowed)}, "
+            f"got {sorted(set(distortion) - allowed)}"
+        )
+    distorted_mnist(digits[:2], digit_labels[:2], 1, 0, **distortion)  # check them now
+    return _batches(digits, digit_labels, batch_size, seed, distortion)
+
+
+def _batches(digits, labels, batch_size, seed, distortion):
+    options = {
+        "max_angle": MAX_ANGLE,
+        "scales": SCALES,
+        "clutter": CLUTTER,
+        "canvas": CANVAS,
+        **distortion,
+    }
+    rng = np.random.default_rng(seed)
+    while True:
+        batch = _distort(digits, labels, batch_size, rng, angle=None, **options)
+        yield batch.images[..., None], batch.labels
 
 
 # --------------------------------------------------------------------------------------
@@ -606,24 +720,61 @@ def build_localisation(input_size: int = CANVAS, seed: int = 0):
     )
 
 
+def build_fc(input_size: int = OUTPUT_SIZE, seed: int = 0, name: str = "fc"):
+    """The fully connected baseline (the paper's "FCN"): the image flattened, two dense
+    layers of 128 ReLU units and a softmax over 10 classes. It has no notion of
+    neighbouring pixels: a digit moved by a few pixels is a new input to it."""
+    import keras
+    from keras import layers
+
+    input_size = check_int(input_size, "input_size", 2, 512)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    init = keras.initializers.GlorotUniform
+    return keras.Sequential(
+        [
+            keras.Input((input_size, input_size, 1)),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu", kernel_initializer=init(seed + 20)),
+            layers.Dense(128, activation="relu", kernel_initializer=init(seed + 21)),
+            layers.Dense(10, activation="softmax", kernel_initializer=init(seed + 22)),
+        ],
+        name=name,
+    )
+
+
+CLASSIFIERS = {"fc": build_fc, "cnn": build_cnn}
+"""The two classifiers, by name: ``"fc"`` (:func:`build_fc`), ``"cnn"``
+(:func:`build_cnn`)."""
+
+
 def _sampler_layer_class():
     import keras
 
     class AffineSampler(keras.layers.Layer):
-        """Grid generator + bilinear sampler as a layer: ``[images, theta] -> images``."""
+        """Grid generator + bilinear sampler as a layer: ``[images, theta] -> images``;
+        given the images alone it uses the identity θ (the whole image, resampled)."""
 
         def __init__(self, size: int, **kwargs):
             super().__init__(**kwargs)
             self.size = size
 
         def call(self, inputs):
-            images, theta = inputs
-            theta = keras.ops.reshape(theta, (-1, 2, 3))
+            if isinstance(inputs, list | tuple):
+                images, theta = inputs
+                theta = keras.ops.reshape(theta, (-1, 2, 3))
+            else:
+                images = inputs
+                identity = keras.ops.convert_to_tensor(IDENTITY[None])
+                theta = keras.ops.tile(identity, (keras.ops.shape(images)[0], 1, 1))
             grid = affine_grid(theta, self.size, self.size)
             return bilinear_sample(images, grid)
 
         def compute_output_shape(self, input_shape):
-            return (input_shape[0][0], self.size, self.size, input_shape[0][-1])
+            if isinstance(input_shape, list | tuple) and isinstance(
+                input_shape[0], list | tuple
+            ):
+                input_shape = input_shape[0]
+            return (input_shape[0], self.size, self.size, input_shape[-1])
 
         def get_config(self):
             return {**super().get_config(), "size": self.size}
@@ -631,22 +782,42 @@ def _sampler_layer_class():
     return AffineSampler
 
 
-def build_stn(input_size: int = CANVAS, output_size: int = OUTPUT_SIZE, seed: int = 0):
-    """The plain convnet (:func:`build_cnn` on ``output_size``) behind a spatial
-    transformer: localisation network -> θ -> grid generator and sampler ->
-    an ``output_size``×``output_size`` image -> convnet.
+def build_stn(
+    input_size: int = CANVAS,
+    output_size: int = OUTPUT_SIZE,
+    seed: int = 0,
+    classifier: str = "cnn",
+    transformer: bool = True,
+):
+    """A classifier (``"cnn"``: :func:`build_cnn`, ``"fc"``: :func:`build_fc`) that sees an
+    ``output_size``×``output_size`` view of the ``input_size`` canvas, made by the grid
+    generator and sampler.
 
-    Layers by name: ``localisation``, ``sampler``, ``classifier``.
+    With ``transformer=True`` the view's θ comes from the localisation network (a
+    spatial transformer: it learns where to look); with ``transformer=False`` θ is fixed
+    at the identity (the whole canvas, resampled). Both see the same number of pixels
+    through the same sampler; they differ only in who chooses θ.
+
+    Layers by name: ``localisation`` (with a transformer), ``sampler``, ``classifier``.
     """
     import keras
 
     input_size = check_int(input_size, "input_size", 32, 512)
     output_size = check_int(output_size, "output_size", 18, 512)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    classifier = choose(classifier, list(CLASSIFIERS), "classifier")
+    if not isinstance(transformer, bool | np.bool_):
+        raise ValueError(f"transformer must be True or False, got {show(transformer)}")
     inputs = keras.Input((input_size, input_size, 1), name="image")
-    theta = build_localisation(input_size, seed)(inputs)
-    sampled = _sampler_layer_class()(output_size, name="sampler")([inputs, theta])
-    outputs = build_cnn(output_size, seed, name="classifier")(sampled)
-    return keras.Model(inputs, outputs, name="stn")
+    sampler = _sampler_layer_class()(output_size, name="sampler")
+    if transformer:
+        theta = build_localisation(input_size, seed)(inputs)
+        view = sampler([inputs, theta])
+    else:
+        view = sampler(inputs)
+    outputs = CLASSIFIERS[classifier](output_size, seed, name="classifier")(view)
+    name = f"st_{classifier}" if transformer else classifier
+    return keras.Model(inputs, outputs, name=name)
 
 
 def transformer_outputs(stn) -> object:
@@ -681,16 +852,163 @@ def compile_model(model, learning_rate: float = 1e-3):
     return model
 
 
+KINDS = {
+    "fc": "FC",
+    "st_fc": "ST-FC",
+    "cnn": "CNN",
+    "st_cnn": "ST-CNN",
+}
+"""The four networks compared, by name: FC and CNN see the whole 60×60 canvas at 30×30
+(the identity θ); ST-FC and ST-CNN see a 30×30 view chosen by a spatial transformer.
+Same classifier, same pixels, same sampler: only who chooses θ differs."""
+
+
+BEHIND = "fc_behind_st"
+"""One more network: the FC behind a spatial transformer that was trained elsewhere
+(the ST-CNN's localisation network, frozen); only the FC learns."""
+
+
 def build(kind: str, seed: int = 0, compile: bool = True):
-    """``"cnn"`` (:func:`build_cnn` on the 60×60 canvas) or ``"stn"`` (:func:`build_stn`),
-    compiled for training unless ``compile=False``."""
-    kind = choose(kind, list(SHIPPED), "model kind")
-    model = (
-        build_cnn(CANVAS, seed)
-        if kind == "cnn"
-        else build_stn(CANVAS, OUTPUT_SIZE, seed)
-    )
+    """One of :data:`KINDS`, compiled for training unless ``compile=False``:
+    ``"fc"``/``"cnn"`` (:func:`build_stn` with ``transformer=False``), ``"st_fc"``/
+    ``"st_cnn"`` (with a transformer); or ``"fc_behind_st"`` (:data:`BEHIND`: the ST-FC
+    with its localisation network frozen, to receive a trained one)."""
+    kind = choose(kind, [*KINDS, BEHIND], "model kind")
+    if kind == BEHIND:
+        model = build_stn(CANVAS, OUTPUT_SIZE, seed, "fc", transformer=True)
+        model.get_layer("localisation").trainable = False
+    else:
+        classifier = kind.removeprefix("st_")
+        model = build_stn(
+            CANVAS, OUTPUT_SIZE, seed, classifier, transformer=kind.startswith("st_")
+        )
     return compile_model(model) if compile else model
+
+
+def train_steps(
+    models: dict,
+    images,
+    labels,
+    steps: int,
+    batch_size: int = 64,
+    seed: int = 0,
+    every: int = 100,
+    callback=None,
+) -> dict:
+    """Train several compiled ``models`` side by side on the same stream of fresh
+    distorted batches (:func:`distorted_batches`): every model sees the same canvases
+    in the same order, each canvas once.
+
+    Parameters
+    ----------
+    models : ``{name: compiled keras model}``.
+    images, labels : the digits to distort (N, 28, 28) and their labels.
+    steps : gradient steps for each model.
+    every : steps per point of the history (the mean training loss and accuracy).
+    callback : called as ``callback(step, history)`` after every ``every`` steps.
+
+    Returns
+    -------
+    ``{name: {"loss": [...], "accuracy": [...]}}``, one value per ``every`` steps.
+    """
+    import keras
+
+    if not isinstance(models, dict) or not models:
+        raise ValueError(
+            f"models must be a non-empty dict name -> model, got {show(models)}"
+        )
+    for name, model in models.items():
+        if (
+            not isinstance(model, keras.Model)
+            or getattr(model, "optimizer", None) is None
+        ):
+            raise ValueError(f"models[{name!r}] must be a compiled Keras model")
+    steps = check_int(steps, "steps", 1, 5000)
+    every = check_int(every, "every", 1, 5000)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be callable, got {show(callback)}")
+    batches = distorted_batches(images, labels, batch_size, seed)
+    history = {name: {"loss": [], "accuracy": []} for name in models}
+    for step in range(1, steps + 1):
+        inputs, targets = next(batches)
+        for name, model in models.items():
+            if (step - 1) % every == 0:
+                model.reset_metrics()  # the history holds the mean over each chunk
+            loss, accuracy = model.train_on_batch(inputs, targets)
+            if step % every == 0 or step == steps:
+                history[name]["loss"].append(float(loss))
+                history[name]["accuracy"].append(float(accuracy))
+        if callback is not None and (step % every == 0 or step == steps):
+            callback(step, history)
+    return history
+
+
+def accuracy(model, images, labels, batch_size: int = 500) -> float:
+    """The fraction of ``images`` (canvases (N, H, W) or inputs (N, H, W, 1)) that
+    ``model`` classifies as ``labels``."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model, got {show(model)}")
+    inputs = as_inputs(images)
+    labels = np.asarray(labels)
+    if labels.shape != (len(inputs),):
+        raise ValueError(
+            f"labels must be one per image, shape ({len(inputs)},), got {labels.shape}"
+        )
+    batch_size = check_int(batch_size, "batch_size", 1, 10_000)
+    predictions = model.predict(inputs, batch_size=batch_size, verbose=0).argmax(1)
+    return float((predictions == labels).mean())
+
+
+def accuracy_by_angle(
+    models: dict, images, labels, angles, count: int = 500, seed: int = 3
+) -> dict:
+    """Each model's accuracy on ``count`` distorted canvases turned by exactly each of
+    ``angles`` (degrees); the digits, scales, shifts and clutter are the same at every
+    angle (:func:`distorted_mnist` with ``angle=``), so only the rotation changes.
+
+    Returns ``{name: [accuracy at each angle]}``."""
+    try:
+        angles = [float(a) for a in angles]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"angles must be a list of numbers, got {show(angles)}"
+        ) from None
+    if not 1 <= len(angles) <= 36 or not all(-360 <= a <= 360 for a in angles):
+        raise ValueError(
+            f"angles must be 1 to 36 angles from -360 to 360 degrees, got {show(angles)}"
+        )
+    if not isinstance(models, dict) or not models:
+        raise ValueError(
+            f"models must be a non-empty dict name -> model, got {show(models)}"
+        )
+    result = {name: [] for name in models}
+    for angle in angles:
+        data = distorted_mnist(images, labels, count, seed=seed, angle=angle)
+        for name, model in models.items():
+            result[name].append(accuracy(model, data.images, data.labels))
+    return result
+
+
+def read_theta(thetas) -> dict:
+    """What a batch of θ (B, 2, 3) does to the canvas, in numbers a person can check.
+
+    Returns a dict of arrays: ``undone`` (degrees), the rotation θ takes away, −atan2(θ₁₀,
+    θ₀₀): the view shows a digit turned by a (counterclockwise) upright when ``undone``
+    is a; ``side``, the square root of the absolute determinant of θ's 2×2 part, the fraction of the canvas
+    width the view covers (1 is all of it); ``centre`` (B, 2), θ's last column, the
+    canvas point at the view's centre (normalised: x right, y down).
+
+    >>> read_theta(rotation_theta(-30))["undone"].round(3).tolist()
+    [30.0]
+    """
+    thetas = _check_theta(thetas)
+    return {
+        "undone": -np.degrees(np.arctan2(thetas[:, 1, 0], thetas[:, 0, 0])),
+        "side": np.sqrt(np.abs(np.linalg.det(thetas[:, :, :2].astype(np.float64)))),
+        "centre": thetas[:, :, 2],
+    }
 
 
 def as_inputs(images) -> np.ndarray:
@@ -702,14 +1020,15 @@ def as_inputs(images) -> np.ndarray:
 
 
 def shipped_path(kind: str) -> Path:
-    """Where the shipped weights of ``"cnn"`` or ``"stn"`` live."""
+    """Where the shipped weights of one of :data:`KINDS` live."""
     kind = choose(kind, list(SHIPPED), "model kind")
     return DATA_DIR / SHIPPED[kind][0]
 
 
 def pretrained(kind: str):
-    """The shipped, trained ``"cnn"`` or ``"stn"`` (sha256-checked), for prediction
-    (not compiled: ``cl.spatial.compile_model(model)`` to train it further).
+    """The shipped, trained network of one of :data:`KINDS` (seed 0 of the shipped
+    comparison; sha256-checked), for prediction (not compiled:
+    ``cl.spatial.compile_model(model)`` to train it further).
 
     Made by ``datasets/build_spatial_models.py``; see its docstring for the training.
     """
@@ -731,3 +1050,25 @@ def pretrained(kind: str):
     model = build(kind, compile=False)
     model.load_weights(path)
     return model
+
+
+def load_results() -> dict:
+    """The shipped comparison of the four :data:`KINDS` over three seeds (made by
+    ``datasets/build_spatial_models.py``): ``settings``, ``machine``, ``summary``
+    (``{kind: {"mean", "sd"}}`` of the test accuracy) and ``runs`` (``{kind: [one
+    dict per seed: accuracy, accuracy_by_angle, history, theta (transformers)]}``)."""
+    import json
+
+    from course_lib.data import sha256_of
+
+    path = DATA_DIR / RESULTS[0]
+    rebuild = "rebuild it with: .venv/bin/python datasets/build_spatial_models.py"
+    if not path.exists():
+        raise FileNotFoundError(f"the shipped results are missing: {path}; {rebuild}")
+    digest = sha256_of(path)
+    if digest != RESULTS[1]:
+        raise ValueError(
+            f"{path.name} fails its sha256 check (got {digest[:12]}…, expected "
+            f"{RESULTS[1][:12]}…): the file is corrupt or was changed; {rebuild}"
+        )
+    return json.loads(path.read_text())

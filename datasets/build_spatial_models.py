@@ -1,28 +1,37 @@
-"""Rebuild datasets/spatial_cnn.weights.h5 and spatial_stn.weights.h5 (lecture 16).
+"""Rebuild lecture 16's shipped networks and the comparison they come from.
 
     .venv/bin/python datasets/build_spatial_models.py          # train, write, print sha256
-    .venv/bin/python datasets/build_spatial_models.py --check  # train, compare, keep files
+    .venv/bin/python datasets/build_spatial_models.py --steps 300 --seeds 0 --out /tmp/x
 
-Trains the two networks of ``cl.spatial`` that ``cl.widgets.DistortionExplorer`` shows:
-the plain convnet (``cl.spatial.build("cnn")``) and the same convnet behind a spatial
-transformer (``cl.spatial.build("stn")``), seed 0, on distorted MNIST made by
-``cl.spatial.distorted_mnist`` from the 4,000 bundled training digits
-(``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline; seed 1),
-tested on 1,000 distortions of the 1,000 bundled held-out digits (seed 2). Adam 1e-3,
-batch 32, deterministic TensorFlow ops, on the CPU. A few minutes on a laptop.
+Trains the four networks of ``cl.spatial.KINDS`` that lecture 16 compares, side by side
+on the same stream of fresh distorted batches (``cl.spatial.train_steps``: every batch is
+new, no canvas is shown twice): FC and CNN (the whole 60×60 canvas seen at 30×30 through
+the identity θ) and ST-FC and ST-CNN (a 30×30 view chosen by a spatial transformer).
+Digits: the 4,000 bundled training digits (``datasets/mnist_5k.npz``, split as
+``cl.data.load_mnist()`` does offline); test: 2,000 distortions (seed 2) of the 1,000
+bundled held-out digits. Adam 1e-3, batch 64, the same number of steps for every
+network, seeds 0, 1, 2 (the seed sets the initial weights and the stream of batches).
 
-The same seeds give the same weights on the same machine and TensorFlow build; another
-CPU may round differently (``--check`` then reports the largest weight difference and
-both test accuracies).
+Writes ``datasets/spatial_results.json`` (settings, machine, and per network and seed:
+test accuracy, accuracy at fixed rotation angles, what the transformer's θ does, the
+training curve) and the seed-0 weights ``datasets/spatial_<kind>.weights.h5`` read by
+``cl.spatial.pretrained``. About 400 s of CPU time (about 70 ms a step for the four
+networks and the batch); on a busy shared 2-core machine the three seeds ran as three
+processes side by side and were merged:
+
+    for seed in 0 1 2; do .venv/bin/python datasets/build_spatial_models.py \
+        --seeds $seed --out /tmp/spatial_$seed & done; wait
+    .venv/bin/python datasets/build_spatial_models.py --merge /tmp/spatial_{0,1,2}
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
+import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,12 +39,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the CPU, for reproducible weights
+os.environ.setdefault("COURSE_OFFLINE", "1")  # the bundled digits, whatever the network
 
-NUM_TRAIN = 12_000
-NUM_TEST = 1_000
-EPOCHS = 10
-BATCH_SIZE = 32
-SEED = 0
+STEPS = 1000
+BATCH_SIZE = 64
+SEEDS = (0, 1, 2)
+EVERY = 250
+NUM_TEST = 2000
+ANGLES = (0, 15, 30, 45, 60, 90, 135, 180)
+NUM_PER_ANGLE = 500
+NUM_THETA = 1000
 
 
 def bundled_mnist():
@@ -46,87 +59,272 @@ def bundled_mnist():
     return entry.bundle_loader(cl.data.bundle_path("mnist"))
 
 
-def data():
-    """(train, test) distorted digits, as ``cl.spatial.DistortedDigits``."""
+def theta_facts(model, test) -> dict:
+    """How the transformer's θ follows the distortion of ``NUM_THETA`` test canvases."""
+    import numpy as np
+
     from course_lib import spatial
 
-    (x_train, y_train), (x_test, y_test) = bundled_mnist()
-    train = spatial.distorted_mnist(x_train, y_train, NUM_TRAIN, seed=1)
-    test = spatial.distorted_mnist(x_test, y_test, NUM_TEST, seed=2)
-    return train, test
+    n = NUM_THETA
+    thetas = np.asarray(
+        spatial.transformer_outputs(model).predict(
+            spatial.as_inputs(test.images[:n]), batch_size=500, verbose=0
+        )[0]
+    )
+    read = spatial.read_theta(thetas)
+    angles, shifts, scales = test.angles[:n], test.shifts[:n], test.scales[:n]
+    slope = float(np.polyfit(angles, read["undone"], 1)[0])
+    # the digit's centre in normalised canvas coordinates (x right, y down)
+    centre = shifts / ((spatial.CANVAS - 1) / 2)
+    return {
+        "undone_vs_angle_correlation": float(np.corrcoef(read["undone"], angles)[0, 1]),
+        "undone_vs_angle_slope": slope,
+        "centre_x_vs_shift_correlation": float(
+            np.corrcoef(read["centre"][:, 0], centre[:, 0])[0, 1]
+        ),
+        "centre_y_vs_shift_correlation": float(
+            np.corrcoef(read["centre"][:, 1], centre[:, 1])[0, 1]
+        ),
+        "side_vs_scale_correlation": float(np.corrcoef(read["side"], scales)[0, 1]),
+        "mean_side": float(read["side"].mean()),
+    }
 
 
-def build(folder: Path) -> dict:
-    """Train both networks; write their weights into ``folder``; return accuracies."""
+def build(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
     import tensorflow as tf
 
     import course_lib as cl
     from course_lib import spatial
 
     tf.config.experimental.enable_op_determinism()
-    train, test = data()
-    accuracies = {}
-    for kind in spatial.SHIPPED:
-        cl.set_seed(SEED)
+    (x_train, y_train), (x_test, y_test) = bundled_mnist()
+    test = spatial.distorted_mnist(x_test, y_test, NUM_TEST, seed=2)
+    kinds = list(spatial.KINDS)
+    results = {kind: [] for kind in kinds}
+    begin = time.perf_counter()
+    for seed in seeds:
+        cl.set_seed(seed)
+        models = {kind: spatial.build(kind, seed=seed) for kind in kinds}
         start = time.perf_counter()
-        model = spatial.build(kind, seed=SEED)
-        model.fit(
-            spatial.as_inputs(train.images),
-            train.labels,
-            epochs=EPOCHS,
-            batch_size=BATCH_SIZE,
-            shuffle=True,
-            verbose=2,
+
+        def report(step, history, seed=seed, start=start):
+            points = ", ".join(
+                f"{kind} {values['accuracy'][-1]:.2f}"
+                for kind, values in history.items()
+            )
+            print(
+                f"seed {seed} step {step}: {points} "
+                f"({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
+
+        history = spatial.train_steps(
+            models,
+            x_train,
+            y_train,
+            steps,
+            BATCH_SIZE,
+            seed=100 + seed,
+            every=EVERY,
+            callback=report,
         )
-        _, accuracy = model.evaluate(
-            spatial.as_inputs(test.images), test.labels, verbose=0
+        by_angle = spatial.accuracy_by_angle(
+            models, x_test, y_test, ANGLES, NUM_PER_ANGLE, seed=3
         )
-        accuracies[kind] = accuracy
-        clean = spatial.build(
-            kind, seed=SEED, compile=False
-        )  # no optimizer state in the file
-        clean.set_weights(model.get_weights())
-        clean.save_weights(folder / spatial.SHIPPED[kind][0])
-        print(
-            f"{kind}: test accuracy {accuracy:.3f} on {NUM_TEST} distorted digits "
-            f"({time.perf_counter() - start:.0f} s)"
-        )
-    return accuracies
+        for kind, model in models.items():
+            entry = {
+                "seed": seed,
+                "accuracy": spatial.accuracy(model, test.images, test.labels),
+                "accuracy_by_angle": by_angle[kind],
+                "history": history[kind],
+            }
+            if kind.startswith("st_"):
+                entry["theta"] = theta_facts(model, test)
+            results[kind].append(entry)
+            print(f"seed {seed} {kind}: test accuracy {entry['accuracy']:.3f}")
+            if seed == 0:
+                clean = spatial.build(kind, seed=seed, compile=False)
+                clean.set_weights(model.get_weights())  # no optimizer state
+                clean.save_weights(folder / spatial.SHIPPED[kind][0])
+    summary = summarise(results)
+    for kind, values in summary.items():
+        print(f"{kind}: {values['mean']:.3f} ± {values['sd']:.3f} over {list(seeds)}")
+    return {
+        "settings": {
+            "steps": steps,
+            "batch_size": BATCH_SIZE,
+            "optimizer": "Adam, learning rate 1e-3",
+            "seeds": list(seeds),
+            "train_digits": len(x_train),
+            "test_canvases": NUM_TEST,
+            "test_seed": 2,
+            "angles": list(ANGLES),
+            "canvases_per_angle": NUM_PER_ANGLE,
+            "angle_seed": 3,
+            "theta_canvases": NUM_THETA,
+            "canvas": spatial.CANVAS,
+            "view": spatial.OUTPUT_SIZE,
+            "distortion": {
+                "max_angle": spatial.MAX_ANGLE,
+                "scales": list(spatial.SCALES),
+                "clutter": spatial.CLUTTER,
+            },
+            "parameters": {
+                kind: spatial.build(kind, compile=False).count_params()
+                for kind in kinds
+            },
+        },
+        "machine": {
+            "cores": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "tensorflow": tf.__version__,
+            "seconds": round(time.perf_counter() - begin),
+        },
+        "summary": summary,
+        "runs": results,
+    }
 
 
-def main() -> None:
+def transplant(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
+    """The FC behind the trained ST-CNN's transformer: the seed-0 ST-CNN's localisation
+    network (read from ``folder``), frozen, in front of a fresh FC, trained exactly like
+    the FC of the same seed (same initial FC weights, same batches, same steps)."""
+    import tensorflow as tf
+
+    import course_lib as cl
+    from course_lib import spatial
+
+    tf.config.experimental.enable_op_determinism()
+    (x_train, y_train), (x_test, y_test) = bundled_mnist()
+    test = spatial.distorted_mnist(x_test, y_test, NUM_TEST, seed=2)
+    donor = spatial.build("st_cnn", seed=0, compile=False)
+    donor.load_weights(folder / spatial.SHIPPED["st_cnn"][0])
+    runs = []
+    for seed in seeds:
+        cl.set_seed(seed)
+        model = spatial.build("fc_behind_st", seed=seed, compile=False)
+        model.get_layer("localisation").set_weights(
+            donor.get_layer("localisation").get_weights()
+        )
+        spatial.compile_model(model)
+        history = spatial.train_steps(
+            {"fc_behind_st": model},
+            x_train,
+            y_train,
+            steps,
+            BATCH_SIZE,
+            seed=100 + seed,
+            every=EVERY,
+            callback=lambda step, h, seed=seed: print(
+                f"seed {seed} step {step}: {h['fc_behind_st']['accuracy'][-1]:.2f}",
+                flush=True,
+            ),
+        )
+        by_angle = spatial.accuracy_by_angle(
+            {"fc_behind_st": model}, x_test, y_test, ANGLES, NUM_PER_ANGLE, seed=3
+        )
+        entry = {
+            "seed": seed,
+            "accuracy": spatial.accuracy(model, test.images, test.labels),
+            "accuracy_by_angle": by_angle["fc_behind_st"],
+            "history": history["fc_behind_st"],
+            "theta": theta_facts(model, test),
+        }
+        runs.append(entry)
+        print(f"seed {seed} fc_behind_st: test accuracy {entry['accuracy']:.3f}")
+        if seed == 0:
+            clean = spatial.build(spatial.BEHIND, seed=seed, compile=False)
+            clean.set_weights(model.get_weights())  # no optimizer state
+            clean.save_weights(folder / spatial.SHIPPED[spatial.BEHIND][0])
+    return {"settings": {"seeds": list(seeds)}, "runs": {"fc_behind_st": runs}}
+
+
+def summarise(results: dict) -> dict:
+    """``{kind: {"mean", "sd"}}`` of the test accuracy over the runs."""
     import numpy as np
+
+    summary = {}
+    for kind, runs in results.items():
+        values = np.array([run["accuracy"] for run in runs])
+        sd = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
+        summary[kind] = {"mean": float(values.mean()), "sd": sd}
+    return summary
+
+
+def merge(folders: list[Path], out: Path) -> dict:
+    """One results file from several runs of this script (one seed each, run side by
+    side), and the seed-0 weights copied from the folder that trained seed 0."""
+    import shutil
 
     from course_lib import spatial
 
+    parts = [json.loads((f / spatial.RESULTS[0]).read_text()) for f in folders]
+    merged = parts[0]
+    merged["runs"] = {
+        kind: sorted(
+            (run for part in parts for run in part["runs"][kind]),
+            key=lambda run: run["seed"],
+        )
+        for kind in merged["runs"]
+    }
+    merged["settings"]["seeds"] = sorted(
+        s for p in parts for s in p["settings"]["seeds"]
+    )
+    merged["machine"]["seconds"] = max(p["machine"]["seconds"] for p in parts)
+    merged["machine"]["processes"] = len(parts)
+    merged["summary"] = summarise(merged["runs"])
+    for folder, part in zip(folders, parts, strict=True):
+        if 0 in part["settings"]["seeds"] and folder.resolve() != out.resolve():
+            for kind in spatial.KINDS:
+                filename = spatial.SHIPPED[kind][0]
+                shutil.copyfile(folder / filename, out / filename)
+    for folder in folders:  # the FC behind the ST-CNN's transformer (--transplant)
+        extra = folder / "transplant.json"
+        if extra.exists():
+            merged["runs"].setdefault(spatial.BEHIND, []).extend(
+                json.loads(extra.read_text())["runs"][spatial.BEHIND]
+            )
+            weights = folder / spatial.SHIPPED[spatial.BEHIND][0]
+            if weights.exists() and folder.resolve() != out.resolve():
+                shutil.copyfile(weights, out / weights.name)
+    if spatial.BEHIND in merged["runs"]:
+        merged["runs"][spatial.BEHIND].sort(key=lambda run: run["seed"])
+    return merged
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=STEPS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write into")
     parser.add_argument(
-        "--check", action="store_true", help="rebuild into a temporary folder, compare"
+        "--merge", type=Path, nargs="+", help="merge the results of one-seed runs"
+    )
+    parser.add_argument(
+        "--transplant",
+        type=Path,
+        help="train the FC behind the seed-0 ST-CNN's transformer found in this folder",
     )
     args = parser.parse_args()
-    if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            build(Path(tmp))
-            for kind, (filename, sha256) in spatial.SHIPPED.items():
-                fresh = spatial.build(kind, compile=False)
-                fresh.load_weights(Path(tmp) / filename)
-                shipped = spatial.build(kind, compile=False)
-                shipped.load_weights(HERE / filename)
-                largest = max(
-                    float(np.abs(a - b).max())
-                    for a, b in zip(
-                        fresh.get_weights(), shipped.get_weights(), strict=True
-                    )
-                )
-                digest = hashlib.sha256((Path(tmp) / filename).read_bytes()).hexdigest()
-                same = "same file" if digest == sha256 else "different bytes"
-                print(f"{filename}: largest weight difference {largest:.2e} ({same})")
+    args.out.mkdir(parents=True, exist_ok=True)
+    from course_lib import spatial
+
+    if args.transplant:
+        results = transplant(args.transplant, args.steps, tuple(args.seeds))
+        out = args.out / "transplant.json"
+        out.write_text(json.dumps(results, indent=1) + "\n")
         return
-    build(HERE)
-    for filename, _ in spatial.SHIPPED.values():
-        path = HERE / filename
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        print(f"{filename}: {path.stat().st_size:,} bytes, sha256 {digest}")
+    if args.merge:
+        results = merge(args.merge, args.out)
+    else:
+        results = build(args.out, args.steps, tuple(args.seeds))
+    path = args.out / spatial.RESULTS[0]
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    for filename in [name for name, _ in spatial.SHIPPED.values()] + [path.name]:
+        file = args.out / filename
+        if file.exists():
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+            print(f"{filename}: {file.stat().st_size:,} bytes, sha256 {digest}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Widget of lecture 16: ``DistortionExplorer``, a digit distorted by sliders, read by a
-plain convnet and by the same convnet behind a spatial transformer.
+plain network and by the same network behind a spatial transformer.
 
-Rotate, scale and shift a test digit on the 60×60 canvas (with or without clutter). The
-picture shows the canvas with the spatial transformer's sampling grid (where its output
-pixels read the canvas), the 30×30 image the transformer hands to its classifier, and
-both networks' class probabilities. The two small networks ship in ``datasets/``
-(``cl.spatial.pretrained``); nothing is trained here.
+Rotate, scale and shift a test digit on the 60×60 canvas (with or without clutter), and
+pick the pair to compare: the convnet (CNN against ST-CNN, the default) or the fully
+connected network (FC against ST-FC). The picture shows the canvas with the spatial
+transformer's sampling grid (where its output pixels read the canvas), the 30×30 view the
+transformer hands to its classifier, and both networks' class probabilities. The four
+small networks ship in ``datasets/`` (``cl.spatial.pretrained``); nothing is trained here.
 """
 
 from __future__ import annotations
@@ -34,55 +35,59 @@ def _grid_points(theta: np.ndarray, canvas: int) -> np.ndarray:
     return (points + 1.0) * (canvas - 1) / 2
 
 
+PAIRS = {"cnn": ("CNN", "ST-CNN"), "fc": ("FC", "ST-FC")}
+"""The pairs the explorer compares: classifier -> (plain name, with-transformer name)."""
+
+
 class DistortionExplorer(CourseWidget):
-    """Distort a digit with sliders; see how a plain convnet and a spatial transformer
-    network read it.
+    """Distort a digit with sliders; see how a plain network and the same network behind
+    a spatial transformer read it.
 
     Without arguments: the first 100 bundled test digits and the shipped networks
-    (``cl.spatial.pretrained("cnn")`` and ``("stn")``).
+    (``cl.spatial.pretrained``), the convnet pair first.
 
     Example::
 
         explorer = cl.widgets.DistortionExplorer()
-        explorer.rotation.value = 60          # beyond the ±45° seen in training
-        explorer.cnn_prediction, explorer.stn_prediction
+        explorer.shift_x.value = 15           # the digit near the right edge
+        explorer.plain_prediction, explorer.st_prediction
 
-    Controls: ``digit`` (which test digit), ``rotation`` (degrees, counterclockwise),
-    ``scale``, ``shift_x``, ``shift_y`` (canvas pixels), ``clutter`` (on or off).
+    Controls: ``pair`` (``"cnn"``: CNN and ST-CNN; ``"fc"``: FC and ST-FC), ``digit``
+    (which test digit), ``rotation`` (degrees, counterclockwise), ``scale``,
+    ``shift_x``, ``shift_y`` (canvas pixels), ``clutter`` (on or off).
     State: ``canvas`` (60×60), ``theta`` (the transformer's θ, 2×3), ``resampled``
-    (30×30), ``cnn_probabilities``, ``stn_probabilities`` (10 each),
-    ``cnn_prediction``, ``stn_prediction``, ``label``.
+    (30×30), ``plain_probabilities``, ``st_probabilities`` (10 each),
+    ``plain_prediction``, ``st_prediction``, ``label``.
     """
 
     def __init__(
         self,
         digit: int = 0,
+        pair: str = "cnn",
         rotation: float = 0.0,
         scale: float = 1.0,
         shift: tuple[float, float] = (0, 0),
         count: int = 100,
     ):
         super().__init__()
-        import keras
-        import tensorflow as tf
 
         from course_lib import spatial
+        from course_lib.core import choose
         from course_lib.data import load_mnist
 
         count = check_int(count, "count", 1, 1000)
+        pair = choose(pair, list(PAIRS), "pair")
         _, (images, labels) = load_mnist()
         self.digits = images[:count].astype(np.float32) / 255.0
         self.labels = labels[:count].astype(int)
-        self.cnn = spatial.pretrained("cnn")
-        self.stn = spatial.pretrained("stn")
-        parts = spatial.transformer_outputs(self.stn)
-        both = keras.Model(
-            self.stn.input, [self.cnn(self.stn.input), *parts.outputs, self.stn.output]
-        )
-        # traced once (at the first render): a call then takes milliseconds, not 0.2 s
-        self._predict = tf.function(lambda x: both(x, training=False))
+        self._predict = {}  # one traced function per pair, made at its first render
         self._clutter = {}
 
+        self.pair = widgets.ToggleButtons(
+            options=[("CNN vs ST-CNN", "cnn"), ("FC vs ST-FC", "fc")],
+            value=pair,
+            description="networks",
+        )
         self.digit = widgets.IntSlider(0, 0, count - 1, description="digit")
         self.rotation = widgets.FloatSlider(
             0.0, min=-180.0, max=180.0, step=5.0, description="rotation °"
@@ -123,9 +128,9 @@ class DistortionExplorer(CourseWidget):
             np.zeros((size, size)), cmap="gray", vmin=0, vmax=1
         )
         classes = np.arange(10)
-        self.cnn_bars = ax_bars.bar(classes - 0.2, np.zeros(10), 0.4, label="plain CNN")
-        self.stn_bars = ax_bars.bar(
-            classes + 0.2, np.zeros(10), 0.4, label="CNN + transformer"
+        self.plain_bars = ax_bars.bar(classes - 0.2, np.zeros(10), 0.4, label="plain")
+        self.st_bars = ax_bars.bar(
+            classes + 0.2, np.zeros(10), 0.4, label="with transformer"
         )
         ax_bars.set_xticks(classes)
         ax_bars.set_ylim(0, 1)
@@ -138,7 +143,9 @@ class DistortionExplorer(CourseWidget):
         ]
         for ax in (ax_canvas, ax_out):
             ax.axis("off")
+        self.legend = ax_bars.get_legend()
         self.watch(
+            pair=self.pair,
             digit=self.digit,
             rotation=self.rotation,
             scale=self.scale,
@@ -147,6 +154,7 @@ class DistortionExplorer(CourseWidget):
             clutter=self.clutter,
         )
         self.children = [
+            self.pair,
             widgets.HBox([self.digit, self.rotation, self.scale]),
             widgets.HBox([self.shift_x, self.shift_y, self.clutter]),
             self.figure_image,
@@ -154,6 +162,23 @@ class DistortionExplorer(CourseWidget):
             self.error,
         ]
         self.update()
+
+    def predictor(self, pair: str):
+        """The traced function canvas -> (plain probabilities, θ, view, transformer
+        probabilities) for ``pair``, loading its two shipped networks on first use."""
+        import keras
+        import tensorflow as tf
+
+        from course_lib import spatial
+
+        if pair not in self._predict:
+            plain = spatial.pretrained(pair)
+            st = spatial.pretrained(f"st_{pair}")
+            parts = spatial.transformer_outputs(st)
+            both = keras.Model(st.input, [plain(st.input), *parts.outputs, st.output])
+            # traced once: a call then takes milliseconds, not 0.2 s
+            self._predict[pair] = tf.function(lambda x: both(x, training=False))
+        return self._predict[pair]
 
     def clutter_for(self, index: int) -> np.ndarray:
         """The fixed clutter of digit ``index`` (seeded by the index)."""
@@ -184,20 +209,26 @@ class DistortionExplorer(CourseWidget):
         from course_lib import spatial
 
         self.canvas = self.distorted()
-        outputs = self._predict(self.canvas[None, :, :, None].astype(np.float32))
-        cnn, theta, resampled, stn = (np.asarray(o)[0] for o in outputs)
-        self.cnn_probabilities, self.stn_probabilities = cnn, stn
+        predict = self.predictor(self.pair.value)
+        outputs = predict(self.canvas[None, :, :, None].astype(np.float32))
+        plain, theta, resampled, st = (np.asarray(o)[0] for o in outputs)
+        self.plain_probabilities, self.st_probabilities = plain, st
         self.theta, self.resampled = theta, resampled[:, :, 0]
-        self.cnn_prediction = int(cnn.argmax())
-        self.stn_prediction = int(stn.argmax())
+        self.plain_prediction = int(plain.argmax())
+        self.st_prediction = int(st.argmax())
         self.label = int(self.labels[self.digit.value])
+        plain_name, st_name = PAIRS[self.pair.value]
         self.canvas_artist.set_data(self.canvas)
         outline = _outline(theta, spatial.CANVAS)
         self.outline_artist.set_data(outline[:, 0], outline[:, 1])
         points = _grid_points(theta, spatial.CANVAS)
         self.points_artist.set_data(points[:, 0], points[:, 1])
         self.out_artist.set_data(self.resampled)
-        for bars, values in ((self.cnn_bars, cnn), (self.stn_bars, stn)):
+        for text, name in zip(
+            self.legend.get_texts(), PAIRS[self.pair.value], strict=True
+        ):
+            text.set_text(name)
+        for bars, values in ((self.plain_bars, plain), (self.st_bars, st)):
             for bar, value in zip(bars, values, strict=True):
                 bar.set_height(float(value))
         self.titles[0].set_text(f"canvas, true label {self.label}")
@@ -212,9 +243,9 @@ class DistortionExplorer(CourseWidget):
 
         self.caption.value = (
             f"Digit {self.digit.value}, true label <b>{self.label}</b>: "
-            + verdict("the plain CNN", self.cnn_prediction, cnn)
+            + verdict(plain_name, self.plain_prediction, plain)
             + "; "
-            + verdict("the CNN behind the transformer", self.stn_prediction, stn)
+            + verdict(st_name, self.st_prediction, st)
             + ". Orange: where the transformer's 30×30 output reads the canvas, θ = "
             + np.array2string(theta, precision=2, suppress_small=True).replace("\n", "")
             + "."
