@@ -14,9 +14,9 @@ A network that answers with a *sequence* instead of one class, on real pixels:
 - CTC (Graves et al. 2006), the loss of LipNet (Assael et al. 2016): one prediction per
   column, ``ctc_probability_by_hand`` sums the probability of *every* alignment that
   collapses to the label (``ctc_alignments``), equal to ``keras.ops.ctc_loss``;
-  ``build_ctc_reader`` and ``ctc_greedy_decode`` read the strips without any alignment;
-- ``make_clips``: a digit moving in one of four directions (7 frames), for a Conv3D
-  classifier (``build_clip_classifier``) that must see time to answer;
+  ``ctc_loss`` and ``ctc_greedy_decode`` train and read a CTC reader without any
+  alignment (the reader itself, LipNet-style with a bidirectional GRU, is in
+  ``cl.ctc``; the moving-digit clips for 3D convolution are in ``cl.video``);
 - parameter counts: ``conv3d_parameters`` (LipNet's first layer: 7,232) and
   ``gru_parameters`` (Keras 3's default ``reset_after=True``).
 
@@ -61,11 +61,7 @@ __all__ = [
     "ctc_probability_by_hand",
     "ctc_targets",
     "ctc_loss",
-    "build_ctc_reader",
     "ctc_greedy_decode",
-    "Clips",
-    "make_clips",
-    "build_clip_classifier",
     "conv3d_parameters",
     "gru_parameters",
     "load_attention_reader",
@@ -85,6 +81,7 @@ BLANK = 10
 DIGIT_SIDE = 28
 MAX_DIGITS = 5
 COLUMN_WIDTH = 4
+DECODE_BATCH = 100
 """The encoder pools the width by 4: a 140-pixel strip becomes 35 column features."""
 READER_FILE = (
     Path(__file__).resolve().parent.parent / "datasets" / "attention_reader.npz"
@@ -375,6 +372,7 @@ def greedy_decode(reader, images, return_tokens: bool = False):
     Step t runs the whole reader on the tokens chosen so far (the GRU only looks
     back, so later positions do not change step t). Returns the digits as text, one
     string per strip, or with ``return_tokens`` the chosen tokens (N, steps) too.
+    The strips go through the reader 100 at a time, to keep the memory small.
     """
     images = _check_strip_images(reader, images)
     steps = int(reader.inputs[1].shape[1])
@@ -382,8 +380,10 @@ def greedy_decode(reader, images, return_tokens: bool = False):
     tokens[:, 0] = START
     chosen = np.zeros((len(images), steps), np.int32)
     for t in range(steps):
-        probabilities = np.asarray(reader.predict_on_batch([images, tokens]))
-        chosen[:, t] = probabilities[:, t].argmax(axis=-1)
+        for first in range(0, len(images), DECODE_BATCH):
+            block = slice(first, first + DECODE_BATCH)
+            probabilities = reader.predict_on_batch([images[block], tokens[block]])
+            chosen[block, t] = np.asarray(probabilities)[:, t].argmax(axis=-1)
         if t + 1 < steps:
             tokens[:, t + 1] = chosen[:, t]
     texts = [tokens_to_text(row) for row in chosen]
@@ -580,47 +580,6 @@ def ctc_loss(targets, logits):
     )
 
 
-ENCODER_LAYERS = ("conv1", "conv2", "rows", "neighbours", "where")
-
-
-def build_ctc_reader(
-    max_digits: int = MAX_DIGITS, units: int = 64, seed: int = 0, encoder_from=None
-):
-    """The same CNN encoder, then one prediction per column: logits (N, 35, 11) over
-    the digits and the blank (``BLANK``). Compiled with ``ctc_loss``.
-
-    ``encoder_from``: a reader of ``build_reader`` (same ``max_digits`` and ``units``)
-    whose encoder weights are copied as a starting point. From scratch, CTC first
-    learns to say "blank" everywhere and stays there for several epochs before the
-    digits appear; a trained encoder skips that plateau.
-    """
-    import keras
-    from keras import layers
-
-    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
-    units = check_int(units, "units", 4, 512)
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
-    keras.utils.set_random_seed(seed)
-    image = keras.Input((DIGIT_SIDE, DIGIT_SIDE * max_digits), name="strip")
-    columns = _encoder(image, units)
-    # zero weights: every column starts uniform over the 11 symbols (large random
-    # logits on trained features start CTC far off and slow)
-    logits = layers.Dense(11, kernel_initializer="zeros", name="per_column")(columns)
-    model = keras.Model(image, logits, name="ctc_reader")
-    if encoder_from is not None:
-        for name in ENCODER_LAYERS:
-            try:
-                source = encoder_from.get_layer(name).get_weights()
-                model.get_layer(name).set_weights(source)
-            except (ValueError, AttributeError):
-                raise ValueError(
-                    "encoder_from must be a reader of build_reader with the same "
-                    f"max_digits ({max_digits}) and units ({units})"
-                ) from None
-    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=ctc_loss)
-    return model
-
-
 def ctc_greedy_decode(logits) -> list[str]:
     """Best path decoding: the most likely symbol per frame, collapsed (repeats merged,
     blanks dropped). ``logits`` or probabilities (N, frames, 11)."""
@@ -636,94 +595,8 @@ def ctc_greedy_decode(logits) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------
-# Moving digits and 3D convolution
+# Parameter counts (the moving-digit clips and their Conv3D live in ``cl.video``)
 # --------------------------------------------------------------------------------------
-
-DIRECTIONS = ("right", "left", "down", "up")
-_MOVES = {"right": (0, 1), "left": (0, -1), "down": (1, 0), "up": (-1, 0)}
-
-
-@dataclass
-class Clips:
-    """Short clips of a moving digit: ``videos`` (N, frames, 28, 28) float32 in 0..1,
-    ``directions`` (N,) int indexing ``DIRECTIONS``."""
-
-    videos: np.ndarray
-    directions: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.videos)
-
-
-def make_clips(
-    count: int,
-    *,
-    frames: int = 7,
-    step: int = 2,
-    split: str = "train",
-    seed: int = 0,
-    mnist=None,
-) -> Clips:
-    """``count`` clips of a half-size (14 x 14) MNIST digit crossing a 28 x 28 frame.
-
-    The digit moves ``step`` pixels a frame in one of ``DIRECTIONS``. Its position in
-    the middle frame is drawn from the same small square whatever the direction, so
-    no single frame tells the direction: a model must compare frames.
-    """
-    count = check_int(count, "count", 1, 50_000)
-    frames = check_int(frames, "frames", 2, 9)
-    step = check_int(step, "step", 0, 3)
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
-    x, _ = _check_digit_images(*_mnist_split(split, mnist))
-    half = (frames - 1) * step / 2
-    low = math.ceil(half)
-    high = 14 - low
-    if high < low:
-        raise ValueError(
-            f"frames and step move the digit {2 * half:g} pixels; at most 14 fit"
-        )
-    rng = np.random.default_rng(seed)
-    small = x.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).astype(np.float32) / 255
-    videos = np.zeros((count, frames, 28, 28), np.float32)
-    directions = rng.integers(0, len(DIRECTIONS), size=count)
-    for n, direction in enumerate(directions):
-        digit = small[rng.integers(0, len(small))]
-        middle = rng.integers(low, high + 1, size=2)
-        dy, dx = _MOVES[DIRECTIONS[direction]]
-        for f in range(frames):
-            offset = (f - (frames - 1) / 2) * step
-            top = int(round(middle[0] + dy * offset))
-            left = int(round(middle[1] + dx * offset))
-            videos[n, f, top : top + 14, left : left + 14] = digit
-    return Clips(videos, directions.astype(np.int64))
-
-
-def build_clip_classifier(frames: int = 7, seed: int = 0):
-    """Two Conv3D blocks (3 x 3 x 3 kernels across time, height and width), global
-    average pooling and a 4-way softmax over ``DIRECTIONS``."""
-    import keras
-    from keras import layers
-
-    frames = check_int(frames, "frames", 5, 9)  # two 3-frame convolutions
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
-    keras.utils.set_random_seed(seed)
-    model = keras.Sequential(
-        [
-            keras.Input((frames, 28, 28, 1)),
-            layers.Conv3D(8, 3, activation="relu", name="conv3d_1"),
-            layers.MaxPooling3D((1, 2, 2), name="pool_1"),
-            layers.Conv3D(16, 3, activation="relu", name="conv3d_2"),
-            layers.GlobalAveragePooling3D(name="pool_all"),
-            layers.Dense(len(DIRECTIONS), activation="softmax", name="direction"),
-        ],
-        name="clip_classifier",
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(3e-3),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
 
 
 def conv3d_parameters(kernel, in_channels: int, filters: int) -> int:

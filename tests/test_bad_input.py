@@ -74,6 +74,8 @@ COMPUTE_MODULES = (
     "one_stage",
     "gans",
     "sequences",
+    "ctc",
+    "video",
     "text",
 )
 
@@ -2150,24 +2152,7 @@ S["sequences.ctc_loss"] = {
     "targets": ok(np.array([[1, -1]])),
     "logits": ok(np.zeros((1, 4, 11), np.float32)),
 }
-S["sequences.build_ctc_reader"] = {
-    "max_digits": ok(1, HUGE),
-    "units": ok(4, HUGE),
-    "seed": ok(0, HUGE),
-    "encoder_from": ok(None, lazy(tiny_model)),
-}
-COST["sequences.build_ctc_reader"] = 3
 S["sequences.ctc_greedy_decode"] = {"logits": ok(np.zeros((2, 4, 11)))}
-S["sequences.make_clips"] = {
-    "count": ok(2, HUGE),
-    "frames": ok(3, HUGE),
-    "step": ok(1, HUGE),
-    "split": ok("train", NAMES),
-    "seed": ok(0, HUGE),
-    "mnist": ok((digits(), digits()), st.just(digits())),
-}
-S["sequences.build_clip_classifier"] = {"frames": ok(5, HUGE), "seed": ok(0, HUGE)}
-COST["sequences.build_clip_classifier"] = 3
 S["sequences.conv3d_parameters"] = {
     "kernel": ok((3, 5, 5), HUGE),
     "in_channels": ok(3, HUGE),
@@ -2193,6 +2178,51 @@ S["sequences.save_reader_weights"] = {
 S["sequences.load_attention_reader"] = {"path": ok(None, paths())}
 COST["sequences.load_attention_reader"] = 2
 ALLOWED["sequences.load_attention_reader"] = (FileNotFoundError,)
+
+
+# ctc and video (lecture 20)
+S["ctc.build_ctc_reader"] = {
+    "max_digits": ok(1, HUGE),
+    "units": ok(4, HUGE),
+    "recurrent_units": ok(2, HUGE),
+    "learning_rate": ok(2e-3, HUGE),
+    "seed": ok(0, HUGE),
+}
+COST["ctc.build_ctc_reader"] = 3
+S["ctc.escape_epoch"] = {
+    "losses": ok([9.0, 8.0, 5.0], st.just([]), st.just([1.0, math.nan])),
+    "drop": ok(0.25, HUGE),
+    "settle": ok(2, HUGE),
+}
+S["ctc.load_sequence_results"] = {"path": ok(None, paths())}
+S["ctc.accuracy_by_length"] = {
+    "predicted": ok(lazy(lambda: list(small_strips().digits)), st.just(["1"])),
+    "strips": ok(lazy(small_strips)),
+}
+
+
+@cache
+def small_clips():
+    return cl.video.make_clips(2, mnist=(digits(), digits()))
+
+
+S["video.make_clips"] = {
+    "count": ok(2, HUGE),
+    "frames": ok(3, HUGE),
+    "step": ok(1, HUGE),
+    "split": ok("train", NAMES),
+    "seed": ok(0, HUGE),
+    "mnist": ok((digits(), digits()), st.just(digits())),
+}
+S["video.single_frames"] = {
+    "clips": ok(lazy(small_clips)),
+    "frame": ok(None, HUGE, st.just(3)),
+    "seed": ok(0, HUGE),
+}
+S["video.build_clip_classifier"] = {"frames": ok(5, HUGE), "seed": ok(0, HUGE)}
+COST["video.build_clip_classifier"] = 3
+S["video.build_frame_classifier"] = {"seed": ok(0, HUGE)}
+COST["video.build_frame_classifier"] = 3
 
 
 # text (lecture 20)

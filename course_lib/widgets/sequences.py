@@ -37,7 +37,8 @@ class AttentionViewer(CourseWidget):
     ``read`` (the text read per strip), ``tokens`` (N, steps) the tokens written,
     ``weights`` (N, steps, columns) the attention weights, ``misread`` (strips read
     wrong), ``looked_elsewhere`` (strips with a digit written while the peak of the
-    attention lay on another digit), ``heatmap`` (28, width) the weights on show.
+    attention lay on another digit), ``first_step_on_first_digit`` (strips whose
+    step 0 peaks on their first digit), ``heatmap`` (28, width) the weights on show.
     """
 
     def __init__(self, count: int = 60, seed: int = 20):
@@ -69,6 +70,11 @@ class AttentionViewer(CourseWidget):
             if got != truth
         ]
         self.looked_elsewhere = [i for i in range(count) if self._wrong_steps(i)]
+        self.first_step_on_first_digit = [
+            i
+            for i in range(count)
+            if self._digit_at(i, int(self.pixel_weights[i, 0].argmax())) == 0
+        ]
         steps = self.tokens.shape[1]
         self.heatmap = np.zeros(self.strips.images.shape[1:], np.float32)
 
@@ -170,5 +176,7 @@ class AttentionViewer(CourseWidget):
                 else ""
             )
             + f"{len(self.misread)} of {len(self.read)} strips are read wrong, "
-            f"{len(self.looked_elsewhere)} look elsewhere at some step."
+            f"{len(self.looked_elsewhere)} look elsewhere at some step. Step 0 peaks "
+            f"on the first digit in {len(self.first_step_on_first_digit)} of "
+            f"{len(self.read)} strips, though no one told the reader where digits are."
         )

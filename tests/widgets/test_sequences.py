@@ -39,6 +39,18 @@ def test_the_reading_is_the_readers_greedy_decoding(viewer):
     assert len(viewer.misread) < len(viewer.read) / 2  # it reads most strips
 
 
+def test_the_first_step_finds_the_first_digit_untold(viewer):
+    """The dashboard's surprise: trained on the digits only, never on their places,
+    step 0 still peaks on the first digit of (nearly) every strip."""
+    first = viewer.first_step_on_first_digit
+    assert len(first) >= 0.9 * len(viewer.read)
+    for i in first[:5]:
+        peak = int(viewer.pixel_weights[i, 0].argmax())
+        start = int(viewer.strips.starts[i, 0])
+        assert start <= peak < start + 28
+    assert f"in {len(first)} of {len(viewer.read)} strips" in viewer.caption.value
+
+
 def test_the_weights_are_those_of_keras_attention(viewer):
     reader = seq.load_attention_reader()
     fed = np.full_like(viewer.tokens[:4], seq.PAD)

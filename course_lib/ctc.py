@@ -1,0 +1,170 @@
+"""A LipNet-style CTC reader for lecture 20: CNN columns, a bidirectional GRU, CTC.
+
+LipNet (Assael et al. 2016) reads lips with spatio-temporal convolutions, two
+bidirectional GRUs and a softmax over the characters and a blank at every frame, trained
+with CTC (Graves et al. 2006). Here the "frames" are the 35 four-pixel columns of a digit
+strip (``cl.sequences.make_strips``):
+
+- ``build_ctc_reader``: the captioner's CNN encoder (one feature per column), a
+  bidirectional GRU across the columns, and a softmax over the 10 digits and the blank
+  (``cl.sequences.BLANK``) per column, compiled with ``cl.sequences.ctc_loss``; trained
+  from scratch;
+- ``escape_epoch``: when a CTC loss curve leaves the *blank plateau* (the stretch where
+  the reader answers "blank" everywhere and writes nothing);
+- ``accuracy_by_length``: sequence accuracy of any reader split by how many digits a
+  strip holds (1..5);
+- ``load_sequence_results``: the full-budget runs over 3 seeds that ship with the
+  course (attention against none; CTC from scratch), made by
+  ``datasets/build_sequence_results.py``.
+
+Example::
+
+    strips = cl.sequences.make_strips(2000, seed=0)
+    reader = cl.ctc.build_ctc_reader()
+    history = reader.fit(strips.images, cl.sequences.ctc_targets(strips), epochs=20)
+    cl.ctc.escape_epoch(history.history["loss"])
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from course_lib.core import check_floats, check_int, show
+from course_lib.sequences import (
+    DIGIT_SIDE,
+    MAX_DIGITS,
+    Strips,
+    _encoder,
+    ctc_loss,
+)
+
+__all__ = [
+    "build_ctc_reader",
+    "escape_epoch",
+    "accuracy_by_length",
+    "load_sequence_results",
+]
+
+RESULTS_FILE = (
+    Path(__file__).resolve().parent.parent / "datasets" / "sequence_results.json"
+)
+
+
+def build_ctc_reader(
+    max_digits: int = MAX_DIGITS,
+    units: int = 64,
+    recurrent_units: int = 32,
+    learning_rate: float = 2e-3,
+    seed: int = 0,
+):
+    """Strip (N, 28, 28 * max_digits) -> logits (N, columns, 11): digits and the blank.
+
+    The CNN encoder of ``cl.sequences.build_reader`` turns the strip into one
+    ``units``-number feature per 4-pixel column; a bidirectional GRU
+    (``recurrent_units`` each way, layer ``"bidirectional_gru"``) reads the columns
+    left to right and right to left, so every column's answer can depend on its
+    neighbours; a Dense layer (``"per_column"``) gives 11 logits per column. Compiled
+    with Adam and ``cl.sequences.ctc_loss``. No weights are borrowed from another model.
+    """
+    import keras
+    from keras import layers
+
+    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
+    units = check_int(units, "units", 4, 512)
+    recurrent_units = check_int(recurrent_units, "recurrent_units", 2, 512)
+    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    rate = check_floats(learning_rate, "learning_rate")
+    if rate.ndim != 0 or not 0 < float(rate) <= 1:
+        raise ValueError(
+            f"learning_rate must be a number in (0, 1], got {show(learning_rate)}"
+        )
+    keras.utils.set_random_seed(seed)
+    image = keras.Input((DIGIT_SIDE, DIGIT_SIDE * max_digits), name="strip")
+    columns = _encoder(image, units)
+    sequence = layers.Bidirectional(
+        layers.GRU(recurrent_units, return_sequences=True), name="bidirectional_gru"
+    )(columns)
+    logits = layers.Dense(11, name="per_column")(sequence)
+    model = keras.Model(image, logits, name="ctc_reader")
+    model.compile(optimizer=keras.optimizers.Adam(float(rate)), loss=ctc_loss)
+    return model
+
+
+def escape_epoch(losses, drop: float = 0.25, settle: int = 2) -> int | None:
+    """The first epoch (1-based) whose loss is ``drop`` below the plateau, or None.
+
+    The plateau is the lowest loss of the first ``settle`` epochs, when a CTC reader
+    has learned to answer "blank" everywhere; the reader has escaped it at the first
+    later epoch whose loss is at most ``(1 - drop)`` times that level. None: it never
+    did (or the curve is not longer than ``settle`` epochs).
+
+    >>> escape_epoch([9.0, 8.9, 8.8, 6.0, 2.0])
+    4
+    """
+    losses = check_floats(losses, "losses")
+    if losses.ndim != 1 or len(losses) == 0 or not np.isfinite(losses).all():
+        raise ValueError(
+            f"losses must be a list of finite numbers, one per epoch, got "
+            f"{show(losses)}"
+        )
+    drop = check_floats(drop, "drop")
+    if drop.ndim != 0 or not 0 < float(drop) < 1:
+        raise ValueError(f"drop must be a number between 0 and 1, got {show(drop)}")
+    settle = check_int(settle, "settle", 1, 100)
+    level = (1 - float(drop)) * losses[:settle].min()
+    below = np.nonzero(losses[settle:] <= level)[0]
+    return int(below[0]) + settle + 1 if len(below) else None
+
+
+def accuracy_by_length(predicted, strips: Strips) -> dict[int, float]:
+    """Sequence accuracy per strip length: ``{digits in the strip: fraction read
+    right}``, for the lengths present in ``strips``."""
+    if not isinstance(strips, Strips):
+        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
+    if not isinstance(predicted, list | tuple) or len(predicted) != len(strips):
+        raise ValueError(
+            f"predicted must be a list of one text per strip ({len(strips)}), got "
+            f"{show(predicted)}"
+        )
+    right = np.array(
+        [p == t for p, t in zip(predicted, strips.digits, strict=True)], bool
+    )
+    return {
+        int(k): float(right[strips.lengths == k].mean())
+        for k in np.unique(strips.lengths)
+    }
+
+
+def load_sequence_results(path: str | Path | None = None) -> dict:
+    """The full-budget results that ship with the course
+    (``datasets/sequence_results.json``, made by ``datasets/build_sequence_results.py``).
+
+    Returns the JSON as a dict: ``settings``, ``machine``; ``readers`` with lists over
+    seeds of the sequence accuracy of the reader without attention (``"plain"``) and
+    with (``"attention"``), and each by strip length; ``ctc`` with, per seed, the loss,
+    the share of test strips with anything written and the sequence accuracy after
+    every epoch, the ``escape_epoch`` and the accuracy ``by_length`` at the end.
+    """
+    if path is not None and not isinstance(path, str | Path):
+        raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
+    path = RESULTS_FILE if path is None else Path(path)
+    if not path.is_file():
+        raise ValueError(
+            f"no results at {path}; make them with datasets/build_sequence_results.py"
+        )
+    try:
+        results = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(results, dict) or not {"readers", "ctc"} <= set(results):
+        raise ValueError(f"{path} holds no readers and ctc results")
+    for part in ("readers", "ctc"):  # JSON keys are text: lengths back to ints
+        for key, runs in results[part].items():
+            if key.endswith("by_length"):
+                results[part][key] = [
+                    {int(k): v for k, v in run.items()} for run in runs
+                ]
+    return results
