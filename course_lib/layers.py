@@ -19,6 +19,12 @@ digits, both measured the same way (inference mode, no augmentation)::
     for row in cl.layers.summarize_remedies(curves):
         print(row["remedy"], row["gap"], row["gap_sd"])
 
+Early stopping is one of the remedies (``keras.callbacks.EarlyStopping`` with
+``restore_best_weights=True``, watching validation digits of its own). Whether a remedy's
+effect stands out of the spread between seeds::
+
+    [row["remedy"] for row in cl.layers.remedy_effects(curves) if row["beyond"]]
+
 ``load_remedy_curves()`` reads the curves that ship in ``datasets/remedy_curves.json``
 (made by ``datasets/build_remedy_curves.py``); ``cl.widgets.RemedyExplorer`` draws them.
 """
