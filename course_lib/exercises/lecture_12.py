@@ -1,5 +1,6 @@
 """Exercises of lecture 12 (what convnets see): a receptive field after pooling, a
-Grad-CAM weight by hand, and Grad-CAM written from feature maps and gradients."""
+Grad-CAM weight by hand, and Grad-CAM's counterfactual map (Selvaraju et al. 2017)
+written from feature maps and gradients."""
 
 from __future__ import annotations
 
@@ -8,30 +9,41 @@ import numpy as np
 from course_lib.exercises import Wrong, exercise
 
 
-def _reference_grad_cam(maps, gradients):
-    weights = np.mean(gradients, axis=(0, 1))
+def _reference_grad_cam(maps, gradients, sign: float = 1.0):
+    weights = sign * np.mean(gradients, axis=(0, 1))
     return np.maximum(np.tensordot(maps, weights, axes=([2], [0])), 0)
 
 
-def _check_grad_cam(function) -> None:
+def _check_counterfactual(function) -> None:
     if not callable(function):
-        raise Wrong("give a function, e.g. def grad_cam_by_hand(maps, gradients): ...")
+        raise Wrong(
+            "give a function, e.g. def counterfactual_map(maps, gradients): ..."
+        )
     rng = np.random.default_rng(12)
     for height, width, channels in [(3, 3, 1), (4, 5, 2), (20, 20, 32)]:
         maps = np.maximum(rng.normal(size=(height, width, channels)), 0)
         gradients = rng.normal(size=(height, width, channels))
         result = function(maps, gradients)
         if result is None:
-            raise Wrong("grad_cam_by_hand returned None: write its body")
+            raise Wrong("counterfactual_map returned None: write its body")
         answer = np.asarray(result, dtype=float)
-        expected = _reference_grad_cam(maps, gradients)
+        expected = _reference_grad_cam(maps, gradients, sign=-1.0)
         if answer.shape != expected.shape:
             raise Wrong(
                 f"for maps shaped {maps.shape} the map must be {expected.shape}, got "
                 f"{answer.shape}"
             )
         if answer.min() < 0:
-            raise Wrong("it has negative values: Grad-CAM ends with a ReLU")
+            raise Wrong(
+                "it has negative values: the map ends with a ReLU, as Grad-CAM's"
+            )
+        if not np.allclose(answer, expected, atol=1e-6) and np.allclose(
+            answer, _reference_grad_cam(maps, gradients), atol=1e-6
+        ):
+            raise Wrong(
+                "that is the ordinary Grad-CAM map, the evidence FOR the class; the "
+                "counterfactual map keeps the evidence against it"
+            )
         if not np.allclose(answer, expected, atol=1e-6):
             raise Wrong(
                 f"for maps shaped {maps.shape} the values differ: each channel's weight "
@@ -39,28 +51,32 @@ def _check_grad_cam(function) -> None:
             )
 
 
-def _grad_cam_solution():
-    def grad_cam_by_hand(maps, gradients):
-        weights = gradients.mean(axis=(0, 1))
+def _counterfactual_solution():
+    def counterfactual_map(maps, gradients):
+        weights = -gradients.mean(axis=(0, 1))
         return np.maximum((maps * weights).sum(axis=-1), 0)
 
-    return grad_cam_by_hand
+    return counterfactual_map
+
+
+def _plain_grad_cam(maps, gradients):
+    return np.maximum((maps * gradients.mean(axis=(0, 1))).sum(axis=-1), 0)
 
 
 def _no_relu(maps, gradients):
-    return (maps * gradients.mean(axis=(0, 1))).sum(axis=-1)
+    return (maps * -gradients.mean(axis=(0, 1))).sum(axis=-1)
+
+
+def _negated_after_relu(maps, gradients):
+    return -np.maximum((maps * gradients.mean(axis=(0, 1))).sum(axis=-1), 0)
 
 
 def _summed_weights(maps, gradients):
-    return np.maximum((maps * gradients.sum(axis=(0, 1))).sum(axis=-1), 0)
+    return np.maximum((maps * -gradients.sum(axis=(0, 1))).sum(axis=-1), 0)
 
 
 def _pixelwise(maps, gradients):
-    return np.maximum((maps * gradients).sum(axis=-1), 0)
-
-
-def _channels_kept(maps, gradients):
-    return np.maximum(maps * gradients.mean(axis=(0, 1)), 0)
+    return np.maximum((maps * -gradients).sum(axis=-1), 0)
 
 
 exercise(
@@ -98,9 +114,17 @@ exercise(
 
 exercise(
     "12.3",
-    "Write grad_cam_by_hand(maps, gradients): from a feature map (h, w, K) and the class "
-    "score's gradient with respect to it (h, w, K), return the Grad-CAM map (h, w).",
-    checker=_check_grad_cam,
-    solution=_grad_cam_solution,
-    mistakes=(_no_relu, _summed_weights, _pixelwise, _channels_kept, "not a function"),
+    "Write counterfactual_map(maps, gradients): from a feature map (h, w, K) and the "
+    "class score's gradient with respect to it (h, w, K), return Grad-CAM's "
+    "counterfactual map (h, w): the places whose removal would raise the score.",
+    checker=_check_counterfactual,
+    solution=_counterfactual_solution,
+    mistakes=(
+        _plain_grad_cam,
+        _no_relu,
+        _negated_after_relu,
+        _summed_weights,
+        _pixelwise,
+        "not a function",
+    ),
 )
