@@ -96,6 +96,7 @@ LEFT_OUT = {
     "kernels.kernels": "no arguments; a dict of the five kernels, each tested here",
     "augmentation.compare": "trains twice per seed; tested in tests/test_augmentation.py",
     "transfer.label_sweep": "trains 3 times per count and seed; see tests/test_transfer.py",
+    "spatial.train_steps": "trains models step by step; tested in tests/test_spatial.py",
 }
 """Public functions deliberately not called here, and why. Classes are not drawn
 either (``cl.train.TrainStep`` and ``EvaluateStep``, ``cl.recipes.RaceClock``,
@@ -1517,10 +1518,16 @@ S["autoencoders.concept_vector"] = {
 }
 
 
-# spatial (lecture 14)
+# spatial (lecture 16)
 @cache
 def small_stn():
     return cl.spatial.build_stn(input_size=32, output_size=18)
+
+
+@cache
+def spatial_fc():
+    """A compiled FC of lecture 16 (60x60 canvases in)."""
+    return cl.spatial.build("fc", seed=0)
 
 
 THETA = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.float32)
@@ -1591,7 +1598,39 @@ S["spatial.distorted_mnist"] = {
     "scales": ok((0.7, 1.2), st.just((1.2, 0.7)), st.just((0.0, 1e9))),
     "clutter": ok(2, HUGE),
     "canvas": ok(60, HUGE),
+    "angle": ok(None, st.just(math.nan), st.just(1e300)),
 }
+S["spatial.distorted_batches"] = {
+    "images": ok(digits()[0], st.just(np.zeros((0, 28, 28)))),
+    "labels": ok(digits()[1], st.just(np.arange(3))),
+    "batch_size": ok(4, HUGE),
+    "seed": ok(0, HUGE),
+}
+S["spatial.accuracy"] = {
+    "model": ok(lazy(spatial_fc)),
+    "images": ok(np.zeros((3, 60, 60), np.float32), st.just(RGB[None])),
+    "labels": ok(np.zeros(3, int), st.just(np.zeros(4))),
+    "batch_size": ok(500, HUGE),
+}
+COST["spatial.accuracy"] = 2
+S["spatial.accuracy_by_angle"] = {
+    "models": ok(lazy(lambda: {"fc": spatial_fc()}), st.just({}), st.just({"a": 1})),
+    "images": ok(digits()[0]),
+    "labels": ok(digits()[1]),
+    "angles": ok([0, 90], st.just([]), st.just([math.nan]), st.just(list(range(99)))),
+    "count": ok(4, HUGE),
+    "seed": ok(3, HUGE),
+}
+COST["spatial.accuracy_by_angle"] = 4
+S["spatial.read_theta"] = {"thetas": ok(THETA[None], BAD_THETAS)}
+S["spatial.load_results"] = {}
+ALLOWED["spatial.load_results"] = (FileNotFoundError,)
+S["spatial.build_fc"] = {
+    "input_size": ok(30, HUGE),
+    "seed": ok(0, HUGE),
+    "name": ok("fc", st.just("a/b")),
+}
+COST["spatial.build_fc"] = 3
 S["spatial.build_cnn"] = {
     "input_size": ok(18, HUGE),
     "seed": ok(0, HUGE),
