@@ -1643,6 +1643,8 @@ S["spatial.build_stn"] = {
     "input_size": ok(32, HUGE),
     "output_size": ok(18, HUGE),
     "seed": ok(0, HUGE),
+    "classifier": ok("cnn", NAMES),
+    "transformer": ok(True, st.just("yes")),
 }
 COST["spatial.build_stn"] = 3
 S["spatial.transformer_outputs"] = {"stn": ok(lazy(small_stn), lazy(tiny_model))}
@@ -1652,7 +1654,7 @@ S["spatial.compile_model"] = {
     "learning_rate": ok(1e-3, HUGE),
 }
 S["spatial.build"] = {
-    "kind": ok("stn", NAMES),
+    "kind": ok("st_cnn", NAMES),
     "seed": ok(0, HUGE),
     "compile": ok(True),
 }
