@@ -1,5 +1,5 @@
 """Exercises of lecture 14 (object detection): an IoU, a sliding-window count, the
-anchors of a Region Proposal Network, and non-maximum suppression written out."""
+anchors of a Region Proposal Network, and non-maximum suppression per class."""
 
 from __future__ import annotations
 
@@ -8,41 +8,52 @@ import numpy as np
 from course_lib.exercises import Wrong, exercise
 
 
-def _reference_nms(boxes, scores, threshold):
+def _reference_nms(boxes, scores, classes, threshold):
     from course_lib.detection import non_max_suppression
 
-    return non_max_suppression(boxes, scores, threshold).tolist()
+    kept = []
+    for value in np.unique(classes):
+        members = np.flatnonzero(classes == value)
+        chosen = non_max_suppression(boxes[members], scores[members], threshold)
+        kept.extend(members[chosen].tolist())
+    return sorted((int(i) for i in kept), key=lambda i: -scores[i])
 
 
 def _check_nms(function) -> None:
     if not callable(function):
-        raise Wrong("give a function, e.g. def nms(boxes, scores, iou_threshold): ...")
+        raise Wrong(
+            "give a function, e.g. def nms_per_class(boxes, scores, classes, "
+            "iou_threshold): ..."
+        )
     rng = np.random.default_rng(14)
-    # a chain: A overlaps B, B overlaps C, A and C do not touch; B is suppressed by A,
-    # so it must not suppress C
-    chain = np.array([[0, 12, 10, 22], [0, 0, 10, 10], [0, 6, 10, 16]], float)
-    cases = [(chain, np.array([0.7, 0.9, 0.8]), 0.2)]
-    for count, threshold in [(2, 0.5), (6, 0.3), (25, 0.5), (40, 0.7)]:
+    # two classes on the same spot: neither may suppress the other
+    pair = np.array(
+        [[0, 0, 10, 10], [1, 1, 11, 11], [0, 1, 10, 11], [1, 0, 11, 10]], float
+    )
+    cases = [(pair, np.array([0.9, 0.8, 0.7, 0.6]), np.array([0, 1, 0, 1]), 0.5)]
+    for count, threshold in [(6, 0.3), (25, 0.5), (40, 0.7)]:
         corner = rng.uniform(0, 50, (count, 2))
         boxes = np.concatenate([corner, corner + rng.uniform(5, 30, (count, 2))], 1)
-        cases.append((boxes, rng.permutation(count) / count, threshold))
-    for boxes, scores, threshold in cases:
+        classes = rng.integers(0, 3, count)
+        cases.append((boxes, rng.permutation(count) / count, classes, threshold))
+    for boxes, scores, classes, threshold in cases:
         count = len(boxes)
-        result = function(boxes, scores, threshold)
+        result = function(boxes, scores, classes, threshold)
         if result is None:
-            raise Wrong("nms returned None: write its body")
+            raise Wrong("nms_per_class returned None: write its body")
         answer = [int(i) for i in np.asarray(result).reshape(-1)]
-        expected = _reference_nms(boxes, scores, threshold)
+        expected = _reference_nms(boxes, scores, classes, threshold)
         if sorted(answer) == sorted(expected) and answer != expected:
             raise Wrong(
                 f"for {count} boxes the right boxes are kept but in the wrong order: "
-                "return them best score first"
+                "return them best score first, over all classes together"
             )
         if answer != expected:
             raise Wrong(
                 f"for {count} boxes at IoU threshold {threshold} you keep {answer[:8]}"
-                f"{'...' if len(answer) > 8 else ''}: take the boxes best score first, "
-                "keep one unless its IoU with a box ALREADY KEPT is above the threshold"
+                f"{'...' if len(answer) > 8 else ''}: within each class, take the boxes "
+                "best score first and keep one unless its IoU with a box of the SAME "
+                "class already kept is above the threshold"
             )
 
 
@@ -54,46 +65,34 @@ def _iou(a, b):
     return inter / union if union > 0 else 0.0
 
 
-def _nms_solution():
-    def nms(boxes, scores, iou_threshold):
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        kept = []
-        for i in order:
-            if all(_iou(boxes[i], boxes[k]) <= iou_threshold for k in kept):
-                kept.append(i)
-        return kept
-
-    return nms
-
-
-def _unsorted(boxes, scores, iou_threshold):
-    kept = []
-    for i in range(len(scores)):
-        if all(_iou(boxes[i], boxes[k]) <= iou_threshold for k in kept):
-            kept.append(i)
-    return kept
-
-
-def _against_all(boxes, scores, iou_threshold):
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    return [
-        i
-        for n, i in enumerate(order)
-        if all(_iou(boxes[i], boxes[k]) <= iou_threshold for k in order[:n])
-    ]
-
-
-def _reversed_threshold(boxes, scores, iou_threshold):
+def _greedy(boxes, scores, classes, iou_threshold, same_class=True):
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     kept = []
     for i in order:
-        if all(_iou(boxes[i], boxes[k]) > iou_threshold for k in kept):
+        rivals = [k for k in kept if classes[k] == classes[i] or not same_class]
+        if all(_iou(boxes[i], boxes[k]) <= iou_threshold for k in rivals):
             kept.append(i)
     return kept
 
 
-def _ascending(boxes, scores, iou_threshold):
-    return sorted(_nms_solution()(boxes, scores, iou_threshold))
+def _nms_solution():
+    def nms_per_class(boxes, scores, classes, iou_threshold):
+        return _greedy(boxes, scores, classes, iou_threshold)
+
+    return nms_per_class
+
+
+def _ignores_classes(boxes, scores, classes, iou_threshold):
+    return _greedy(boxes, scores, classes, iou_threshold, same_class=False)
+
+
+def _grouped_by_class(boxes, scores, classes, iou_threshold):
+    kept = _greedy(boxes, scores, classes, iou_threshold)
+    return sorted(kept, key=lambda i: (classes[i], -scores[i]))
+
+
+def _ascending(boxes, scores, classes, iou_threshold):
+    return sorted(_greedy(boxes, scores, classes, iou_threshold))
 
 
 exercise(
@@ -140,14 +139,14 @@ exercise(
 
 exercise(
     "14.4",
-    "Write nms(boxes, scores, iou_threshold): greedy non-maximum suppression, returning "
-    "the indices of the kept boxes, best score first.",
+    "Write nms_per_class(boxes, scores, classes, iou_threshold): non-maximum "
+    "suppression in which a box is only suppressed by a kept box of the same class; "
+    "return the indices of the kept boxes, best score first over all classes.",
     checker=_check_nms,
     solution=_nms_solution,
     mistakes=(
-        _unsorted,
-        _against_all,
-        _reversed_threshold,
+        _ignores_classes,
+        _grouped_by_class,
         _ascending,
         "not a function",
     ),
