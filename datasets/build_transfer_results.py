@@ -47,7 +47,7 @@ def main() -> None:
     )  # fmt: skip
     results = {
         "description": (
-            "Digit base trained on 0-4, transferred to 5-9 with 2 to 400 labels per "
+            "Digit base trained on 0-4, transferred to 5-9 with 1 to 400 labels per "
             "class: test accuracy on the held-out test digits 5-9, from scratch, frozen "
             "and fine-tuned, each with the same number of gradient steps."
         ),
