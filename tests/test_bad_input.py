@@ -1039,8 +1039,6 @@ S["layers.save_remedy_curves"] = {
     ),
 }
 S["layers.load_remedy_curves"] = {"path": ok(None, paths())}
-
-# augmentation
 S["layers.remedy_effects"] = {
     "curves": ok(CURVES, st.just({"remedies": {}})),
     "metric": ok("val_loss", NAMES),
@@ -1052,6 +1050,8 @@ S["layers.layer_structure"] = {
     "model": ok(lazy(lambda: cl.layers.build_remedy_model("L2")), st.just("none"))
 }
 COST["layers.layer_structure"] = 3
+
+# augmentation
 VIEW = cl.augmentation.View(rotation=0.1, zoom=0.1, shift_x=0.1, contrast=1.2)
 VALUE_RANGES = st.sampled_from([(1, 0), (0,), (0, math.nan), "01", None])
 S["augmentation.rotation_in_degrees"] = {"factor": ok(0.25, HUGE)}
@@ -1187,7 +1187,9 @@ S["augmentation.train_small"] = {  # one epoch of 4 faces
 }
 COST["augmentation.train_small"] = 8
 S["augmentation.predict_over_views"] = {
-    "model": ok(lazy(lambda: cl.augmentation.small_convnet((6, 6, 1), 2, filters=(2,)))),
+    "model": ok(
+        lazy(lambda: cl.augmentation.small_convnet((6, 6, 1), 2, filters=(2,)))
+    ),
     "images": ok(BATCH, st.just(np.ones((2, 5, 5, 1)))),
     "augmentation": ok(unchanged, st.just(None)),
     "views": ok(1, HUGE),
@@ -1510,6 +1512,16 @@ S["autoencoders.latent_grid"] = {
     "steps": ok(5, HUGE),
 }
 S["autoencoders.ink"] = {"images": ok(digits()[0]), "threshold": ok(0.5, HUGE)}
+S["autoencoders.class_entropy"] = {
+    "classes": ok(
+        np.array([0, 1, 1, 9]),
+        st.just(np.array([0.5, 1.0])),
+        st.just(np.array([], int)),
+        st.just(np.array([[1, 2]])),
+        st.just(np.array([-1, 3])),
+    ),
+    "num_classes": ok(10, HUGE),
+}
 S["autoencoders.concept_vector"] = {
     "codes": ok(CODES2),
     "images": ok(digits()[0]),
@@ -1539,16 +1551,6 @@ BAD_THETAS = st.sampled_from(
         THETA[None] * 1e30,
     ]
 )
-S["autoencoders.class_entropy"] = {
-    "classes": ok(
-        np.array([0, 1, 1, 9]),
-        st.just(np.array([0.5, 1.0])),
-        st.just(np.array([], int)),
-        st.just(np.array([[1, 2]])),
-        st.just(np.array([-1, 3])),
-    ),
-    "num_classes": ok(10, HUGE),
-}
 S["spatial.rotation_theta"] = {"angle": ok(30.0, HUGE)}
 S["spatial.placement_theta"] = {
     "angle": ok(10.0, HUGE),
@@ -1700,6 +1702,22 @@ S["segmentation.digit_scenes"] = {
         st.just((np.zeros((0, 28, 28), np.uint8), np.zeros(0, int))),
     ),
 }
+S["segmentation.touching_digit_scenes"] = {
+    "count": ok(2, HUGE),
+    "seed": ok(0, HUGE),
+    "split": ok("test", NAMES),
+    "digits": ok(
+        (digits()[0], np.array([3, 3, 1, 2])),
+        st.just((digits()[0], digits()[1][:2])),
+        st.just((digits()[0][:1], digits()[1][:1])),
+    ),
+}
+S["segmentation.instances_from_semantic"] = {"semantic": ok(SEMANTIC, LABEL_MAPS)}
+S["segmentation.instance_recall"] = {
+    "truth": ok(SEMANTIC, LABEL_MAPS),
+    "found": ok(SEMANTIC, LABEL_MAPS),
+    "threshold": ok(0.5, HUGE, st.just(0.0)),
+}
 S["segmentation.convolution_matrix"] = {
     "kernel": ok(KERNEL3, st.just(np.ones((3, 3, 1, 10**4)))),
     "input_shape": ok((4, 4), st.just((4096, 4096)), st.just((2, 2)), st.just((4,))),
@@ -1815,22 +1833,6 @@ BAD_BOXES = st.sampled_from(
         np.ones((2, 5)),
         np.ones((10**5, 4)),
         BOXES * 1e300,
-S["segmentation.touching_digit_scenes"] = {
-    "count": ok(2, HUGE),
-    "seed": ok(0, HUGE),
-    "split": ok("test", NAMES),
-    "digits": ok(
-        (digits()[0], np.array([3, 3, 1, 2])),
-        st.just((digits()[0], digits()[1][:2])),
-        st.just((digits()[0][:1], digits()[1][:1])),
-    ),
-}
-S["segmentation.instances_from_semantic"] = {"semantic": ok(SEMANTIC, LABEL_MAPS)}
-S["segmentation.instance_recall"] = {
-    "truth": ok(SEMANTIC, LABEL_MAPS),
-    "found": ok(SEMANTIC, LABEL_MAPS),
-    "threshold": ok(0.5, HUGE, st.just(0.0)),
-}
     ]
 )
 SCORES3 = np.array([0.9, 0.8, 0.7])
