@@ -7,6 +7,10 @@ Sphinx's own search index works offline. ``site/build.py`` writes the pages into
 as the configuration directory.
 """
 
+import os
+
+import jupyter_server_mathjax
+
 import course_lib
 
 project = "Convolutional networks, interactively"
@@ -24,6 +28,12 @@ nb_mime_priority_overrides = [
     ("html", "application/vnd.jupyter.widget-state+json", None),
 ]
 myst_enable_extensions = ["dollarmath", "amsmath"]
+# Formulas without a network: MathJax 2 as the Jupyter project packages it
+# (jupyter-server-mathjax), copied into _static, instead of Sphinx's default CDN.
+html_static_path = [
+    os.path.join(os.path.dirname(jupyter_server_mathjax.__file__), "static")
+]
+mathjax_path = "MathJax.js?config=TeX-AMS-MML_HTMLorMML"
 myst_heading_anchors = 3
 suppress_warnings = [
     # Lecture notebooks start at "#", their sections at "##" and some take a "####" note

@@ -180,3 +180,26 @@ def test_the_offline_search_finds_a_lecture_by_a_word_of_its_body(site, browser)
         assert page.console_errors == []
     finally:
         page.close()
+
+
+def test_the_site_loads_nothing_from_the_network():
+    """Scripts, styles and fonts come with the site (MathJax included): it works offline."""
+    remote = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(https?://[^\"]+)\"")
+    found = set()
+    for path in HTML.rglob("*.html"):
+        for url in remote.findall(path.read_text(errors="replace")):
+            if 'rel="canonical"' not in url:
+                found.add(url)
+    assert not found, sorted(found)[:10]
+
+
+def test_formulas_are_typeset_offline(site, browser):
+    page = _page(browser)
+    try:
+        page.goto(f"{site}/lectures/09_layers_toolbox.html", timeout=60_000)
+        page.wait_for_selector(
+            ".MathJax, .MathJax_CHTML, mjx-container", timeout=60_000
+        )
+        assert page.console_errors == []
+    finally:
+        page.close()
