@@ -281,7 +281,12 @@ def main() -> int:
         results["offline"] = not args.online
         for path in paths:
             print(f"{path.name} ...", flush=True)
-            record = run_notebook(path, fast=args.fast, offline=not args.online)
+            record = run_notebook(
+                path,
+                fast=args.fast,
+                offline=not args.online,
+                save_to=None if args.fast else EXECUTED / path.name,
+            )
             flags = []
             if not args.fast and record["seconds"] > TARGET_SECONDS:
                 flags.append("over 5 min")

@@ -33,7 +33,7 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 html_static_path = [
     os.path.join(os.path.dirname(jupyter_server_mathjax.__file__), "static")
 ]
-mathjax_path = "MathJax.js?config=TeX-AMS-MML_HTMLorMML"
+mathjax_path = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
 myst_heading_anchors = 3
 suppress_warnings = [
     # Lecture notebooks start at "#", their sections at "##" and some take a "####" note
