@@ -100,6 +100,9 @@ def run_notebook(
         env["COURSE_OFFLINE"] = "1"
     if save_to is not None:
         env["COURSE_WIDGET_PICTURES"] = "1"  # each widget also shows as a PNG
+        # Figures as the notebook shows them in JupyterLab (inline PNGs), for the website;
+        # Agg would draw them nowhere.
+        env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     notebook = nbformat.read(path, as_version=4)
     manager = KernelManager(kernel_name="python3")
     manager.start_kernel(env=env, cwd=str(path.parent))

@@ -5,8 +5,8 @@
 
 The lecture pages are the notebooks as ``make test-full`` executed them in full mode
 (``build/executed/``): figures, printed results and training curves, and a still picture of
-each widget as it opens. A lecture whose executed copy is missing or older than its notebook
-is run first (``benchmarks/measure.py --check NN``, the same full-mode run). The script then
+each widget as it opens. A lecture whose executed copy is missing or ran other code than its
+notebook has now is run first (``benchmarks/measure.py --check NN``, the same full-mode run). The script then
 writes the book's sources into ``build/site-src`` (lecture pages with launch links, the
 contents, the exercises without their answers, the data's provenance, an API reference of
 ``course_lib``) and runs ``sphinx-build -W``: any warning fails the build.
@@ -54,15 +54,45 @@ def dashboard_of(number: str) -> Path | None:
     return found[0] if found else None
 
 
+def _shape(notebook: dict) -> list[tuple[str, str]]:
+    """What decides a notebook's outputs: its cells' kinds and its code."""
+    return [
+        (
+            cell["cell_type"],
+            _text(cell["source"]) if cell["cell_type"] == "code" else "",
+        )
+        for cell in notebook["cells"]
+    ]
+
+
+def _text(source) -> str:
+    return source if isinstance(source, str) else "".join(source)
+
+
 def stale(slugs: list[str]) -> list[str]:
-    """The lectures whose executed copy is missing or older than the notebook."""
+    """The lectures whose executed copy is missing or ran other code than the notebook has
+    now. Prose may change after the run (the measured line, a reworded sentence): the page
+    takes the notebook's current markdown."""
     out = []
     for slug in slugs:
         executed = EXECUTED / f"{slug}.ipynb"
         source = NOTEBOOKS / f"{slug}.ipynb"
-        if not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime:
+        if not executed.exists():
+            out.append(slug)
+            continue
+        ran, now = json.loads(executed.read_text()), json.loads(source.read_text())
+        if _shape(ran) != _shape(now):
             out.append(slug)
     return out
+
+
+def with_current_prose(executed: dict, current: dict) -> dict:
+    """The executed notebook with the markdown cells of the notebook as it is now."""
+    executed = json.loads(json.dumps(executed))
+    for cell, now in zip(executed["cells"], current["cells"], strict=True):
+        if cell["cell_type"] == "markdown":
+            cell["source"] = now["source"]
+    return executed
 
 
 def launch_cell(number: str, slug: str) -> dict:
@@ -85,6 +115,12 @@ def launch_cell(number: str, slug: str) -> dict:
         "metadata": {},
         "source": " · ".join(links),
     }
+
+
+def _to_pages(text: str) -> str:
+    """Links to sibling notebooks (``01_x.ipynb``) as links to their pages."""
+    text = re.sub(r"\]\(([\w./-]+)\.ipynb\)", r"](\1.html)", text)
+    return re.sub(r'href="([\w./-]+)\.ipynb"', r'href="\1.html"', text)
 
 
 def _note(text: str) -> dict:
@@ -113,6 +149,9 @@ def page_of(notebook: dict, number: str, slug: str) -> dict:
             if kind == "stream" and output.get("name") == "stderr":
                 continue
             data = output.get("data", {})
+            for kind in ("text/markdown", "text/html"):
+                if kind in data:  # a printed table of contents links the notebooks
+                    data[kind] = _to_pages(_text(data[kind]))
             if WIDGET_VIEW in data:
                 if "image/png" in data:
                     output["data"] = {"image/png": data["image/png"]}
@@ -279,7 +318,8 @@ def write_sources(entries) -> None:
     (SOURCE / "lectures").mkdir(parents=True)
     for number, slug, _ in entries:
         executed = json.loads((EXECUTED / f"{slug}.ipynb").read_text())
-        page = page_of(executed, number, slug)
+        current = json.loads((NOTEBOOKS / f"{slug}.ipynb").read_text())
+        page = page_of(with_current_prose(executed, current), number, slug)
         (SOURCE / "lectures" / f"{slug}.ipynb").write_text(json.dumps(page))
     (SOURCE / "index.md").write_text(index_page(entries))
     (SOURCE / "exercises.md").write_text(exercises_page(entries))

@@ -34,6 +34,15 @@ html_static_path = [
     os.path.join(os.path.dirname(jupyter_server_mathjax.__file__), "static")
 ]
 mathjax_path = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+# The package ships the STIX web fonts only: use them, and no image fonts.
+mathjax2_config = {
+    "HTML-CSS": {
+        "availableFonts": [],
+        "preferredFont": None,
+        "webFont": "STIX-Web",
+        "imageFont": None,
+    }
+}
 myst_heading_anchors = 3
 suppress_warnings = [
     # Lecture notebooks start at "#", their sections at "##" and some take a "####" note

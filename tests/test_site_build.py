@@ -68,16 +68,22 @@ def test_an_error_output_stops_the_build():
         build.page_of(_notebook([error]), "04", "04_convolution")
 
 
-def test_a_missing_or_older_copy_is_stale(tmp_path, monkeypatch):
+def test_a_missing_copy_or_one_that_ran_other_code_is_stale(tmp_path, monkeypatch):
+    import json
+
     monkeypatch.setattr(build, "EXECUTED", tmp_path)
     assert build.stale(["04_convolution"]) == ["04_convolution"]
+    source = json.loads((ROOT / "notebooks" / "04_convolution.ipynb").read_text())
     copy = tmp_path / "04_convolution.ipynb"
-    copy.write_text("{}")
-    assert build.stale(["04_convolution"]) == []
-    source = ROOT / "notebooks" / "04_convolution.ipynb"
-    import os
-
-    os.utime(copy, (source.stat().st_mtime - 10, source.stat().st_mtime - 10))
+    reworded = json.loads(json.dumps(source))
+    reworded["cells"][0]["source"] = "# 04 · a title reworded after the run"
+    copy.write_text(json.dumps(reworded))
+    assert build.stale(["04_convolution"]) == []  # prose may change after the run
+    page = build.with_current_prose(reworded, source)
+    assert page["cells"][0]["source"] == source["cells"][0]["source"]
+    code = next(c for c in reworded["cells"] if c["cell_type"] == "code")
+    code["source"] = "print('other code')"
+    copy.write_text(json.dumps(reworded))
     assert build.stale(["04_convolution"]) == ["04_convolution"]
 
 
@@ -88,3 +94,13 @@ def test_the_exercises_page_has_every_question_and_no_answer():
     for key in exercises.all_keys():
         assert f"**{key}**" in page
     assert "03.2" in page and "3146234510" not in page  # 03.2's expected answer
+
+
+def test_links_to_notebooks_in_printed_tables_point_to_pages():
+    table = "| 01 | [What computers see](01_what_computers_see.ipynb) | ready |"
+    assert build._to_pages(table) == (
+        "| 01 | [What computers see](01_what_computers_see.html) | ready |"
+    )
+    assert build._to_pages('<a href="04_convolution.ipynb">') == (
+        '<a href="04_convolution.html">'
+    )
