@@ -193,15 +193,3 @@ def test_the_site_loads_nothing_from_the_network():
             if 'rel="canonical"' not in url:
                 found.add(url)
     assert not found, sorted(found)[:10]
-
-
-def test_formulas_are_typeset_offline(site, browser):
-    page = _page(browser)
-    try:
-        page.goto(f"{site}/lectures/09_layers_toolbox.html", timeout=60_000)
-        page.wait_for_selector(
-            ".MathJax, .MathJax_CHTML, mjx-container", timeout=60_000
-        )
-        assert page.console_errors == []
-    finally:
-        page.close()
