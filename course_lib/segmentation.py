@@ -233,29 +233,7 @@ def digit_scenes(
     seed = check_int(seed, "seed", 0, 2**32 - 1)
     min_digits = check_int(min_digits, "min_digits", 1, 4)
     max_digits = check_int(max_digits, "max_digits", min_digits, 4)
-    if digits is None:
-        from course_lib.data import load_mnist
-
-        split = choose(split, ["train", "test"], "split")
-        train, test = load_mnist()
-        images, labels = train if split == "train" else test
-    else:
-        try:
-            images, labels = digits
-            images, labels = np.asarray(images), np.asarray(labels)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"digits must be (images, labels), got {show(digits)}"
-            ) from None
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) < 1:
-            raise ValueError(
-                f"digits' images must be shaped (M, 28, 28), got {images.shape}"
-            )
-        if labels.shape != (len(images),) or not np.isin(labels, np.arange(10)).all():
-            raise ValueError("digits' labels must be one digit 0-9 per image")
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        images = np.clip(np.asarray(images, np.float64) * 255, 0, 255).astype(np.uint8)
+    images, labels = _source_digits(split, digits)
     rng = np.random.default_rng(seed)
     size = SCENE_SIZE
     canvas = np.zeros((count, size, size), np.uint8)
