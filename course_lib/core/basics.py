@@ -1,4 +1,5 @@
-"""Switches shared by every notebook: fast mode, seeding, and an environment report."""
+"""Switches shared by every notebook: fast mode, seeding, an environment report, and the
+first checks (ints, numbers, names) the declared checks build on."""
 
 from __future__ import annotations
 
