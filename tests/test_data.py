@@ -44,7 +44,7 @@ def _leftovers(folder):
 
 
 def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown data set 'cifar'.*known: mnist"):
+    with pytest.raises(ValueError, match=r"unknown data set 'cifar'; known: .*mnist"):
         data.load("cifar")
     with pytest.raises(ValueError, match="known:"):
         data.source("nope")
@@ -218,11 +218,19 @@ def test_the_split_is_reproducible(cache, monkeypatch):
 
 def test_a_damaged_bundle_gives_a_clear_error(cache, monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
-    monkeypatch.setattr(data, "BUNDLE_DIR", tmp_path)
-    with pytest.raises(FileNotFoundError, match="bundled data .* is missing"):
+    monkeypatch.setattr(data.registry, "FILES_DIR", tmp_path)
+    with pytest.raises(
+        FileNotFoundError,
+        match="mnist_5k.npz is missing .*rebuild it with: .*datasets/build_bundles.py",
+    ):
         data.load_mnist()
     (tmp_path / "mnist_5k.npz").write_bytes(b"junk")
-    with pytest.raises(ValueError, match="fails its checksum"):
+    with pytest.raises(
+        data.BadDataFile, match="has 4 bytes, not the 806,783 .*build_bundles.py"
+    ):
+        data.load_mnist()
+    (tmp_path / "mnist_5k.npz").write_bytes(b"j" * 806_783)
+    with pytest.raises(ValueError, match="mnist_5k.npz fails its sha256 check"):
         data.load_mnist()
 
 
@@ -395,7 +403,7 @@ def test_a_stalled_mirror_times_out_and_falls_back(
 ):
     payload = _fake_mnist_npz()
     _point_mnist_at(monkeypatch, [silent_server + "/mnist.npz"], payload)
-    monkeypatch.setattr(data, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(data.download, "TIMEOUT_SECONDS", 0.5)
     start = time.perf_counter()
     (x_train, _), _ = data.load_mnist()
     seconds = time.perf_counter() - start
