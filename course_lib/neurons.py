@@ -13,7 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, choose, lookup, show
+from course_lib.core import (
+    SEED,
+    Anything,
+    Array,
+    Choice,
+    Instance,
+    Int,
+    Items,
+    Number,
+    checked,
+    show,
+)
 
 # --------------------------------------------------------------------------------------
 # Activations and a single neuron
@@ -38,48 +49,34 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
 """Activation name -> (function, derivative), both acting elementwise on arrays."""
 
 
-def _activation(name: str) -> tuple[Callable, Callable]:
-    return lookup(ACTIVATIONS, name, "activation")
+ACTIVATION = Choice(*ACTIVATIONS)
+NUMBERS = Array()
 
 
-def _floats(values, name: str) -> np.ndarray:
-    """``values`` as a float array, else a ValueError naming ``name``."""
-    try:
-        array = np.asarray(values)
-        if array.dtype.kind not in "biuf":
-            raise TypeError
-        return np.asarray(array, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be real numbers, got {show(values)}") from None
-
-
+@checked(name=ACTIVATION, z=NUMBERS)
 def activate(name: str, z) -> np.ndarray:
     """Apply the activation ``name`` (a key of ``ACTIVATIONS``) to ``z``."""
-    function = _activation(name)[0]
+    function = ACTIVATIONS[name][0]
     with np.errstate(over="ignore"):  # exp(-z) overflows to inf: sigmoid is then 0
-        return function(_floats(z, "z"))
+        return function(z)
 
 
+@checked(name=ACTIVATION, z=NUMBERS)
 def activation_slope(name: str, z) -> np.ndarray:
     """The derivative of activation ``name`` at ``z`` (what backprop multiplies by)."""
-    function = _activation(name)[1]
+    function = ACTIVATIONS[name][1]
     with np.errstate(over="ignore", invalid="ignore"):
-        return function(_floats(z, "z"))
+        return function(z)
 
 
+@checked(
+    x=Array(ndim=(1, 2)), weights=Array(ndim=1), bias=Number(), activation=ACTIVATION
+)
 def neuron(x, weights, bias: float, activation: str = "sigmoid") -> np.ndarray:
     """Output of one neuron: ``activation(x @ weights + bias)``.
 
     ``x`` is (n, d) or (d,) inputs, ``weights`` (d,). Example: ``neuron([1, 2], [0.5, -1], 0)``.
     """
-    x = _floats(x, "x")
-    weights = _floats(weights, "weights")
-    bias = check_number(bias, "bias")
-    if x.ndim not in (1, 2) or weights.ndim != 1:
-        raise ValueError(
-            f"x must be (d,) or (n, d) and weights (d,), got shapes {x.shape} and "
-            f"{weights.shape}"
-        )
     if x.shape[-1] != weights.shape[0]:
         raise ValueError(
             f"{x.shape[-1]} inputs but {weights.shape[0]} weights: they must match"
@@ -133,10 +130,15 @@ DIVERGENCE_FACTOR = 10.0
 """A path has diverged when it leaves the plotted range by this factor (or overflows)."""
 
 
-def _loss(name: str) -> Loss:
-    return lookup(LOSSES, name, "loss")
+LOSS = Choice(*LOSSES)
 
 
+@checked(
+    loss_name=LOSS,
+    lr=Number(positive=True),
+    start=Number(),
+    steps=Int(0, 10_000),
+)
 def gradient_descent(loss_name: str, lr: float, start: float, steps: int) -> np.ndarray:
     """Positions visited by gradient descent ``x <- x - lr * slope(x)`` on a 1-D loss.
 
@@ -146,11 +148,7 @@ def gradient_descent(loss_name: str, lr: float, start: float, steps: int) -> np.
     Example: ``gradient_descent("bowl", lr=0.1, start=2.0, steps=3)`` is
     ``[2.0, 1.6, 1.28, 1.024]``.
     """
-    loss = _loss(loss_name)
-    lr = check_number(lr, "the learning rate", positive=True)
-    start = check_number(start, "the start point")
-    if not isinstance(steps, (int, np.integer)) or not 0 <= steps <= 10_000:
-        raise ValueError(f"steps must be an int from 0 to 10,000, got {steps!r}")
+    loss = LOSSES[loss_name]
     limit = DIVERGENCE_FACTOR * max(abs(loss.low), abs(loss.high))
     path = [float(start)]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -162,10 +160,16 @@ def gradient_descent(loss_name: str, lr: float, start: float, steps: int) -> np.
     return np.array(path)
 
 
+@checked(loss_name=LOSS, path=Anything("positions; overflowed ones are inf"))
 def has_diverged(loss_name: str, path: np.ndarray) -> bool:
     """True when ``path`` overflowed or ran far outside the loss's range."""
-    loss = _loss(loss_name)
-    path = _floats(path, "path")
+    loss = LOSSES[loss_name]
+    try:
+        path = np.asarray(path, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"path must be a list of positions, got {show(path)}"
+        ) from None
     if path.ndim != 1 or len(path) == 0:
         raise ValueError(f"path must be a list of positions, got shape {path.shape}")
     limit = DIVERGENCE_FACTOR * max(abs(loss.low), abs(loss.high))
@@ -173,29 +177,31 @@ def has_diverged(loss_name: str, path: np.ndarray) -> bool:
     return bool(not np.isfinite(end) or abs(end) > limit)
 
 
+@checked(
+    loss_name=LOSS,
+    lr=Number(positive=True),
+    steps=Int(0, 10_000),
+    count=Int(0, 100),
+    seed=SEED,
+)
 def random_restarts(
     loss_name: str, lr: float, steps: int, count: int, seed: int = 0
 ) -> list[np.ndarray]:
     """Run gradient descent from ``count`` random starts, uniform over the loss's range."""
-    loss = _loss(loss_name)
-    if not isinstance(count, (int, np.integer)) or not 0 <= count <= 100:
-        raise ValueError(f"the number of restarts must be from 0 to 100, got {count!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"the seed must be a non-negative int, got {seed!r}")
+    loss = LOSSES[loss_name]
     starts = np.random.default_rng(seed).uniform(loss.low, loss.high, count)
     return [gradient_descent(loss_name, lr, float(s), steps) for s in starts]
 
 
+@checked(
+    loss_name=LOSS,
+    paths=Items(Anything("a path of positions"), min_length=0, max_length=10_000),
+    decimals=Int(0, 15),
+)
 def minima_found(
     loss_name: str, paths: list[np.ndarray], decimals: int = 2
 ) -> list[float]:
     """The distinct end points of the paths that did not diverge, rounded, sorted."""
-    decimals = check_int(decimals, "decimals", 0, 15)
-    if isinstance(paths, np.ndarray) and paths.ndim == 2:
-        paths = list(paths)
-    if not isinstance(paths, (list, tuple)):
-        raise ValueError(f"paths must be a list of paths, got {show(paths)}")
-    paths = [_floats(path, "each path") for path in paths]
     ends = [p[-1] for p in paths if not has_diverged(loss_name, p)]
     return sorted({round(float(e), decimals) + 0.0 for e in ends})
 
@@ -205,9 +211,10 @@ def minima_found(
 # --------------------------------------------------------------------------------------
 
 
+@checked(seed=SEED)
 def tiny_network_parameters(seed: int = 0) -> dict[str, np.ndarray]:
     """Weights of a 2-3-1 network (sigmoid hidden layer, linear output), float64."""
-    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    rng = np.random.default_rng(seed)
     return {
         "W1": rng.normal(0, 1, (2, 3)),
         "b1": rng.normal(0, 0.1, 3),
@@ -216,6 +223,14 @@ def tiny_network_parameters(seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
+NETWORK = dict(
+    params=Instance(dict, "a dict of W1 (2, h), b1 (h,), W2 (h, 1), b2 (1,)"),
+    x=Array(shape=(None, 2)),
+    y=Array(ndim=(1, 2)),
+)
+
+
+@checked(**NETWORK)
 def backpropagate(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[float, dict[str, np.ndarray]]:
@@ -241,6 +256,7 @@ def backpropagate(
     return loss, {"W1": d_W1, "b1": d_b1, "W2": d_W2, "b2": d_b2}
 
 
+@checked(**NETWORK)
 def tape_gradients(
     params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray
 ) -> tuple[float, dict[str, np.ndarray]]:
@@ -265,7 +281,9 @@ def _network_inputs(params, x, y):
     expected_keys = ("W1", "b1", "W2", "b2")
     if not isinstance(params, dict) or not {"W1", "b1", "W2", "b2"} <= set(params):
         raise ValueError(f"params must be a dict of {shapes}, got {show(params)}")
-    params = {key: _floats(params[key], f"params[{key!r}]") for key in expected_keys}
+    params = {
+        key: Array().check(params[key], f"params[{key!r}]") for key in expected_keys
+    }
     hidden = params["W1"].shape[-1] if params["W1"].ndim == 2 else -1
     expected = {"W1": (2, hidden), "b1": (hidden,), "W2": (hidden, 1), "b2": (1,)}
     if hidden < 1 or any(params[key].shape != expected[key] for key in expected):
@@ -273,9 +291,8 @@ def _network_inputs(params, x, y):
             f"params must be {shapes}, got "
             + ", ".join(f"{key} {params[key].shape}" for key in expected)
         )
-    x = _floats(x, "x")
-    y = _floats(y, "y").reshape(-1, 1)
-    if x.ndim != 2 or x.shape[1] != 2 or len(x) != len(y) or len(x) == 0:
+    y = y.reshape(-1, 1)
+    if len(x) != len(y):
         raise ValueError("x must be (n, 2) with one target per row")
     return params, x, y
 
@@ -285,6 +302,15 @@ def _network_inputs(params, x, y):
 # --------------------------------------------------------------------------------------
 
 
+@checked(
+    activation=Anything("a Keras activation name, checked by Keras below"),
+    depth=Int(1, 200),
+    width=Int(1, 4096),
+    batch_size=Int(1, 4096),
+    kernel_initializer=Anything("a Keras initializer or its name, checked below"),
+    seed=SEED,
+    of=Choice("kernel", "output"),
+)
 def gradient_norms_by_layer(
     activation: str,
     depth: int = 20,
@@ -311,15 +337,6 @@ def gradient_norms_by_layer(
     import keras
     import tensorflow as tf
 
-    for name, value, top in (("depth", depth, 200), ("width", width, 4096)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{name} must be an int from 1 to {top}, got {value!r}")
-        if not 1 <= value <= top:
-            raise ValueError(f"{name} must be an int from 1 to {top}, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"the seed must be a non-negative int, got {seed!r}")
-    of = choose(of, GRADIENTS_OF, "gradient")
-    batch_size = check_int(batch_size, "batch_size", 1, 4096)
     try:
         keras.activations.get(activation)
         if not isinstance(kernel_initializer, str):

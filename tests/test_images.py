@@ -28,21 +28,24 @@ def test_to_unit_float_keeps_floats_in_0_to_1():
 
 
 def test_to_unit_float_refuses_floats_in_0_to_255():
-    with pytest.raises(ValueError, match=r"digit: float pixels must lie in 0-1"):
+    with pytest.raises(
+        ValueError,
+        match=r"digit must be .* got floats up to 255 \(looks like 0-255 pixels: divide by 255",
+    ):
         images.to_unit_float(np.array([0.0, 128.0, 255.0]), "digit")
 
 
 @pytest.mark.parametrize(
     ("pixels", "message"),
     [
-        (np.array([0.5, np.nan]), "images contains NaN"),
-        (np.array([0.5, np.inf]), "images contains NaN or infinite"),
-        (np.array(["a", "b"]), "images must be numbers"),
-        ("a cat", "images must be numbers"),
-        (np.array([True, False]), "images must be numbers"),
-        (np.array([-1, 3]), "integer pixels must lie in 0-255"),
-        (np.array([0, 256]), "integer pixels must lie in 0-255"),
-        (np.zeros((0, 3)), "images is empty"),
+        (np.array([0.5, np.nan]), "images must be .* got NaN or infinite pixels"),
+        (np.array([0.5, np.inf]), "got NaN or infinite pixels"),
+        (np.array(["a", "b"]), "got an array of <U1"),
+        ("a cat", "images must be .* got 'a cat'"),
+        (np.array([True, False]), "got an array of bools"),
+        (np.array([-1, 3]), "got whole numbers from -1 to 3"),
+        (np.array([0, 256]), "got whole numbers from 0 to 256"),
+        (np.zeros((0, 3)), "got no pixels"),
     ],
 )
 def test_to_unit_float_refuses_what_is_not_pixels(pixels, message):
@@ -59,7 +62,7 @@ def test_zoom_window_takes_the_patch_at_row_and_column():
 
 @pytest.mark.parametrize(("row", "col", "size"), [(3, 0, 2), (0, -1, 2), (0, 0, 5)])
 def test_zoom_window_refuses_windows_that_do_not_fit(row, col, size):
-    with pytest.raises(ValueError, match="window"):
+    with pytest.raises(ValueError, match="window|col must be an int >= 0"):
         images.zoom_window(np.zeros((4, 4)), row, col, size)
 
 
@@ -155,20 +158,20 @@ def test_default_images_take_a_digit_as_uint8_or_as_float_0_to_1():
     as_unit = images.default_images(size=16, digit=digit / 255.0)["digit"]
     np.testing.assert_array_equal(as_uint8, digit)
     np.testing.assert_array_equal(as_unit, digit)
-    with pytest.raises(ValueError, match="digit: float pixels must lie in 0-1"):
+    with pytest.raises(ValueError, match="looks like 0-255 pixels: divide by 255"):
         images.default_images(size=16, digit=digit * 1.0)
-    with pytest.raises(ValueError, match="digit must be a 2-D gray image"):
+    with pytest.raises(ValueError, match=r"digit must be .*\(H, W\).* got shape"):
         images.default_images(size=16, digit=np.zeros((2, 28, 28), dtype=np.uint8))
 
 
 def test_digit_examples_picks_one_digit_and_checks_it():
-    pictures = np.arange(6)[:, None, None] * np.ones((6, 2, 2))
+    pictures = (np.arange(6)[:, None, None] * np.ones((6, 2, 2))).astype(np.uint8)
     labels = np.array([1, 2, 1, 3, 1, 2])
     np.testing.assert_array_equal(
         images.digit_examples(pictures, labels, 1)[:, 0, 0], [0, 2, 4]
     )
     assert len(images.digit_examples(pictures, labels, 9)) == 0
-    for digit in (12, -1, 2.0, True):
+    for digit in (12, -1, 2.5, True):
         with pytest.raises(ValueError, match="digit must be an int from 0 to 9"):
             images.digit_examples(pictures, labels, digit)
 
@@ -199,14 +202,14 @@ def test_hog_features_count_edges_by_direction():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"images": np.zeros((8, 8))}, r"stack of gray images \(N, H, W\)"),
+        ({"images": np.zeros((8, 8))}, r"add a batch axis, e\.g\. x\[None\]"),
         ({"images": np.zeros((2, 8, 8)), "pixels_per_cell": 0}, "pixels_per_cell must"),
         ({"images": np.zeros((2, 8, 8)), "orientations": 2.5}, "orientations must be"),
         (
             {"images": np.zeros((2, 4, 4)), "pixels_per_cell": 4, "cells_per_block": 2},
             "fewer than a block",
         ),
-        ({"images": np.full((2, 8, 8), 300)}, "integer pixels must lie in 0-255"),
+        ({"images": np.full((2, 8, 8), 300)}, "got whole numbers from 300 to 300"),
     ],
 )
 def test_hog_features_refuse_what_they_cannot_use(arguments, message):
@@ -234,15 +237,21 @@ def test_lists_work_where_arrays_do():
     [
         (
             lambda: images.channel_names([]),
-            r"expected an \(H, W\) or \(H, W, 3\) image",
+            r"image must be an image \(H, W\) or \(H, W, 3\)",
         ),
-        (lambda: images.zoom_window([], 0, 0, 1), r"expected an \(H, W\) or"),
+        (
+            lambda: images.zoom_window([], 0, 0, 1),
+            r"image must be an image \(H, W\) or",
+        ),
         (
             lambda: images.zoom_window(np.zeros((4, 4)), "1", 0, 2),
-            "row must be a whole",
+            "row must be an int >= 0",
         ),
-        (lambda: images.digit_examples([], np.arange(5), 3), "one label per image"),
-        (lambda: images.to_unit_float(np.ones(3) * 0.5j), "must be numbers"),
+        (
+            lambda: images.digit_examples(np.zeros((2, 4, 4)), np.arange(5), 3),
+            "one label per image",
+        ),
+        (lambda: images.to_unit_float(np.ones(3) * 0.5j), "got an array of complex"),
         (
             lambda: images.hog_features(np.zeros((2, 4000, 4000), np.uint8)),
             "more than the 4,194,304 hog_features takes",

@@ -225,6 +225,15 @@ class Images(Constraint):
                 )
         if self.size is not None and (shape["H"], shape["W"]) != tuple(self.size):
             self.fail(name, value, got=f"shape {array.shape}")
+        return self.pixels(array, name, value)
+
+    def pixels(self, array, name: str, value=None):
+        """The pixel convention alone, for an array of any shape: uint8 (or int) 0-255
+        or float 0-1 in, ``self.to`` out; anything else refused."""
+        value = array if value is None else value
+        array = _floats_or_fail(self, array, name)
+        if array.size == 0:
+            self.fail(name, value, got="no pixels")
         if array.dtype.kind == "b":
             self.fail(name, value, got="an array of bools")
         if array.dtype.kind in "iu":

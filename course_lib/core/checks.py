@@ -99,8 +99,6 @@ class Number(Constraint):
         return _range_text(self.low, self.high, kind)
 
     def convert(self, value, name):
-        if isinstance(value, str):  # "0.1" is text, not a number, in a function call
-            self.fail(name, value)
         return check_number(value, name, self.low, self.high, self.positive)
 
     def example(self):
@@ -111,7 +109,7 @@ class Number(Constraint):
         return 1.0
 
     def bad_values(self):
-        bad = [None, "0.1", True, float("nan"), float("inf")]
+        bad = [None, "text", True, float("nan"), float("inf")]
         if self.positive:
             bad.append(0.0)
         if self.low is not None:
@@ -208,8 +206,8 @@ class Items(Constraint):
         return f"a list of {size} values, each {self.item.describe()}"
 
     def convert(self, value, name):
-        if isinstance(value, np.ndarray) and value.ndim == 1:
-            value = value.tolist()
+        if isinstance(value, np.ndarray) and value.ndim >= 1:
+            value = value.tolist() if value.ndim == 1 else list(value)
         if not isinstance(value, (list, tuple)):
             hint = "one value goes in a list, e.g. [" + show(value, 20) + "]"
             self.fail(name, value, hint if not isinstance(value, (dict, set)) else "")
@@ -394,7 +392,7 @@ class Anything(Constraint):
         self.reason, self._example = reason, example
 
     def describe(self):
-        return f"anything ({self.reason})"
+        return self.reason
 
     def convert(self, value, name):
         return value

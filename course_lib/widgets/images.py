@@ -18,6 +18,15 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
+from course_lib.core import (
+    Images,
+    Instance,
+    Int,
+    Labels,
+    OneOf,
+    Optional,
+    checked,
+)
 from course_lib.images import (
     channel_names,
     channel_of,
@@ -45,6 +54,10 @@ class DigitBrowser(CourseWidget):
         cl.widgets.DigitBrowser(x_train, y_train)
     """
 
+    @checked(
+        images=Optional(Images(("NHW", "NHWC"), channels=1, to=None)),
+        labels=Optional(Labels(10)),
+    )
     def __init__(self, images: np.ndarray | None = None, labels=None):
         super().__init__()
         if images is None:
@@ -53,7 +66,13 @@ class DigitBrowser(CourseWidget):
             (images, labels), _ = load_mnist()
         elif labels is None:
             raise ValueError("give the labels too: DigitBrowser(images, labels)")
-        self.images, self.labels = checked_digit_set(images, labels)
+        elif len(labels) != len(images):
+            raise ValueError(
+                f"give one label per image: {len(images)} images, {len(labels)} labels"
+            )
+        images = np.asarray(images)
+        self.images = images[..., 0] if images.ndim == 4 else images
+        self.labels = np.asarray(labels).astype(int)
         # uint8 images are drawn 0..255, float images (already 0..1) 0..1
         self.top = 1.0 if np.issubdtype(self.images.dtype, np.floating) else 255
         self.digit = widgets.Dropdown(
@@ -127,38 +146,6 @@ class DigitBrowser(CourseWidget):
         )
 
 
-def checked_digit_set(images, labels) -> tuple[np.ndarray, np.ndarray]:
-    """Images (N, H, W), uint8 0..255 or float 0..1, and one whole-number label each;
-    a ValueError naming what is wrong otherwise. The images are returned as they are
-    (a big data set is not copied), the labels as ints."""
-    try:
-        images = np.asarray(images)
-    except ValueError:  # a ragged list
-        raise ValueError("images must be (N, H, W): images of one size") from None
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3:
-        raise ValueError(f"images must be (N, H, W), got shape {images.shape}")
-    if len(images) == 0:
-        raise ValueError("images is empty: give at least one image")
-    # The pixel convention, checked on the extremes only (no float copy of the set).
-    if images.dtype.kind in "iuf":
-        to_unit_float(np.array([images.min(), images.max()]), "images")
-    else:
-        to_unit_float(images, "images")  # raises the error for text, bool, objects
-    labels = np.asarray(labels)
-    if labels.shape != (len(images),):
-        raise ValueError(
-            f"give one label per image: {len(images)} images, "
-            f"labels shaped {labels.shape}"
-        )
-    if labels.dtype.kind not in "iuf" or (
-        labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))
-    ):
-        raise ValueError(f"labels must be whole numbers (digits 0-9), got {labels[:3]}")
-    return images, labels.astype(int)
-
-
 # Black (0) to full channel colour (255): how much that channel lights the pixel.
 CHANNEL_COLOURS = {
     "red": LinearSegmentedColormap.from_list("black_red", ["black", "red"]),
@@ -169,7 +156,7 @@ CHANNEL_COLOURS = {
 
 
 @functools.lru_cache(maxsize=4096)
-def number_outline(label: str, fontsize: float) -> Path:
+def _number_outline(label: str, fontsize: float) -> Path:
     """The outline of ``label`` in points, centred on (0, 0) (cached: labels repeat)."""
     path = TextPath((0, 0), label, size=fontsize)
     box = path.get_extents()
@@ -194,31 +181,28 @@ class ImageInspector(CourseWidget):
         cl.widgets.ImageInspector(cl.images.default_images(digit=x_train[0]))
     """
 
+    @checked(
+        images=Optional(
+            OneOf(
+                Instance(Mapping, "a dict of name -> image"),
+                Images(("HW", "HWC"), channels=3, to=None),
+            )
+        ),
+        window=Int(2, MAX_WINDOW),
+    )
     def __init__(self, images: dict | None = None, window: int = 8):
         super().__init__()
         if images is None:
             images = default_images()
         elif isinstance(images, np.ndarray):
             images = {"image": images}  # one image: its name does not matter
-        elif not isinstance(images, Mapping):
-            raise ValueError(
-                "images must be a dict of name -> image (or one image array), "
-                f"got {type(images).__name__}"
-            )
         self.images = dict(images)
         if not self.images:
             raise ValueError("give at least one image")
         self.unit_images = {}  # the same images as float 0-1, for drawing
+        one_image = Images(("HW", "HWC"), channels=3, min_side=2, to=None)
         for name, picture in self.images.items():
-            picture = np.asarray(picture)
-            if picture.ndim not in (2, 3) or (
-                picture.ndim == 3 and picture.shape[2] != 3
-            ):
-                raise ValueError(
-                    f"image {name!r} must be (H, W) or (H, W, 3), got {picture.shape}"
-                )
-            if min(picture.shape[:2]) < 2:
-                raise ValueError(f"image {name!r} is smaller than 2x2 pixels")
+            picture = one_image.check(picture, f"image {name!r}")
             self.images[name] = picture
             self.unit_images[name] = to_unit_float(picture, f"image {name!r}")
         first = next(iter(self.images))
@@ -338,7 +322,7 @@ class ImageInspector(CourseWidget):
         fontsize = 9 if size <= 8 else 6
         integer = np.issubdtype(self.patch.dtype, np.integer)
         labels = [str(v) if integer else f"{v:.2f}" for v in self.patch.ravel()]
-        self.numbers.set_paths([number_outline(label, fontsize) for label in labels])
+        self.numbers.set_paths([_number_outline(label, fontsize) for label in labels])
         rows, columns = np.indices(self.patch.shape)
         self.numbers.set_offsets(np.c_[columns.ravel(), rows.ravel()])
         colours = self.patch_image.cmap(unit_patch.ravel())[:, :3]
