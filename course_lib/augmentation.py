@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import choose
+from course_lib.data.registry import FILES_DIR
 
 __all__ = [
     "FILL_MODES",
@@ -1086,9 +1087,7 @@ def predict_over_views(
     return total / (views + 1)
 
 
-RESULTS_FILE = (
-    Path(__file__).resolve().parent.parent / "datasets" / ("augmentation_results.json")
-)
+RESULTS_FILE = FILES_DIR / "augmentation_results.json"
 """The full-budget results that ship with the course (``datasets/``)."""
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_floats, check_int, check_number, show
+from course_lib.data.registry import FILES_DIR
 from course_lib.images import to_unit_float
 
 __all__ = [
@@ -79,7 +80,7 @@ __all__ = [
 IMAGE_SHAPE: tuple[int, int, int] = (28, 28, 1)
 PIXELS = 28 * 28
 
-VAE_FILE = Path(__file__).resolve().parent.parent / "datasets" / "vae_2d.npy"
+VAE_FILE = FILES_DIR / "vae_2d.npy"
 """The shipped 2-D VAE: every weight, float16, in one flat ``.npy`` vector."""
 BETA_FILE = VAE_FILE.parent / "vae_beta.json"
 """The KL-weight sweep and the prior-sample entropies (``datasets/build_vae_beta.py``)."""

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_floats, check_int, show
+from course_lib.data.registry import FILES_DIR
 from course_lib.sequences import (
     DIGIT_SIDE,
     MAX_DIGITS,
@@ -48,9 +49,7 @@ __all__ = [
     "load_sequence_results",
 ]
 
-RESULTS_FILE = (
-    Path(__file__).resolve().parent.parent / "datasets" / "sequence_results.json"
-)
+RESULTS_FILE = FILES_DIR / "sequence_results.json"
 
 
 def build_ctc_reader(

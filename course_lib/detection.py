@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_floats, check_int, check_number, choose, show
+from course_lib.data.registry import FILES_DIR
 
 __all__ = [
     "window_count",
@@ -73,7 +74,7 @@ __all__ = [
 
 MAX_ANCHORS = 2_000_000
 """The most anchors ``anchor_boxes`` makes (64 MB)."""
-DATASETS = Path(__file__).resolve().parent.parent / "datasets"
+DATASETS = FILES_DIR
 
 # --------------------------------------------------------------------------------------
 # Sliding windows

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_int, check_number, choose, show
+from course_lib.data.registry import FILES_DIR
 
 __all__ = [
     "LATENT_DIM",
@@ -77,9 +78,7 @@ MAX_ENTROPY = math.log(10)
 LOSSES = ("non_saturating", "minimax")
 """The generator losses ``train_gan`` knows."""
 
-GENERATOR_FILE = (
-    Path(__file__).resolve().parent.parent / "datasets" / "gan_generator.weights.h5"
-)
+GENERATOR_FILE = FILES_DIR / "gan_generator.weights.h5"
 GENERATOR_SHA256 = "7109ae02f2771d0fab1e684098767a1f28b7a7793bd20d0a69a56dd9aa5da153"
 GENERATOR_WIDTH = 32
 """The ``width`` of the shipped generator (see ``build_generator``)."""

@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_int, lookup, show
+from course_lib.data.registry import FILES_DIR
 from course_lib.images import to_unit_float
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
 """One MNIST digit as the networks take it: height, width, channels (gray)."""
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "datasets"
+CHECKPOINT_DIR = FILES_DIR
 
 MAX_PARAMETERS = 50_000_000
 """The most parameters ``slides_convnet`` makes (200 MB of float32)."""

@@ -23,11 +23,11 @@ Boxes are ``(y0, x0, y1, x1)`` in pixels, rows first, as in ``cl.detection``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
 from course_lib.core import check_floats, check_int, check_number, show
+from course_lib.data.registry import FILES_DIR
 from course_lib.detection import anchor_boxes, check_boxes, iou_matrix
 
 __all__ = [
@@ -66,7 +66,7 @@ ANCHOR_RATIOS = (1.0, 2.0)
 4 to 20 wide)."""
 MAX_LOG_SCALE = float(np.log(1000 / 16))
 """The largest t_w, t_h that ``decode_boxes`` turns into a size (as Detectron clips)."""
-DATASETS = Path(__file__).resolve().parent.parent / "datasets"
+DATASETS = FILES_DIR
 WEIGHTS = DATASETS / "one_stage_digits.weights.h5"
 RESULTS = DATASETS / "one_stage_digits.json"
 FACE_BENCHMARK = DATASETS / "face_benchmark.json"

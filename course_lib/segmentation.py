@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_floats, check_int, check_number, choose, show
+from course_lib.data.registry import FILES_DIR
 
 __all__ = [
     "NUM_CLASSES",
@@ -89,9 +90,7 @@ MAX_PARAMS = 50_000_000
 """The largest U-Net ``build_unet`` creates weights for (the paper's has 31 million);
 larger ones can still be traced with ``shapes_only=True``."""
 
-UNET_FILE = (
-    Path(__file__).resolve().parent.parent / "datasets" / "segmentation_unet.npz"
-)
+UNET_FILE = FILES_DIR / "segmentation_unet.npz"
 UNET_SHA256 = "0b23a602f99af4075a4f6650c00b1253e7abf7b889ff3c6b3c796870f9be3607"
 SEEDS_FILE = UNET_FILE.parent / "segmentation_seeds.json"
 """The notebook's full-mode recipe over 3 seeds (``datasets/build_segmentation_seeds.py``)."""

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_int, check_number, choose, show
+from course_lib.data.registry import FILES_DIR
 
 CANVAS = 60
 """Side of the distorted-MNIST canvas, in pixels (as in the paper's cluttered MNIST)."""
@@ -57,7 +58,7 @@ CLUTTER_SIZE = 8
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.float32)
 """The identity θ: every output point reads the same point of the input."""
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "datasets"
+DATA_DIR = FILES_DIR
 SHIPPED = {
     "fc": (
         "spatial_fc.weights.h5",

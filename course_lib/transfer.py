@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core import check_int, show
+from course_lib.data.registry import FILES_DIR
 
-BUNDLE_DIR = Path(__file__).resolve().parent.parent / "datasets"
+BUNDLE_DIR = FILES_DIR
 RESULTS_FILE = BUNDLE_DIR / "transfer_results.json"
 
 MODES = ("scratch", "frozen", "fine-tune")

@@ -243,7 +243,7 @@ def data_page() -> str:
     text = re.sub(r"^# .*\n", "", text, count=1)
     return (
         "# Where the data comes from\n\n"
-        "Every notebook runs offline on small, real subsets that ship in `datasets/`; "
+        "Every notebook runs offline on small, real subsets shipped with the package; "
         "online, the full sets are downloaded and checked. The provenance of each file:\n"
         + text
     )

@@ -1,5 +1,5 @@
-"""datasets/: every shipped file is documented in datasets/README.md with its real size and
-sha256, and has the script that rebuilds it."""
+"""The shipped files (course_lib/data/files/): each is documented in datasets/README.md
+with its real size and sha256, and has the datasets/ script that rebuilds it."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.data import sha256_of
+from course_lib.data import FILES_DIR, REGISTRY, sha256_of
 
 DATASETS = Path(__file__).resolve().parent.parent / "datasets"
-SHIPPED = sorted(
-    p for p in DATASETS.iterdir() if p.is_file() and p.suffix not in {".py", ".md"}
-)
+SHIPPED = sorted(p for p in FILES_DIR.iterdir() if p.is_file())
 
 
 def _row(name: str) -> str:
@@ -49,3 +47,16 @@ def test_every_shipped_file_names_the_script_that_rebuilds_it(path):
 def test_shipped_files_stay_small():
     for path in SHIPPED:
         assert path.stat().st_size < 2_500_000, f"{path.name} is too big for git"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_the_readme_and_the_registry_agree(path):
+    row = _row(path.name)
+    (entry,) = [e for e in REGISTRY.values() if e.shipped and e.filename == path.name]
+    assert f"`{entry.sha256}`" in row and f"| {entry.size:,} B |" in row
+    assert (f"datasets/{entry.script}" in row) if entry.script else "by hand" in row
+
+
+def test_the_build_scripts_stay_beside_the_readme():
+    leftovers = [p.name for p in DATASETS.iterdir() if p.is_file()]
+    assert not [name for name in leftovers if not name.endswith((".py", ".md"))]

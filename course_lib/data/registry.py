@@ -22,7 +22,7 @@ from typing import Any
 from course_lib.core import lookup, show
 from course_lib.data import checks, readers
 
-FILES_DIR = Path(__file__).resolve().parent.parent.parent / "datasets"
+FILES_DIR = Path(__file__).resolve().parent / "files"
 """Where the shipped files live (package data: installed with ``pip install``)."""
 
 _CHUNK = 1 << 16
