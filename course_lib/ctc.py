@@ -1,14 +1,18 @@
-"""A LipNet-style CTC reader for lecture 20: CNN columns, a bidirectional GRU, CTC.
+"""Lecture 20, CTC: reading a strip with one prediction per column and no decoder, and a
+LipNet-style CTC reader (CNN columns, a bidirectional GRU, CTC).
 
-LipNet (Assael et al. 2016) reads lips with spatio-temporal convolutions, two
-bidirectional GRUs and a softmax over the characters and a blank at every frame, trained
-with CTC (Graves et al. 2006). Here the "frames" are the 35 four-pixel columns of a digit
-strip (``cl.sequences.make_strips``):
+CTC (Graves et al. 2006) is the loss of LipNet (Assael et al. 2016), which reads lips with
+spatio-temporal convolutions, two bidirectional GRUs and a softmax over the characters
+and a blank at every frame. Here the "frames" are the 35 four-pixel columns of a digit
+strip (``cl.attention.make_strips``):
 
+- ``collapse``: CTC's many-to-one map (merge repeats, drop blanks);
+  ``ctc_probability_by_hand`` sums the probability of *every* alignment that collapses
+  to the label (``ctc_alignments``), equal to ``keras.ops.ctc_loss``; ``ctc_loss`` and
+  ``ctc_greedy_decode`` train and read a CTC reader without any alignment;
 - ``build_ctc_reader``: the captioner's CNN encoder (one feature per column), a
   bidirectional GRU across the columns, and a softmax over the 10 digits and the blank
-  (``cl.sequences.BLANK``) per column, compiled with ``cl.sequences.ctc_loss``; trained
-  from scratch;
+  (``BLANK``) per column, compiled with ``ctc_loss``; trained from scratch;
 - ``escape_epoch``: when a CTC loss curve leaves the *blank plateau* (the stretch where
   the reader answers "blank" everywhere and writes nothing);
 - ``accuracy_by_length``: sequence accuracy of any reader split by how many digits a
@@ -19,37 +23,163 @@ strip (``cl.sequences.make_strips``):
 
 Example::
 
-    strips = cl.sequences.make_strips(2000, seed=0)
+    strips = cl.attention.make_strips(2000, seed=0)
     reader = cl.ctc.build_ctc_reader()
-    history = reader.fit(strips.images, cl.sequences.ctc_targets(strips), epochs=20)
+    history = reader.fit(strips.images, cl.ctc.ctc_targets(strips), epochs=20)
     cl.ctc.escape_epoch(history.history["loss"])
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 
+from course_lib.attention import DIGIT_SIDE, MAX_DIGITS, Strips, _encoder, _ids
 from course_lib.core import check_floats, check_int, show
 from course_lib.data.registry import FILES_DIR
-from course_lib.sequences import (
-    DIGIT_SIDE,
-    MAX_DIGITS,
-    Strips,
-    _encoder,
-    ctc_loss,
-)
 
 __all__ = [
+    "BLANK",
+    "collapse",
+    "ctc_alignments",
+    "ctc_probability_by_hand",
+    "ctc_targets",
+    "ctc_loss",
+    "ctc_greedy_decode",
     "build_ctc_reader",
     "escape_epoch",
     "accuracy_by_length",
     "load_sequence_results",
 ]
 
+BLANK = 10
+"""The CTC blank: the CTC reader predicts 11 symbols, the digits 0-9 and the blank."""
 RESULTS_FILE = FILES_DIR / "sequence_results.json"
+
+
+# --------------------------------------------------------------------------------------
+# CTC
+# --------------------------------------------------------------------------------------
+
+
+def collapse(path, blank: int = BLANK) -> tuple[int, ...]:
+    """CTC's many-to-one map: merge repeated symbols, then drop blanks.
+
+    >>> collapse([1, 1, 10, 1, 2, 2], blank=10)
+    (1, 1, 2)
+    """
+    merged = [symbol for symbol, _ in itertools.groupby(_ids(path, "path"))]
+    return tuple(symbol for symbol in merged if symbol != blank)
+
+
+def _check_probabilities(probabilities) -> np.ndarray:
+    probabilities = check_floats(probabilities, "probabilities")
+    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
+        raise ValueError(
+            "probabilities must be (frames, symbols) with at least 2 symbols, got "
+            f"shape {probabilities.shape}"
+        )
+    if (probabilities < 0).any() or not np.allclose(probabilities.sum(axis=1), 1):
+        raise ValueError("each frame's probabilities must be >= 0 and sum to 1")
+    return probabilities
+
+
+def ctc_alignments(label, frames: int, symbols: int, blank: int) -> list[tuple]:
+    """Every path of ``frames`` symbols (of ``symbols``, one the blank) that collapses
+    to ``label``. Enumerates all ``symbols ** frames`` paths: for small cases only."""
+    frames = check_int(frames, "frames", 1, 12)
+    symbols = check_int(symbols, "symbols", 2, 40)
+    blank = check_int(blank, "blank", 0, symbols - 1)
+    if symbols**frames > 2_000_000:
+        raise ValueError(
+            f"symbols ** frames must be at most 2,000,000 paths to enumerate, got "
+            f"{symbols}**{frames}"
+        )
+    label = tuple(_ids(label, "label"))
+    if any(not 0 <= s < symbols or s == blank for s in label):
+        raise ValueError(
+            f"label symbols must be 0-{symbols - 1} and not the blank {blank}, got "
+            f"{label}"
+        )
+    return [
+        path
+        for path in itertools.product(range(symbols), repeat=frames)
+        if collapse(path, blank) == label
+    ]
+
+
+def ctc_probability_by_hand(probabilities, label, blank: int) -> float:
+    """P(label) under CTC: the sum over every alignment of the product of its
+    per-frame probabilities. ``probabilities`` is (frames, symbols), rows sum to 1."""
+    probabilities = _check_probabilities(probabilities)
+    frames, symbols = probabilities.shape
+    total = 0.0
+    for path in ctc_alignments(label, frames, symbols, blank):
+        total += math.prod(probabilities[t, s] for t, s in enumerate(path))
+    return total
+
+
+def ctc_targets(strips: Strips) -> np.ndarray:
+    """CTC's targets: the digits, padded with -1 (``ctc_loss`` reads the lengths)."""
+    if not isinstance(strips, Strips):
+        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
+    return strips.labels.astype(np.int32)
+
+
+def ctc_loss(targets, logits):
+    """Keras loss: ``keras.ops.ctc_loss`` with the blank at ``BLANK``; targets padded
+    with -1, logits (N, frames, 11) before the softmax."""
+    import keras
+    from keras import ops
+
+    arrays = [
+        isinstance(value, np.ndarray | np.generic) or not hasattr(value, "dtype")
+        for value in (targets, logits)
+    ]
+    if all(arrays):  # NumPy or lists: checked here (tensors are left to Keras)
+        shape_t = check_floats(targets, "targets").shape
+        shape_l = check_floats(logits, "logits").shape
+        if (
+            len(shape_t) != 2
+            or len(shape_l) != 3
+            or shape_l[2] != 11
+            or shape_t[0] != shape_l[0]
+            or 0 in shape_t + shape_l
+        ):
+            raise ValueError(
+                f"targets (N, digits) and logits (N, frames, 11) must fit, got shapes "
+                f"{shape_t} and {shape_l}"
+            )
+    targets = ops.cast(targets, "int32")
+    target_length = ops.sum(ops.cast(targets >= 0, "int32"), axis=-1)
+    frames = ops.shape(logits)[1]
+    output_length = ops.full((ops.shape(logits)[0],), frames, dtype="int32")
+    return keras.ops.ctc_loss(
+        ops.maximum(targets, 0), logits, target_length, output_length, mask_index=BLANK
+    )
+
+
+def ctc_greedy_decode(logits) -> list[str]:
+    """Best path decoding: the most likely symbol per frame, collapsed (repeats merged,
+    blanks dropped). ``logits`` or probabilities (N, frames, 11)."""
+    logits = check_floats(logits, "logits")
+    if logits.ndim != 3 or logits.shape[-1] != 11:
+        raise ValueError(
+            f"logits must be (N, frames, 11) for 10 digits and the blank, got "
+            f"{show(logits.shape)}"
+        )
+    return [
+        "".join(str(s) for s in collapse(path, BLANK)) for path in logits.argmax(-1)
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# The CTC reader
+# --------------------------------------------------------------------------------------
 
 
 def build_ctc_reader(
@@ -61,12 +191,12 @@ def build_ctc_reader(
 ):
     """Strip (N, 28, 28 * max_digits) -> logits (N, columns, 11): digits and the blank.
 
-    The CNN encoder of ``cl.sequences.build_reader`` turns the strip into one
+    The CNN encoder of ``cl.attention.build_reader`` turns the strip into one
     ``units``-number feature per 4-pixel column; a bidirectional GRU
     (``recurrent_units`` each way, layer ``"bidirectional_gru"``) reads the columns
     left to right and right to left, so every column's answer can depend on its
     neighbours; a Dense layer (``"per_column"``) gives 11 logits per column. Compiled
-    with Adam and ``cl.sequences.ctc_loss``. No weights are borrowed from another model.
+    with Adam and ``ctc_loss``. No weights are borrowed from another model.
     """
     import keras
     from keras import layers

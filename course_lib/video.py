@@ -8,7 +8,8 @@
   it can compare frames;
 - ``build_frame_classifier``: the same network with Conv2D, on one frame: the baseline
   the field uses for a video model (Karpathy et al. 2014's "single frame" model);
-- ``single_frames``: one frame per clip (a chosen position or a random one per clip).
+- ``single_frames``: one frame per clip (a chosen position or a random one per clip);
+- ``conv3d_parameters``: the weights of a Conv3D layer (LipNet's first layer: 7,232).
 
 Example::
 
@@ -18,12 +19,13 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.attention import _check_digit_images, _mnist_split
 from course_lib.core import check_int, show
-from course_lib.sequences import _check_digit_images, _mnist_split
 
 __all__ = [
     "DIRECTIONS",
@@ -32,6 +34,7 @@ __all__ = [
     "single_frames",
     "build_clip_classifier",
     "build_frame_classifier",
+    "conv3d_parameters",
 ]
 
 DIRECTIONS = ("right", "left", "down", "up")
@@ -177,3 +180,21 @@ def build_frame_classifier(seed: int = 0):
         name="frame_classifier",
     )
     return _compile(model)
+
+
+def conv3d_parameters(kernel, in_channels: int, filters: int) -> int:
+    """Weights of a Conv3D layer: kt * kh * kw * in_channels * filters + filters.
+
+    >>> conv3d_parameters((3, 5, 5), 3, 32)   # LipNet's first layer
+    7232
+    """
+    try:
+        kernel = tuple(kernel) if not isinstance(kernel, int) else (kernel,) * 3
+    except TypeError:
+        raise ValueError(f"kernel must be 3 sizes, got {show(kernel)}") from None
+    if len(kernel) != 3:
+        raise ValueError(f"kernel must be 3 sizes (time, height, width), got {kernel}")
+    sizes = [check_int(k, "kernel size", 1, 1000) for k in kernel]
+    in_channels = check_int(in_channels, "in_channels", 1, 100_000)
+    filters = check_int(filters, "filters", 1, 100_000)
+    return math.prod(sizes) * in_channels * filters + filters

@@ -3,13 +3,13 @@
     .venv/bin/python datasets/build_attention_reader.py          # train, write, print sha256
     .venv/bin/python datasets/build_attention_reader.py --check  # train, compare, keep file
 
-It trains ``cl.sequences.build_reader(attention=True)`` (a CNN encoder, a GRU decoder
+It trains ``cl.attention.build_reader(attention=True)`` (a CNN encoder, a GRU decoder
 with dot-product attention, about 68,000 weights) with teacher forcing on 4,000 strips
-of 1-5 digits made by ``cl.sequences.make_strips`` from the 4,000 bundled training
+of 1-5 digits made by ``cl.attention.make_strips`` from the 4,000 bundled training
 digits (``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline),
 seed 0, 12 epochs, batch 64, with deterministic TensorFlow ops, then saves the weights
-with ``cl.sequences.save_reader_weights`` (an .npz of float32 arrays, about 270 kB).
-``cl.widgets.AttentionViewer()`` loads it through ``cl.sequences.load_attention_reader``,
+with ``cl.attention.save_reader_weights`` (an .npz of float32 arrays, about 270 kB).
+``cl.widgets.AttentionViewer()`` loads it through ``cl.attention.load_attention_reader``,
 which checks its sha256.
 
 The same seed gives the same weights on the same machine and TensorFlow build; another
@@ -53,14 +53,14 @@ def build(path: Path):
 
     tf.config.experimental.enable_op_determinism()
     cl.set_seed(SEED)
-    settings = cl.sequences.READER_SETTINGS
-    strips = cl.sequences.make_strips(
+    settings = cl.attention.READER_SETTINGS
+    strips = cl.attention.make_strips(
         NUM_STRIPS, settings["max_digits"], seed=SEED, mnist=bundled_mnist()
     )
-    reader = cl.sequences.build_reader(
+    reader = cl.attention.build_reader(
         settings["max_digits"], settings["units"], attention=True, seed=SEED
     )
-    inputs, targets, weights = cl.sequences.decoder_sequences(strips)
+    inputs, targets, weights = cl.attention.decoder_sequences(strips)
     start = time.perf_counter()
     reader.fit(
         [strips.images, inputs],
@@ -72,22 +72,22 @@ def build(path: Path):
         verbose=2,
     )
     print(f"trained in {time.perf_counter() - start:.0f} s")
-    cl.sequences.save_reader_weights(reader, path)
+    cl.attention.save_reader_weights(reader, path)
     return reader
 
 
 def test_accuracy(reader) -> float:
     import course_lib as cl
 
-    strips = cl.sequences.make_strips(
+    strips = cl.attention.make_strips(
         500,
-        cl.sequences.READER_SETTINGS["max_digits"],
+        cl.attention.READER_SETTINGS["max_digits"],
         split="test",
         seed=1,
         mnist=bundled_mnist(),
     )
-    return cl.sequences.sequence_accuracy(
-        cl.sequences.greedy_decode(reader, strips.images), strips
+    return cl.attention.sequence_accuracy(
+        cl.attention.greedy_decode(reader, strips.images), strips
     )
 
 
@@ -105,7 +105,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             fresh = build(Path(tmp) / OUTPUT.name)
             same = (Path(tmp) / OUTPUT.name).read_bytes() == OUTPUT.read_bytes()
-        shipped = cl.sequences.load_attention_reader()
+        shipped = cl.attention.load_attention_reader()
         largest = max(
             float(np.abs(a - b).max())
             for a, b in zip(fresh.get_weights(), shipped.get_weights(), strict=True)

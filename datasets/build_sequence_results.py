@@ -3,11 +3,11 @@
     .venv/bin/python datasets/build_sequence_results.py
 
 Two experiments, each at the notebook's full-mode settings, on strips of 1-5 digits made
-by ``cl.sequences.make_strips`` from the 4,000 bundled training digits
+by ``cl.attention.make_strips`` from the 4,000 bundled training digits
 (``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline), tested on
 500 strips of the 1,000 bundled test digits:
 
-1. **attention against no attention**: ``cl.sequences.build_reader`` with and without
+1. **attention against no attention**: ``cl.attention.build_reader`` with and without
    attention, 4,000 strips, 12 epochs, batch 64 (the same gradient steps), seeds 0-2;
    free-running sequence accuracy overall and by strip length;
 2. **CTC from scratch**: ``cl.ctc.build_ctc_reader`` (CNN columns, a bidirectional GRU,
@@ -76,9 +76,9 @@ def watcher(test):
 
         def on_epoch_end(self, epoch, logs=None):
             logits = self.model.predict(test.images, verbose=0)
-            read = cl.sequences.ctc_greedy_decode(logits)
+            read = cl.ctc.ctc_greedy_decode(logits)
             self.written.append(round(float(np.mean([len(r) > 0 for r in read])), 4))
-            self.accuracy.append(round(cl.sequences.sequence_accuracy(read, test), 4))
+            self.accuracy.append(round(cl.attention.sequence_accuracy(read, test), 4))
 
     return Watch()
 
@@ -89,7 +89,7 @@ def run_readers(seeds, train, test) -> dict:
 
     import course_lib as cl
 
-    seq = cl.sequences
+    seq = cl.attention
     inputs, targets, weights = seq.decoder_sequences(train)
     runs = {}
     for seed in seeds:
@@ -125,7 +125,6 @@ def run_ctc(seeds, train, test) -> dict:
 
     import course_lib as cl
 
-    seq = cl.sequences
     runs = {}
     for seed in seeds:
         cl.set_seed(seed)
@@ -133,14 +132,14 @@ def run_ctc(seeds, train, test) -> dict:
         watch = watcher(test)
         history = reader.fit(
             train.images,
-            seq.ctc_targets(train),
+            cl.ctc.ctc_targets(train),
             epochs=CTC_EPOCHS,
             batch_size=CTC_BATCH,
             verbose=0,
             callbacks=[watch],
         )
         losses = [round(float(v), 4) for v in history.history["loss"]]
-        read = seq.ctc_greedy_decode(reader.predict(test.images, verbose=0))
+        read = cl.ctc.ctc_greedy_decode(reader.predict(test.images, verbose=0))
         runs[seed] = {
             "loss": losses,
             "written": watch.written,
@@ -220,8 +219,8 @@ def main() -> None:
         result = assemble(readers, ctc, seconds)
     else:
         mnist = bundled_mnist()
-        train = cl.sequences.make_strips(NUM_STRIPS, MAX_DIGITS, seed=0, mnist=mnist)
-        test = cl.sequences.make_strips(
+        train = cl.attention.make_strips(NUM_STRIPS, MAX_DIGITS, seed=0, mnist=mnist)
+        test = cl.attention.make_strips(
             NUM_TEST, MAX_DIGITS, split="test", seed=1, mnist=mnist
         )
         parts = ["readers", "ctc"] if args.part == "all" else [args.part]

@@ -1,11 +1,11 @@
 """Build ``datasets/text_model.npz``: the small character LSTM of lecture 17's widget.
 
-A ``cl.text.char_model`` (one-hot characters -> LSTM(192) -> Dense logits) trained on
+A ``cl.rnn.char_model`` (one-hot characters -> LSTM(192) -> Dense logits) trained on
 the bundled Shakespeare (``datasets/shakespeare.txt``), lowercased (50 symbols): the
 first 90 % for training, the last 10 % for validation, sequences of 64 characters,
 batches of 32, Adam at 0.005, 10 epochs, seed 0, TensorFlow's deterministic ops, on the
 CPU. The weights are stored as float32 NumPy arrays (no Keras needed to read them) with
-the symbols and the per-epoch losses; ``cl.text.load_text_model()`` reads it.
+the symbols and the per-epoch losses; ``cl.rnn.load_text_model()`` reads it.
 
 Usage::
 
@@ -42,17 +42,17 @@ def train(path: Path) -> None:
 
     cl.set_seed(SEED)
     tf.config.experimental.enable_op_determinism()
-    text = cl.text.load_corpus("shakespeare").lower()
-    vocab = cl.text.Vocabulary(text)
+    text = cl.rnn.load_corpus("shakespeare").lower()
+    vocab = cl.rnn.Vocabulary(text)
     ids = np.array(vocab.encode(text))
     split = int(0.9 * len(ids))
-    x, y = cl.text.make_sequences(ids[:split], LENGTH)
-    x_val, y_val = cl.text.make_sequences(ids[split:], LENGTH)
+    x, y = cl.rnn.make_sequences(ids[:split], LENGTH)
+    x_val, y_val = cl.rnn.make_sequences(ids[split:], LENGTH)
     x, x_val = (
-        cl.text.one_hot_ids(x, len(vocab)),
-        cl.text.one_hot_ids(x_val, len(vocab)),
+        cl.rnn.one_hot_ids(x, len(vocab)),
+        cl.rnn.one_hot_ids(x_val, len(vocab)),
     )
-    model = cl.text.char_model(len(vocab), UNITS)
+    model = cl.rnn.char_model(len(vocab), UNITS)
     history = model.fit(
         x,
         y,
@@ -62,14 +62,14 @@ def train(path: Path) -> None:
         shuffle=True,
         verbose=2,
     )
-    text_model = cl.text.model_from_keras(model, vocab)
-    cl.text.save_text_model(
+    text_model = cl.rnn.model_from_keras(model, vocab)
+    cl.rnn.save_text_model(
         text_model,
         path,
         history={
             "loss": history.history["loss"],
             "val_loss": history.history["val_loss"],
-            "unigram_entropy": [cl.text.unigram_entropy(ids[split:], len(vocab))],
+            "unigram_entropy": [cl.rnn.unigram_entropy(ids[split:], len(vocab))],
         },
     )
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import course_lib as cl
+from course_lib import attention as seq
 from course_lib import ctc
-from course_lib import sequences as seq
 
 
 def test_the_reader_is_cnn_columns_then_a_bidirectional_gru():
@@ -89,11 +89,11 @@ def test_ctc_from_scratch_first_answers_blank_everywhere():
     test = seq.make_strips(200, max_digits=2, split="test", seed=1)
     reader = ctc.build_ctc_reader(max_digits=2, units=32, recurrent_units=16)
     history = reader.fit(
-        train.images, seq.ctc_targets(train), epochs=3, batch_size=32, verbose=0
+        train.images, ctc.ctc_targets(train), epochs=3, batch_size=32, verbose=0
     )
     losses = history.history["loss"]
     assert losses[-1] < 0.7 * losses[0], losses
-    read = seq.ctc_greedy_decode(reader.predict(test.images, verbose=0))
+    read = ctc.ctc_greedy_decode(reader.predict(test.images, verbose=0))
     written = np.mean([len(text) > 0 for text in read])
     assert written < 0.1, (written, losses)
     assert ctc.escape_epoch(losses) is None  # not left yet

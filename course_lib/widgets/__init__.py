@@ -38,10 +38,10 @@ WIDGETS: dict[str, str] = {
     "DetectionExplorer": "detection",  # 14
     "SegmentationViewer": "segmentation",  # 15
     "DistortionExplorer": "spatial",  # 16
-    "TextGenerator": "text",  # 17
+    "TextGenerator": "rnn",  # 17
     "LatentExplorer": "autoencoders",  # 18
     "GanExplorer": "gans",  # 19
-    "AttentionViewer": "sequences",  # 20
+    "AttentionViewer": "attention",  # 20
 }
 
 __all__ = list(WIDGETS)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import course_lib as cl
-from course_lib import sequences as seq
+from course_lib import attention as seq
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
-"""Beyond classification (lecture 20): reading digit strips, attention, CTC and Conv3D.
-
-A network that answers with a *sequence* instead of one class, on real pixels:
+"""Lecture 20, reading digit strips: a network that answers with a *sequence* instead of
+one class, on real pixels, and attention, which lets each output step look at a part of
+the picture.
 
 - ``make_strips``: 1-5 real MNIST digits side by side in a 28 x 140 strip, with the
   digits as a token sequence (``<start>`` d1 ... dk ``<end>`` ``<pad>`` ...);
@@ -11,40 +11,35 @@ A network that answers with a *sequence* instead of one class, on real pixels:
   guess is its input); with ``attention=True`` each step looks at the columns through
   ``keras.layers.Attention`` (Luong et al. 2015 dot-product attention; Xu et al. 2015,
   "Show, Attend and Tell", for images), written out in ``attention_by_hand``;
-- CTC (Graves et al. 2006), the loss of LipNet (Assael et al. 2016): one prediction per
-  column, ``ctc_probability_by_hand`` sums the probability of *every* alignment that
-  collapses to the label (``ctc_alignments``), equal to ``keras.ops.ctc_loss``;
-  ``ctc_loss`` and ``ctc_greedy_decode`` train and read a CTC reader without any
-  alignment (the reader itself, LipNet-style with a bidirectional GRU, is in
-  ``cl.ctc``; the moving-digit clips for 3D convolution are in ``cl.video``);
-- parameter counts: ``conv3d_parameters`` (LipNet's first layer: 7,232) and
-  ``gru_parameters`` (Keras 3's default ``reset_after=True``).
+- ``gru_parameters``: the decoder's weights (Keras 3's default ``reset_after=True``);
+- the shipped attention reader (``load_attention_reader``).
+
+CTC, the other way to read a strip (one prediction per column, no decoder), is in
+``cl.ctc``; the moving-digit clips for 3D convolution are in ``cl.video``.
 
 Example::
 
-    strips = cl.sequences.make_strips(200, seed=0)
+    strips = cl.attention.make_strips(200, seed=0)
     strips.images.shape, strips.digits[0]       # (200, 28, 140), e.g. "5041"
-    reader = cl.sequences.load_attention_reader()
-    cl.sequences.greedy_decode(reader, strips.images[:3])
+    reader = cl.attention.load_attention_reader()
+    cl.attention.greedy_decode(reader, strips.images[:3])
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from course_lib.core import check_floats, check_int, choose, show
+from course_lib.data.registry import FILES_DIR
 
 __all__ = [
     "VOCABULARY",
     "START",
     "END",
     "PAD",
-    "BLANK",
     "Strips",
     "make_strips",
     "decoder_sequences",
@@ -56,13 +51,6 @@ __all__ = [
     "teacher_forced_accuracy",
     "attention_by_hand",
     "attention_over_pixels",
-    "collapse",
-    "ctc_alignments",
-    "ctc_probability_by_hand",
-    "ctc_targets",
-    "ctc_loss",
-    "ctc_greedy_decode",
-    "conv3d_parameters",
     "gru_parameters",
     "load_attention_reader",
     "save_reader_weights",
@@ -76,16 +64,12 @@ VOCABULARY: tuple[str, ...] = (
 )
 """The tokens of the captioner: the ten digits (ids 0-9), then start, end and pad."""
 START, END, PAD = 10, 11, 12
-BLANK = 10
-"""The CTC blank: the CTC reader predicts 11 symbols, the digits 0-9 and the blank."""
 DIGIT_SIDE = 28
 MAX_DIGITS = 5
 COLUMN_WIDTH = 4
 DECODE_BATCH = 100
 """The encoder pools the width by 4: a 140-pixel strip becomes 35 column features."""
-READER_FILE = (
-    Path(__file__).resolve().parent.parent / "datasets" / "attention_reader.npz"
-)
+READER_FILE = FILES_DIR / "attention_reader.npz"
 READER_SHA256 = "2a6054a7528feffffde553c880791f59f61e0b50f71280c62a34885d44dc08ae"
 READER_SETTINGS = {"max_digits": 5, "units": 64, "attention": True, "seed": 0}
 
@@ -476,145 +460,6 @@ def attention_over_pixels(weights, width: int) -> np.ndarray:
             f"width must be a multiple of the {columns} columns, got {width}"
         )
     return np.repeat(weights, width // columns, axis=-1)
-
-
-# --------------------------------------------------------------------------------------
-# CTC
-# --------------------------------------------------------------------------------------
-
-
-def collapse(path, blank: int = BLANK) -> tuple[int, ...]:
-    """CTC's many-to-one map: merge repeated symbols, then drop blanks.
-
-    >>> collapse([1, 1, 10, 1, 2, 2], blank=10)
-    (1, 1, 2)
-    """
-    merged = [symbol for symbol, _ in itertools.groupby(_ids(path, "path"))]
-    return tuple(symbol for symbol in merged if symbol != blank)
-
-
-def _check_probabilities(probabilities) -> np.ndarray:
-    probabilities = check_floats(probabilities, "probabilities")
-    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
-        raise ValueError(
-            "probabilities must be (frames, symbols) with at least 2 symbols, got "
-            f"shape {probabilities.shape}"
-        )
-    if (probabilities < 0).any() or not np.allclose(probabilities.sum(axis=1), 1):
-        raise ValueError("each frame's probabilities must be >= 0 and sum to 1")
-    return probabilities
-
-
-def ctc_alignments(label, frames: int, symbols: int, blank: int) -> list[tuple]:
-    """Every path of ``frames`` symbols (of ``symbols``, one the blank) that collapses
-    to ``label``. Enumerates all ``symbols ** frames`` paths: for small cases only."""
-    frames = check_int(frames, "frames", 1, 12)
-    symbols = check_int(symbols, "symbols", 2, 40)
-    blank = check_int(blank, "blank", 0, symbols - 1)
-    if symbols**frames > 2_000_000:
-        raise ValueError(
-            f"symbols ** frames must be at most 2,000,000 paths to enumerate, got "
-            f"{symbols}**{frames}"
-        )
-    label = tuple(_ids(label, "label"))
-    if any(not 0 <= s < symbols or s == blank for s in label):
-        raise ValueError(
-            f"label symbols must be 0-{symbols - 1} and not the blank {blank}, got "
-            f"{label}"
-        )
-    return [
-        path
-        for path in itertools.product(range(symbols), repeat=frames)
-        if collapse(path, blank) == label
-    ]
-
-
-def ctc_probability_by_hand(probabilities, label, blank: int) -> float:
-    """P(label) under CTC: the sum over every alignment of the product of its
-    per-frame probabilities. ``probabilities`` is (frames, symbols), rows sum to 1."""
-    probabilities = _check_probabilities(probabilities)
-    frames, symbols = probabilities.shape
-    total = 0.0
-    for path in ctc_alignments(label, frames, symbols, blank):
-        total += math.prod(probabilities[t, s] for t, s in enumerate(path))
-    return total
-
-
-def ctc_targets(strips: Strips) -> np.ndarray:
-    """CTC's targets: the digits, padded with -1 (``ctc_loss`` reads the lengths)."""
-    if not isinstance(strips, Strips):
-        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
-    return strips.labels.astype(np.int32)
-
-
-def ctc_loss(targets, logits):
-    """Keras loss: ``keras.ops.ctc_loss`` with the blank at ``BLANK``; targets padded
-    with -1, logits (N, frames, 11) before the softmax."""
-    import keras
-    from keras import ops
-
-    arrays = [
-        isinstance(value, np.ndarray | np.generic) or not hasattr(value, "dtype")
-        for value in (targets, logits)
-    ]
-    if all(arrays):  # NumPy or lists: checked here (tensors are left to Keras)
-        shape_t = check_floats(targets, "targets").shape
-        shape_l = check_floats(logits, "logits").shape
-        if (
-            len(shape_t) != 2
-            or len(shape_l) != 3
-            or shape_l[2] != 11
-            or shape_t[0] != shape_l[0]
-            or 0 in shape_t + shape_l
-        ):
-            raise ValueError(
-                f"targets (N, digits) and logits (N, frames, 11) must fit, got shapes "
-                f"{shape_t} and {shape_l}"
-            )
-    targets = ops.cast(targets, "int32")
-    target_length = ops.sum(ops.cast(targets >= 0, "int32"), axis=-1)
-    frames = ops.shape(logits)[1]
-    output_length = ops.full((ops.shape(logits)[0],), frames, dtype="int32")
-    return keras.ops.ctc_loss(
-        ops.maximum(targets, 0), logits, target_length, output_length, mask_index=BLANK
-    )
-
-
-def ctc_greedy_decode(logits) -> list[str]:
-    """Best path decoding: the most likely symbol per frame, collapsed (repeats merged,
-    blanks dropped). ``logits`` or probabilities (N, frames, 11)."""
-    logits = check_floats(logits, "logits")
-    if logits.ndim != 3 or logits.shape[-1] != 11:
-        raise ValueError(
-            f"logits must be (N, frames, 11) for 10 digits and the blank, got "
-            f"{show(logits.shape)}"
-        )
-    return [
-        "".join(str(s) for s in collapse(path, BLANK)) for path in logits.argmax(-1)
-    ]
-
-
-# --------------------------------------------------------------------------------------
-# Parameter counts (the moving-digit clips and their Conv3D live in ``cl.video``)
-# --------------------------------------------------------------------------------------
-
-
-def conv3d_parameters(kernel, in_channels: int, filters: int) -> int:
-    """Weights of a Conv3D layer: kt * kh * kw * in_channels * filters + filters.
-
-    >>> conv3d_parameters((3, 5, 5), 3, 32)   # LipNet's first layer
-    7232
-    """
-    try:
-        kernel = tuple(kernel) if not isinstance(kernel, int) else (kernel,) * 3
-    except TypeError:
-        raise ValueError(f"kernel must be 3 sizes, got {show(kernel)}") from None
-    if len(kernel) != 3:
-        raise ValueError(f"kernel must be 3 sizes (time, height, width), got {kernel}")
-    sizes = [check_int(k, "kernel size", 1, 1000) for k in kernel]
-    in_channels = check_int(in_channels, "in_channels", 1, 100_000)
-    filters = check_int(filters, "filters", 1, 100_000)
-    return math.prod(sizes) * in_channels * filters + filters
 
 
 def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:

@@ -1,6 +1,6 @@
 """Widget of lecture 17: ``TextGenerator``, a character LSTM writing Shakespeare.
 
-The shipped model (``cl.text.load_text_model()``, an LSTM(192) trained on the bundled
+The shipped model (``cl.rnn.load_text_model()``, an LSTM(192) trained on the bundled
 plays, lowercased) runs in NumPy, one character at a time, so that a whole sample is
 written again on every change of a control (no TensorFlow, no training). The picture
 shows the next-character distribution after the seed text at the chosen temperature
@@ -39,7 +39,7 @@ def _real_word_share(text: str, words: set[str]) -> tuple[float, int]:
 class TextGenerator(CourseWidget):
     """Where does the text stop being words? Sample a character LSTM at a temperature.
 
-    Without arguments: the shipped LSTM trained on Shakespeare (``cl.text``).
+    Without arguments: the shipped LSTM trained on Shakespeare (``cl.rnn``).
 
     Example::
 
@@ -65,16 +65,14 @@ class TextGenerator(CourseWidget):
         length: int = 200,
     ):
         super().__init__()
-        from course_lib import text as cl_text
+        from course_lib import rnn as cl_rnn
 
-        self.text_model = (
-            cl_text.load_text_model() if text_model is None else text_model
-        )
-        if not isinstance(self.text_model, cl_text.TextModel):
+        self.text_model = cl_rnn.load_text_model() if text_model is None else text_model
+        if not isinstance(self.text_model, cl_rnn.TextModel):
             raise ValueError(
-                f"text_model must be a cl.text.TextModel, got {show(self.text_model)}"
+                f"text_model must be a cl.rnn.TextModel, got {show(self.text_model)}"
             )
-        corpus = cl_text.load_corpus("shakespeare").lower()
+        corpus = cl_rnn.load_corpus("shakespeare").lower()
         self.words = set(_WORD.findall(corpus))
         self.vocab = self.text_model.vocab
         symbols = len(self.vocab)
@@ -176,7 +174,7 @@ class TextGenerator(CourseWidget):
         return seed
 
     def _stream_chars(self, seed: str, draw: int):
-        from course_lib.text import generate_stream
+        from course_lib.rnn import generate_stream
 
         return generate_stream(
             self.text_model,
@@ -197,7 +195,7 @@ class TextGenerator(CourseWidget):
     # -- drawing -----------------------------------------------------------------------
 
     def _render(self):
-        from course_lib.text import sampling_probabilities
+        from course_lib.rnn import sampling_probabilities
 
         seed = self._seed()
         logits, _ = self.text_model.read(seed)

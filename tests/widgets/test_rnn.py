@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import course_lib as cl
-from course_lib import text
+from course_lib import rnn
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_the_sample_is_the_library_generation(generator):
     generator.temperature.value = 0.6
     generator.top_k.value = 0
     generator.draw.value = 3
-    expected = text.generate(
+    expected = rnn.generate(
         generator.text_model, "to be, or not to be", 200, 0.6, 0, seed=3
     )
     assert generator.sample == expected
@@ -85,7 +85,7 @@ def test_generate_streams_a_new_draw(generator):
     generator.generate_button.click()
     assert generator.draw.value == 11
     assert len(shown) > 10  # written piece by piece, not at once
-    assert generator.sample == text.generate(
+    assert generator.sample == rnn.generate(
         generator.text_model,
         "to be, or not to be",
         generator.length.value,

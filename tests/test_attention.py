@@ -1,4 +1,4 @@
-"""cl.sequences: digit strips, the captioner, attention and CTC by hand = Keras."""
+"""cl.attention: digit strips, the captioner and attention by hand = Keras; CTC by hand (cl.ctc)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import course_lib as cl
-from course_lib import sequences as seq
+from course_lib import attention as seq
+from course_lib import ctc, video
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +72,9 @@ def test_the_slides_ctc_toy_case_by_hand_and_in_keras():
     import keras
 
     probabilities = np.array([[0.4, 0.6], [0.3, 0.7]])  # blank 0, "a" 1
-    paths = seq.ctc_alignments([1], frames=2, symbols=2, blank=0)
+    paths = ctc.ctc_alignments([1], frames=2, symbols=2, blank=0)
     assert sorted(paths) == [(0, 1), (1, 0), (1, 1)]
-    p = seq.ctc_probability_by_hand(probabilities, [1], blank=0)
+    p = ctc.ctc_probability_by_hand(probabilities, [1], blank=0)
     assert p == pytest.approx(0.6 * 0.7 + 0.6 * 0.3 + 0.4 * 0.7) == 0.88
     assert -math.log(p) == pytest.approx(0.1278, abs=1e-4)
     loss = keras.ops.ctc_loss(
@@ -89,7 +90,7 @@ def test_ctc_by_hand_equals_keras_on_a_random_case():
     logits = rng.normal(size=(5, 4))
     probabilities = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     label = [1, 1, 2]  # a repeat needs a blank between
-    p = seq.ctc_probability_by_hand(probabilities, label, blank=3)
+    p = ctc.ctc_probability_by_hand(probabilities, label, blank=3)
     loss = keras.ops.ctc_loss(
         np.array([label]),
         logits[None].astype(np.float32),
@@ -101,12 +102,12 @@ def test_ctc_by_hand_equals_keras_on_a_random_case():
 
 
 def test_collapse_and_greedy_ctc_decoding():
-    assert seq.collapse([1, 1, 10, 1, 2, 2], blank=10) == (1, 1, 2)
-    assert seq.collapse([10, 10], blank=10) == ()
+    assert ctc.collapse([1, 1, 10, 1, 2, 2], blank=10) == (1, 1, 2)
+    assert ctc.collapse([10, 10], blank=10) == ()
     path = [3, 3, 10, 3, 10, 10, 7, 7]
     logits = np.full((1, len(path), 11), -5.0)
     logits[0, np.arange(len(path)), path] = 5.0
-    assert seq.ctc_greedy_decode(logits) == ["337"]
+    assert ctc.ctc_greedy_decode(logits) == ["337"]
 
 
 def test_parameter_counts_equal_keras():
@@ -116,7 +117,7 @@ def test_parameter_counts_equal_keras():
     padded = keras.Sequential(
         [keras.Input((75, 50, 100, 3)), keras.layers.ZeroPadding3D((1, 2, 2)), lipnet]
     )
-    assert lipnet.count_params() == seq.conv3d_parameters((3, 5, 5), 3, 32) == 7232
+    assert lipnet.count_params() == video.conv3d_parameters((3, 5, 5), 3, 32) == 7232
     assert padded.output_shape == (None, 75, 25, 50, 32)
     for units, inputs in [(64, 16), (256, 96), (3, 5)]:
         gru = keras.layers.GRU(units)
@@ -198,15 +199,15 @@ def test_bad_input_is_refused_clearly():
     with pytest.raises(ValueError, match="same last axis"):
         seq.attention_by_hand(np.zeros((2, 3)), np.zeros((4, 5)))
     with pytest.raises(ValueError, match="sum to 1"):
-        seq.ctc_probability_by_hand([[0.5, 0.6]], [1], blank=0)
+        ctc.ctc_probability_by_hand([[0.5, 0.6]], [1], blank=0)
     with pytest.raises(ValueError, match="not the blank"):
-        seq.ctc_alignments([0], 2, 2, blank=0)
+        ctc.ctc_alignments([0], 2, 2, blank=0)
     with pytest.raises(ValueError, match="kernel must be 3 sizes"):
-        seq.conv3d_parameters((3, 5), 3, 32)
+        video.conv3d_parameters((3, 5), 3, 32)
     with pytest.raises(ValueError, match="tokens must be ids"):
         seq.tokens_to_text([1, 99])
     with pytest.raises(ValueError, match="logits must be"):
-        seq.ctc_greedy_decode(np.zeros((2, 5, 13)))
+        ctc.ctc_greedy_decode(np.zeros((2, 5, 13)))
     reader = seq.build_reader(max_digits=2, units=8)
     with pytest.raises(ValueError, match=r"images must be strips shaped \(N, 28, 56\)"):
         seq.greedy_decode(reader, np.zeros((3, 28, 140)))
@@ -215,15 +216,15 @@ def test_bad_input_is_refused_clearly():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: seq.conv3d_parameters(1.5, 3, 8), "kernel must be 3 sizes"),
-        (lambda: seq.ctc_alignments(None, 3, 3, 0), "label items must be an int"),
-        (lambda: seq.collapse(None), "path items must be an int"),
+        (lambda: video.conv3d_parameters(1.5, 3, 8), "kernel must be 3 sizes"),
+        (lambda: ctc.ctc_alignments(None, 3, 3, 0), "label items must be an int"),
+        (lambda: ctc.collapse(None), "path items must be an int"),
         (lambda: seq.tokens_to_text([math.nan]), "tokens items must be an int"),
         (lambda: seq.attention_over_pixels(np.float64(1.0), 8), "weights must be"),
         (lambda: seq.attention_by_hand({"a": 1}, np.ones((2, 2))), "query must be"),
-        (lambda: seq.ctc_greedy_decode({"a": 1}), "logits must be an array"),
+        (lambda: ctc.ctc_greedy_decode({"a": 1}), "logits must be an array"),
         (
-            lambda: seq.ctc_loss(np.array([[1, -1]]), np.zeros((0, 0, 0))),
+            lambda: ctc.ctc_loss(np.array([[1, -1]]), np.zeros((0, 0, 0))),
             "targets .N, digits. and logits",
         ),
         (lambda: seq.sequence_accuracy(3, None), "strips must come from"),

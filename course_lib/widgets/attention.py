@@ -1,9 +1,9 @@
 """Widget of lecture 20: ``AttentionViewer``, where the reader looks for each digit.
 
 Pick a test strip and an output step: the picture shows the strip with that step's
-attention weights (``cl.sequences.attention_model``) spread over its pixel columns, and
+attention weights (``cl.attention.attention_model``) spread over its pixel columns, and
 below it the weights of every step, one row each. The shipped attention reader
-(``cl.sequences.load_attention_reader()``) reads all the strips once, at construction;
+(``cl.attention.load_attention_reader()``) reads all the strips once, at construction;
 moving a control only redraws.
 """
 
@@ -33,7 +33,7 @@ class AttentionViewer(CourseWidget):
         viewer.step.value = 1                    # where it looked for the 2nd digit
 
     Controls: ``index`` (which strip), ``step`` (which output token, 0 = the first),
-    ``opacity`` (of the heatmap). State: ``strips`` (``cl.sequences.Strips``),
+    ``opacity`` (of the heatmap). State: ``strips`` (``cl.attention.Strips``),
     ``read`` (the text read per strip), ``tokens`` (N, steps) the tokens written,
     ``weights`` (N, steps, columns) the attention weights, ``misread`` (strips read
     wrong), ``looked_elsewhere`` (strips with a digit written while the peak of the
@@ -43,25 +43,25 @@ class AttentionViewer(CourseWidget):
 
     def __init__(self, count: int = 60, seed: int = 20):
         super().__init__()
-        from course_lib import sequences
+        from course_lib import attention
 
         count = check_int(count, "count", 1, 500)
         seed = check_int(seed, "seed", 0, 2**32 - 1)
-        reader = sequences.load_attention_reader()
-        max_digits = sequences.READER_SETTINGS["max_digits"]
-        self.strips = sequences.make_strips(count, max_digits, split="test", seed=seed)
-        self.read, self.tokens = sequences.greedy_decode(
+        reader = attention.load_attention_reader()
+        max_digits = attention.READER_SETTINGS["max_digits"]
+        self.strips = attention.make_strips(count, max_digits, split="test", seed=seed)
+        self.read, self.tokens = attention.greedy_decode(
             reader, self.strips.images, return_tokens=True
         )
-        fed = np.full_like(self.tokens, sequences.PAD)
-        fed[:, 0] = sequences.START
+        fed = np.full_like(self.tokens, attention.PAD)
+        fed[:, 0] = attention.START
         fed[:, 1:] = self.tokens[:, :-1]
-        weights = sequences.attention_model(reader).predict_on_batch(
+        weights = attention.attention_model(reader).predict_on_batch(
             [self.strips.images, fed]
         )
         self.weights = np.asarray(weights)
         width = self.strips.images.shape[2]
-        self.pixel_weights = sequences.attention_over_pixels(self.weights, width)
+        self.pixel_weights = attention.attention_over_pixels(self.weights, width)
         self.misread = [
             i
             for i, (got, truth) in enumerate(
@@ -123,7 +123,7 @@ class AttentionViewer(CourseWidget):
 
     def _wrong_steps(self, index: int) -> list[int]:
         """Steps that wrote a digit while the attention's peak was on another digit."""
-        from course_lib.sequences import END
+        from course_lib.attention import END
 
         wrong = []
         for t, token in enumerate(self.tokens[index]):
@@ -136,7 +136,7 @@ class AttentionViewer(CourseWidget):
         return wrong
 
     def _token_text(self, token: int) -> str:
-        from course_lib.sequences import VOCABULARY
+        from course_lib.attention import VOCABULARY
 
         return VOCABULARY[int(token)]
 
