@@ -626,14 +626,7 @@ def cats_vs_dogs_folder() -> Path:
     ``train/`` and ``validation/``. Raises ``cl.data.DownloadError`` when offline."""
     from course_lib import data
 
-    archive = data.fetch("cats_vs_dogs")
-    folder = archive.parent / "cats_and_dogs_filtered"
-    if not (folder / "train").is_dir():
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(archive.parent)
-    if not (folder / "train").is_dir() or not (folder / "validation").is_dir():
-        raise ValueError(f"{archive} has no cats_and_dogs_filtered/train, validation")
-    return folder
+    return data.fetch_cats_vs_dogs()
 
 
 def online_lesson_available() -> tuple[bool, str]:
@@ -642,8 +635,6 @@ def online_lesson_available() -> tuple[bool, str]:
 
     if os.environ.get("COURSE_OFFLINE", "").strip() not in {"", "0"}:
         return False, "COURSE_OFFLINE is set"
-    if not data.REGISTRY["cats_vs_dogs"].sha256:
-        return False, "the checksum of the cats-vs-dogs download is not recorded yet"
     try:
         cats_vs_dogs_folder()
     except (data.DownloadError, ValueError, OSError, zipfile.BadZipFile) as exc:

@@ -275,11 +275,21 @@ def test_offline_switch_says_so(monkeypatch):
     assert transfer.online_lesson_available() == (False, "COURSE_OFFLINE is set")
 
 
-def test_no_recorded_checksum_means_no_download(cache, monkeypatch):
-    entry = dataclasses.replace(data.REGISTRY["cats_vs_dogs"], sha256="")
+def test_without_a_checksum_the_content_check_refuses_the_stand_in(
+    cache, monkeypatch, server
+):
+    # The real entry has no published sha256: its content check wants 2,000 + 1,000
+    # JPEG photos; the stand-in has 8 PNGs. (The size range is widened to let it in.)
+    server.routes["/c.zip"] = _tiny_cats_and_dogs()
+    entry = dataclasses.replace(
+        data.REGISTRY["cats_vs_dogs"],
+        urls=(f"{server.base}/c.zip",),
+        size_range=(1, 10**8),
+    )
     monkeypatch.setitem(data.REGISTRY, "cats_vs_dogs", entry)
     ok, reason = transfer.online_lesson_available()
-    assert not ok and "not recorded" in reason
+    assert not ok and "wrong content" in reason and "not 1000" in reason
+    assert not (cache / "cats_and_dogs_filtered.zip").exists()
 
 
 def test_the_online_lesson_code_runs_on_the_stand_in(cache, monkeypatch, server):

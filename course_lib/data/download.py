@@ -177,7 +177,10 @@ def _get(url: str, file: Path, low: int, high: int) -> None:
     except requests.exceptions.HTTPError as exc:
         code = exc.response.status_code if exc.response is not None else "an error"
         raise DownloadError(f"{_host(url)} answered {code}") from exc
-    except requests.exceptions.ConnectionError as exc:
+    except (
+        requests.exceptions.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+    ) as exc:
         if "IncompleteRead" in str(exc) or "Connection broken" in str(exc):
             raise DownloadError("truncated download: the connection broke") from exc
         raise DownloadError(f"no connection to {_host(url)}") from exc
