@@ -25,8 +25,20 @@ import keras
 import numpy as np
 
 from course_lib import zoo
-from course_lib.core import check_int, set_seed, show
-from course_lib.train import check_callbacks
+from course_lib.core import (
+    SEED,
+    Anything,
+    Callbacks,
+    Function,
+    Images,
+    Int,
+    Items,
+    Labels,
+    Optional,
+    checked,
+    set_seed,
+    show,
+)
 
 MAX_SIDE = 10**6
 """The largest size along one axis of ``input_shape`` (counting needs no memory)."""
@@ -39,19 +51,10 @@ MAX_PARAMETERS = 50_000_000
 count them with :func:`count_dense_parameters`, which allocates nothing."""
 
 
-def _sizes(values, name: str, high: int, allow_empty: bool = False) -> tuple:
-    """A sequence of positive ints, each at most ``high``, as a tuple."""
-    if isinstance(values, (int, np.integer)) and not isinstance(values, bool):
-        values = (values,)
-    if isinstance(values, (str, bytes)):
-        values = None
-    try:
-        values = tuple(values)
-    except TypeError:
-        values = None
-    if values is None or (not values and not allow_empty):
-        raise ValueError(f"{name} must be a list of positive sizes, got {show(values)}")
-    return tuple(check_int(v, f"each entry of {name}", 1, high) for v in values)
+INPUT_SHAPE = Items(Int(1, MAX_SIDE), 1, 4)
+HIDDEN = Items(Int(1, MAX_UNITS), 0, 100)
+CLASSES = Int(1, MAX_UNITS)
+ACTIVATION = Anything("a Keras activation name such as 'relu', checked by Keras below")
 
 
 def _check_activation(activation) -> None:
@@ -64,6 +67,9 @@ def _check_activation(activation) -> None:
         ) from None
 
 
+@checked(
+    input_shape=INPUT_SHAPE, hidden=HIDDEN, num_classes=CLASSES, activation=ACTIVATION
+)
 def build_dense_network(
     input_shape: Sequence[int],
     hidden: Sequence[int] = (100, 50),
@@ -76,7 +82,6 @@ def build_dense_network(
     :func:`count_dense_parameters`). Example: ``build_dense_network((28, 28))`` is the
     784-100-50-10 network.
     """
-    input_shape, hidden, num_classes = _check_layers(input_shape, hidden, num_classes)
     count = dense_parameter_formula(int(np.prod(input_shape)), hidden, num_classes)
     if count > MAX_PARAMETERS:
         raise ValueError(
@@ -87,23 +92,8 @@ def build_dense_network(
     return _dense_network(input_shape, hidden, num_classes, activation)
 
 
-def _check_layers(input_shape, hidden, num_classes) -> tuple:
-    input_shape = _sizes(input_shape, "input_shape", MAX_SIDE)
-    try:
-        hidden = _sizes(hidden, "hidden", MAX_UNITS, allow_empty=True)
-    except ValueError as error:
-        if "must be an int from 1" in str(error):
-            raise ValueError(f"every layer needs at least one unit: {error}") from None
-        raise
-    if isinstance(num_classes, (int, np.integer)) and num_classes < 1:
-        raise ValueError("every layer needs at least one unit")
-    num_classes = check_int(num_classes, "num_classes", 1, MAX_UNITS)
-    return input_shape, hidden, num_classes
-
-
 def _dense_network(input_shape, hidden, num_classes, activation="relu"):
     """``build_dense_network`` without the parameter cap (for shapes-only builds)."""
-    input_shape, hidden, num_classes = _check_layers(input_shape, hidden, num_classes)
     _check_activation(activation)
     layers = [keras.Input(tuple(input_shape)), keras.layers.Flatten()]
     layers += [keras.layers.Dense(units, activation=activation) for units in hidden]
@@ -111,17 +101,16 @@ def _dense_network(input_shape, hidden, num_classes, activation="relu"):
     return keras.Sequential(layers)
 
 
+@checked(n_inputs=Int(1, MAX_SIDE**4), hidden=HIDDEN, num_classes=CLASSES)
 def dense_parameter_formula(
     n_inputs: int, hidden: Sequence[int] = (100, 50), num_classes: int = 10
 ) -> int:
     """Parameters of a dense stack by arithmetic: each layer has (inputs + 1) x units."""
-    n_inputs = check_int(n_inputs, "n_inputs", 1)
-    hidden = _sizes(hidden, "hidden", MAX_UNITS, allow_empty=True)
-    num_classes = check_int(num_classes, "num_classes", 1, MAX_UNITS)
     sizes = [n_inputs, *hidden, num_classes]
     return sum((a + 1) * b for a, b in pairwise(sizes))
 
 
+@checked(input_shape=INPUT_SHAPE, hidden=HIDDEN, num_classes=CLASSES)
 def dense_parameters_by_layer(
     input_shape: Sequence[int],
     hidden: Sequence[int] = (100, 50),
@@ -132,7 +121,6 @@ def dense_parameters_by_layer(
     The weights are never allocated (see the module docstring), so this is safe for any
     image size: memory stays flat even for 314 million parameters.
     """
-    input_shape, hidden, num_classes = _check_layers(input_shape, hidden, num_classes)
     with zoo.shapes_only():
         model = _dense_network(input_shape, hidden, num_classes)
         rows = [
@@ -148,6 +136,7 @@ def dense_parameters_by_layer(
     return rows
 
 
+@checked(input_shape=INPUT_SHAPE, hidden=HIDDEN, num_classes=CLASSES)
 def count_dense_parameters(
     input_shape: Sequence[int],
     hidden: Sequence[int] = (100, 50),
@@ -162,33 +151,26 @@ def count_dense_parameters(
     )
 
 
+@checked(n_pixels=Int(1, 2**24), seed=SEED)
 def fixed_permutation(n_pixels: int, seed: int = 0) -> np.ndarray:
     """A fixed random order of ``n_pixels`` pixel positions (at most 2**24: a
     4096x4096 image)."""
-    if isinstance(n_pixels, (int, np.integer)) and n_pixels < 1:
-        raise ValueError(f"n_pixels must be a positive int, got {n_pixels!r}")
-    n_pixels = check_int(n_pixels, "n_pixels", 1, 2**24)
-    seed = check_int(seed, "seed", 0)
     return np.random.default_rng(seed).permutation(n_pixels)
 
 
+@checked(
+    images=Images(("NHW", "NHWC"), to=None),
+    permutation=Items(Int(0, 2**24), 1, 2**24),
+)
 def permute_pixels(images: np.ndarray, permutation: np.ndarray) -> np.ndarray:
     """Shuffle the pixels of every image the same way; the shape is kept.
 
     ``images`` is (N, H, W) or (N, H, W, C); ``permutation`` orders the H*W positions.
     """
     images = np.asarray(images)
-    if images.ndim not in (3, 4):
-        raise ValueError(
-            f"images must be (N, H, W) or (N, H, W, C), got shape {images.shape}"
-        )
     n, height, width = images.shape[:3]
-    permutation = np.asarray(permutation)
-    if (
-        permutation.ndim != 1
-        or permutation.dtype.kind not in "iu"
-        or sorted(permutation.tolist()) != list(range(height * width))
-    ):
+    permutation = np.asarray(permutation, dtype=np.int64)
+    if sorted(permutation.tolist()) != list(range(height * width)):
         raise ValueError(
             f"permutation must reorder all {height * width} pixel positions exactly once"
         )
@@ -196,6 +178,18 @@ def permute_pixels(images: np.ndarray, permutation: np.ndarray) -> np.ndarray:
     return flat[:, permutation].reshape(images.shape)
 
 
+TRAINING = dict(
+    x_train=Images(("NHW", "NHWC")),
+    y_train=Labels(10),
+    x_test=Images(("NHW", "NHWC")),
+    y_test=Labels(10),
+    num_epochs=Int(1, 1000),
+    hidden=HIDDEN,
+    batch_size=Int(1, 65536),
+)
+
+
+@checked(**TRAINING, seed=SEED, callbacks=Callbacks())
 def train_dense_classifier(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -219,16 +213,19 @@ def train_dense_classifier(
             x_train, y_train, x_test, y_test, callbacks=[cl.widgets.LivePlot()]
         )
     """
-    x_train, y_train = _examples(x_train, y_train, "x_train", "y_train")
-    x_test, y_test = _examples(x_test, y_test, "x_test", "y_test")
+    for x, y, names in (
+        (x_train, y_train, "x_train and y_train"),
+        (x_test, y_test, "x_test and y_test"),
+    ):
+        if len(x) != len(y):
+            raise ValueError(
+                f"{names} must hold one label per image, got {len(x)} and {len(y)}"
+            )
     if x_train.shape[1:] != x_test.shape[1:]:
         raise ValueError(
             f"x_train and x_test must hold images of one shape, got "
             f"{x_train.shape[1:]} and {x_test.shape[1:]}"
         )
-    num_epochs = check_int(num_epochs, "num_epochs", 1, 1000)
-    batch_size = check_int(batch_size, "batch_size", 1, 65536)
-    check_callbacks(callbacks)
     num_classes = int(max(y_train.max(), y_test.max())) + 1
     set_seed(seed)
     net = build_dense_network(x_train.shape[1:], hidden, num_classes)
@@ -242,50 +239,17 @@ def train_dense_classifier(
         batch_size=batch_size,
         validation_data=(x_test, y_test),
         verbose=0,
-        callbacks=list(callbacks),
+        callbacks=callbacks,
     )
     _, test_accuracy = net.evaluate(x_test, y_test, verbose=0)
     return net, history, float(test_accuracy)
 
 
-def _examples(x, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images as float32 (N, ...) and their labels as ints 0, 1, ... (N,)."""
-    try:
-        if np.asarray(x).dtype.kind not in "biuf":
-            raise TypeError  # text, objects, complex numbers
-        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
-            x = np.asarray(x, dtype=np.float32)
-        y = np.asarray(y)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{x_name} must be an array of numbers, got {show(x)}"
-        ) from None
-    if x.ndim < 2 or len(x) == 0 or not np.isfinite(x).all():
-        raise ValueError(
-            f"{x_name} must be a non-empty batch of finite numbers (N, ...), got shape "
-            f"{x.shape}"
-        )
-    if (
-        y.dtype.kind == "f"
-        and y.size
-        and np.isfinite(y).all()
-        and (y == np.round(y)).all()
-        and np.abs(y).max() < MAX_UNITS
-    ):
-        y = y.astype(np.int64)  # whole-number labels stored as floats
-    if (
-        y.shape != (len(x),)
-        or y.dtype.kind not in "iu"
-        or y.min() < 0
-        or y.max() >= MAX_UNITS
-    ):
-        raise ValueError(
-            f"{y_name} must be one integer class label >= 0 per image of {x_name} "
-            f"({len(x)}), got {show(y)}"
-        )
-    return x, y
-
-
+@checked(
+    **TRAINING,
+    seeds=Items(SEED, 2, 100),
+    report=Optional(Function()),
+)
 def accuracy_over_seeds(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -310,12 +274,7 @@ def accuracy_over_seeds(
             x_train, y_train, x_test, y_test, seeds=(0, 1, 2)
         )
     """
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
-        raise ValueError(f"seeds must be a list of ints, got {show(seeds)}")
-    if len(seeds) > 100:
-        raise ValueError(f"give at most 100 seeds (each one trains), got {len(seeds)}")
-    seeds = [check_int(seed, "each seed", 0) for seed in seeds]
-    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+    if len(set(seeds)) != len(seeds):
         raise ValueError(
             f"give at least two different seeds to measure a spread, got {seeds!r}"
         )

@@ -208,9 +208,11 @@ class Items(Constraint):
     def convert(self, value, name):
         if isinstance(value, np.ndarray) and value.ndim >= 1:
             value = value.tolist() if value.ndim == 1 else list(value)
-        if not isinstance(value, (list, tuple)):
+        if isinstance(value, (str, bytes, int, float, np.number)) or value is None:
             hint = "one value goes in a list, e.g. [" + show(value, 20) + "]"
-            self.fail(name, value, hint if not isinstance(value, (dict, set)) else "")
+            self.fail(name, value, hint if value is not None else "")
+        if not isinstance(value, (list, tuple, range)):
+            self.fail(name, value)
         if not self.min_length <= len(value) <= self.max_length:
             self.fail(name, value, got=f"{len(value):,} values")
         return tuple(self.item.check(v, f"each value of {name}") for v in value)
