@@ -54,7 +54,6 @@ COMPUTE_MODULES = (
     "conv",
     "stacks",
     "models",
-    "interpret",
     "scratch",
     "kernels",
     "train",
@@ -63,10 +62,8 @@ COMPUTE_MODULES = (
     "architectures",
     "data",
     "core",
-    "layers",
     "augmentation",
     "transfer",
-    "visualize",
     "autoencoders",
     "spatial",
     "segmentation",
@@ -570,43 +567,6 @@ S["models.slides_convnet"] = {
 }
 COST["models.slides_convnet"] = 3
 
-# interpret
-S["interpret.check_stroke"] = {"points": ok(STROKE, st.just([(math.nan, 1.0)]))}
-S["interpret.classify"] = {
-    "model": ok(lazy(mnist_numpy_model)),
-    "digits": ok(digits()[0]),
-}
-S["interpret.conv_kernels"] = {"model": ok(lazy(mnist_numpy_model), lazy(tiny_model))}
-S["interpret.feature_map_layers"] = S["interpret.conv_kernels"]
-S["interpret.feature_maps"] = {
-    "model": ok(lazy(mnist_numpy_model), lazy(mnist_model)),
-    "image": ok(digits()[0][0]),
-    "layer_name": ok("conv1", NAMES),
-    "cache": ok(None, st.just({})),
-}
-COST["interpret.feature_maps"] = 2
-S["interpret.filter_grid"] = {
-    "kernel": ok(BANK),
-    "input_channel": ok(0, HUGE),
-}
-S["interpret.grid_shape"] = {"count": ok(32, HUGE)}
-S["interpret.predict_drawing"] = {
-    "model": ok(lazy(mnist_numpy_model)),
-    "drawing": ok(np.eye(40)),
-    "centre": ok(True),
-}
-S["interpret.rasterize_strokes"] = {
-    "strokes": ok([STROKE], st.just([]), st.just([[]]), st.just(STROKE)),
-    "size": ok(16, HUGE),
-    "line_width": ok(2.0, HUGE),
-}
-S["interpret.tile"] = {
-    "stack": ok(np.ones((3, 2, 2))),
-    "columns": ok(2, HUGE),
-    "rows": ok(None, HUGE),
-    "gap": ok(1, HUGE),
-}
-
 # scratch
 S["scratch.convolve"] = {
     "images": ok(BATCH),
@@ -925,128 +885,6 @@ S["core.show"] = {"value": ok(np.arange(1000)), "width": ok(60, bad=False)}
 S["core.set_seed"] = {"seed": ok(0, HUGE)}
 S["core.unknown_name"] = {"what": ok("kernel"), "name": ok("x"), "known": ok(["a"])}
 
-# layers
-CURVES = lazy(lambda: cl.layers.load_remedy_curves())
-S["layers.softmax"] = {"z": ok([1.2, 0.9, 0.4]), "axis": ok(-1, HUGE)}
-S["layers.sigmoid"] = {"z": ok([0.0, 2.0])}
-S["layers.batch_statistics"] = {"x": ok(np.ones((4, 3))), "axis": ok(-1, HUGE)}
-S["layers.batch_norm"] = {
-    "x": ok(np.ones((4, 3))),
-    "mean": ok(np.zeros(3), st.just(np.zeros(4))),
-    "variance": ok(np.ones(3), st.just(-np.ones(3))),
-    "gamma": ok(1.0),
-    "beta": ok(0.0),
-    "epsilon": ok(1e-3, HUGE),
-    "axis": ok(-1, HUGE),
-}
-S["layers.batch_norm_training"] = {
-    key: S["layers.batch_norm"][key]
-    for key in ("x", "gamma", "beta", "epsilon", "axis")
-}
-S["layers.update_moving"] = {
-    "moving": ok(np.ones(3)),
-    "batch_value": ok(np.zeros(3), st.just(np.zeros(4))),
-    "momentum": ok(0.99, HUGE),
-}
-S["layers.local_response_norm"] = {
-    "x": ok(np.ones((2, 3, 4))),
-    "depth_radius": ok(2, HUGE),
-    "bias": ok(1.0, HUGE),
-    "alpha": ok(1.0, HUGE),
-    "beta": ok(0.5, HUGE),
-    "convention": ok("caffe", NAMES),
-}
-S["layers.dropout_mask"] = {
-    "shape": ok((2, 3), HUGE, st.just((10**6, 10**6)), st.just((-1, 3))),
-    "rate": ok(0.5, st.just(1.0)),
-    "seed": ok(0, HUGE),
-}
-S["layers.dropout"] = {
-    "x": ok(np.ones((2, 3))),
-    "rate": ok(0.5, st.just(1.0)),
-    "seed": ok(0, HUGE),
-    "mask": ok(None, st.just(np.ones((2, 3), bool)), st.just(np.ones((3, 2)))),
-    "training": ok(True),
-}
-S["layers.rotate_digits"] = {
-    "images": ok(digits()[0], st.just(digits()[0][..., None] / 255)),
-    "max_angle": ok(45.0, HUGE),
-    "seed": ok(0, HUGE),
-}
-S["layers.build_remedy_model"] = {
-    "remedy": ok("augmentation", st.just("BATCH NORM"), NAMES),
-    "seed": ok(0, HUGE),
-}
-COST["layers.build_remedy_model"] = 3
-S["layers.check_remedy_curves"] = {
-    "curves": ok(
-        CURVES,
-        st.just({"remedies": {"none": 1}}),
-        st.just({"remedies": {"none": {m: [[None]] for m in cl.layers.METRICS}}}),
-        st.just({"remedies": {"none": {m: [[0.5]] for m in cl.layers.METRICS[:3]}}}),
-    )
-}
-S["layers.remedy_curve"] = {
-    "curves": ok(CURVES),
-    "remedy": ok("dropout", NAMES),
-    "metric": ok("val_loss", NAMES),
-}
-S["layers.summarize_remedies"] = {"curves": ok(CURVES), "last": ok(3, HUGE)}
-S["layers.format_summary"] = {
-    "rows": ok(
-        lazy(lambda: cl.layers.summarize_remedies(CURVES.factory())),
-        st.just([{"remedy": "none"}]),
-        st.just([None]),
-    )
-}
-S["layers.train_with_remedy"] = {  # one epoch of 4 digits
-    "remedy": ok("none", NAMES),
-    "train": ok(digits(), st.just((digits()[0], digits()[1][:2]))),
-    "validation": ok(digits()),
-    "epochs": ok(1, HUGE),
-    "num_train": ok(4, HUGE),
-    "batch_size": ok(4, HUGE),
-    "seed": ok(0, HUGE),
-    "callbacks": ok((), st.just([object()])),
-}
-COST["layers.train_with_remedy"] = 8
-S["layers.compare_remedies"] = {
-    "train": ok(digits()),
-    "validation": ok(digits()),
-    "remedies": ok(("none",), st.just(("sobel",)), st.just("none")),
-    "seeds": ok((0,), st.just(range(10**9))),
-    "epochs": ok(1, HUGE),
-    "num_train": ok(4, HUGE),
-    "batch_size": ok(4, HUGE),
-    "callbacks": ok(()),
-    "report": ok(None, st.just(print)),
-    "reuse": ok(None, st.just({("none", 0): {}}), st.just([1])),
-}
-COST["layers.compare_remedies"] = 8
-S["layers.save_remedy_curves"] = {
-    "curves": ok(CURVES),
-    # Not BAD: a name such as "text" would be written here, in the repository.
-    "path": ok(
-        lazy(lambda: files()["folder"].parent / "curves.json"),
-        st.just(None),
-        st.just(""),
-        lazy(lambda: files()["folder"]),
-        bad=False,
-    ),
-}
-S["layers.load_remedy_curves"] = {"path": ok(None, paths())}
-S["layers.remedy_effects"] = {
-    "curves": ok(CURVES, st.just({"remedies": {}})),
-    "metric": ok("val_loss", NAMES),
-    "baseline": ok("none", NAMES),
-    "last": ok(3, HUGE),
-    "spread": ok(2.0, HUGE),
-}
-S["layers.layer_structure"] = {
-    "model": ok(lazy(lambda: cl.layers.build_remedy_model("L2")), st.just("none"))
-}
-COST["layers.layer_structure"] = 3
-
 # augmentation
 VIEW = cl.augmentation.View(rotation=0.1, zoom=0.1, shift_x=0.1, contrast=1.2)
 VALUE_RANGES = st.sampled_from([(1, 0), (0,), (0, math.nan), "01", None])
@@ -1316,88 +1154,8 @@ for _name in ("transfer.cats_vs_dogs_folder", "transfer.run_cats_vs_dogs"):
     ALLOWED[_name] = (cl.data.DownloadError,)
     REFUSES_VALID[_name] = "offline (as here) the photos cannot be downloaded"
 
-# visualize
+# a model several sections use
 MNIST = lazy(mnist_model)
-S["visualize.feature_layers"] = {"model": ok(MNIST, lazy(tiny_model))}
-S["visualize.run_to"] = {
-    "model": ok(MNIST, lazy(mnist_numpy_model)),
-    "images": ok(digits()[0][..., None] / 255.0),
-    "layer_names": ok(["conv1"], st.just("conv1"), NAMES),
-    "scores": ok(True),
-    "linear": ok(True),
-}
-S["visualize.filter_pattern"] = {
-    "model": ok(MNIST, lazy(tiny_model)),
-    "layer": ok("conv1", NAMES),
-    "filter_index": ok(0, HUGE),
-    "steps": ok(1, HUGE),
-    "step_size": ok(1.0, HUGE),
-    "size": ok(None, st.just((10**5, 10**5)), st.just((0, 4))),
-    "value_range": ok((0.0, 1.0), VALUE_RANGES),
-    "seed": ok(0, HUGE),
-    "centre": ok(False),
-}
-COST["visualize.filter_pattern"] = 2
-S["visualize.grad_cam"] = {
-    "model": ok(MNIST, lazy(tiny_model)),
-    "images": ok(digits()[0]),
-    "layer": ok(None, st.just("conv2"), NAMES),
-    "classes": ok(None, st.just(3), HUGE),
-}
-COST["visualize.grad_cam"] = 2
-S["visualize.class_scores"] = {
-    "model": ok(MNIST, lazy(tiny_model)),
-    "images": ok(digits()[0]),
-}
-S["visualize.window_means"] = {"heatmap": ok(np.ones((5, 5))), "size": ok(2, HUGE)}
-S["visualize.occlude"] = {
-    "image": ok(IMAGE),
-    "corner": ok((1, 1), st.just((10**12, 0))),
-    "size": ok(2, HUGE),
-    "value": ok(0.0),
-}
-S["visualize.occlusion_check"] = {
-    "model": ok(MNIST),
-    "images": ok(digits()[0]),
-    "heatmaps": ok(np.ones((4, 28, 28)), st.just(np.ones((3, 28, 28)))),
-    "classes": ok(digits()[1], st.just(np.full(4, 10))),
-    "size": ok(6, HUGE),
-    "min_ink": ok(0.1, HUGE),
-}
-COST["visualize.occlusion_check"] = 2
-S["visualize.band_means"] = {
-    "heatmaps": ok(np.ones((2, 5, 5))),
-    "bands": ok({"top": (0, 2)}, st.just({"top": (3, 1)}), st.just({})),
-}
-S["visualize.saliency_map"] = {
-    "model": ok(MNIST, lazy(tiny_model)),
-    "images": ok(digits()[0]),
-    "classes": ok(None, st.just(3), HUGE),
-    "absolute": ok(True),
-}
-COST["visualize.saliency_map"] = 2
-S["visualize.randomized_copy"] = {"model": ok(lazy(tiny_model)), "seed": ok(0, HUGE)}
-COST["visualize.randomized_copy"] = 2
-S["visualize.rank_correlation"] = {
-    "maps_a": ok(np.ones((2, 3, 3))),
-    "maps_b": ok(np.arange(18.0).reshape(2, 3, 3), st.just(np.ones((3, 3, 3)))),
-}
-S["visualize.deep_dream"] = {
-    "model": ok(MNIST, lazy(tiny_model)),
-    "image": ok(digits()[0][0], st.just(np.zeros((4000, 4000), np.float32))),
-    "layers": ok({"conv2": 1.0}, st.just({"conv2": None}), st.just({})),
-    "steps": ok(1, HUGE),
-    "step_size": ok(0.01, HUGE),
-    "octaves": ok(1, HUGE),
-    "octave_scale": ok(1.4, HUGE),
-    "value_range": ok((0.0, 1.0), VALUE_RANGES),
-}
-COST["visualize.deep_dream"] = 2
-S["visualize.imagenet_model"] = {"name": ok("vgg16", NAMES)}
-ALLOWED["visualize.imagenet_model"] = (cl.visualize.Offline,)
-REFUSES_VALID["visualize.imagenet_model"] = (
-    "offline (as here) the ImageNet weights cannot be had: its Offline error is right"
-)
 
 
 # autoencoders (lecture 18)

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 import course_lib as cl
 from course_lib import layers as L
+from course_lib.layers import remedies as remedy_runs
 
 TOLERANCE = 1e-5
 
@@ -322,7 +323,7 @@ def test_layer_structure_tells_where_each_remedy_goes():
 
 def test_early_stopping_keeps_the_best_weights(tiny_digits, monkeypatch):
     train, validation = tiny_digits
-    monkeypatch.setattr(L, "EARLY_STOPPING_PATIENCE", 1)
+    monkeypatch.setattr(remedy_runs, "EARLY_STOPPING_PATIENCE", 1)
     history = L.train_with_remedy(
         "early stopping", train, validation, epochs=10, num_train=20, seed=0
     )
@@ -359,7 +360,7 @@ def test_compare_remedies_reuses_runs_and_reports(tiny_digits, monkeypatch):
         calls.append((remedy, kwargs["seed"]))
         return real(remedy, *args, **kwargs)
 
-    monkeypatch.setattr(L, "train_with_remedy", counting)
+    monkeypatch.setattr(remedy_runs, "train_with_remedy", counting)
     done = real("none", train, validation, epochs=1, num_train=20, seed=0)
     lines = []
     curves = L.compare_remedies(

@@ -212,7 +212,7 @@ def test_pretrained_names_the_layer_whose_weights_do_not_fit(tmp_path):
     assert "(5, 5, 1, 16)" in str(error.value) and "(5, 5, 1, 32)" in str(error.value)
     # The NumPy copy takes its shapes from the file: it is that smaller network.
     numpy_model = cl.models.pretrained_numpy("mnist_convnet", path=path)
-    assert cl.interpret.conv_kernels(numpy_model)["conv1"].shape == (5, 5, 1, 16)
+    assert cl.inside.conv_kernels(numpy_model)["conv1"].shape == (5, 5, 1, 16)
 
 
 def test_pretrained_refuses_what_is_not_a_weights_file(tmp_path):

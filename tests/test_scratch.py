@@ -156,9 +156,9 @@ def test_numpy_convnet_matches_keras_without_importing_tensorflow():
         numpy_model(x), keras_model.predict(x, verbose=0), atol=1e-4
     )
     for name in ("conv1", "conv2", "pool"):
-        expected = cl.interpret.feature_maps(keras_model, x_test[3], name)
+        expected = cl.inside.feature_maps(keras_model, x_test[3], name)
         np.testing.assert_allclose(
-            cl.interpret.feature_maps(numpy_model, x_test[3], name),
+            cl.inside.feature_maps(numpy_model, x_test[3], name),
             expected,
             atol=1e-4,
         )
@@ -166,7 +166,7 @@ def test_numpy_convnet_matches_keras_without_importing_tensorflow():
             numpy_model.get_layer(name).output.shape
             == keras_model.get_layer(name).output.shape
         )
-    assert cl.interpret.feature_map_layers(numpy_model) == [
+    assert cl.inside.feature_map_layers(numpy_model) == [
         "conv1",
         "conv2",
         "pool",

@@ -25,14 +25,14 @@ WIDGETS: dict[str, str] = {
     "PoolingExplorer": "conv",  # 05
     "ReceptiveFieldExplorer": "conv",  # 05
     "LivePlot": "training",  # 03, 06, 08
-    "DigitSketchpad": "interpret",  # 06
-    "FilterViewer": "interpret",  # 07
-    "ActivationViewer": "interpret",  # 07
-    "MnistDashboard": "interpret",  # 06-07
+    "DigitSketchpad": "sketchpad",  # 06
+    "FilterViewer": "inside",  # 07
+    "ActivationViewer": "inside",  # 07
+    "MnistDashboard": "sketchpad",  # 06-07
     "RemedyExplorer": "layers",  # 09
     "AugmentationExplorer": "augmentation",  # 10
     "FineTuneExplorer": "transfer",  # 11
-    "GradCamViewer": "visualize",  # 12
+    "GradCamViewer": "explain",  # 12
     "HistoryChart": "architectures",  # 13
     "ArchitectureExplorer": "architectures",  # 13
     "DetectionExplorer": "detection",  # 14

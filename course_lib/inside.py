@@ -17,7 +17,7 @@ Example::
 
     model = cl.models.pretrained_numpy("mnist_convnet")
     (_, _), (x_test, _) = cl.data.load_mnist()
-    cl.interpret.feature_maps(model, x_test[0], "pool").shape   # (10, 10, 32)
+    cl.inside.feature_maps(model, x_test[0], "pool").shape   # (10, 10, 32)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_lib.core import check_int, check_number, show
-from course_lib.models import prepare_images, preprocess_drawing, shrink_drawing
+from course_lib.images import prepare_images, preprocess_drawing, shrink_drawing
 
 MAX_CANVAS = 2048
 """The largest side of a canvas ``rasterize_strokes`` draws (the sketchpad uses 280)."""
@@ -156,7 +156,7 @@ def classify(model, digits) -> np.ndarray:
     """The model's probabilities for MNIST digits, (N, 10) float.
 
     ``digits`` is one digit (28, 28) or a batch, uint8 0..255 or float 0..1
-    (see ``cl.models.prepare_images``); ``model`` a Keras model or a NumPy convnet.
+    (see ``cl.images.prepare_images``); ``model`` a Keras model or a NumPy convnet.
     """
     _check_model(model)
     output = model(prepare_images(digits), training=False)
@@ -169,8 +169,8 @@ def predict_drawing(
     """Turn a drawing into an MNIST-like digit and classify it.
 
     With ``centre`` (the default) the drawing is cropped, scaled and centred as MNIST's
-    digits were (``cl.models.preprocess_drawing``); without, it is only shrunk to 28x28
-    (``cl.models.shrink_drawing``). Returns the (28, 28) image the model sees (0..1,
+    digits were (``cl.images.preprocess_drawing``); without, it is only shrunk to 28x28
+    (``cl.images.shrink_drawing``). Returns the (28, 28) image the model sees (0..1,
     ink = 1) and its ten probabilities. Raises ValueError for an empty drawing.
     """
     _check_model(model)

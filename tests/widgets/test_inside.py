@@ -187,7 +187,7 @@ def test_activation_viewer_maps_equal_the_scratch_pass(model, digits):
     x, y = digits
     viewer = cl.widgets.ActivationViewer(model, x, y)
     assert viewer.layer.options == ("conv1", "conv2", "pool")
-    steps = cl.scratch.steps(model, cl.models.prepare_images(x[:1]))
+    steps = cl.scratch.steps(model, cl.images.prepare_images(x[:1]))
     np.testing.assert_allclose(viewer.maps, steps[0][2][0], atol=1e-5)
     viewer.layer.value = "pool"
     assert viewer.maps.shape == (10, 10, 32)
@@ -235,7 +235,7 @@ def test_mnist_dashboard_shows_the_activations_of_what_is_drawn(model, digits):
     np.testing.assert_allclose(dashboard.viewer.images[0], dashboard.pad.drawing)
     dashboard.example.value = 5
     assert dashboard.pad.prediction == int(
-        np.argmax(model(cl.models.prepare_images(dashboard.pad.drawing))[0])
+        np.argmax(model(cl.images.prepare_images(dashboard.pad.drawing))[0])
     )
     assert f"labelled {y[5]}" in dashboard.caption.value
     assert not np.allclose(dashboard.viewer.maps, first)

@@ -1,7 +1,7 @@
 """Widget of lecture 12: ``GradCamViewer``, the Grad-CAM heatmap of a digit for a class.
 
 Pick a test digit and a class: the picture shows the digit, its Grad-CAM heatmap for
-that class at the last convolution (``cl.visualize.grad_cam``) and the two overlaid.
+that class at the last convolution (``cl.explain.grad_cam``) and the two overlaid.
 All heatmaps (every digit shown, every class) are computed once at construction, in
 batches, so that moving a control only redraws.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from course_lib.core import check_int
 from course_lib.widgets.base import CourseWidget, new_figure
-from course_lib.widgets.interpret import _checked_digits, _test_digits
+from course_lib.widgets.inside import _checked_digits, _test_digits
 
 TARGETS = ["predicted", "true label", *[str(digit) for digit in range(10)]]
 
@@ -38,7 +38,7 @@ class GradCamViewer(CourseWidget):
 
     def __init__(self, model=None, images=None, labels=None, count: int = 200):
         super().__init__()
-        from course_lib.visualize import feature_layers, grad_cam
+        from course_lib.explain import feature_layers, grad_cam
 
         if model is None:
             from course_lib.models import pretrained

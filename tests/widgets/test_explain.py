@@ -33,7 +33,7 @@ def test_the_heatmaps_are_those_of_grad_cam():
     model = cl.models.pretrained("mnist_convnet")
     (_, _), (x_test, y_test) = cl.data.load_mnist()
     small = cl.widgets.GradCamViewer(model, x_test[:5], y_test[:5], count=5)
-    cam = cl.visualize.grad_cam(model, x_test[:5], "pool", 3)
+    cam = cl.explain.grad_cam(model, x_test[:5], "pool", 3)
     assert np.allclose(small.heatmaps[:, 3], cam.heatmap, atol=1e-6)
     small.target.value = "true label"
     assert small.chosen_class() == y_test[0]

@@ -1,4 +1,4 @@
-"""cl.visualize: filter patterns, Grad-CAM (against a model solved by hand), DeepDream."""
+"""cl.explain: filter patterns, Grad-CAM (against a model solved by hand), DeepDream."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import course_lib as cl
-from course_lib import visualize
+from course_lib import explain
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_grad_cam_equals_the_hand_computation():
     rng = np.random.default_rng(0)
     images = rng.uniform(0, 1, (3, 4, 4, 2)).astype(np.float32)
     for target in (0, 1):
-        cam = visualize.grad_cam(model, images, "conv", target)
+        cam = explain.grad_cam(model, images, "conv", target)
         alpha = weights[:, target] / 16
         assert np.allclose(cam.weights, np.tile(alpha, (3, 1)), atol=1e-6)
         by_hand = np.maximum(np.einsum("nhwk,k->nhw", images, alpha), 0)
@@ -62,11 +62,11 @@ def test_grad_cam_equals_the_hand_computation():
 
 def test_grad_cam_uses_scores_before_the_softmax(model, digits):
     images, _ = digits
-    scores = visualize.class_scores(model, images[:5])
+    scores = explain.class_scores(model, images[:5])
     probabilities = model.predict(images[:5, :, :, None] / 255, verbose=0)
     softmax = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
     assert np.allclose(softmax, probabilities, atol=1e-5)
-    cam = visualize.grad_cam(model, images[:5])
+    cam = explain.grad_cam(model, images[:5])
     assert cam.layer == "pool"  # the last feature-map layer by default
     assert np.array_equal(cam.classes, scores.argmax(axis=1))
     assert np.allclose(cam.weights, cam.gradients.mean(axis=(1, 2)), atol=1e-6)
@@ -74,8 +74,8 @@ def test_grad_cam_uses_scores_before_the_softmax(model, digits):
 
 def test_occluding_the_hottest_region_costs_more_than_the_coldest(model, digits):
     images, _ = digits
-    cam = visualize.grad_cam(model, images, "conv2")
-    result = visualize.occlusion_check(model, images, cam.heatmap, cam.classes, 4)
+    cam = explain.grad_cam(model, images, "conv2")
+    result = explain.occlusion_check(model, images, cam.heatmap, cam.classes, 4)
     hot = result["score"] - result["hot"]
     cold = result["score"] - result["cold"]
     assert hot.mean() > 1.5 * cold.mean()
@@ -84,7 +84,7 @@ def test_occluding_the_hottest_region_costs_more_than_the_coldest(model, digits)
 
 def test_filter_pattern_raises_the_activation_and_leaves_the_weights(model):
     before = [w.copy() for w in model.get_weights()]
-    pattern = visualize.filter_pattern(model, "conv2", 2, steps=15)
+    pattern = explain.filter_pattern(model, "conv2", 2, steps=15)
     assert pattern.image.shape == (28, 28, 1)
     assert 0 <= pattern.image.min() and pattern.image.max() <= 1
     assert pattern.responses[-1] > pattern.responses[0] + 0.5
@@ -95,8 +95,8 @@ def test_filter_pattern_raises_the_activation_and_leaves_the_weights(model):
 
 
 def test_a_centre_unit_pattern_changes_only_its_receptive_field(model):
-    pattern = visualize.filter_pattern(model, "conv1", 0, steps=5, centre=True)
-    noise = visualize.filter_pattern(model, "conv1", 0, steps=1, centre=True)
+    pattern = explain.filter_pattern(model, "conv1", 0, steps=5, centre=True)
+    noise = explain.filter_pattern(model, "conv1", 0, steps=1, centre=True)
     moved = np.abs(pattern.image - noise.image)[:, :, 0] > 1e-6
     rows, columns = np.nonzero(moved)
     assert rows.min() >= 10 and rows.max() <= 16  # conv1's centre unit sees 12..16
@@ -106,7 +106,7 @@ def test_a_centre_unit_pattern_changes_only_its_receptive_field(model):
 
 def test_deep_dream_raises_its_loss_at_every_octave(model):
     photo = cl.data.sample_image("camera", gray=True, size=48)
-    dream = visualize.deep_dream(model, photo, {"conv2": 1.0}, steps=5, octaves=2)
+    dream = explain.deep_dream(model, photo, {"conv2": 1.0}, steps=5, octaves=2)
     assert dream.image.shape == (*photo.shape, 1)
     assert dream.sizes[-1] == photo.shape
     assert all(last > first for first, last in dream.losses)
@@ -114,27 +114,27 @@ def test_deep_dream_raises_its_loss_at_every_octave(model):
 
 def test_window_means_and_occlude():
     heat = np.arange(16.0).reshape(4, 4)
-    means = visualize.window_means(heat, 2)
+    means = explain.window_means(heat, 2)
     assert means.shape == (3, 3) and means[0, 0] == np.mean([0, 1, 4, 5])
-    covered = visualize.occlude(np.ones((4, 4)), (1, 2), 2)
+    covered = explain.occlude(np.ones((4, 4)), (1, 2), 2)
     assert covered.sum() == 12 and covered[1:3, 2:4].sum() == 0
 
 
 def test_bad_input_is_a_clear_error(model):
     with pytest.raises(ValueError, match="unknown layer 'conv9'"):
-        visualize.grad_cam(model, np.zeros((1, 28, 28)), "conv9")
+        explain.grad_cam(model, np.zeros((1, 28, 28)), "conv9")
     with pytest.raises(ValueError, match="classes must be from 0 to 9"):
-        visualize.grad_cam(model, np.zeros((1, 28, 28)), "conv2", 10)
+        explain.grad_cam(model, np.zeros((1, 28, 28)), "conv2", 10)
     with pytest.raises(ValueError, match="images must be shaped"):
-        visualize.grad_cam(model, np.zeros((2, 5)))
+        explain.grad_cam(model, np.zeros((2, 5)))
     with pytest.raises(ValueError, match="filter_index must be an int"):
-        visualize.filter_pattern(model, "conv1", 32)
+        explain.filter_pattern(model, "conv1", 32)
     with pytest.raises(ValueError, match="layers must be a dict"):
-        visualize.deep_dream(model, np.zeros((40, 40)), ["conv1"])
+        explain.deep_dream(model, np.zeros((40, 40)), ["conv1"])
     with pytest.raises(ValueError, match="too small"):
-        visualize.deep_dream(model, np.zeros((20, 20)), {"conv1": 1}, octaves=3)
+        explain.deep_dream(model, np.zeros((20, 20)), {"conv1": 1}, octaves=3)
     with pytest.raises(ValueError, match="model must be a Keras model"):
-        visualize.feature_layers("vgg")
+        explain.feature_layers("vgg")
 
 
 def test_the_weight_files_are_the_ones_keras_uses():
@@ -183,8 +183,8 @@ def test_imagenet_weights_are_downloaded_checked_and_cached(cache, monkeypatch, 
     assert data.fetch("vgg16_imagenet") == path  # the second time: from the cache
     assert server.hits == ["/vgg16.h5"]
     # The stand-in is not an HDF5 weight file: the notebook gets one plain reason.
-    with pytest.raises(visualize.Offline, match="could not be loaded") as caught:
-        visualize.imagenet_model("vgg16")
+    with pytest.raises(explain.Offline, match="could not be loaded") as caught:
+        explain.imagenet_model("vgg16")
     assert "\n" not in str(caught.value)
 
 
@@ -192,8 +192,8 @@ def test_a_corrupt_weight_download_leaves_nothing(cache, monkeypatch, server):
     payload = b"stand-in weights " * 64
     server.routes["/vgg16.h5"] = payload[:-1] + b"x"
     _point_weights_at(monkeypatch, "vgg16_imagenet", f"{server.base}/vgg16.h5", payload)
-    with pytest.raises(visualize.Offline, match="checksum mismatch"):
-        visualize.imagenet_model("vgg16")
+    with pytest.raises(explain.Offline, match="checksum mismatch"):
+        explain.imagenet_model("vgg16")
     assert not cache.exists() or not any(cache.iterdir())
 
 
@@ -205,14 +205,14 @@ def test_imagenet_model_fails_fast_offline(cache, monkeypatch):
         monkeypatch, "vgg16_imagenet", "http://127.0.0.1:9/vgg16.h5", b"x" * 10
     )
     start = time.perf_counter()
-    with pytest.raises(visualize.Offline, match="no ImageNet weights for vgg16"):
-        visualize.imagenet_model("vgg16")
+    with pytest.raises(explain.Offline, match="no ImageNet weights for vgg16"):
+        explain.imagenet_model("vgg16")
     assert time.perf_counter() - start < 5
     monkeypatch.setenv("COURSE_OFFLINE", "1")
-    with pytest.raises(visualize.Offline, match="COURSE_OFFLINE"):
-        visualize.imagenet_model("inception_v3")
+    with pytest.raises(explain.Offline, match="COURSE_OFFLINE"):
+        explain.imagenet_model("inception_v3")
     with pytest.raises(ValueError, match="unknown ImageNet model"):
-        visualize.imagenet_model("alexnet")
+        explain.imagenet_model("alexnet")
 
 
 # -- bad input (found by tests/test_bad_input.py) --------------------------------------
@@ -220,7 +220,7 @@ def test_imagenet_model_fails_fast_offline(cache, monkeypatch):
 
 def test_class_scores_refuses_what_is_not_a_model(digits):
     with pytest.raises(ValueError, match="model must be a Keras model"):
-        visualize.class_scores(None, digits[0][:2])
+        explain.class_scores(None, digits[0][:2])
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,7 @@ def test_class_scores_refuses_what_is_not_a_model(digits):
 )
 def test_filter_pattern_refuses_huge_sizes_and_bad_settings(model, settings):
     with pytest.raises(ValueError, match="|".join(settings)):
-        visualize.filter_pattern(model, "conv1", 0, steps=1, **settings)
+        explain.filter_pattern(model, "conv1", 0, steps=1, **settings)
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ def test_filter_pattern_refuses_huge_sizes_and_bad_settings(model, settings):
 def test_deep_dream_refuses_bad_weights_and_ranges(model, digits, settings):
     arguments = {"layers": {"conv2": 1.0}, "steps": 1, "octaves": 1, **settings}
     with pytest.raises(ValueError, match="weight|value_range"):
-        visualize.deep_dream(model, digits[0][0], **arguments)
+        explain.deep_dream(model, digits[0][0], **arguments)
 
 
 @pytest.mark.parametrize(
@@ -252,32 +252,32 @@ def test_deep_dream_refuses_bad_weights_and_ranges(model, digits, settings):
 )
 def test_occlude_refuses_bad_corners_and_sizes(corner, size):
     with pytest.raises(ValueError, match="corner|size"):
-        visualize.occlude(np.ones((6, 6)), corner, size)
+        explain.occlude(np.ones((6, 6)), corner, size)
 
 
 def test_occlusion_check_refuses_classes_and_heatmaps_that_do_not_fit(model, digits):
     images, labels = digits[0][:4], digits[1][:4]
     heatmaps = np.ones((4, 28, 28))
     with pytest.raises(ValueError, match="classes"):
-        visualize.occlusion_check(model, images, heatmaps, np.full(4, 10))
+        explain.occlusion_check(model, images, heatmaps, np.full(4, 10))
     with pytest.raises(ValueError, match="heatmaps"):
-        visualize.occlusion_check(model, images, heatmaps[:3], labels)
+        explain.occlusion_check(model, images, heatmaps[:3], labels)
 
 
 @pytest.mark.parametrize("images", [None, "text", np.ones((2, 3))])
 def test_run_to_refuses_images_that_are_not_a_batch(model, images):
     with pytest.raises(ValueError, match="images"):
-        visualize.run_to(model, images, ["conv1"])
+        explain.run_to(model, images, ["conv1"])
 
 
 def test_occlusion_check_still_takes_one_class_for_every_image(model, digits):
-    check = visualize.occlusion_check(model, digits[0][:2], np.ones((2, 28, 28)), 3)
+    check = explain.occlusion_check(model, digits[0][:2], np.ones((2, 28, 28)), 3)
     assert check["score"].shape == (2,)
 
 
 def test_deep_dream_refuses_an_image_too_large_to_dream_on(model):
     with pytest.raises(ValueError, match="at most 512 pixels"):
-        visualize.deep_dream(model, np.zeros((4000, 4000), np.float32), {"conv2": 1})
+        explain.deep_dream(model, np.zeros((4000, 4000), np.float32), {"conv2": 1})
 
 
 def test_deep_dream_takes_images_in_the_networks_own_value_range():
@@ -291,13 +291,13 @@ def test_deep_dream_takes_images_in_the_networks_own_value_range():
         ]
     )
     photo = np.random.default_rng(0).uniform(-1, 1, (32, 32, 3)).astype("float32")
-    dream = visualize.deep_dream(
+    dream = explain.deep_dream(
         model, photo, {"conv": 1.0}, steps=2, octaves=1, value_range=(-1.0, 1.0)
     )
     assert dream.image.min() >= -1 and dream.image.max() <= 1
     assert dream.losses[0][1] > dream.losses[0][0]
     with pytest.raises(ValueError, match="within value_range -1..1"):
-        visualize.deep_dream(
+        explain.deep_dream(
             model, photo * 3, {"conv": 1.0}, steps=2, octaves=1, value_range=(-1, 1)
         )
 
@@ -309,10 +309,10 @@ def test_band_means_average_rows():
     maps = np.zeros((2, 4, 3))
     maps[:, 0] = 1.0
     maps[1, 3] = 3.0
-    means = visualize.band_means(maps, {"top": (0, 1), "rest": (1, 4)})
+    means = explain.band_means(maps, {"top": (0, 1), "rest": (1, 4)})
     assert means == pytest.approx({"top": 1.0, "rest": 0.5})
     with pytest.raises(ValueError, match="band 'bad'"):
-        visualize.band_means(maps, {"bad": (3, 3)})
+        explain.band_means(maps, {"bad": (3, 3)})
 
 
 def test_saliency_is_the_input_gradient_of_the_score():
@@ -333,15 +333,15 @@ def test_saliency_is_the_input_gradient_of_the_score():
     )
     image = np.random.default_rng(0).uniform(size=(1, 3, 3, 1)).astype(np.float32)
     # score_0 = 2 * sum(kernel * image): its gradient is 2 * kernel
-    signed = visualize.saliency_map(model, image, classes=0, absolute=False)
+    signed = explain.saliency_map(model, image, classes=0, absolute=False)
     assert np.allclose(signed[0], 2 * kernel[:, :, 0, 0], atol=1e-5)
-    absolute = visualize.saliency_map(model, image, classes=1)
+    absolute = explain.saliency_map(model, image, classes=1)
     assert np.allclose(absolute[0], np.abs(kernel[:, :, 0, 0]), atol=1e-5)
 
 
 def test_randomized_copy_keeps_the_layers_and_draws_new_weights(model):
     before = [w.copy() for w in model.get_weights()]
-    copy = visualize.randomized_copy(model, seed=1)
+    copy = explain.randomized_copy(model, seed=1)
     assert [layer.name for layer in copy.layers] == [
         layer.name for layer in model.layers
     ]
@@ -349,7 +349,7 @@ def test_randomized_copy_keeps_the_layers_and_draws_new_weights(model):
     assert all(
         np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True)
     )
-    again = visualize.randomized_copy(model, seed=1)
+    again = explain.randomized_copy(model, seed=1)
     assert np.array_equal(again.get_weights()[0], copy.get_weights()[0])
 
 
@@ -363,8 +363,8 @@ def test_rank_correlation_is_spearman():
     expected = [
         spearmanr(p.ravel(), q.ravel()).statistic for p, q in zip(a, b, strict=True)
     ]
-    assert np.allclose(visualize.rank_correlation(a, b), expected)
-    assert visualize.rank_correlation(a, b)[0] == pytest.approx(1.0)
-    assert visualize.rank_correlation(np.ones((1, 2, 2)), a[:1, :2, :2])[0] == 0
+    assert np.allclose(explain.rank_correlation(a, b), expected)
+    assert explain.rank_correlation(a, b)[0] == pytest.approx(1.0)
+    assert explain.rank_correlation(np.ones((1, 2, 2)), a[:1, :2, :2])[0] == 0
     with pytest.raises(ValueError, match="same shape"):
-        visualize.rank_correlation(a, b[:2])
+        explain.rank_correlation(a, b[:2])

@@ -1,0 +1,89 @@
+"""Saliency maps and their sanity check (lecture 12): the input gradient of the class
+score (Simonyan et al. 2014), a randomised copy of the model and the rank correlation
+of two maps (Adebayo et al. 2018)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.core import check_int, show
+from course_lib.explain.gradcam import GRAD_CAM_CHUNK, _check_classes
+from course_lib.explain.occlusion import _real_array
+from course_lib.explain.running import _as_batch, _check_model, run_to
+
+
+def saliency_map(model, images, classes=None, absolute: bool = True) -> np.ndarray:
+    """The plain saliency map (Simonyan, Vedaldi and Zisserman 2014): the gradient of
+    the class score (before the softmax) with respect to each input pixel, (N, H, W).
+
+    ``classes`` defaults to the predicted class. ``absolute=True`` takes the largest
+    absolute value over the colour channels (the paper's map); ``absolute=False`` keeps
+    the sign (summed over channels): positive where more brightness raises the score.
+    """
+    import tensorflow as tf
+
+    _check_model(model)
+    batch = _as_batch(images, model)
+    if not isinstance(absolute, (bool, np.bool_)):
+        raise ValueError(f"absolute must be True or False, got {show(absolute)}")
+    if classes is not None:
+        classes = _check_classes(classes, len(batch), model.output_shape[-1])
+    parts = []
+    for start in range(0, len(batch), GRAD_CAM_CHUNK):
+        x = tf.constant(batch[start : start + GRAD_CAM_CHUNK])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            _, scores = run_to(model, x, [], scores=True)
+            chosen = (
+                tf.argmax(scores, axis=-1, output_type=tf.int32)
+                if classes is None
+                else classes[start : start + GRAD_CAM_CHUNK]
+            )
+            total = tf.reduce_sum(tf.gather(scores, chosen, axis=1, batch_dims=1))
+        gradient = tape.gradient(total, x).numpy()
+        parts.append(
+            np.abs(gradient).max(axis=-1) if absolute else gradient.sum(axis=-1)
+        )
+    if not parts:
+        return np.zeros(batch.shape[:3], np.float32)
+    return np.concatenate(parts).astype(np.float32)
+
+
+def randomized_copy(model, seed: int = 0):
+    """A copy of ``model`` with the same layers and fresh random weights, drawn by each
+    layer's own initializer from ``seed``: the model-randomisation test of Adebayo et al.
+    2018 ("Sanity Checks for Saliency Maps"). ``model`` itself is not changed."""
+    import keras
+
+    from course_lib.core import set_seed
+
+    _check_model(model)
+    seed = check_int(seed, "seed", 0)
+    set_seed(seed)
+    copy = keras.models.clone_model(model)
+    copy.build(model.input_shape)
+    return copy
+
+
+def rank_correlation(maps_a, maps_b) -> np.ndarray:
+    """Spearman's rank correlation between each pair of maps (N, H, W) (ties get their
+    mean rank), one value per pair in -1..1; a constant map correlates 0 with anything.
+    Adebayo et al. 2018 compare saliency maps this way."""
+    from scipy.stats import rankdata
+
+    arrays = []
+    for name, maps in (("maps_a", maps_a), ("maps_b", maps_b)):
+        array = _real_array(maps)
+        if array.ndim < 2 or array.size == 0 or not np.isfinite(array).all():
+            raise ValueError(f"{name} must be finite maps (N, H, W), got {show(maps)}")
+        arrays.append(array.reshape(len(array), -1))
+    a, b = arrays
+    if a.shape != b.shape:
+        raise ValueError(
+            f"maps_a and maps_b must have the same shape, got {np.shape(maps_a)} and "
+            f"{np.shape(maps_b)}"
+        )
+    ra = rankdata(a, axis=1) - (a.shape[1] + 1) / 2
+    rb = rankdata(b, axis=1) - (b.shape[1] + 1) / 2
+    norm = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
+    return np.where(norm > 0, (ra * rb).sum(1) / np.where(norm > 0, norm, 1), 0.0)
