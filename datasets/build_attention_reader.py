@@ -1,4 +1,4 @@
-"""Rebuild datasets/attention_reader.npz: the attention reader of lecture 20's widget.
+"""Rebuild course_lib/data/files/attention_reader.npz: the attention reader of lecture 20's widget.
 
     .venv/bin/python datasets/build_attention_reader.py          # train, write, print sha256
     .venv/bin/python datasets/build_attention_reader.py --check  # train, compare, keep file
@@ -6,7 +6,7 @@
 It trains ``cl.attention.build_reader(attention=True)`` (a CNN encoder, a GRU decoder
 with dot-product attention, about 68,000 weights) with teacher forcing on 4,000 strips
 of 1-5 digits made by ``cl.attention.make_strips`` from the 4,000 bundled training
-digits (``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline),
+digits (``course_lib/data/files/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline),
 seed 0, 12 epochs, batch 64, with deterministic TensorFlow ops, then saves the weights
 with ``cl.attention.save_reader_weights`` (an .npz of float32 arrays, about 270 kB).
 ``cl.widgets.AttentionViewer()`` loads it through ``cl.attention.load_attention_reader``,
@@ -19,34 +19,20 @@ both readers' sequence accuracy on 500 test strips).
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
+from _build import bundled_mnist
 
-OUTPUT = HERE / "attention_reader.npz"
 NUM_STRIPS = 4000
 EPOCHS = 12
 BATCH_SIZE = 64
 SEED = 0
 
 
-def bundled_mnist():
-    """The bundled 4,000 / 1,000 split, whatever the network says."""
-    import course_lib as cl
-
-    entry = cl.data.REGISTRY["mnist"]
-    return entry.bundle_loader(cl.data.bundle_path("mnist"))
-
-
-def build(path: Path):
+def train(path: Path):
     import tensorflow as tf
 
     import course_lib as cl
@@ -91,36 +77,10 @@ def test_accuracy(reader) -> float:
     )
 
 
-def main() -> None:
-    import numpy as np
-
-    import course_lib as cl
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="rebuild into a temporary file and compare"
-    )
-    args = parser.parse_args()
-    if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh = build(Path(tmp) / OUTPUT.name)
-            same = (Path(tmp) / OUTPUT.name).read_bytes() == OUTPUT.read_bytes()
-        shipped = cl.attention.load_attention_reader()
-        largest = max(
-            float(np.abs(a - b).max())
-            for a, b in zip(fresh.get_weights(), shipped.get_weights(), strict=True)
-        )
-        print(
-            f"byte for byte the same: {same}; largest weight difference {largest:.2e}; "
-            f"sequence accuracy fresh {test_accuracy(fresh):.3f}, shipped "
-            f"{test_accuracy(shipped):.3f}"
-        )
-        return
-    reader = build(OUTPUT)
+def build(paths: dict[str, Path], args) -> None:
+    reader = train(paths["attention_reader"])
     print(f"sequence accuracy on 500 test strips: {test_accuracy(reader):.3f}")
-    digest = hashlib.sha256(OUTPUT.read_bytes()).hexdigest()
-    print(f"{OUTPUT.name}: {OUTPUT.stat().st_size:,} bytes, sha256 {digest}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["attention_reader"], __doc__))

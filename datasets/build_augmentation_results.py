@@ -1,4 +1,4 @@
-"""Rebuild datasets/augmentation_results.json, the full-budget results of lecture 10.
+"""Rebuild course_lib/data/files/augmentation_results.json, the full-budget results of lecture 10.
 
 ``cl.augmentation.train_small`` without and with augmentation, seeds 0, 1 and 2:
 
@@ -16,7 +16,7 @@ trained with augmentation it also stores the test accuracy with test-time augmen
 (``cl.augmentation.predict_over_views``: the prediction averaged over the image and 8
 random views drawn by the same augmentation).
 
-    COURSE_OFFLINE=1 .venv/bin/python datasets/build_augmentation_results.py
+    COURSE_OFFLINE=1 .venv/bin/python datasets/build_augmentation_results.py [--check]
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
+import _build
 import numpy as np
 
 import course_lib as cl
 from course_lib import augmentation as aug
 
-OUT = Path(__file__).resolve().parent / "augmentation_results.json"
 SEEDS = (0, 1, 2)
 EPOCHS = {"digits": 30, "faces": 8}
 TTA_VIEWS = 8
@@ -45,7 +46,7 @@ def tta_accuracy(result, images, labels, augmentation) -> float:
     return float(np.mean(probabilities.argmax(1) == labels))
 
 
-def main() -> None:
+def build(paths: dict[str, Path], args) -> None:
     start = time.time()
     results: dict = {
         "description": (
@@ -94,10 +95,10 @@ def main() -> None:
                 round(a, 4) for a in tta_rotated
             ]
     results["settings"]["seconds"] = round(time.time() - start)
-    OUT.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"wrote {OUT} in {time.time() - start:.0f} s")
+    paths["augmentation_results"].write_text(json.dumps(results, indent=1) + "\n")
+    print(f"trained in {time.time() - start:.0f} s")
 
 
 if __name__ == "__main__":
     cl.set_seed(0)
-    main()
+    sys.exit(_build.main(build, ["augmentation_results"], __doc__))

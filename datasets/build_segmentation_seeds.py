@@ -1,6 +1,6 @@
-"""Write datasets/segmentation_seeds.json: lecture 15's U-Net recipe over 3 seeds.
+"""Write course_lib/data/files/segmentation_seeds.json: lecture 15's U-Net recipe over 3 seeds.
 
-    .venv/bin/python datasets/build_segmentation_seeds.py
+    .venv/bin/python datasets/build_segmentation_seeds.py [--check]
 
 The notebook's full-mode training, repeated with ``cl.set_seed(seed)`` for seeds 0, 1
 and 2: ``build_unet(filters=8, depth=3)`` trained with ``cl.segmentation.train_unet``
@@ -21,18 +21,15 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
 
-OUTPUT = HERE / "segmentation_seeds.json"
 SEEDS = (0, 1, 2)
 NUM_TRAIN = 3000
 NUM_TEST = 500
 EPOCHS = 8
 
 
-def main() -> None:
+def build(paths: dict[str, Path], args) -> None:
     import numpy as np
 
     import course_lib as cl
@@ -79,9 +76,9 @@ def main() -> None:
         "machine": f"{os.cpu_count()} CPU cores, {platform.machine()}",
         "seconds": round(time.perf_counter() - start),
     }
-    OUTPUT.write_text(json.dumps(result, indent=1) + "\n")
+    paths["segmentation_seeds"].write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["segmentation_seeds"], __doc__))

@@ -1,4 +1,4 @@
-"""Rebuild datasets/segmentation_unet.npz: the small U-Net of lecture 15, trained.
+"""Rebuild course_lib/data/files/segmentation_unet.npz: the small U-Net of lecture 15, trained.
 
     .venv/bin/python datasets/build_segmentation_unet.py          # train, write, sha256
     .venv/bin/python datasets/build_segmentation_unet.py --check  # train, compare, keep
@@ -10,7 +10,7 @@ first 3,000 are the notebook's training scenes), for 12 epochs, batch 8, Adam 3e
 half-epoch warm-up and a cosine decay, ink weighted 5x, seed 0, deterministic TensorFlow
 ops: the notebook's recipe with a third more scenes and half again as many epochs, so
 that the shipped model is at least as good as what the notebook trains in full mode
-(``datasets/segmentation_seeds.json`` holds that over 3 seeds). It then reports pixel
+(``course_lib/data/files/segmentation_seeds.json`` holds that over 3 seeds). It then reports pixel
 accuracy and mean IoU on 500 test scenes made from the 1,000 held-out digits
 (``digit_scenes(500, seed=2, split="test")``), beside the all-background baseline.
 About 10 minutes on a laptop CPU. ``cl.widgets.SegmentationViewer()`` and the
@@ -23,26 +23,19 @@ another CPU may round differently (``--check`` then reports the largest differen
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
 
-OUTPUT = HERE / "segmentation_unet.npz"
 SEED = 0
 NUM_TRAIN = 4000
 NUM_TEST = 500
 EPOCHS = 12
 
 
-def build(path: Path):
+def train(path: Path):
     import tensorflow as tf
 
     import course_lib as cl
@@ -71,30 +64,9 @@ def build(path: Path):
     return model
 
 
-def main() -> None:
-    import numpy as np
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="rebuild into a temporary file and compare"
-    )
-    args = parser.parse_args()
-    if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh_path = Path(tmp) / OUTPUT.name
-            build(fresh_path)
-            same = fresh_path.read_bytes() == OUTPUT.read_bytes()
-            with np.load(fresh_path) as fresh, np.load(OUTPUT) as shipped:
-                largest = max(
-                    float(np.abs(fresh[key] - shipped[key]).max())
-                    for key in shipped.files
-                )
-        print(f"identical bytes: {same}; largest weight difference: {largest:.2e}")
-        return
-    build(OUTPUT)
-    digest = hashlib.sha256(OUTPUT.read_bytes()).hexdigest()
-    print(f"{OUTPUT.name}: {OUTPUT.stat().st_size:,} bytes, sha256 {digest}")
+def build(paths: dict[str, Path], args) -> None:
+    train(paths["segmentation_unet"])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["segmentation_unet"], __doc__))

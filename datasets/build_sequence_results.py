@@ -1,10 +1,10 @@
-"""Rebuild datasets/sequence_results.json: lecture 20's full-budget runs over 3 seeds.
+"""Rebuild course_lib/data/files/sequence_results.json: lecture 20's full-budget runs over 3 seeds.
 
-    .venv/bin/python datasets/build_sequence_results.py
+    .venv/bin/python datasets/build_sequence_results.py [--check]
 
 Two experiments, each at the notebook's full-mode settings, on strips of 1-5 digits made
 by ``cl.attention.make_strips`` from the 4,000 bundled training digits
-(``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline), tested on
+(``course_lib/data/files/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline), tested on
 500 strips of the 1,000 bundled test digits:
 
 1. **attention against no attention**: ``cl.attention.build_reader`` with and without
@@ -38,12 +38,10 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
+from _build import bundled_mnist
 
-OUTPUT = HERE / "sequence_results.json"
-PARTS = HERE.parent / "build" / "sequence_results_parts"
+PARTS = _build.ROOT / "build" / "sequence_results_parts"
 SEEDS = (0, 1, 2)
 NUM_STRIPS = 4000
 NUM_TEST = 500
@@ -52,14 +50,6 @@ READER_EPOCHS = 12
 READER_BATCH = 64
 CTC_EPOCHS = 12
 CTC_BATCH = 32
-
-
-def bundled_mnist():
-    """The bundled 4,000 / 1,000 split, whatever the network says."""
-    import course_lib as cl
-
-    entry = cl.data.REGISTRY["mnist"]
-    return entry.bundle_loader(cl.data.bundle_path("mnist"))
 
 
 def watcher(test):
@@ -194,12 +184,7 @@ def assemble(readers: dict, ctc: dict, seconds: float) -> dict:
     }
 
 
-def main() -> None:
-    import argparse
-
-    import course_lib as cl
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser) -> None:
     parser.add_argument("--part", choices=["all", "readers", "ctc"], default="all")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument(
@@ -207,7 +192,11 @@ def main() -> None:
         action="store_true",
         help="combine the part files written by --part runs into the output",
     )
-    args = parser.parse_args()
+
+
+def build(paths: dict[str, Path], args) -> None:
+    import course_lib as cl
+
     start = time.perf_counter()
     if args.merge:
         readers, ctc, seconds = {}, {}, 0.0
@@ -239,11 +228,10 @@ def main() -> None:
                 )
             )
             print(f"wrote {piece.name} ({seconds:.0f} s); then run --merge")
-            return
+            raise SystemExit(0)  # the shipped file comes from --merge
         result = assemble(runs["readers"], runs["ctc"], seconds)
-    OUTPUT.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {OUTPUT.name}: {OUTPUT.stat().st_size:,} bytes")
+    paths["sequence_results"].write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["sequence_results"], __doc__, options=options))

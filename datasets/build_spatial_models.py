@@ -1,18 +1,19 @@
 """Rebuild lecture 16's shipped networks and the comparison they come from.
 
     .venv/bin/python datasets/build_spatial_models.py          # train, write, print sha256
+    .venv/bin/python datasets/build_spatial_models.py --check  # train, compare
     .venv/bin/python datasets/build_spatial_models.py --steps 300 --seeds 0 --out /tmp/x
 
 Trains the four networks of ``cl.spatial.KINDS`` that lecture 16 compares, side by side
 on the same stream of fresh distorted batches (``cl.spatial.train_steps``: every batch is
 new, no canvas is shown twice): FC and CNN (the whole 60×60 canvas seen at 30×30 through
 the identity θ) and ST-FC and ST-CNN (a 30×30 view chosen by a spatial transformer).
-Digits: the 4,000 bundled training digits (``datasets/mnist_5k.npz``, split as
+Digits: the 4,000 bundled training digits (``course_lib/data/files/mnist_5k.npz``, split as
 ``cl.data.load_mnist()`` does offline); test: 2,000 distortions (seed 2) of the 1,000
 bundled held-out digits. Adam 1e-3, batch 64, the same number of steps for every
 network, seeds 0, 1, 2 (the seed sets the initial weights and the stream of batches).
 
-Writes ``datasets/spatial_results.json`` (settings, machine, and per network and seed:
+Writes ``course_lib/data/files/spatial_results.json`` (settings, machine, and per network and seed:
 test accuracy, accuracy at fixed rotation angles, what the transformer's θ does, the
 training curve) and the seed-0 weights ``datasets/spatial_<kind>.weights.h5`` read by
 ``cl.spatial.pretrained``. About 400 s of CPU time (about 70 ms a step for the four
@@ -21,13 +22,15 @@ processes side by side and were merged:
 
     for seed in 0 1 2; do .venv/bin/python datasets/build_spatial_models.py \
         --seeds $seed --out /tmp/spatial_$seed & done; wait
+    .venv/bin/python datasets/build_spatial_models.py --transplant /tmp/spatial_0
     .venv/bin/python datasets/build_spatial_models.py --merge /tmp/spatial_{0,1,2}
+
+(a run with ``--out`` or ``--transplant`` writes only into its folder; the shipped files
+come from a plain run or ``--merge``).
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import os
 import platform
@@ -35,9 +38,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
+from _build import bundled_mnist
+
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the CPU, for reproducible weights
 os.environ.setdefault("COURSE_OFFLINE", "1")  # the bundled digits, whatever the network
 
@@ -49,14 +52,6 @@ NUM_TEST = 2000
 ANGLES = (0, 15, 30, 45, 60, 90, 135, 180)
 NUM_PER_ANGLE = 500
 NUM_THETA = 1000
-
-
-def bundled_mnist():
-    """The bundled 4,000 / 1,000 split, whatever the network says."""
-    import course_lib as cl
-
-    entry = cl.data.REGISTRY["mnist"]
-    return entry.bundle_loader(cl.data.bundle_path("mnist"))
 
 
 def theta_facts(model, test) -> dict:
@@ -90,7 +85,7 @@ def theta_facts(model, test) -> dict:
     }
 
 
-def build(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
+def train(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
     import tensorflow as tf
 
     import course_lib as cl
@@ -145,7 +140,7 @@ def build(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
             if seed == 0:
                 clean = spatial.build(kind, seed=seed, compile=False)
                 clean.set_weights(model.get_weights())  # no optimizer state
-                clean.save_weights(folder / spatial.SHIPPED[kind][0])
+                _build.save_reproducibly(clean, folder / spatial.SHIPPED[kind][0])
     summary = summarise(results)
     for kind, values in summary.items():
         print(f"{kind}: {values['mean']:.3f} ± {values['sd']:.3f} over {list(seeds)}")
@@ -235,7 +230,7 @@ def transplant(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
         if seed == 0:
             clean = spatial.build(spatial.BEHIND, seed=seed, compile=False)
             clean.set_weights(model.get_weights())  # no optimizer state
-            clean.save_weights(folder / spatial.SHIPPED[spatial.BEHIND][0])
+            _build.save_reproducibly(clean, folder / spatial.SHIPPED[spatial.BEHIND][0])
     return {"settings": {"seeds": list(seeds)}, "runs": {"fc_behind_st": runs}}
 
 
@@ -292,11 +287,13 @@ def merge(folders: list[Path], out: Path) -> dict:
     return merged
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+NAMES = [f"spatial_{kind}" for kind in ("fc", "st_fc", "cnn", "st_cnn", "fc_behind_st")]
+
+
+def options(parser) -> None:
     parser.add_argument("--steps", type=int, default=STEPS)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
-    parser.add_argument("--out", type=Path, default=HERE, help="folder to write into")
+    parser.add_argument("--out", type=Path, help="a folder for a one-seed run")
     parser.add_argument(
         "--merge", type=Path, nargs="+", help="merge the results of one-seed runs"
     )
@@ -305,27 +302,36 @@ def main() -> None:
         type=Path,
         help="train the FC behind the seed-0 ST-CNN's transformer found in this folder",
     )
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
+
+
+def build(paths: dict[str, Path], args) -> None:
     from course_lib import spatial
 
-    if args.transplant:
-        results = transplant(args.transplant, args.steps, tuple(args.seeds))
-        out = args.out / "transplant.json"
-        out.write_text(json.dumps(results, indent=1) + "\n")
-        return
+    seeds = tuple(args.seeds)
+    if args.transplant:  # a side run, into the folder of seed 0
+        out = args.out or args.transplant
+        results = transplant(args.transplant, args.steps, seeds)
+        (out / "transplant.json").write_text(json.dumps(results, indent=1) + "\n")
+        raise SystemExit(0)
+    if args.out:  # a side run, merged later
+        args.out.mkdir(parents=True, exist_ok=True)
+        results = train(args.out, args.steps, seeds)
+        (args.out / spatial.RESULTS[0]).write_text(json.dumps(results, indent=1) + "\n")
+        print(f"wrote {args.out}; then --transplant (seed 0) and --merge")
+        raise SystemExit(0)
+    folder = paths["spatial_results"].parent
     if args.merge:
-        results = merge(args.merge, args.out)
-    else:
-        results = build(args.out, args.steps, tuple(args.seeds))
-    path = args.out / spatial.RESULTS[0]
-    path.write_text(json.dumps(results, indent=1) + "\n")
-    for filename in [name for name, _ in spatial.SHIPPED.values()] + [path.name]:
-        file = args.out / filename
-        if file.exists():
-            digest = hashlib.sha256(file.read_bytes()).hexdigest()
-            print(f"{filename}: {file.stat().st_size:,} bytes, sha256 {digest}")
+        folders = args.merge
+    else:  # everything in one process
+        results = train(folder, args.steps, seeds)
+        paths["spatial_results"].write_text(json.dumps(results, indent=1) + "\n")
+        extra = transplant(folder, args.steps, seeds)
+        (folder / "transplant.json").write_text(json.dumps(extra, indent=1) + "\n")
+        folders = [folder]
+    merged = merge(folders, folder)
+    paths["spatial_results"].write_text(json.dumps(merged, indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    names = [*NAMES, "spatial_results"]
+    sys.exit(_build.main(build, names, __doc__, options=options))

@@ -1,4 +1,4 @@
-"""Rebuild datasets/transfer_results.json, the crossover FineTuneExplorer shows by default.
+"""Rebuild course_lib/data/files/transfer_results.json, the crossover FineTuneExplorer shows by default.
 
 The digit base of lecture 11 (``cl.transfer.digit_base``) is trained on the digits 0-4
 of the bundled MNIST subset (2,000 images, 20 epochs, seed 0). It is then transferred to
@@ -9,31 +9,32 @@ of 300 gradient steps of 32 images, seeds 0, 1 and 2. Test accuracy on the 500 h
 test digits 5-9. Also stored: the trainable parameters of the slides' network 2 with 0-5
 of VGG16's blocks unfrozen (shapes only, no download).
 
-    COURSE_OFFLINE=1 .venv/bin/python datasets/build_transfer_results.py
+    COURSE_OFFLINE=1 .venv/bin/python datasets/build_transfer_results.py [--check]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
+
+import _build
 
 import course_lib as cl
 from course_lib import transfer
 
-OUT = Path(__file__).resolve().parent / "transfer_results.json"
 BASE_EPOCHS, STEPS, SEEDS = 20, 300, (0, 1, 2)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser) -> None:
     parser.add_argument("--seeds", type=int, default=len(SEEDS))
     parser.add_argument("--steps", type=int, default=STEPS)
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
+
+
+def build(paths: dict[str, Path], args) -> None:
     seeds = tuple(range(args.seeds))
     start = time.time()
     cl.set_seed(0)
@@ -72,9 +73,9 @@ def main() -> None:
         "labels": sweep,
         "vgg16_trainable": transfer.vgg16_trainable_by_blocks(),
     }
-    args.out.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"wrote {args.out} in {time.time() - start:.0f} s")
+    paths["transfer_results"].write_text(json.dumps(results, indent=1) + "\n")
+    print(f"trained in {time.time() - start:.0f} s")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["transfer_results"], __doc__, options=options))

@@ -1,4 +1,4 @@
-"""Rebuild datasets/vae_2d.npy: the small 2-D variational autoencoder of lecture 18.
+"""Rebuild course_lib/data/files/vae_2d.npy: the small 2-D variational autoencoder of lecture 18.
 
     .venv/bin/python datasets/build_vae.py          # train, write, print size and sha256
     .venv/bin/python datasets/build_vae.py --check  # train again, compare with the file
@@ -6,7 +6,7 @@
 It trains ``cl.autoencoders.build_vae(latent_dim=2, hidden=256)`` (a dense encoder
 784 → 256 → (z_mean, z_log_var) and decoder 2 → 256 → 784, the loss of
 ``cl.autoencoders.vae_loss_terms``) on the 4,000 bundled training digits
-(``datasets/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline), seed 0,
+(``course_lib/data/files/mnist_5k.npz``, split as ``cl.data.load_mnist()`` does offline), seed 0,
 Adam 1e-3, batch 64, with deterministic TensorFlow ops, and stores every weight as
 float16 in one flat ``.npy`` vector (about 0.8 MB; ``.npy`` holds no time stamps, so the
 same weights give the same bytes). About a minute on a laptop CPU.
@@ -20,34 +20,20 @@ test error of both, which agree closely).
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
+from _build import bundled_mnist
 
-OUTPUT = HERE / "vae_2d.npy"
 EPOCHS = 40
 BATCH_SIZE = 64
 SEED = 0
 LEARNING_RATE = 1e-3
 
 
-def bundled_mnist():
-    """The bundled 4,000 / 1,000 split, whatever the network says."""
-    import course_lib as cl
-
-    entry = cl.data.REGISTRY["mnist"]
-    return entry.bundle_loader(cl.data.bundle_path("mnist"))
-
-
-def build(path: Path):
+def train(path: Path):
     import numpy as np
     import tensorflow as tf
 
@@ -77,31 +63,9 @@ def build(path: Path):
     return weights
 
 
-def main() -> None:
-    import numpy as np
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="rebuild into a temporary file and compare"
-    )
-    args = parser.parse_args()
-    if args.check:
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh = Path(tmp) / OUTPUT.name
-            build(fresh)
-            same = fresh.read_bytes() == OUTPUT.read_bytes()
-            largest = np.abs(
-                np.load(fresh).astype(np.float32) - np.load(OUTPUT).astype(np.float32)
-            ).max()
-        print(
-            f"{OUTPUT.name}: {'identical' if same else 'differs'}; largest weight "
-            f"difference {largest:.5f}"
-        )
-        return
-    build(OUTPUT)
-    digest = hashlib.sha256(OUTPUT.read_bytes()).hexdigest()
-    print(f"{OUTPUT.name}: {OUTPUT.stat().st_size:,} bytes, sha256 {digest}")
+def build(paths: dict[str, Path], args) -> None:
+    train(paths["vae_2d"])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["vae_2d"], __doc__))

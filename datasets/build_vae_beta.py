@@ -1,4 +1,4 @@
-"""Write datasets/vae_beta.json: the KL weight beta of a 2-D VAE, swept over seeds.
+"""Write course_lib/data/files/vae_beta.json: the KL weight beta of a 2-D VAE, swept over seeds.
 
     .venv/bin/python datasets/build_vae_beta.py
 
@@ -25,11 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import _build
+from _build import bundled_mnist
 
-OUTPUT = HERE / "vae_beta.json"
 BETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 SEEDS = (0, 1)
 EXTRA_SEEDS = (2, 3, 4)
@@ -40,14 +38,7 @@ LEARNING_RATE = 3e-3
 NUM_PRIOR = 1000
 
 
-def bundled_mnist():
-    import course_lib as cl
-
-    entry = cl.data.REGISTRY["mnist"]
-    return entry.bundle_loader(cl.data.bundle_path("mnist"))
-
-
-def main() -> None:
+def build(paths: dict[str, Path], args) -> None:
     import numpy as np
 
     import course_lib as cl
@@ -125,9 +116,9 @@ def main() -> None:
         "machine": f"{os.cpu_count()} CPU cores, {platform.machine()}",
         "seconds": round(time.perf_counter() - start),
     }
-    OUTPUT.write_text(json.dumps(result, indent=1) + "\n")
+    paths["vae_beta"].write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(_build.main(build, ["vae_beta"], __doc__))

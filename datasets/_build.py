@@ -1,0 +1,270 @@
+"""The one helper every build script in this folder uses.
+
+A script defines ``build(paths, args)``, which writes each of its registry files
+(``course_lib/data/registry.py``) to ``paths[name]``, and ends with::
+
+    if __name__ == "__main__":
+        sys.exit(_build.main(build, ["vae_2d"], __doc__))
+
+``main`` parses the command line (``--check`` and the script's own options), builds into
+a temporary folder and then:
+
+- without ``--check``: moves each file into ``course_lib/data/files/`` (an atomic rename:
+  never a half-written file there), prints its size and sha256, and writes them into its
+  registry row and its row of ``datasets/README.md``;
+- with ``--check``: compares each fresh file's sha256 with its registry row, leaves the
+  shipped files alone, prints what differs (and the script's own ``compare`` report, e.g.
+  the largest weight difference) and exits with status 1 when one differs.
+
+Scripts run as ``python datasets/build_x.py``, so Python puts this folder on ``sys.path``
+and ``import _build`` finds this file; it puts the repository on ``sys.path`` (once, here)
+so ``import course_lib`` finds the working copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REGISTRY_FILE = ROOT / "course_lib" / "data" / "registry.py"
+README = HERE / "README.md"
+
+
+def bundled_mnist():
+    """The shipped 4,000 / 1,000 digits (``cl.data.load_mnist_5k``), whatever the
+    network says: every script trains on these, never on a download."""
+    import course_lib as cl
+
+    return cl.data.load_mnist_5k()
+
+
+def save_reproducibly(model, path: Path) -> None:
+    """Save ``model``'s weights as Keras does, then copy them into an HDF5 file without
+    timestamps.
+
+    HDF5 stamps every dataset with its creation time, so two saves of the same weights
+    differ byte for byte; the copy leaves the times out (``track_times=False``) and keeps
+    Keras' layout and attributes, so ``model.load_weights`` reads it as usual.
+    """
+    import h5py
+
+    def copy(group_in, group_out):
+        for key, value in group_in.attrs.items():
+            group_out.attrs[key] = value
+        for name, item in group_in.items():
+            if isinstance(item, h5py.Group):
+                copy(item, group_out.create_group(name))
+            else:
+                dataset = group_out.create_dataset(
+                    name, data=item[()], track_times=False
+                )
+                for key, value in item.attrs.items():
+                    dataset.attrs[key] = value
+
+    with tempfile.TemporaryDirectory() as folder:
+        keras_file = Path(folder) / "keras.weights.h5"
+        model.save_weights(keras_file)
+        with (
+            h5py.File(keras_file, "r") as source,
+            h5py.File(path, "w", libver="earliest") as target,
+        ):
+            copy(source, target)
+
+
+def _numbers(path: Path) -> dict[str, object]:
+    """Every array or number in a weights, array or JSON file, by its place in it."""
+    import numpy as np
+
+    name = path.name
+    if name.endswith(".h5"):
+        import h5py
+
+        found = {}
+        with h5py.File(path, "r") as file:
+            file.visititems(
+                lambda key, item: (
+                    found.__setitem__(key, np.asarray(item[()]))
+                    if isinstance(item, h5py.Dataset)
+                    else None
+                )
+            )
+        return found
+    if name.endswith(".npz"):
+        with np.load(path) as file:
+            return {key: file[key] for key in file.files}
+    if name.endswith(".npy"):
+        return {"": np.load(path)}
+    if name.endswith(".json"):
+        found = {}
+
+        def walk(value, key):
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(v, f"{key}/{k}")
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    walk(v, f"{key}/{i}")
+            else:
+                found[key] = value
+
+        walk(json.loads(path.read_text()), "")
+        return found
+    return {"": path.read_bytes()}
+
+
+def largest_difference(fresh: Path, shipped: Path) -> float:
+    """The largest absolute difference between a number of ``fresh`` and the same number
+    of ``shipped`` (infinite when their layout or any non-number differs)."""
+    import numpy as np
+
+    new, old = _numbers(fresh), _numbers(shipped)
+    if new.keys() != old.keys():
+        return float("inf")
+    largest = 0.0
+    for key, value in new.items():
+        a, b = np.asarray(value), np.asarray(old[key])
+        if a.shape != b.shape:
+            return float("inf")
+        if a.dtype.kind in "fiub" and b.dtype.kind in "fiub":
+            if a.size:
+                gap = np.abs(a.astype(np.float64) - b.astype(np.float64)).max()
+                largest = max(largest, float(gap))
+        elif not np.array_equal(a, b):
+            return float("inf")
+    return largest
+
+
+# --------------------------------------------------------------------------------------
+# The registry row and the README row of a rebuilt file
+
+
+def registry_row(name: str, size: int, sha256: str, text: str) -> str:
+    """``text`` (the registry module) with the size and sha256 of row ``name`` replaced."""
+    pattern = re.compile(
+        rf'(_shipped\("{re.escape(name)}", "[^"]+", "\w+", )([\d_]+), "([0-9a-f]*)"'
+    )
+    new, count = pattern.subn(rf'\g<1>{size:_}, "{sha256}"', text)
+    if count != 1:
+        raise SystemExit(f"no registry row for {name!r} in {REGISTRY_FILE}")
+    return new
+
+
+def readme_row(filename: str, size: int, sha256: str, text: str) -> str:
+    """``text`` (datasets/README.md) with the size and sha256 of ``filename``'s row
+    replaced."""
+    pattern = re.compile(
+        rf"^(\| `{re.escape(filename)}` \|.*\| )[\d,]+ B \| `[0-9a-f]+` \|$", re.M
+    )
+    new, count = pattern.subn(rf"\g<1>{size:,} B | `{sha256}` |", text)
+    if count != 1:
+        raise SystemExit(f"no row for {filename} in {README}")
+    return new
+
+
+def _rewrite(path: Path, change: Callable[..., str], *args) -> None:
+    """Apply ``change(*args, text)`` to a text file, written through a temporary file
+    and renamed."""
+    text = change(*args, path.read_text())
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+# --------------------------------------------------------------------------------------
+# main
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """The command line every script shares: its docstring's first line and ``--check``."""
+    result = argparse.ArgumentParser(
+        description=(doc or "").strip().splitlines()[0] if doc else None
+    )
+    result.add_argument(
+        "--check",
+        action="store_true",
+        help="rebuild into a temporary folder and compare with the shipped files",
+    )
+    return result
+
+
+def main(
+    build: Callable[[dict[str, Path], argparse.Namespace], object],
+    names: Sequence[str],
+    doc: str | None = None,
+    *,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
+    compare: Callable[[str, Path, Path], str] | None = None,
+    tolerance: float = 0.0,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Build the registry files ``names`` with ``build(paths, args)``; write them into
+    place, or with ``--check`` compare them with the shipped ones. The exit status: 1
+    when ``--check`` found a difference, else 0.
+
+    ``options(parser)`` adds the script's own options. A file whose bytes differ is
+    reported with the largest difference of a number in it (weights, scores); with a
+    ``tolerance``, one within it still passes (float round-off on another CPU).
+    ``compare(name, fresh, shipped)`` adds a line of the script's own (an accuracy).
+    """
+    from course_lib.data import registry
+
+    command_line = parser(doc)
+    if options is not None:
+        options(command_line)
+    args = command_line.parse_args(argv)
+    rows = [registry.entry(name) for name in names]
+    folder = registry.FILES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    # The temporary folder sits beside the shipped files: the final rename is atomic.
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".build-") as tmp:
+        paths = {row.name: Path(tmp) / row.filename for row in rows}
+        build(paths, args)
+        status = 0
+        for row in rows:
+            fresh = paths[row.name]
+            if not fresh.is_file():
+                raise SystemExit(f"the build wrote no {row.filename}")
+            digest, size = registry.sha256_of(fresh), fresh.stat().st_size
+            shipped = registry.location(row.name)
+            if args.check:
+                same = digest == row.sha256 and size == row.size
+                line = f"{row.filename}: {'matches' if same else 'DIFFERS'}"
+                line += f" (rebuilt sha256 {digest}, {size:,} B"
+                line += "" if same else f"; shipped {row.sha256}, {row.size:,} B"
+                print(line + ")")
+                if not same and shipped.exists():
+                    gap = largest_difference(fresh, shipped)
+                    close = gap <= tolerance
+                    print(
+                        f"  largest difference of a number: {gap:.3g}"
+                        + (f" (within the tolerance {tolerance:g})" if close else "")
+                    )
+                    if compare is not None:
+                        print(f"  {compare(row.name, fresh, shipped)}")
+                    same = close
+                status |= not same
+                continue
+            os.replace(fresh, shipped)
+            _rewrite(REGISTRY_FILE, registry_row, row.name, size, digest)
+            _rewrite(README, readme_row, row.filename, size, digest)
+            where = (
+                shipped.relative_to(ROOT) if shipped.is_relative_to(ROOT) else shipped
+            )
+            print(f"wrote {where}: {size:,} B, sha256 {digest}")
+            if digest != row.sha256:
+                print(
+                    f"  (the registry row {row.name!r} and its README row now say so)"
+                )
+    return status
