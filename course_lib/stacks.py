@@ -19,16 +19,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from course_lib.conv import (
-    _check_positive_int,
+    SIZE,
     conv_params,
     grow_receptive_field,
     output_size,
     padding_amounts,
 )
-from course_lib.core import choose, show
+from course_lib.core import (
+    Bool,
+    Choice,
+    Instance,
+    Int,
+    Items,
+    OneOf,
+    Text,
+    checked,
+)
 
 __all__ = ["Layer", "parse_layers", "LayerTrace", "trace_stack"]
 
@@ -44,8 +51,8 @@ class Layer:
     def __post_init__(self):
         if self.kind not in ("conv", "pool"):
             raise ValueError(f'kind must be "conv" or "pool", got {self.kind!r}')
-        _check_positive_int(self.size, "size")
-        _check_positive_int(self.stride, "stride")
+        SIZE.check(self.size, "size")
+        SIZE.check(self.stride, "stride")
 
     @property
     def name(self) -> str:
@@ -59,6 +66,7 @@ _LAYER_PATTERN = re.compile(r"^(conv|pool)(\d+)(?:s(\d+))?$")
 _LAYERS_EXAMPLE = 'e.g. "conv3, conv7s2, pool2"'
 
 
+@checked(text=Text(max_length=10_000, empty=True))
 def parse_layers(text: str) -> list[Layer]:
     """Read a stack like ``"conv3, conv3, pool2"``: ``conv<k>`` (stride 1),
     ``pool<k>`` (stride k), and ``s<n>`` after either for another stride (``conv7s2``).
@@ -66,8 +74,6 @@ def parse_layers(text: str) -> list[Layer]:
     >>> [layer.stride for layer in parse_layers("conv7s2, pool3")]
     [2, 3]
     """
-    if not isinstance(text, str):
-        raise ValueError(f"layers must be text such as {_LAYERS_EXAMPLE}, got {text!r}")
     tokens = [t.strip().lower() for t in text.replace(";", ",").split(",") if t.strip()]
     if not tokens:
         raise ValueError(f"layers: write at least one layer, {_LAYERS_EXAMPLE}")
@@ -118,6 +124,17 @@ class LayerTrace:
         return (self.output_size, self.output_size, self.channels)
 
 
+@checked(
+    layers=OneOf(
+        Text(max_length=10_000),
+        Items(Instance(Layer, "a Layer"), 0, 1_000),
+    ),
+    input_size=Int(1, 10**6),
+    in_channels=SIZE,
+    filters=SIZE,
+    padding=Choice("same", "valid"),
+    bias=Bool(),
+)
 def trace_stack(
     layers: str | Sequence[Layer],
     input_size: int = 32,
@@ -137,21 +154,11 @@ def trace_stack(
     """
     if isinstance(layers, str):
         layers = parse_layers(layers)
-    padding = choose(padding, ("same", "valid"), "padding")
-    size = _check_positive_int(input_size, "input_size")
-    channels = _check_positive_int(in_channels, "in_channels")
-    filters = _check_positive_int(filters, "filters")
-    if isinstance(layers, (bytes, np.ndarray)) or not isinstance(layers, Sequence):
-        raise ValueError(
-            f"layers must be text such as {_LAYERS_EXAMPLE} or a list of Layer, got "
-            f"{show(layers)}"
-        )
+    size, channels = input_size, in_channels
     field, jump = 1, 1
     start = 0  # input coordinate of the first window's first pixel, at this layer
     trace = []
     for index, layer in enumerate(layers):
-        if not isinstance(layer, Layer):
-            raise ValueError(f"layer {index + 1} must be a Layer, got {layer!r}")
         pad = padding if layer.kind == "conv" else "valid"
         before, after = padding_amounts(size, layer.size, layer.stride, pad)
         if layer.size > size + before + after:

@@ -266,13 +266,16 @@ def test_conv_params_equals_keras_count():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"stride": 0}, "stride must be a positive int"),
-        ({"stride": 1.5}, "stride must be a positive int"),
-        ({"padding": "full"}, 'padding must be "valid", "same" or an int'),
-        ({"padding": -1}, "padding must be >= 0"),
+        ({"stride": 0}, "stride must be an int from 1"),
+        ({"stride": 1.5}, "stride must be an int from 1"),
+        ({"padding": "full"}, "padding must be one of 'valid', 'same' or an int"),
+        ({"padding": -1}, "padding must be one of 'valid', 'same' or an int from 0"),
         ({"kernel": np.ones((7, 7))}, "kernel 7x7 is larger than the padded image 6x6"),
         ({"kernel": np.ones((3, 3, 2, 1))}, "channel mismatch"),
-        ({"kernel": [["a", "b"], ["c", "d"]]}, "kernel must hold numbers"),
+        (
+            {"kernel": [["a", "b"], ["c", "d"]]},
+            "kernel must be a kernel .* got an array of",
+        ),
         ({"kernel": np.ones(3)}, "kernel must be"),
         ({"image": np.ones((2, 2, 2, 2))}, "image must be"),
     ],
@@ -290,9 +293,9 @@ def test_padding_makes_a_large_kernel_fit():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"size": 0}, "size must be a positive int"),
-        ({"stride": -2}, "stride must be a positive int"),
-        ({"mode": "min"}, 'mode must be "max" or "avg"'),
+        ({"size": 0}, "size must be an int from 1"),
+        ({"stride": -2}, "stride must be an int from 1"),
+        ({"mode": "min"}, "mode must be one of 'max', 'avg'"),
         ({"size": 7}, "size 7 is larger than the 6x6 input"),
     ],
 )
@@ -302,13 +305,17 @@ def test_pool2d_rejects_bad_input(kwargs, message):
 
 
 def test_helpers_reject_bad_input():
-    with pytest.raises(ValueError, match="p must be an int >= 0"):
+    with pytest.raises(
+        ValueError, match="p must be one of 'valid', 'same' or an int from 0"
+    ):
         output_size(7, 3, -1, 1)
-    with pytest.raises(ValueError, match="s must be a positive int"):
+    with pytest.raises(ValueError, match="s must be an int from 1"):
         output_size(7, 3, 0, 0)
-    with pytest.raises(ValueError, match='p must be an int >= 0, "valid" or "same"'):
+    with pytest.raises(
+        ValueError, match="p must be one of 'valid', 'same' or an int from 0"
+    ):
         output_size(7, 3, "full", 1)
-    with pytest.raises(ValueError, match="c_in must be a positive int"):
+    with pytest.raises(ValueError, match="c_in must be an int from 1"):
         conv_params(3, 3, 0, 8)
     with pytest.raises(ValueError, match="layer 1 must be a"):
         receptive_field([(3, 1), 3])
@@ -334,7 +341,9 @@ def test_every_preset_is_a_3x3_kernel_and_identity_changes_nothing():
     np.testing.assert_array_equal(
         conv.kernel_preset(" Sobel"), conv.kernel_preset("sobel")
     )
-    with pytest.raises(ValueError, match="unknown kernel 'gauss'; known: identity, "):
+    with pytest.raises(
+        ValueError, match="name must be one of 'identity', .* got 'gauss'"
+    ):
         conv.kernel_preset("gauss")
 
 
@@ -405,9 +414,9 @@ def test_explore_convolution_refuses_a_stride_too_large_for_the_image():
     assert result.shape == (2, 2)
     with pytest.raises(ValueError, match="stride 4 is too large for this 6x6 image"):
         conv.explore_convolution(SLIDE_IMAGE, kernel, 4, "valid")
-    with pytest.raises(ValueError, match="stride must be 1 or more"):
+    with pytest.raises(ValueError, match="stride must be an int from 1"):
         conv.explore_convolution(SLIDE_IMAGE, kernel, 0, "valid")
-    with pytest.raises(ValueError, match="stride must be a whole number"):
+    with pytest.raises(ValueError, match="stride must be an int from 1"):
         conv.explore_convolution(SLIDE_IMAGE, kernel, 1.5, "valid")
 
 
@@ -485,7 +494,7 @@ def test_pool_feature_map_speaks_of_the_feature_map():
         ValueError, match="a 5x5 window does not fit in the 4x4 feature"
     ):
         conv.pool_feature_map(SLIDE_MAP, 5, 1, "max")
-    with pytest.raises(ValueError, match='mode must be "max" or "avg"'):
+    with pytest.raises(ValueError, match="mode must be one of 'max', 'avg'"):
         conv.pool_feature_map(SLIDE_MAP, 2, 2, "min")
 
 
@@ -525,24 +534,35 @@ def test_same_pooling_keeps_the_size_like_keras():
     assert result.dtype == np.array(SLIDE_MAP).dtype
     averages = pool2d(np.array(SLIDE_MAP), 3, 2, "avg", padding="same")
     np.testing.assert_allclose(averages[1, 1], np.mean([-5, -5, -5, -1]))
-    with pytest.raises(ValueError, match="unknown padding 'full'"):
+    with pytest.raises(
+        ValueError, match="padding must be one of 'valid', 'same', got 'full'"
+    ):
         pool2d(np.array(SLIDE_MAP), padding="full")
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: conv.display_gray([]), "array must be a 2-D picture"),
+        (lambda: conv.display_gray([]), "array must be a picture \\(H, W\\)"),
         (lambda: conv.display_gray(np.ones((4, 4)), max_side=0), "max_side must be"),
         (lambda: conv.format_number([]), "value must be a number"),
-        (lambda: conv.grow_receptive_field(None, 1, 2, 2), "field must be a positive"),
-        (lambda: conv.padding_amounts(None, 3, 2, "same"), "size must be a positive"),
+        (
+            lambda: conv.grow_receptive_field(None, 1, 2, 2),
+            "field must be an int >= 1 or a positive number",
+        ),
+        (
+            lambda: conv.padding_amounts(None, 3, 2, "same"),
+            "size must be an int from 1",
+        ),
         (lambda: conv.receptive_field(np.array(0)), "layers must be a list of"),
         (lambda: conv.explore_convolution([], KERNEL3, 1, "same"), "image must be"),
-        (lambda: conv.explain_pixel([[1.0]], [], 1, "valid", 0, 0), "image and kernel"),
+        (
+            lambda: conv.explain_pixel([[1.0]], [], 1, "valid", 0, 0),
+            "kernel must be a kernel",
+        ),
         (lambda: conv.pool_feature_map([], 2, 2, "max"), "feature_map must be"),
         (lambda: conv.gray_image("camera", 20_000), "size must be an int from 8"),
-        (lambda: conv.gray_image(["camera"]), "name must be one of"),
+        (lambda: conv.gray_image(["camera"]), "name must be"),
         (lambda: conv.edge_feature_map("camera", 10**4), "size must be an int from 8"),
     ],
 )

@@ -31,7 +31,9 @@ def _shape_text(names: str | tuple, sizes: dict) -> str:
 class Array(Constraint):
     """A finite array of numbers: ``ndim`` (an int or a tuple of allowed ints),
     ``shape`` (ints and None for any size), values from ``low`` to ``high``,
-    ``dtype`` "float" (float64 out) or "int" (whole numbers, int64 out)."""
+    ``dtype`` "float" (float64 out), "int" (whole numbers, int64 out) or "number" (the
+    array's own dtype kept: integer inputs stay integers); at least ``min_size``
+    numbers."""
 
     def __init__(
         self,
@@ -42,12 +44,13 @@ class Array(Constraint):
         high=None,
         max_size: int = 50_000_000,
         what: str = "an array",
+        min_size: int = 1,
     ):
         if shape is not None:
             ndim = len(shape)
         self.ndim = (ndim,) if isinstance(ndim, int) else ndim
         self.shape, self.dtype, self.low, self.high = shape, dtype, low, high
-        self.max_size, self.what = max_size, what
+        self.max_size, self.what, self.min_size = max_size, what, min_size
 
     def describe(self):
         parts = [self.what]
@@ -57,7 +60,7 @@ class Array(Constraint):
                 + ", ".join("N" if s is None else str(s) for s in self.shape)
                 + ")"
             )
-        elif self.ndim is not None:
+        elif self.ndim is not None and self.what == "an array":
             parts.append("with " + " or ".join(map(str, self.ndim)) + " axes")
         kind = "whole numbers" if self.dtype == "int" else "finite numbers"
         parts.append(f"of {_range_text(self.low, self.high, kind)}")
@@ -76,9 +79,14 @@ class Array(Constraint):
             self.fail(
                 name, value, got=f"{array.size:,} numbers (at most {self.max_size:,})"
             )
+        if array.size < self.min_size:
+            self.fail(name, value, got=f"{array.size} numbers")
+        kept = array
         array = array.astype(np.float64)
         if not np.isfinite(array).all():
             self.fail(name, value, got="NaN or infinite values")
+        if self.dtype == "number":
+            array = kept
         if self.dtype == "int":
             if not (array == np.round(array)).all():
                 self.fail(name, value, got="fractions")

@@ -169,13 +169,17 @@ class Text(Constraint):
         self.max_length, self.empty = max_length, empty
 
     def describe(self):
-        return f"text of at most {self.max_length:,} characters" + (
-            "" if self.empty else ", not empty"
-        )
+        return "text" if self.empty else "non-empty text"
 
     def convert(self, value, name):
-        if not isinstance(value, str) or len(value) > self.max_length:
+        if not isinstance(value, str):
             self.fail(name, value)
+        if len(value) > self.max_length:
+            self.fail(
+                name,
+                value,
+                got=f"{len(value):,} characters (at most {self.max_length:,})",
+            )
         if not self.empty and not value.strip():
             self.fail(name, value)
         return value
