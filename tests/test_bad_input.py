@@ -62,7 +62,6 @@ COMPUTE_MODULES = (
     "architectures",
     "data",
     "core",
-    "augmentation",
     "transfer",
     "autoencoders",
     "spatial",
@@ -87,7 +86,6 @@ LEFT_OUT = {
     "core.environment": "no arguments; reports versions (test_core checks it)",
     "data.data_dir": "no arguments; reads COURSE_DATA_DIR (test_data checks it)",
     "kernels.kernels": "no arguments; a dict of the five kernels, each tested here",
-    "augmentation.compare": "trains twice per seed; tested in tests/test_augmentation.py",
     "transfer.label_sweep": "trains 3 times per count and seed; see tests/test_transfer.py",
     "spatial.train_steps": "trains models step by step; tested in tests/test_spatial.py",
 }
@@ -884,155 +882,6 @@ S["core.check_floats"] = {"values": ok([1.0, 2.5], HUGE), "name": ok("x", bad=Fa
 S["core.show"] = {"value": ok(np.arange(1000)), "width": ok(60, bad=False)}
 S["core.set_seed"] = {"seed": ok(0, HUGE)}
 S["core.unknown_name"] = {"what": ok("kernel"), "name": ok("x"), "known": ok(["a"])}
-
-# augmentation
-VIEW = cl.augmentation.View(rotation=0.1, zoom=0.1, shift_x=0.1, contrast=1.2)
-VALUE_RANGES = st.sampled_from([(1, 0), (0,), (0, math.nan), "01", None])
-S["augmentation.rotation_in_degrees"] = {"factor": ok(0.25, HUGE)}
-S["augmentation.alexnet_crop_factor"] = {
-    "image_size": ok(256, HUGE),
-    "crop_size": ok(224, HUGE),
-    "flips": ok(True),
-}
-S["augmentation.distinct_crops"] = S["augmentation.alexnet_crop_factor"]
-S["augmentation.rotation_matrix"] = {
-    "turns": ok(0.25, HUGE),
-    "height": ok(6, HUGE),
-    "width": ok(6, HUGE),
-}
-S["augmentation.zoom_matrix"] = {
-    "zoom": ok(0.2, HUGE),
-    "height": ok(6, HUGE),
-    "width": ok(6, HUGE),
-}
-S["augmentation.translation_matrix"] = {
-    "shift_x": ok(0.1, HUGE),
-    "shift_y": ok(0.1, HUGE),
-    "height": ok(6, HUGE),
-    "width": ok(6, HUGE),
-}
-FILL_MODES = st.sampled_from(["wrap", "nearest", "REFLECT", "zeros"])
-S["augmentation.warp"] = {
-    "image": ok(IMAGE, st.just(RGB)),
-    "matrix": ok(cl.augmentation.rotation_matrix(0.1, 6, 6), st.just(np.ones(7))),
-    "fill_mode": ok("reflect", FILL_MODES, NAMES),
-    "fill_value": ok(0.0, HUGE),
-}
-S["augmentation.flip"] = {
-    "image": ok(RGB),
-    "mode": ok("vertical", st.just("horizontal_and_vertical"), NAMES),
-}
-S["augmentation.adjust_contrast"] = {
-    "image": ok(RGB),
-    "factor": ok(1.5, HUGE),
-    "value_range": ok((0, 255), VALUE_RANGES),
-}
-S["augmentation.augment"] = {
-    "image": ok(IMAGE),
-    "view": ok(VIEW, st.just(cl.augmentation.View(flip="vertical"))),
-    "fill_mode": ok("constant", FILL_MODES, NAMES),
-    "fill_value": ok(0.0, HUGE),
-    "value_range": ok((0, 255), VALUE_RANGES),
-}
-S["augmentation.keras_view"] = S["augmentation.augment"]
-COST["augmentation.keras_view"] = 2
-S["augmentation.random_views"] = {
-    "count": ok(3, HUGE),
-    "seed": ok(0, HUGE),
-    "rotation": ok(0.1, HUGE),
-    "zoom": ok(0.1, HUGE),
-    "shift_x": ok(0.1, HUGE),
-    "shift_y": ok(0.1, HUGE),
-    "flip": ok("horizontal", NAMES),
-    "contrast": ok(0.2, HUGE),
-}
-S["augmentation.explorer_images"] = {
-    # its first call loads MNIST: pay for that before the valid call is timed
-    "size": ok(lazy(lambda: cl.augmentation.small_digit_set(20) and 16), HUGE)
-}
-S["augmentation.augmentation_layers"] = {
-    "rotation": ok(0.1, HUGE),
-    "zoom": ok(0.1, HUGE),
-    "shift_x": ok(0.1, HUGE),
-    "shift_y": ok(0.1, HUGE),
-    "flip": ok("horizontal", NAMES),
-    "contrast": ok(0.2, HUGE),
-    "fill_mode": ok("constant", FILL_MODES, NAMES),
-    "fill_value": ok(0.0, HUGE),
-    "value_range": ok((0, 1), VALUE_RANGES),
-    "seed": ok(None, HUGE),
-}
-COST["augmentation.augmentation_layers"] = 2
-S["augmentation.slides_pipeline"] = {"seed": ok(None, HUGE)}
-S["augmentation.digit_augmentation"] = S["augmentation.slides_pipeline"]
-S["augmentation.face_augmentation"] = S["augmentation.slides_pipeline"]
-S["augmentation.small_digit_set"] = {"size": ok(20, HUGE), "seed": ok(0, HUGE)}
-S["augmentation.face_data"] = {"train_size": ok(4, HUGE), "seed": ok(0, HUGE)}
-S["augmentation.export_image_folders"] = {
-    "root": ok(  # not BAD: a name such as "text" would be made a folder here
-        lazy(lambda: files()["folder"].parent / "export"),
-        st.just(None),
-        st.just(""),
-        lazy(lambda: files()["text"]),
-        bad=False,
-    ),
-    "images": ok(digits()[0][:2]),
-    "labels": ok(np.array([0, 1]), st.just(np.array([0, 2]))),
-    "class_names": ok(["zero", "one"], st.just("ab"), st.just(["", "x"])),
-}
-
-
-def unchanged(images, training=False):
-    """An augmentation that draws nothing (a Keras random layer would use Python's
-    random module while Hypothesis draws)."""
-    return images
-
-
-S["augmentation.augmented_dataset"] = {
-    "x": ok(BATCH),
-    "y": ok(np.ones(2)),
-    "augmentation": ok(unchanged, st.just(None)),
-    "batch_size": ok(2, HUGE),
-    "repeats": ok(1, HUGE),
-    "seed": ok(0, HUGE),
-}
-S["augmentation.small_convnet"] = {
-    "input_shape": ok((8, 8, 1), st.just((4096, 4096, 3)), st.just((8, 8))),
-    "num_classes": ok(3, HUGE, st.just(100_000)),
-    "augmentation": ok(None),
-    "filters": ok((4,), st.just((1024, 1024)), st.just(()), st.just((4,) * 9)),
-    "dropout": ok(0.3, HUGE),
-    "learning_rate": ok(1e-3, HUGE),
-}
-COST["augmentation.small_convnet"] = 3
-S["augmentation.rotate_batch"] = {
-    "images": ok(BATCH),
-    "turns": ok(0.1, HUGE),
-    "fill_mode": ok("constant", FILL_MODES, NAMES),
-}
-S["augmentation.train_small"] = {  # one epoch of 4 faces
-    "task": ok("faces", NAMES),
-    "augmented": ok(True),
-    "seed": ok(0, HUGE),
-    "epochs": ok(1, HUGE),
-    "size": ok(4, HUGE),
-    "callbacks": ok((), st.just([object()])),
-    "rotated_turns": ok(0.04, HUGE),
-}
-COST["augmentation.train_small"] = 8
-S["augmentation.predict_over_views"] = {
-    "model": ok(
-        lazy(lambda: cl.augmentation.small_convnet((6, 6, 1), 2, filters=(2,)))
-    ),
-    "images": ok(BATCH, st.just(np.ones((2, 5, 5, 1)))),
-    "augmentation": ok(unchanged, st.just(None)),
-    "views": ok(1, HUGE),
-    "seed": ok(0, HUGE),
-}
-COST["augmentation.predict_over_views"] = 2
-S["augmentation.load_augmentation_results"] = {"path": ok(None, paths())}
-S["augmentation.mean_and_sd"] = {"values": ok([0.9, 0.92])}
-S["augmentation.format_spread"] = {"values": ok([0.9, 0.92]), "percent": ok(True)}
 
 # transfer
 TEN_DIGITS = (

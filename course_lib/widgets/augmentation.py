@@ -2,7 +2,7 @@
 Keras 3 augmentation layers.
 
 The compute (``View``, ``augment``, ``random_views``, ``explorer_images``) lives in
-``course_lib/augmentation.py``; it is NumPy only, so the explorer starts without
+``course_lib/augmentation/``; it is NumPy only, so the explorer starts without
 TensorFlow, and the tests check that it draws what the Keras layers draw.
 """
 
@@ -22,9 +22,18 @@ from course_lib.augmentation import (
     explorer_images,
     random_views,
 )
-from course_lib.core import choose
-from course_lib.images import to_unit_float
-from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
+from course_lib.core import (
+    Choice,
+    Images,
+    Instance,
+    Int,
+    Number,
+    Optional,
+    Text,
+    checked,
+    choose,
+)
+from course_lib.widgets.base import CourseWidget, new_figure
 
 
 def _keras_code(view: View, fill_mode: str) -> str:
@@ -70,7 +79,22 @@ class AugmentationExplorer(CourseWidget):
     """
 
     RANDOM_VIEWS = 4
+    PICTURE = Images(("HW", "HWC"), channels=3, min_side=2)
+    """A picture the explorer shows: gray (H, W) or RGB (H, W, 3)."""
 
+    @checked(
+        image=Text(max_length=200),
+        images=Optional(Instance(dict, "a dict {name: picture}")),
+        rotation=Number(-0.5, 0.5),
+        zoom=Number(-0.5, 0.5),
+        shift_x=Number(-0.5, 0.5),
+        shift_y=Number(-0.5, 0.5),
+        flip=Choice(*FLIPS),
+        contrast=Number(0, 2),
+        fill_mode=Choice(*FILL_MODES),
+        seed=Int(0, 99),
+        size=Int(8, 1024),
+    )
     def __init__(
         self,
         image: str = "digit 6",
@@ -88,17 +112,11 @@ class AugmentationExplorer(CourseWidget):
         super().__init__()
         raw = explorer_images(size) if images is None else dict(images)
         if not raw:
-            raise ValueError("give at least one image")
-        self.images = {}
-        for name, picture in raw.items():
-            unit = to_unit_float(picture, f"image {name!r}")
-            if unit.ndim not in (2, 3) or (unit.ndim == 3 and unit.shape[2] != 3):
-                raise ValueError(
-                    f"image {name!r} must be (H, W) or (H, W, 3), got {unit.shape}"
-                )
-            if min(unit.shape[:2]) < 2:
-                raise ValueError(f"image {name!r} is smaller than 2x2 pixels")
-            self.images[name] = unit
+            raise ValueError("images must hold at least one picture, got {}")
+        self.images = {
+            str(name): self.PICTURE.check(picture, f"image {name!r}")
+            for name, picture in raw.items()
+        }
         image = choose(image, list(self.images), "image")
         self.image = widgets.Dropdown(
             options=list(self.images), value=image, description="image"
@@ -120,26 +138,21 @@ class AugmentationExplorer(CourseWidget):
         self.shift_x = slider(-0.5, 0.5, 0.05, "shift x")
         self.shift_y = slider(-0.5, 0.5, 0.05, "shift y")
         self.contrast = slider(0.0, 2.0, 0.1, "contrast")
-        for control, value, what in (
-            (self.rotation, rotation, "rotation (a fraction of a turn)"),
-            (self.zoom, zoom, "zoom"),
-            (self.shift_x, shift_x, "shift_x"),
-            (self.shift_y, shift_y, "shift_y"),
-            (self.contrast, contrast, "contrast"),
+        for control, value in (
+            (self.rotation, rotation),
+            (self.zoom, zoom),
+            (self.shift_x, shift_x),
+            (self.shift_y, shift_y),
+            (self.contrast, contrast),
         ):
-            set_in_range(control, value, what)
-        self.flip = widgets.Dropdown(
-            options=FLIPS, value=choose(flip, FLIPS, "flip"), description="flip"
-        )
+            control.value = value  # in range: declared above
+        self.flip = widgets.Dropdown(options=FLIPS, value=flip, description="flip")
         self.fill_mode = widgets.Dropdown(
-            options=FILL_MODES,
-            value=choose(fill_mode, FILL_MODES, "fill_mode"),
-            description="fill mode",
+            options=FILL_MODES, value=fill_mode, description="fill mode"
         )
         self.seed = widgets.IntSlider(
-            0, 0, 99, description="seed", continuous_update=False
+            seed, 0, 99, description="seed", continuous_update=False
         )
-        set_in_range(self.seed, seed, "seed")
         self.picture = self.images[image]
         self.view = View()
         self.augmented = self.picture
@@ -220,7 +233,7 @@ class AugmentationExplorer(CourseWidget):
             shift_y=self.shift_y.value,
             contrast=self.contrast.value,
         )
-        self.augmented = augment(self.picture, self.view, fill, value_range=(0, 1))
+        self.augmented = augment(self.picture, self.view, fill)
         self.random = random_views(
             self.RANDOM_VIEWS,
             seed=self.seed.value,
@@ -234,9 +247,7 @@ class AugmentationExplorer(CourseWidget):
         self._show("original", self.picture)
         self._show("view", self.augmented)
         for i, view in enumerate(self.random):
-            self._show(
-                f"random {i}", augment(self.picture, view, fill, value_range=(0, 1))
-            )
+            self._show(f"random {i}", augment(self.picture, view, fill))
         first = self.random[0]
         self.caption.value = (
             "Left: the original; middle: this view; right: four random views.<br>"
