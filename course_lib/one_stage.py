@@ -26,9 +26,28 @@ import json
 
 import numpy as np
 
-from course_lib.core import check_floats, check_int, check_number, show
+from course_lib.core import (
+    Anything,
+    Choice,
+    Images,
+    Int,
+    Items,
+    Model,
+    Number,
+    checked,
+)
 from course_lib.data.registry import FILES_DIR
-from course_lib.detection import anchor_boxes, check_boxes, iou_matrix
+from course_lib.detection import anchor_boxes, iou_matrix
+from course_lib.detection._checks import (
+    FOUND,
+    HITS,
+    MAX_IMAGES,
+    SCENES,
+    SCORES,
+    TRUTH_BOXES,
+    TRUTH_LABELS,
+    Boxes,
+)
 
 __all__ = [
     "GRID",
@@ -70,6 +89,8 @@ DATASETS = FILES_DIR
 WEIGHTS = DATASETS / "one_stage_digits.weights.h5"
 RESULTS = DATASETS / "one_stage_digits.json"
 FACE_BENCHMARK = DATASETS / "face_benchmark.json"
+ANCHORS = GRID * GRID * len(ANCHOR_SCALES) * len(ANCHOR_RATIOS)
+"""Anchors per scene: 16 x 16 positions x 4 shapes = 1,024."""
 
 
 # --------------------------------------------------------------------------------------
@@ -77,6 +98,12 @@ FACE_BENCHMARK = DATASETS / "face_benchmark.json"
 # --------------------------------------------------------------------------------------
 
 
+@checked(
+    anchors=Boxes(),
+    truth=Boxes(empty=True),
+    positive=Number(0, 1),
+    negative=Number(0, 1),
+)
 def match_anchors(anchors, truth, positive: float = 0.7, negative: float = 0.3):
     """Label each anchor against the true boxes, as Faster R-CNN's RPN is trained.
 
@@ -98,11 +125,10 @@ def match_anchors(anchors, truth, positive: float = 0.7, negative: float = 0.3):
     >>> labels.tolist(), matched.tolist()
     ([1, 0], [0, 0])
     """
-    anchors = check_boxes(anchors, "anchors")
-    truth = check_floats(truth, "truth")
-    truth = np.zeros((0, 4)) if truth.size == 0 else check_boxes(truth, "truth")
-    negative = check_number(negative, "negative", 0, 1)
-    positive = check_number(positive, "positive", negative, 1)
+    if positive < negative:
+        raise ValueError(
+            f"positive must be at least negative ({negative}), got {positive}"
+        )
     labels = np.full(len(anchors), -1, dtype=np.int64)
     if len(truth) == 0:
         labels[:] = 0
@@ -121,16 +147,19 @@ def match_anchors(anchors, truth, positive: float = 0.7, negative: float = 0.3):
     return labels, matched
 
 
-def _image_list(values, name: str) -> list:
-    """``values`` as a list with one item per image, else a ValueError."""
-    if isinstance(values, str | bytes | dict | set):
-        raise ValueError(f"{name} must hold one item per image, got {show(values)}")
-    try:
-        return list(values)
-    except TypeError:
+def _check_truth(truth_boxes, truth_labels) -> None:
+    """One array of digits per array of boxes, one digit per box."""
+    if len(truth_boxes) != len(truth_labels):
         raise ValueError(
-            f"{name} must hold one item per image, got {show(values)}"
-        ) from None
+            f"truth_labels must have one array per image ({len(truth_boxes)}), got "
+            f"{len(truth_labels)}"
+        )
+    for n, (boxes, labels) in enumerate(zip(truth_boxes, truth_labels, strict=True)):
+        if len(boxes) != len(labels):
+            raise ValueError(
+                f"truth_labels must have one digit per true box: image {n} has "
+                f"{len(boxes)} boxes and {len(labels)} digits"
+            )
 
 
 def _centres(boxes: np.ndarray):
@@ -139,6 +168,7 @@ def _centres(boxes: np.ndarray):
     return boxes[:, 1] + width / 2, boxes[:, 0] + height / 2, width, height
 
 
+@checked(boxes=Boxes(), anchors=Boxes())
 def encode_boxes(boxes, anchors) -> np.ndarray:
     """Each box as offsets from its anchor: (N, 4) of (t_x, t_y, t_w, t_h).
 
@@ -150,8 +180,6 @@ def encode_boxes(boxes, anchors) -> np.ndarray:
     >>> encode_boxes([[0, 0, 20, 10]], [[0, 0, 10, 10]]).round(3).tolist()
     [[0.0, 0.5, 0.0, 0.693]]
     """
-    boxes = check_boxes(boxes, "boxes")
-    anchors = check_boxes(anchors, "anchors")
     if boxes.shape != anchors.shape:
         raise ValueError(
             f"boxes and anchors must pair up one to one, got {len(boxes)} boxes and "
@@ -166,6 +194,10 @@ def encode_boxes(boxes, anchors) -> np.ndarray:
     )
 
 
+@checked(
+    offsets=Boxes(ordered=False, what="offsets (N, 4) of (t_x, t_y, t_w, t_h)"),
+    anchors=Boxes(),
+)
 def decode_boxes(offsets, anchors) -> np.ndarray:
     """The boxes that ``offsets`` (N, 4) of (t_x, t_y, t_w, t_h) describe around
     ``anchors`` (N, 4): the inverse of ``encode_boxes``.
@@ -173,16 +205,10 @@ def decode_boxes(offsets, anchors) -> np.ndarray:
     >>> decode_boxes([[0.0, 0.5, 0.0, 0.693147]], [[0, 0, 10, 10]]).round(3).tolist()
     [[0.0, 0.0, 20.0, 10.0]]
     """
-    offsets = check_floats(offsets, "offsets")
-    anchors = check_boxes(anchors, "anchors")
-    if offsets.ndim == 1 and offsets.shape[0] == 4:
-        offsets = offsets[None]
     if offsets.shape != anchors.shape:
         raise ValueError(
             f"offsets must be shaped like anchors {anchors.shape}, got {offsets.shape}"
         )
-    if not np.isfinite(offsets).all():
-        raise ValueError("offsets must be finite numbers")
     xa, ya, wa, ha = _centres(anchors)
     x = xa + offsets[:, 0] * wa
     y = ya + offsets[:, 1] * ha
@@ -196,21 +222,18 @@ def decode_boxes(offsets, anchors) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
+@checked()
 def digit_anchors() -> np.ndarray:
     """The detector's anchors: 16 x 16 positions (stride 4) x 4 shapes = (1024, 4),
     in the order of the network's outputs (row, column, shape)."""
     return anchor_boxes((GRID, GRID), STRIDE, ANCHOR_SCALES, ANCHOR_RATIOS)
 
 
+@checked(scenes=SCENES)
 def scene_truth(scenes) -> tuple[list, list]:
     """The true boxes (y0, x0, y1, x1) and digits of each scene of
     ``cl.segmentation.digit_scenes``: two lists, (n, 4) floats and (n,) ints."""
-    try:
-        placed, digits = scenes.boxes, scenes.digits
-    except AttributeError:
-        raise ValueError(
-            f"scenes must come from cl.segmentation.digit_scenes, got {show(scenes)}"
-        ) from None
+    placed, digits = scenes.boxes, scenes.digits
     boxes = [
         np.array([(t, x, t + h, x + w) for t, x, h, w in scene], float).reshape(-1, 4)
         for scene in placed
@@ -218,6 +241,13 @@ def scene_truth(scenes) -> tuple[list, list]:
     return boxes, [np.array(d, dtype=np.int64) for d in digits]
 
 
+@checked(
+    anchors=Boxes(),
+    truth_boxes=TRUTH_BOXES,
+    truth_labels=TRUTH_LABELS,
+    positive=Number(0, 1),
+    negative=Number(0, 1),
+)
 def detection_targets(
     anchors, truth_boxes, truth_labels, positive: float = 0.7, negative: float = 0.3
 ) -> np.ndarray:
@@ -228,22 +258,18 @@ def detection_targets(
     t_h) of the matched true box (``encode_boxes``; 0 where the anchor is not
     positive).
     """
-    anchors = check_boxes(anchors, "anchors")
-    truth_boxes = _image_list(truth_boxes, "truth_boxes")
-    truth_labels = _image_list(truth_labels, "truth_labels")
-    if len(truth_boxes) != len(truth_labels):
-        raise ValueError("give one array of labels per array of boxes")
+    _check_truth(truth_boxes, truth_labels)
+    if positive < negative:
+        raise ValueError(
+            f"positive must be at least negative ({negative}), got {positive}"
+        )
     if len(truth_boxes) * len(anchors) > 10_000_000:
-        raise ValueError("at most 10,000,000 anchors over all images")
-    if len(truth_boxes) > 100_000:
-        raise ValueError(f"at most 100,000 images, got {len(truth_boxes):,}")
+        raise ValueError(
+            f"anchors: {len(anchors):,} anchors for {len(truth_boxes):,} images make "
+            "more than 10,000,000 targets: give fewer images at a time"
+        )
     targets = np.zeros((len(truth_boxes), len(anchors), 5), np.float32)
     for n, (boxes, labels) in enumerate(zip(truth_boxes, truth_labels, strict=True)):
-        labels = check_floats(labels, "truth_labels").reshape(-1)
-        boxes = check_floats(boxes, "truth_boxes")
-        boxes = np.zeros((0, 4)) if boxes.size == 0 else check_boxes(boxes, "truth")
-        if len(labels) != len(boxes) or not np.isin(labels, range(NUM_CLASSES)).all():
-            raise ValueError("each box needs one label, a digit 0-9")
         kind, matched = match_anchors(anchors, boxes, positive, negative)
         targets[n, :, 0] = kind
         hit = kind == 1
@@ -253,6 +279,7 @@ def detection_targets(
     return targets
 
 
+@checked(filters=Int(2, 256))
 def build_one_stage_detector(filters: int = 32):
     """A small convnet with an SSD-style head (Liu et al. 2016).
 
@@ -264,7 +291,6 @@ def build_one_stage_detector(filters: int = 32):
     """
     import keras
 
-    filters = check_int(filters, "filters", 2, 256)
     anchors_here = len(ANCHOR_SCALES) * len(ANCHOR_RATIOS)
     layers = keras.layers
     inputs = keras.Input((64, 64, 1))
@@ -292,6 +318,11 @@ def _prior(shape, dtype=None):
     return keras.ops.convert_to_tensor(bias.reshape(shape), dtype=dtype)
 
 
+@checked(
+    targets=Anything("tensors inside Keras' training loop: their shapes are checked"),
+    outputs=Anything("tensors inside Keras' training loop: their shapes are checked"),
+    gamma=Number(0, 10),
+)
 def detection_loss(targets, outputs, gamma: float = 2.0):
     """The one-stage detector's loss, per image: classification + box regression.
 
@@ -306,7 +337,6 @@ def detection_loss(targets, outputs, gamma: float = 2.0):
     """
     import tensorflow as tf
 
-    gamma = check_number(gamma, "gamma", 0, 10)
     try:
         targets = tf.cast(tf.convert_to_tensor(targets), tf.float32)
         outputs = tf.cast(tf.convert_to_tensor(outputs), tf.float32)
@@ -335,6 +365,15 @@ def detection_loss(targets, outputs, gamma: float = 2.0):
     ) / count
 
 
+@checked(
+    model=Model(
+        (64, 64, 1), (ANCHORS, NUM_CLASSES + 5), "logits", "a one-stage detector"
+    ),
+    images=Images(("NHW", "NHWC"), channels=1, size=(64, 64), max_count=10_000),
+    score_threshold=Number(0, 1),
+    iou_threshold=Number(0, 1),
+    max_per_image=Int(1, 1000),
+)
 def predict_detections(
     model,
     images,
@@ -349,26 +388,11 @@ def predict_detections(
     probability; anchors scoring below ``score_threshold`` are dropped, the rest
     decoded (``decode_boxes``) and thinned by non-maximum suppression per digit.
     """
-    import keras
     import tensorflow as tf
 
-    if not isinstance(model, keras.Model) or tuple(model.output_shape[1:]) != (
-        GRID * GRID * len(ANCHOR_SCALES) * len(ANCHOR_RATIOS),
-        NUM_CLASSES + 5,
-    ):
-        raise ValueError(
-            f"model must be build_one_stage_detector()'s network, got {show(model)}"
-        )
-    images = check_floats(images, "images")
     if images.ndim == 3:
         images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != (64, 64, 1) or len(images) == 0:
-        raise ValueError(f"images must be shaped (N, 64, 64), got {images.shape}")
-    if len(images) > 10_000 or not np.isfinite(images).all():
-        raise ValueError("images must be at most 10,000 finite scenes")
-    threshold = check_number(score_threshold, "score_threshold", 0, 1)
-    nms = check_number(iou_threshold, "iou_threshold", 0, 1)
-    most = check_int(max_per_image, "max_per_image", 1, 1000)
+    threshold, nms, most = score_threshold, iou_threshold, max_per_image
     anchors = digit_anchors()
     outputs = model.predict(images.astype(np.float32), verbose=0, batch_size=64)
     found = []
@@ -401,6 +425,12 @@ def predict_detections(
 # --------------------------------------------------------------------------------------
 
 
+@checked(
+    boxes=Boxes(empty=True),
+    scores=SCORES,
+    truth=Boxes(empty=True),
+    iou_threshold=Number(0, 1),
+)
 def match_detections(boxes, scores, truth, iou_threshold: float = 0.5) -> np.ndarray:
     """Which detections are true positives: (n,) bool, in the order given.
 
@@ -408,16 +438,11 @@ def match_detections(boxes, scores, truth, iou_threshold: float = 0.5) -> np.nda
     >= ``iou_threshold`` (the best such box is taken); a second detection of the same
     object is a false positive (PASCAL VOC's rule).
     """
-    boxes = check_floats(boxes, "boxes")
-    boxes = np.zeros((0, 4)) if boxes.size == 0 else check_boxes(boxes, "boxes")
-    scores = check_floats(scores, "scores").reshape(-1)
     if len(scores) != len(boxes):
         raise ValueError(
             f"scores must have one value per box ({len(boxes)}), got {len(scores)}"
         )
-    truth = check_floats(truth, "truth")
-    truth = np.zeros((0, 4)) if truth.size == 0 else check_boxes(truth, "truth")
-    threshold = check_number(iou_threshold, "iou_threshold", 0, 1)
+    threshold = iou_threshold
     hits = np.zeros(len(boxes), bool)
     if len(boxes) == 0 or len(truth) == 0:
         return hits
@@ -431,19 +456,17 @@ def match_detections(boxes, scores, truth, iou_threshold: float = 0.5) -> np.nda
     return hits
 
 
+@checked(scores=SCORES, hits=HITS, num_truth=Int(0, 10**9))
 def precision_recall_curve(scores, hits, num_truth: int):
     """Precision and recall after each detection, best score first: two (n,) arrays.
 
     ``hits`` says which detections are true positives (``match_detections``, pooled
     over images); ``num_truth`` is the number of true objects (recall's denominator).
     """
-    scores = check_floats(scores, "scores").reshape(-1)
-    hits = np.asarray(hits).reshape(-1)
-    if hits.shape != scores.shape or not np.isin(hits, [0, 1]).all():
-        raise ValueError("hits must be one True/False per score")
-    if not np.isfinite(scores).all():
-        raise ValueError("scores must be finite numbers")
-    num_truth = check_int(num_truth, "num_truth", 0)
+    if hits.shape != scores.shape:
+        raise ValueError(
+            f"hits must be one True/False per score ({len(scores)}), got {len(hits)}"
+        )
     order = np.argsort(-scores, kind="stable")
     true_positives = np.cumsum(hits[order].astype(float))
     precision = true_positives / np.arange(1, len(order) + 1)
@@ -451,6 +474,7 @@ def precision_recall_curve(scores, hits, num_truth: int):
     return precision, recall
 
 
+@checked(scores=SCORES, hits=HITS, num_truth=Int(0, 10**9))
 def average_precision(scores, hits, num_truth: int) -> float:
     """The area under the precision-recall curve, with precision at each recall
     replaced by the best precision at that recall or beyond (PASCAL VOC 2010 on;
@@ -459,7 +483,7 @@ def average_precision(scores, hits, num_truth: int) -> float:
     >>> average_precision([0.9, 0.8, 0.7], [True, False, True], 2)   # 1*0.5 + 2/3*0.5
     0.8333333333333333
     """
-    precision, recall = precision_recall_curve(scores, hits, num_truth)
+    precision, recall = precision_recall_curve.__wrapped__(scores, hits, num_truth)
     if len(precision) == 0 or num_truth == 0:
         return 0.0
     envelope = np.maximum.accumulate(precision[::-1])[::-1]
@@ -467,6 +491,12 @@ def average_precision(scores, hits, num_truth: int) -> float:
     return float(np.sum(steps * envelope))
 
 
+@checked(
+    detections=Items(FOUND, max_length=MAX_IMAGES),
+    truth_boxes=TRUTH_BOXES,
+    truth_labels=TRUTH_LABELS,
+    iou_threshold=Number(0, 1),
+)
 def mean_average_precision(
     detections, truth_boxes, truth_labels, iou_threshold: float = 0.5
 ) -> tuple[float, np.ndarray]:
@@ -477,42 +507,34 @@ def mean_average_precision(
     as from ``scene_truth``. Returns (mAP, the AP of each digit 0-9); a digit that
     never occurs is left out of the mean (its AP is NaN).
     """
-    detections = _image_list(detections, "detections")
-    truth_boxes = _image_list(truth_boxes, "truth_boxes")
-    truth_labels = _image_list(truth_labels, "truth_labels")
-    if not (len(detections) == len(truth_boxes) == len(truth_labels)):
-        raise ValueError("give detections, boxes and labels for the same images")
-    if len(detections) == 0:
-        raise ValueError("give at least one image")
+    _check_truth(truth_boxes, truth_labels)
+    if len(detections) != len(truth_boxes):
+        raise ValueError(
+            f"detections must have one entry per image ({len(truth_boxes)}), got "
+            f"{len(detections)}"
+        )
     per_class = np.full(NUM_CLASSES, np.nan)
     for digit in range(NUM_CLASSES):
         scores, hits, count = [], [], 0
         for found, boxes, labels in zip(
             detections, truth_boxes, truth_labels, strict=True
         ):
-            try:
-                mine = check_floats(found["labels"], "labels").reshape(-1) == digit
-                boxes_found = check_floats(found["boxes"], "boxes").reshape(-1, 4)
-                scores_found = check_floats(found["scores"], "scores").reshape(-1)
-                boxes_found, scores_found = boxes_found[mine], scores_found[mine]
-                real = check_floats(boxes, "truth_boxes").reshape(-1, 4)
-                real = real[check_floats(labels, "truth_labels").reshape(-1) == digit]
-            except (TypeError, KeyError, IndexError):
-                raise ValueError(
-                    "each detection must be a dict of boxes, scores and labels, with "
-                    "one label per true box"
-                ) from None
+            mine = found["labels"] == digit
+            boxes_found, scores_found = found["boxes"][mine], found["scores"][mine]
+            real = boxes[labels == digit]
             count += len(real)
             scores.append(scores_found)
             hits.append(
-                match_detections(boxes_found, scores_found, real, iou_threshold)
+                match_detections.__wrapped__(
+                    boxes_found, scores_found, real, iou_threshold
+                )
             )
         if count:
             per_class[digit] = average_precision(
                 np.concatenate(scores), np.concatenate(hits), count
             )
     if np.isnan(per_class).all():
-        raise ValueError("the images hold no true boxes")
+        raise ValueError("truth_boxes must hold at least one true box, got none")
     return float(np.nanmean(per_class)), per_class
 
 
@@ -521,6 +543,7 @@ def mean_average_precision(
 # --------------------------------------------------------------------------------------
 
 
+@checked()
 def load_one_stage_detector():
     """The shipped detector (``datasets/one_stage_digits.weights.h5``, made by
     ``datasets/build_one_stage_detector.py``)."""
@@ -534,6 +557,7 @@ def load_one_stage_detector():
     return model
 
 
+@checked()
 def load_one_stage_results() -> dict:
     """The settings and held-out scores recorded when the shipped detector was
     trained (``datasets/one_stage_digits.json``)."""
@@ -545,6 +569,7 @@ def load_one_stage_results() -> dict:
     return json.loads(RESULTS.read_text())
 
 
+@checked(split=Choice("validation", "test"))
 def load_face_benchmark(split: str = "test") -> list[dict]:
     """The face benchmark (``datasets/face_benchmark.json``): a list of dicts with
     ``name``, ``image`` (H, W, 3) uint8 and ``faces`` (n, 4) boxes.

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from course_lib.core import checked
 from course_lib.widgets.base import CourseWidget, new_figure
 
 MAX_DRAWN = 60  # proposal outlines drawn at most (the rest are counted, not drawn)
@@ -34,6 +35,7 @@ class DetectionExplorer(CourseWidget):
     ``detections`` (a ``cl.detection.Detections``), ``precision``, ``recall``.
     """
 
+    @checked()
     def __init__(self):
         super().__init__()
         import skimage.data
