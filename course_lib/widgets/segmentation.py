@@ -12,7 +12,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from course_lib.core import check_int, show
+from course_lib.core import Array, Int, Optional, checked
+from course_lib.segmentation.scenes import SCENES
+from course_lib.segmentation.unet import UNET
 from course_lib.widgets.base import CourseWidget, new_figure
 
 # black background, then one colour per digit 0-9 (tab10)
@@ -34,9 +36,19 @@ VIEWS = ["prediction", "mistakes"]
 MAX_DIGITS = 4
 
 
+@checked(
+    instances=Array(dtype="int", low=0, what="instance ids per pixel"),
+    labels=Array(dtype="int", low=0, high=10, what="class ids 0-10 per pixel"),
+    count=Int(0, 255),
+)
 def majority_digits(instances: np.ndarray, labels: np.ndarray, count: int) -> list:
     """For instance ids 1..count, the most frequent digit (class - 1) under its ink in
     ``labels``; -1 for "background" (the ink was all called background)."""
+    if instances.shape != labels.shape:
+        raise ValueError(
+            f"instances and labels must have the same shape, got {instances.shape} "
+            f"and {labels.shape}"
+        )
     found = []
     for instance in range(1, count + 1):
         values = labels[instances == instance]
@@ -67,17 +79,13 @@ class SegmentationViewer(CourseWidget):
     ``recognised`` (per scene, the digit each instance is mostly labelled as).
     """
 
+    @checked(model=Optional(UNET), scenes=Optional(SCENES), count=Int(1, 1000))
     def __init__(self, model=None, scenes=None, count: int = 100):
         super().__init__()
         from course_lib import segmentation as seg
 
-        count = check_int(count, "count", 1, 1000)
         if scenes is None:
             scenes = seg.digit_scenes(count, seed=2, split="test")
-        if not isinstance(scenes, seg.DigitScenes):
-            raise ValueError(
-                f"scenes must be cl.segmentation.DigitScenes, got {show(scenes)}"
-            )
         if model is None:
             model = seg.pretrained_unet()
         self.scenes = seg.DigitScenes(

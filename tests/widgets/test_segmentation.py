@@ -89,5 +89,5 @@ def test_it_constructs_quickly_without_training():
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="count must be an int"):
         cl.widgets.SegmentationViewer(count=0)
-    with pytest.raises(ValueError, match="scenes must be cl.segmentation.DigitScenes"):
+    with pytest.raises(ValueError, match="scenes must be DigitScenes"):
         cl.widgets.SegmentationViewer(scenes=np.zeros((3, 64, 64)))
