@@ -130,7 +130,7 @@ def test_the_cells_refuse_input_of_the_wrong_width():
     kernel, recurrent, bias = np.zeros((3, 2)), np.zeros((2, 2)), np.zeros(2)
     with pytest.raises(ValueError, match="x must be"):
         rnn.rnn_forward(np.zeros((4, 5)), kernel, recurrent, bias)
-    with pytest.raises(ValueError, match="dimensions"):
+    with pytest.raises(ValueError, match="x must be .* got shape"):
         rnn.rnn_forward(np.zeros(3), kernel, recurrent, bias)
 
 
@@ -185,7 +185,7 @@ def test_one_layers_count_equals_keras(kind, bidirectional):
 
 
 def test_counts_refuse_bad_sizes():
-    with pytest.raises(ValueError, match="layer kind"):
+    with pytest.raises(ValueError, match="kind must be one of"):
         rnn.recurrent_parameters("Transformer", 5, 5)
     with pytest.raises(ValueError, match="units"):
         rnn.stacked_parameters(59, [])
@@ -265,7 +265,7 @@ def test_the_registry_entries_say_where_the_text_comes_from():
     assert entry.urls == ("https://s3.amazonaws.com/text-datasets/nietzsche.txt",)
     assert entry.bundle == "shakespeare.txt"
     assert data.REGISTRY["shakespeare"].urls == ()
-    with pytest.raises(ValueError, match="corpus"):
+    with pytest.raises(ValueError, match="name must be one of .shakespeare., .nietzsche."):
         rnn.load_corpus("hamlet")
 
 
@@ -436,7 +436,7 @@ def test_char_model_refuses_bad_sizes():
         rnn.char_model(1)
     with pytest.raises(ValueError, match="layers"):
         rnn.char_model(10, layers=9)
-    with pytest.raises(ValueError, match="Keras model"):
+    with pytest.raises(ValueError, match="model must be a character model"):
         rnn.model_from_keras("model", "abc")
 
 
@@ -447,8 +447,8 @@ def test_char_model_refuses_bad_sizes():
         (lambda: cl.rnn.unigram_entropy([0, 1], symbols=10**9), "symbols must be"),
         (lambda: cl.rnn.unigram_entropy([0, 1], symbols=2**63), "symbols must be"),
         (lambda: cl.rnn.save_text_model(None, "x.npz"), "text_model must be"),
-        (lambda: cl.rnn.read_text_model(3), "path must be a file name"),
-        (lambda: cl.rnn.load_text_model(3), "path must be a file name"),
+        (lambda: cl.rnn.read_text_model(3), "path must be a path"),
+        (lambda: cl.rnn.load_text_model(3), "path must be a path"),
     ],
 )
 def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):

@@ -9,25 +9,26 @@ Keras' gate order in an LSTM kernel is input, forget, cell candidate, output
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from course_lib.core import check_int, choose, show
+from course_lib.core import (
+    Array,
+    Bool,
+    Choice,
+    Int,
+    Items,
+    OneOf,
+    Optional,
+    Text,
+    checked,
+)
 
 # --------------------------------------------------------------------------------------
 # One-hot text
 # --------------------------------------------------------------------------------------
 
 
-def _text(value, name: str, allow_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{name} must be text (a str), got {show(value)}")
-    if not value and not allow_empty:
-        raise ValueError(f"{name} must not be empty")
-    return value
-
-
+@checked(text=Text(max_length=100_000))
 def one_hot(text: str) -> tuple[np.ndarray, list[str]]:
     """One row per character, one column per symbol, as the slides do it with
     scikit-learn's ``LabelBinarizer``.
@@ -41,7 +42,6 @@ def one_hot(text: str) -> tuple[np.ndarray, list[str]]:
     """
     from sklearn.preprocessing import LabelBinarizer
 
-    text = _text(text, "text")
     if len(set(text)) < 3:
         # LabelBinarizer gives one column (not two) for two classes: refuse, not mislead.
         raise ValueError(
@@ -56,28 +56,15 @@ def one_hot(text: str) -> tuple[np.ndarray, list[str]]:
 # Cells written out
 # --------------------------------------------------------------------------------------
 
-
-def _array(value, name: str, ndim: int | tuple[int, ...]) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an array of numbers, got {show(value)}"
-        ) from None
-    allowed = (ndim,) if isinstance(ndim, int) else ndim
-    if array.ndim not in allowed:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
-            f"got shape {array.shape}"
-        )
-    if array.size and not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers (no NaN or infinity)")
-    return array
+WEIGHTS = Array(ndim=2, what="a weight matrix")
+BIAS = Array(ndim=1, what="a bias vector")
+SEQUENCE = Array(ndim=(2, 3), what="a sequence (time, inputs) or a batch of them")
+STATE = Array(ndim=(1, 2), what="a state (units,) or (batch, units)")
 
 
-def _weights(kernel, recurrent_kernel, bias, gates: int):
-    kernel = _array(kernel, "kernel", 2)
-    recurrent_kernel = _array(recurrent_kernel, "recurrent_kernel", 2)
+def _weights(kernel, recurrent_kernel, bias, gates: int) -> None:
+    """Refuse weight arrays that do not fit together (the kernels' rows are the inputs
+    and the units, their columns ``gates * units``)."""
     units = recurrent_kernel.shape[0]
     if units == 0 or recurrent_kernel.shape != (units, gates * units):
         raise ValueError(
@@ -89,15 +76,12 @@ def _weights(kernel, recurrent_kernel, bias, gates: int):
             f"kernel must be (inputs, {gates * units}) to match recurrent_kernel, "
             f"got {kernel.shape}"
         )
-    bias = _array(bias, "bias", 1)
     if bias.shape != (gates * units,):
         raise ValueError(f"bias must have {gates * units} values, got {bias.shape}")
-    return kernel, recurrent_kernel, bias, units
 
 
 def _sequences(x, inputs: int) -> tuple[np.ndarray, bool]:
     """x as (batch, time, inputs); True when it came without a batch axis."""
-    x = _array(x, "x", (2, 3))
     single = x.ndim == 2
     if single:
         x = x[None]
@@ -109,24 +93,29 @@ def _sequences(x, inputs: int) -> tuple[np.ndarray, bool]:
     return x, single
 
 
-def sigmoid(z):
-    """The logistic function 1 / (1 + e^-z), computed without overflow."""
-    try:
-        z = np.asarray(z, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"z must be numbers, got {show(z)}") from None
+def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -z))
 
 
+@checked(z=Array(what="numbers"))
+def sigmoid(z):
+    """The logistic function 1 / (1 + e^-z), computed without overflow."""
+    return _sigmoid(z)
+
+
+@checked(
+    x=SEQUENCE, kernel=WEIGHTS, recurrent_kernel=WEIGHTS, bias=BIAS, h0=Optional(STATE)
+)
 def rnn_forward(x, kernel, recurrent_kernel, bias, h0=None) -> np.ndarray:
     """A simple RNN over a sequence: ``h_t = tanh(x_t W + h_{t-1} U + b)``.
 
     ``x`` is (time, inputs) or (batch, time, inputs); returns every hidden state,
     (time, units) or (batch, time, units), as ``SimpleRNN(return_sequences=True)``.
     """
-    kernel, recurrent_kernel, bias, units = _weights(kernel, recurrent_kernel, bias, 1)
     x, single = _sequences(x, kernel.shape[0])
-    h = np.zeros((x.shape[0], units)) if h0 is None else _state(h0, x.shape[0], units)
+    units = recurrent_kernel.shape[0]
+    h = np.zeros((x.shape[0], units)) if h0 is None else _state(h0, len(x), units, "h0")
+    _weights(kernel, recurrent_kernel, bias, 1)
     states = []
     for t in range(x.shape[1]):
         h = np.tanh(x[:, t] @ kernel + h @ recurrent_kernel + bias)
@@ -135,14 +124,25 @@ def rnn_forward(x, kernel, recurrent_kernel, bias, h0=None) -> np.ndarray:
     return out[0] if single else out
 
 
-def _state(value, batch: int, units: int) -> np.ndarray:
-    state = _array(value, "state", (1, 2))
-    state = np.broadcast_to(state, (batch, units)) if state.shape[-1] == units else None
-    if state is None:
-        raise ValueError(f"a state must have {units} values per sequence")
-    return np.array(state)
+def _state(state: np.ndarray, batch: int, units: int, name: str) -> np.ndarray:
+    if state.shape[-1] != units or (
+        state.ndim == 2 and state.shape[0] not in (1, batch)
+    ):
+        raise ValueError(
+            f"{name} must be ({units},) or ({batch}, {units}), one state per sequence, "
+            f"got shape {state.shape}"
+        )
+    return np.array(np.broadcast_to(state, (batch, units)))
 
 
+@checked(
+    x=Array(ndim=(1, 2), what="inputs (inputs,) or (batch, inputs)"),
+    h=STATE,
+    c=STATE,
+    kernel=WEIGHTS,
+    recurrent_kernel=WEIGHTS,
+    bias=BIAS,
+)
 def lstm_step(x, h, c, kernel, recurrent_kernel, bias):
     """One LSTM step: four gates from the input and the previous hidden state.
 
@@ -156,21 +156,33 @@ def lstm_step(x, h, c, kernel, recurrent_kernel, bias):
 
     Returns ``(h', c')``. Shapes: x (batch, inputs), h and c (batch, units).
     """
-    kernel, recurrent_kernel, bias, units = _weights(kernel, recurrent_kernel, bias, 4)
-    x = _array(x, "x", (1, 2))
     x = x[None] if x.ndim == 1 else x
-    h, c = _state(h, x.shape[0], units), _state(c, x.shape[0], units)
+    if x.shape[1] != kernel.shape[0]:
+        raise ValueError(
+            f"x must have {kernel.shape[0]} inputs (the kernel's rows), got shape {x.shape}"
+        )
+    units = recurrent_kernel.shape[0]
+    h, c = _state(h, x.shape[0], units, "h"), _state(c, x.shape[0], units, "c")
+    _weights(kernel, recurrent_kernel, bias, 4)
     return _lstm_step(x, h, c, kernel, recurrent_kernel, bias)
 
 
 def _lstm_step(x, h, c, kernel, recurrent_kernel, bias):
     z = x @ kernel + h @ recurrent_kernel + bias
     i, f, g, o = np.split(z, 4, axis=-1)
-    c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-    h = sigmoid(o) * np.tanh(c)
+    c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+    h = _sigmoid(o) * np.tanh(c)
     return h, c
 
 
+@checked(
+    x=SEQUENCE,
+    kernel=WEIGHTS,
+    recurrent_kernel=WEIGHTS,
+    bias=BIAS,
+    h0=Optional(STATE),
+    c0=Optional(STATE),
+)
 def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None):
     """An LSTM over a sequence; returns ``(outputs, h, c)``.
 
@@ -178,11 +190,11 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None):
     ``LSTM(return_sequences=True, return_state=True)`` gives; ``h`` and ``c`` are the
     two states after the last step (an LSTM carries two states, a simple RNN one).
     """
-    kernel, recurrent_kernel, bias, units = _weights(kernel, recurrent_kernel, bias, 4)
     x, single = _sequences(x, kernel.shape[0])
-    batch = x.shape[0]
-    h = np.zeros((batch, units)) if h0 is None else _state(h0, batch, units)
-    c = np.zeros((batch, units)) if c0 is None else _state(c0, batch, units)
+    batch, units = x.shape[0], recurrent_kernel.shape[0]
+    h = np.zeros((batch, units)) if h0 is None else _state(h0, batch, units, "h0")
+    c = np.zeros((batch, units)) if c0 is None else _state(c0, batch, units, "c0")
+    _weights(kernel, recurrent_kernel, bias, 4)
     outputs = []
     for t in range(x.shape[1]):
         h, c = _lstm_step(x[:, t], h, c, kernel, recurrent_kernel, bias)
@@ -197,8 +209,11 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None):
 
 LAYER_KINDS = ("SimpleRNN", "GRU", "LSTM")
 _GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+KIND = Choice(*LAYER_KINDS)
+UNITS = Int(1, 10**5)
 
 
+@checked(kind=KIND, inputs=Int(1, 10**6), units=UNITS, bidirectional=Bool())
 def recurrent_parameters(
     kind: str, inputs: int, units: int, bidirectional: bool = False
 ) -> int:
@@ -212,9 +227,6 @@ def recurrent_parameters(
     >>> recurrent_parameters("LSTM", 59, 512)
     1171456
     """
-    kind = choose(kind, LAYER_KINDS, "layer kind")
-    inputs = check_int(inputs, "inputs", 1, 10**6)
-    units = check_int(units, "units", 1, 10**5)
     gates = _GATES[kind]
     count = gates * units * (inputs + units + 1)
     if kind == "GRU":
@@ -222,9 +234,15 @@ def recurrent_parameters(
     return 2 * count if bidirectional else count
 
 
+@checked(
+    symbols=Int(2, 10**6),
+    units=OneOf(UNITS, Items(UNITS, 1, 10)),
+    bidirectional=Bool(),
+    kind=KIND,
+)
 def stacked_parameters(
     symbols: int = 59,
-    units: int | Sequence[int] = (512, 512),
+    units: int | list[int] = (512, 512),
     bidirectional: bool = False,
     kind: str = "LSTM",
 ) -> dict[str, int]:
@@ -237,18 +255,7 @@ def stacked_parameters(
 
     A bidirectional layer passes ``2 * units`` features to the next layer.
     """
-    symbols = check_int(symbols, "symbols", 2, 10**6)
-    if isinstance(units, (int, np.integer)) and not isinstance(units, bool):
-        units = [units]
-    if (
-        isinstance(units, str)
-        or not isinstance(units, Sequence)
-        or not 1 <= len(units) <= 10
-    ):
-        raise ValueError(
-            f"units must be an int or a list of 1 to 10 ints, got {show(units)}"
-        )
-    units = [check_int(u, "units", 1, 10**5) for u in units]
+    units = [units] if isinstance(units, int) else list(units)
     counts: dict[str, int] = {}
     inputs = symbols
     for n, width in enumerate(units, 1):
@@ -260,6 +267,7 @@ def stacked_parameters(
     return counts
 
 
+@checked(symbols=Int(2, 1000), maxlen=Int(1, 1000), bidirectional=Bool())
 def slide_model(symbols: int = 59, maxlen: int = 40, bidirectional: bool = False):
     """The slides' model in Keras 3: LSTM(512) -> Dropout -> LSTM(512) -> Dropout ->
     Dense(symbols, softmax), on one-hot input of ``maxlen`` steps (built, not trained).
@@ -268,9 +276,6 @@ def slide_model(symbols: int = 59, maxlen: int = 40, bidirectional: bool = False
     with ``keras.Input``. ``bidirectional=True`` wraps both LSTMs in ``Bidirectional``.
     """
     import keras
-
-    symbols = check_int(symbols, "symbols", 2, 1000)
-    maxlen = check_int(maxlen, "maxlen", 1, 1000)
 
     def wrap(layer):
         return keras.layers.Bidirectional(layer) if bidirectional else layer

@@ -9,16 +9,48 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, choose, show
-from course_lib.rnn.cells import _text
+from course_lib.core import (
+    Array,
+    Choice,
+    Int,
+    Items,
+    Number,
+    OneOf,
+    Optional,
+    Text,
+    checked,
+)
 
 CORPORA = ("shakespeare", "nietzsche")
+CORPUS = Text(max_length=10_000_000)
+"""A corpus: text of up to 10 million characters (the slides' Nietzsche has 600,901)."""
+IDS = Array(ndim=1, dtype="int", low=0, what="ids (a list)")
+
+
+class _Character(Text):
+    """One character (a symbol of a vocabulary; a space is one too)."""
+
+    def __init__(self):
+        super().__init__(max_length=1, empty=True)
+
+    def describe(self):
+        return "one character"
+
+    def convert(self, value, name):
+        if not isinstance(value, str) or len(value) != 1:
+            self.fail(name, value)
+        return value
+
+    def bad_values(self):
+        return [None, 3, "", "ab"]
+
 
 # --------------------------------------------------------------------------------------
 # Corpus
 # --------------------------------------------------------------------------------------
 
 
+@checked(name=Choice(*CORPORA))
 def load_corpus(name: str = "shakespeare") -> str:
     """The text of a corpus, as it is (upper and lower case).
 
@@ -29,7 +61,6 @@ def load_corpus(name: str = "shakespeare") -> str:
     """
     from course_lib import data
 
-    name = choose(name, CORPORA, "corpus")
     if name == "nietzsche":
         return data.load("nietzsche")
     return data.REGISTRY["shakespeare"].bundle_loader(data.bundle_path("shakespeare"))
@@ -51,10 +82,10 @@ class CorpusStats:
         )
 
 
+@checked(text=CORPUS)
 def corpus_stats(text: str) -> CorpusStats:
     """Count characters and symbols as the slides do (600,901 characters, 59 symbols for
     their Nietzsche), and again after lowercasing (what Keras' own example does)."""
-    text = _text(text, "text")
     return CorpusStats(
         characters=len(text),
         symbols=len(set(text)),
@@ -71,25 +102,18 @@ class Vocabulary:
     ([3, 5, 4, 1], 'hold')
     """
 
+    @checked(text_or_symbols=OneOf(CORPUS, Items(_Character(), 1, 100_000)))
     def __init__(self, text_or_symbols: str | Sequence[str]):
         if isinstance(text_or_symbols, str):
-            symbols = sorted(set(_text(text_or_symbols, "text")))
+            symbols = sorted(set(text_or_symbols))
         else:
-            try:
-                symbols = list(text_or_symbols)
-            except TypeError:
-                raise ValueError(
-                    f"symbols must be text or a list of characters, "
-                    f"got {show(text_or_symbols)}"
-                ) from None
-            if not symbols or not all(
-                isinstance(s, str) and len(s) == 1 for s in symbols
-            ):
-                raise ValueError(
-                    "symbols must be a non-empty list of single characters"
-                )
+            symbols = list(text_or_symbols)
             if len(set(symbols)) != len(symbols):
-                raise ValueError("symbols must not repeat")
+                twice = sorted({s for s in symbols if symbols.count(s) > 1})
+                raise ValueError(
+                    f"text_or_symbols must not repeat a symbol, got {''.join(twice)!r} "
+                    "twice"
+                )
         self.symbols: list[str] = symbols
         self.index = {s: i for i, s in enumerate(symbols)}
 
@@ -99,10 +123,12 @@ class Vocabulary:
     def __repr__(self) -> str:
         return f"Vocabulary({''.join(self.symbols)!r})"
 
+    @checked(text=Text(max_length=10_000_000, empty=True))
     def unknown(self, text: str) -> list[str]:
         """The characters of ``text`` that are not in the vocabulary, sorted."""
-        return sorted(set(_text(text, "text", allow_empty=True)) - set(self.index))
+        return sorted(set(text) - set(self.index))
 
+    @checked(text=Text(max_length=10_000_000, empty=True))
     def encode(self, text: str) -> list[int]:
         """Ids of the characters of ``text``; a ValueError names the unknown ones."""
         missing = self.unknown(text)
@@ -114,26 +140,23 @@ class Vocabulary:
             )
         return [self.index[c] for c in text]
 
+    @checked(ids=IDS)
     def decode(self, ids) -> str:
         """The text of a list of ids."""
-        ids = np.asarray(ids)
-        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-            raise ValueError(f"ids must be a list of ints, got {show(ids)}")
-        if ids.size and (ids.min() < 0 or ids.max() >= len(self.symbols)):
-            raise ValueError(f"ids must be from 0 to {len(self.symbols) - 1}")
+        if ids.size and ids.max() >= len(self.symbols):
+            raise ValueError(
+                f"ids must be from 0 to {len(self.symbols) - 1}, got {ids.max()}"
+            )
         return "".join(self.symbols[i] for i in ids)
 
 
+@checked(ids=IDS, length=Int(1, 10_000), step=Optional(Int(1, 10_000)))
 def make_sequences(ids, length: int, step: int | None = None):
     """Cut a list of ids into training pairs: inputs ``x`` (N, length) and targets
     ``y`` (N, length), ``y`` being ``x`` moved on by one character (the next symbol at
     every position). ``step`` (default ``length``) is the distance between starts.
     """
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or ids.dtype.kind not in "iu":
-        raise ValueError(f"ids must be a list of ints, got {show(ids)}")
-    length = check_int(length, "length", 1, 10_000)
-    step = length if step is None else check_int(step, "step", 1, 10_000)
+    step = length if step is None else step
     starts = np.arange(0, len(ids) - length, step)
     if len(starts) == 0:
         raise ValueError(
@@ -143,32 +166,36 @@ def make_sequences(ids, length: int, step: int | None = None):
     return ids[index].astype(np.int32), ids[index + 1].astype(np.int32)
 
 
+@checked(ids=Array(dtype="int", low=0, what="ids"), symbols=Int(1, 10**5))
 def one_hot_ids(ids, symbols: int) -> np.ndarray:
     """One-hot float32 vectors of integer ids: shape ``ids.shape + (symbols,)``."""
-    ids = np.asarray(ids)
-    symbols = check_int(symbols, "symbols", 1, 10**5)
-    if ids.dtype.kind not in "iu" or (
-        ids.size and (ids.min() < 0 or ids.max() >= symbols)
-    ):
-        raise ValueError(f"ids must be ints from 0 to {symbols - 1}, got {show(ids)}")
+    if ids.size and ids.max() >= symbols:
+        raise ValueError(
+            f"ids must be ints from 0 to {symbols - 1} (symbols - 1), got {ids.max()}"
+        )
     if ids.size * symbols > 200_000_000:
         raise ValueError("ids x symbols is too large (over 200 million floats)")
     return np.eye(symbols, dtype=np.float32)[ids]
 
 
+@checked(ids=IDS, symbols=Optional(Int(1, 10**6)))
 def unigram_entropy(ids, symbols: int | None = None) -> float:
     """Entropy, in nats, of the symbol frequencies: the loss of a model that knows only
     how often each character occurs (what a character model must beat)."""
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or ids.size == 0 or ids.dtype.kind not in "iu" or ids.min() < 0:
-        raise ValueError(f"ids must be a non-empty list of ints >= 0, got {show(ids)}")
-    if symbols is not None:
-        symbols = check_int(symbols, "symbols", 1, 10**6)
+    if ids.size == 0:
+        raise ValueError("ids must hold at least one id, got an empty list")
+    if symbols is not None and ids.max() >= symbols:
+        raise ValueError(
+            f"ids must be from 0 to {symbols - 1} (symbols - 1), got {ids.max()}"
+        )
     counts = np.bincount(ids, minlength=symbols or 0)
     p = counts[counts > 0] / ids.size
     return float(-(p * np.log(p)).sum())
 
 
+@checked(
+    symbols=Int(2, 1000), units=Int(1, 2048), layers=Int(1, 4), dropout=Number(0, 0.9)
+)
 def char_model(symbols: int, units: int = 128, layers: int = 1, dropout: float = 0.0):
     """A character model for Keras: one-hot characters in, LSTM(s) with
     ``return_sequences=True``, a Dense layer of ``symbols`` logits at every step (the next
@@ -176,10 +203,6 @@ def char_model(symbols: int, units: int = 128, layers: int = 1, dropout: float =
     """
     import keras
 
-    symbols = check_int(symbols, "symbols", 2, 1000)
-    units = check_int(units, "units", 1, 2048)
-    layers = check_int(layers, "layers", 1, 4)
-    dropout = check_number(dropout, "dropout", 0.0, 0.9)
     stack = [keras.Input((None, symbols))]
     for _ in range(layers):
         stack.append(keras.layers.LSTM(units, return_sequences=True))

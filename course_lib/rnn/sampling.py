@@ -12,22 +12,41 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, show
+from course_lib.core import (
+    SEED,
+    Array,
+    Instance,
+    Int,
+    Items,
+    Model,
+    Number,
+    OneOf,
+    Optional,
+    PathIn,
+    Text,
+    checked,
+    show,
+)
 from course_lib.data.registry import FILES_DIR
-from course_lib.rnn.cells import _array, _text
-from course_lib.rnn.corpus import Vocabulary, char_model
+from course_lib.rnn.corpus import CORPUS, Vocabulary, _Character, char_model
 
 BUNDLE_DIR = FILES_DIR
 MODEL_FILE = BUNDLE_DIR / "text_model.npz"
 MODEL_SHA256 = "06b37842e38dd058878de0f7b6a5860759dc92fbc9bc8270ee851048a9788809"
 MAX_GENERATE = 5000
 """The most characters one call of ``generate`` writes."""
+LOGITS = Array(ndim=1, what="logits (one per symbol)")
+TEMPERATURE = Number(0.01, 100.0)
+TOP_K = Int(0, 10**6)
+RANDOM = OneOf(SEED, Instance(np.random.Generator, "a numpy random Generator"))
+SEED_TEXT = Text(max_length=10_000)
 
 # --------------------------------------------------------------------------------------
 # Sampling
 # --------------------------------------------------------------------------------------
 
 
+@checked(logits=LOGITS, temperature=TEMPERATURE, top_k=TOP_K)
 def sampling_probabilities(
     logits, temperature: float = 1.0, top_k: int = 0
 ) -> np.ndarray:
@@ -41,11 +60,8 @@ def sampling_probabilities(
     T < 1 sharpens the distribution (T -> 0: always the most likely character), T > 1
     flattens it (T -> infinity: every kept character equally likely).
     """
-    logits = _array(logits, "logits", 1)
     if logits.size == 0:
-        raise ValueError("logits must not be empty")
-    temperature = check_number(temperature, "temperature", 0.01, 100.0)
-    top_k = check_int(top_k, "top_k", 0, 10**6)
+        raise ValueError("logits must hold at least one number, got an empty list")
     scaled = logits / temperature
     if 0 < top_k < scaled.size:
         order = np.argsort(-scaled, kind="stable")
@@ -80,11 +96,13 @@ def _draw(logits: np.ndarray, temperature: float, top_k: int, rng) -> int:
 
 
 def _random(seed) -> np.random.Generator:
+    """``seed`` as RANDOM converted it: a Generator as it is, an int seeds a new one."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(check_int(seed, "seed", 0, 2**32 - 1))
+    return np.random.default_rng(seed)
 
 
+@checked(logits=LOGITS, temperature=TEMPERATURE, top_k=TOP_K, seed=RANDOM)
 def sample_next(logits, temperature: float = 1.0, top_k: int = 0, seed=0) -> int:
     """Draw one character id from ``sampling_probabilities(logits, temperature, top_k)``:
     a uniform number u in [0, 1), then the first id whose cumulative probability
@@ -147,9 +165,10 @@ class TextModel:
             x = h
         return x @ self.dense_kernel + self.dense_bias, new_states
 
+    @checked(text=SEED_TEXT)
     def read(self, text: str):
         """Read a text; return the logits after its last character and the states."""
-        ids = self.vocab.encode(_text(text, "seed text"))
+        ids = self.vocab.encode(text)
         states = self.start()
         logits = None
         for i in ids:
@@ -157,13 +176,29 @@ class TextModel:
         return logits, states
 
 
+VOCABULARY = OneOf(
+    Instance(Vocabulary, "a Vocabulary", example=lambda: Vocabulary("abc")),
+    Items(_Character(), 1, 100_000),
+    CORPUS,
+)
+"""A Vocabulary, or the symbols or text to make one from."""
+CHAR_MODEL = Model(
+    (None, None), (None, None), outputs="logits", what="a character model (char_model)"
+)
+"""One-hot characters in, a score (logit) per symbol at every step out."""
+
+
+@checked(model=CHAR_MODEL, vocab=VOCABULARY)
 def model_from_keras(model, vocab: Vocabulary | Sequence[str]) -> TextModel:
-    """The NumPy copy of a Keras ``char_model`` (its LSTM layers and the Dense layer)."""
+    """The NumPy copy of a Keras ``char_model`` (its LSTM layers and the Dense layer).
+
+    The model must end in logits, as ``char_model`` does: sampling divides logits by
+    the temperature, and a final softmax would be sampled as if its probabilities were
+    logits.
+    """
     import keras
 
     vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(vocab)
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model, got {show(model)}")
     layers, dense = [], None
     for layer in model.layers:
         if isinstance(layer, keras.layers.LSTM):
@@ -181,16 +216,35 @@ def model_from_keras(model, vocab: Vocabulary | Sequence[str]) -> TextModel:
     return TextModel(vocab, layers, dense[0], dense[1])
 
 
+TEXT_MODEL = Instance(
+    TextModel,
+    "a TextModel (cl.rnn.load_text_model() or cl.rnn.model_from_keras(...))",
+    example=lambda: _shipped(),
+)
+
+
+@functools.cache
+def _shipped() -> TextModel:
+    return load_text_model()
+
+
+@checked(text_model=TEXT_MODEL)
 def model_to_keras(text_model: TextModel):
     """A Keras ``char_model`` carrying the weights of a ``TextModel``."""
-    if not isinstance(text_model, TextModel):
-        raise ValueError(f"text_model must be a TextModel, got {show(text_model)}")
     model = char_model(len(text_model.vocab), text_model.units, len(text_model.layers))
     weights = [w for layer in text_model.layers for w in layer]
     model.set_weights([*weights, text_model.dense_kernel, text_model.dense_bias])
     return model
 
 
+@checked(
+    text_model=TEXT_MODEL,
+    seed_text=SEED_TEXT,
+    length=Int(0, MAX_GENERATE),
+    temperature=TEMPERATURE,
+    top_k=TOP_K,
+    seed=RANDOM,
+)
 def generate_stream(
     text_model: TextModel,
     seed_text: str,
@@ -202,11 +256,11 @@ def generate_stream(
     """Yield generated characters one at a time: read ``seed_text``, then repeatedly
     sample the next character and feed it back in (the slides' "set the predicted symbol
     as the next input")."""
-    if not isinstance(text_model, TextModel):
-        raise ValueError(f"text_model must be a TextModel, got {show(text_model)}")
-    length = check_int(length, "length", 0, MAX_GENERATE)
-    temperature = check_number(temperature, "temperature", 0.01, 100.0)
-    top_k = check_int(top_k, "top_k", 0, len(text_model.vocab))
+    if top_k > len(text_model.vocab):
+        raise ValueError(
+            f"top_k must be from 0 to {len(text_model.vocab)} (the model's symbols), "
+            f"got {top_k}"
+        )
     rng = _random(seed)
     logits, states = text_model.read(seed_text)
     for _ in range(length):
@@ -215,6 +269,14 @@ def generate_stream(
         logits, states = text_model.step(char_id, states)
 
 
+@checked(
+    text_model=TEXT_MODEL,
+    seed_text=SEED_TEXT,
+    length=Int(0, MAX_GENERATE),
+    temperature=TEMPERATURE,
+    top_k=TOP_K,
+    seed=RANDOM,
+)
 def generate(
     text_model: TextModel,
     seed_text: str,
@@ -229,15 +291,21 @@ def generate(
     )
 
 
+@checked(
+    text_model=TEXT_MODEL,
+    path=PathIn(),
+    history=Optional(Instance(dict, "a dict of lists of numbers by name")),
+)
 def save_text_model(text_model: TextModel, path, history: dict | None = None) -> None:
     """Write a ``TextModel`` as a float32 ``.npz`` (the symbols stored as one string;
     ``history``, lists of numbers by name, stored as ``history_<name>``)."""
-    if not isinstance(text_model, TextModel):
-        raise ValueError(f"text_model must be a TextModel, got {show(text_model)}")
     path = _path(path)
     arrays = {"symbols": np.array("".join(text_model.vocab.symbols))}
     for name, values in (history or {}).items():
-        arrays[f"history_{name}"] = np.asarray(values, np.float64)
+        curve = Array(ndim=1, what="a list of numbers").check(
+            values, f"history[{name!r}]"
+        )
+        arrays[f"history_{name}"] = curve
     for n, layer in enumerate(text_model.layers):
         for name, w in zip(("kernel", "recurrent_kernel", "bias"), layer, strict=True):
             arrays[f"lstm{n}_{name}"] = w.astype(np.float32)
@@ -253,6 +321,7 @@ def _path(path) -> Path:
     return Path(path)
 
 
+@checked(path=PathIn())
 def read_text_model(path) -> TextModel:
     """Read a ``TextModel`` written by ``save_text_model`` (no checksum check)."""
     path = _path(path)
@@ -291,6 +360,7 @@ def _read_text_model(path: Path) -> TextModel:
         )
 
 
+@checked(path=Optional(PathIn()))
 def load_text_model(path=None) -> TextModel:
     """The small character LSTM shipped in ``datasets/text_model.npz`` (made by
     ``datasets/build_text_model.py``), checked against its sha256."""

@@ -16,10 +16,12 @@ import re
 import ipywidgets as widgets
 import numpy as np
 
-from course_lib.core import check_int, check_number, show
+from course_lib.core import Int, Number, Optional, Text, checked
+from course_lib.rnn.sampling import TEXT_MODEL
 from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
 
 BARS = 20  # the most likely characters shown
+TEMPERATURE = Number(0.1, 2.5)
 _WORD = re.compile(r"[a-z']+")
 
 
@@ -56,6 +58,13 @@ class TextGenerator(CourseWidget):
     sample's words that occur in the corpus).
     """
 
+    @checked(
+        text_model=Optional(TEXT_MODEL),
+        temperature=TEMPERATURE,
+        top_k=Int(0, 1000),
+        seed_text=Text(max_length=1000),
+        length=Int(20, 600),
+    )
     def __init__(
         self,
         text_model=None,
@@ -68,10 +77,6 @@ class TextGenerator(CourseWidget):
         from course_lib import rnn as cl_rnn
 
         self.text_model = cl_rnn.load_text_model() if text_model is None else text_model
-        if not isinstance(self.text_model, cl_rnn.TextModel):
-            raise ValueError(
-                f"text_model must be a cl.rnn.TextModel, got {show(self.text_model)}"
-            )
         corpus = cl_rnn.load_corpus("shakespeare").lower()
         self.words = set(_WORD.findall(corpus))
         self.vocab = self.text_model.vocab
@@ -85,9 +90,7 @@ class TextGenerator(CourseWidget):
             description="temperature",
             continuous_update=False,
         )
-        set_in_range(
-            self.temperature, check_number(temperature, "temperature"), "temperature"
-        )
+        set_in_range(self.temperature, temperature, "temperature")
         self.top_k = widgets.IntSlider(
             0,
             min=0,
@@ -95,7 +98,7 @@ class TextGenerator(CourseWidget):
             description="top-k (0: all)",
             continuous_update=False,
         )
-        set_in_range(self.top_k, check_int(top_k, "top_k"), "top_k")
+        set_in_range(self.top_k, top_k, "top_k")
         self.length = widgets.IntSlider(
             200,
             min=20,
@@ -104,12 +107,10 @@ class TextGenerator(CourseWidget):
             description="length",
             continuous_update=False,
         )
-        set_in_range(self.length, check_int(length, "length"), "length")
+        set_in_range(self.length, length, "length")
         self.draw = widgets.IntSlider(
             0, min=0, max=99, description="draw", continuous_update=False
         )
-        if not isinstance(seed_text, str):
-            raise ValueError(f"seed_text must be text, got {show(seed_text)}")
         self.seed_text = widgets.Text(seed_text, description="seed text")
         self.generate_button = widgets.Button(
             description="generate",
@@ -197,6 +198,9 @@ class TextGenerator(CourseWidget):
     def _render(self):
         from course_lib.rnn import sampling_probabilities
 
+        TEMPERATURE.check(
+            self.temperature.value, "temperature"
+        )  # NaN gets past a slider
         seed = self._seed()
         logits, _ = self.text_model.read(seed)
         model_p = sampling_probabilities(logits, 1.0, 0)
