@@ -312,7 +312,9 @@ def test_the_model_helpers_refuse_what_is_not_a_model(model):
         transfer.network2,
         transfer.trainable_parameters,
     ):
-        with pytest.raises(ValueError, match="must be a Keras model"):
+        with pytest.raises(
+            ValueError, match="must be a (Keras model|convolutional base|model built)"
+        ):
             helper(model)
     with pytest.raises(ValueError, match="must be a Keras layer"):
         transfer.block_of(model)
@@ -322,7 +324,7 @@ def test_features_of_refuses_a_model_without_blocks():
     import keras
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    with pytest.raises(ValueError, match="no layers named block1_"):
+    with pytest.raises(ValueError, match="must have layers named block1_"):
         transfer.features_of(model)
 
 
@@ -371,7 +373,7 @@ def test_check_transfer_results_refuses_entries_that_are_not_lists(results):
 
 def test_load_transfer_results_refuses_a_folder_or_a_non_path(tmp_path):
     for path in (tmp_path, None):
-        with pytest.raises(ValueError, match="path must be a JSON file"):
+        with pytest.raises(ValueError, match="path must be a path ending in .json"):
             transfer.load_transfer_results(path)
 
 
@@ -383,7 +385,7 @@ def test_train_digit_base_refuses_bad_callbacks_before_it_trains():
 
 @pytest.mark.parametrize("folder", [True, b"\x00", "", " "])
 def test_run_cats_vs_dogs_refuses_a_folder_that_is_not_a_path(folder):
-    with pytest.raises(ValueError, match="folder must be the path"):
+    with pytest.raises(ValueError, match="folder must be a path"):
         transfer.run_cats_vs_dogs(epochs=1, folder=folder)
 
 

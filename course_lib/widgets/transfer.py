@@ -17,12 +17,14 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from course_lib.core import Instance, Int, Optional, checked
 from course_lib.transfer import (
+    VGG16_BLOCKS,
     check_transfer_results,
     load_transfer_results,
     summarize_sweep,
 )
-from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
+from course_lib.widgets.base import CourseWidget, new_figure
 
 COLORS = {"scratch": "tab:red", "frozen": "tab:blue", "fine-tune": "tab:green"}
 NAMES = {"scratch": "from scratch", "frozen": "frozen base", "fine-tune": "fine-tuned"}
@@ -43,6 +45,11 @@ class FineTuneExplorer(CourseWidget):
         cl.widgets.FineTuneExplorer(labels_per_class=2, vgg16_blocks=1)
     """
 
+    @checked(
+        results=Optional(Instance(dict, "the dict load_transfer_results gives")),
+        labels_per_class=Optional(Int(1, 100_000)),
+        vgg16_blocks=Int(0, VGG16_BLOCKS),
+    )
     def __init__(
         self,
         results: dict | None = None,
@@ -75,14 +82,13 @@ class FineTuneExplorer(CourseWidget):
                 )
             self.labels.value = labels_per_class
         self.vgg16_blocks = widgets.IntSlider(
-            0,
+            vgg16_blocks,
             0,
             len(self.vgg16_counts) - 1,
             description="VGG16 blocks unfrozen",
             continuous_update=False,
             style={"description_width": "initial"},
         )
-        set_in_range(self.vgg16_blocks, vgg16_blocks, "vgg16_blocks")
         self._build_figure()
         self.watch(labels=self.labels, vgg16_blocks=self.vgg16_blocks)
         self.children = [
