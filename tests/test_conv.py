@@ -317,9 +317,9 @@ def test_helpers_reject_bad_input():
         output_size(7, 3, "full", 1)
     with pytest.raises(ValueError, match="c_in must be an int from 1"):
         conv_params(3, 3, 0, 8)
-    with pytest.raises(ValueError, match="layer 1 must be a"):
+    with pytest.raises(ValueError, match=r"layers\[1\] must be a list of 2 values"):
         receptive_field([(3, 1), 3])
-    with pytest.raises(ValueError, match="stride of layer 0"):
+    with pytest.raises(ValueError, match=r"layers\[0\]\[1\] must be an int from 1"):
         receptive_field([(3, 0)])
 
 

@@ -76,7 +76,7 @@ def test_the_memory_measure_sees_a_peak_freed_before_the_call_returns():
 
 
 def test_build_refuses_empty_layers():
-    with pytest.raises(ValueError, match="each value of hidden must be an int from 1"):
+    with pytest.raises(ValueError, match=r"hidden\[0\] must be an int from 1"):
         dense.build_dense_network((4, 4), hidden=(0,))
 
 

@@ -214,12 +214,13 @@ class Items(Constraint):
             value = value.tolist() if value.ndim == 1 else list(value)
         if isinstance(value, (str, bytes, int, float, np.number)) or value is None:
             hint = "one value goes in a list, e.g. [" + show(value, 20) + "]"
-            self.fail(name, value, hint if value is not None else "")
+            useful = value is not None and self.min_length <= 1
+            self.fail(name, value, hint if useful else "")
         if not isinstance(value, (list, tuple, range)):
             self.fail(name, value)
         if not self.min_length <= len(value) <= self.max_length:
             self.fail(name, value, got=f"{len(value):,} values")
-        return tuple(self.item.check(v, f"each value of {name}") for v in value)
+        return tuple(self.item.check(v, f"{name}[{i}]") for i, v in enumerate(value))
 
     def example(self):
         return [self.item.example()] * max(self.min_length, 1)
