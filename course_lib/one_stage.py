@@ -195,7 +195,7 @@ def encode_boxes(boxes, anchors) -> np.ndarray:
 
 
 @checked(
-    offsets=Boxes(ordered=False, what="offsets (N, 4) of (t_x, t_y, t_w, t_h)"),
+    offsets=Boxes(ordered=False, what="an array (N, 4) of (t_x, t_y, t_w, t_h)"),
     anchors=Boxes(),
 )
 def decode_boxes(offsets, anchors) -> np.ndarray:

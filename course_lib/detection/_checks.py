@@ -25,7 +25,7 @@ class Boxes(Constraint):
         empty: bool = False,
         max_count: int = 100_000,
         ordered: bool = True,
-        what: str = "boxes (N, 4) of (y0, x0, y1, x1)",
+        what: str = "a box (y0, x0, y1, x1) or boxes (N, 4)",
     ):
         self.empty, self.max_count, self.ordered, self.what = (
             empty,
@@ -35,10 +35,7 @@ class Boxes(Constraint):
         )
 
     def describe(self):
-        text = self.what
-        if self.ordered:
-            text += " with y0 <= y1 and x0 <= x1"
-        return text + f", at most {self.max_count:,}"
+        return self.what + (", each with y0 <= y1 and x0 <= x1" if self.ordered else "")
 
     def convert(self, value, name):
         if value is None or isinstance(value, (str, bytes, dict, set)):
@@ -59,7 +56,9 @@ class Boxes(Constraint):
             hint = "one box per row" if array.ndim == 2 and array.shape[0] == 4 else ""
             self.fail(name, value, hint, got=f"shape {array.shape}")
         if len(array) > self.max_count:
-            self.fail(name, value, got=f"{len(array):,} boxes")
+            self.fail(
+                name, value, got=f"{len(array):,} boxes (at most {self.max_count:,})"
+            )
         array = array.astype(np.float64)
         if not np.isfinite(array).all():
             self.fail(name, value, got="NaN or infinite values")
@@ -105,10 +104,30 @@ class Boxes(Constraint):
 SCORES = Array(shape=(None,), min_size=0)
 """Scores (N,), one per box: finite numbers."""
 
-PHOTO = Images("HWC", channels=3, to="uint8", min_side=2)
+
+class Photo(Images):
+    """``Images`` with the fixes a photo needs: gray to RGB, RGBA to RGB."""
+
+    def convert(self, value, name):
+        shape = np.shape(value) if isinstance(value, (np.ndarray, list)) else ()
+        if len(shape) == 3 and shape[-1] == 4:
+            self.fail(
+                name, value, "drop the alpha channel: x[..., :3]", got=f"shape {shape}"
+            )
+        if len(shape) == 2 and all(lay.endswith("C") for lay in self.layouts):
+            self.fail(
+                name,
+                value,
+                "a gray photo: make it RGB with np.stack([x] * 3, axis=-1)",
+                got=f"shape {shape}",
+            )
+        return super().convert(value, name)
+
+
+PHOTO = Photo("HWC", channels=3, to="uint8", min_side=2)
 """An RGB photo (H, W, 3), uint8 0-255 or float 0-1, given to the body as uint8."""
 
-IMAGE = Images(("HW", "HWC"), channels=3, to="float", min_side=2)
+IMAGE = Photo(("HW", "HWC"), channels=3, to="float", min_side=2)
 """A gray (H, W) or RGB (H, W, 3) image, given to the body as float32 0-1."""
 
 FACE_SIZE = 25

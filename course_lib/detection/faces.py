@@ -32,6 +32,7 @@ from course_lib.detection._checks import (
     SCORES,
     Boxes,
     Examples,
+    Photo,
 )
 from course_lib.detection.boxes import MAX_NMS, iou_matrix, non_max_suppression
 
@@ -333,7 +334,7 @@ def precision_recall(
 
 
 @checked(
-    image=Images(("HW", "HWC"), channels=3, to="float", min_side=2, max_side=2048),
+    image=Photo(("HW", "HWC"), channels=3, to="float", min_side=2, max_side=2048),
     min_size=Int(8, 2048),
     max_size=Int(8, 2048),
     scale_factor=Number(1.01, 3),

@@ -126,9 +126,14 @@ def test_the_cascade_finds_the_same_faces_for_uint8_and_float():
     assert np.array_equal(as_uint8, det.cascade_faces(ASTRONAUT / 255.0))
 
 
-def test_a_photo_without_colour_channels_is_refused_by_selective_search():
+def test_gray_and_rgba_photos_get_the_fix():
     message = _error(lambda: det.selective_search(SMALL[..., 0]), "image")
-    assert "(H, W, 3)" in message
+    assert "(H, W, 3)" in message and "np.stack([x] * 3, axis=-1)" in message
+    rgba = np.concatenate([SMALL, SMALL[..., :1]], axis=2)
+    for call in (det.selective_search, lambda x: det.crop_boxes(x, [[0, 0, 8, 8]])):
+        assert "x[..., :3]" in _error(lambda c=call: c(rgba), "image")
+    gray = det.crop_boxes(SMALL[..., 0], [[0, 0, 8, 8]])  # a gray image is fine here
+    assert gray.shape == (1, 25, 25, 1)
 
 
 # -- selective search: bounded work ---------------------------------------------------
