@@ -4,16 +4,26 @@ Two seeds give two codes z_A and z_B; the row shows eight digits on the path bet
 them, the large picture the digit at position t, each with the shipped classifier's
 label and confidence. Three sliders shift the first three coordinates of the code.
 Nothing is trained: the generator ships in ``datasets/`` (``cl.gans.load_generator``).
+
+``SampleGrid`` is a Keras callback that draws the digits of the same codes after every
+epoch of a GAN's training (``cl.gans.train_gan(..., callbacks=[SampleGrid()])``).
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
+import keras
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from course_lib.core import check_int, check_number
-from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
+from course_lib.core import SEED, Bool, Int, Number, Optional, checked
+from course_lib.gans import CLASSIFIER, GENERATOR
+from course_lib.widgets.base import (
+    CourseWidget,
+    FigureImage,
+    new_figure,
+    set_in_range,
+)
 
 STEPS = 8
 SHIFTED = 3  # how many code coordinates get a slider
@@ -39,6 +49,13 @@ class GanExplorer(CourseWidget):
     (8 codes), ``digit`` (28, 28), ``label``, ``confidence``, ``path_labels``.
     """
 
+    @checked(
+        generator=Optional(GENERATOR),
+        classifier=Optional(CLASSIFIER),
+        seed_a=Int(0, 99),
+        seed_b=Int(0, 99),
+        t=Number(0, 1),
+    )
     def __init__(
         self,
         generator=None,
@@ -66,9 +83,9 @@ class GanExplorer(CourseWidget):
         self.t = widgets.FloatSlider(
             0.0, min=0.0, max=1.0, step=0.05, description="t (A→B)"
         )
-        set_in_range(self.seed_a, check_int(seed_a, "seed_a"), "seed_a")
-        set_in_range(self.seed_b, check_int(seed_b, "seed_b"), "seed_b")
-        set_in_range(self.t, check_number(t, "t"), "t")
+        set_in_range(self.seed_a, seed_a, "seed_a")
+        set_in_range(self.seed_b, seed_b, "seed_b")
+        set_in_range(self.t, t, "t")
         self.method = widgets.Dropdown(
             options=["spherical", "linear"], value="spherical", description="path"
         )
@@ -193,20 +210,22 @@ class GanExplorer(CourseWidget):
         )
 
 
-class SampleGrid:
-    """A live grid of generated digits, redrawn after every epoch of ``cl.gans.train_gan``.
+class SampleGrid(keras.callbacks.Callback):
+    """A live grid of generated digits, redrawn after every epoch: a Keras callback.
 
-    Pass it as ``on_epoch``: ``cl.gans.train_gan(x, on_epoch=SampleGrid(epochs))``. In a
-    notebook it shows itself at the first epoch; elsewhere it only keeps ``images``.
+    Give it to ``cl.gans.train_gan(x, callbacks=[SampleGrid()])`` (or to the ``fit`` of
+    any model with a ``generator``, or of a generator itself). After each epoch it
+    draws the digits of the same ``count`` codes (``cl.gans.latent_codes(count,
+    latent_dim, seed)``; with ``seed`` equal to ``train_gan``'s they are the codes of
+    ``run.snapshots``). In a notebook it shows itself at the first epoch; elsewhere it
+    only keeps ``images``.
     """
 
-    def __init__(self, epochs: int | None = None, columns: int = 8, show=None):
-        from course_lib.widgets.base import FigureImage
-        from course_lib.widgets.training import _in_notebook
-
-        self.epochs = epochs
-        self.columns = check_int(columns, "columns", 1, 64)
-        self.show = _in_notebook() if show is None else bool(show)
+    @checked(count=Int(1, 256), columns=Int(1, 64), seed=SEED, show=Optional(Bool()))
+    def __init__(self, count: int = 16, columns: int = 8, seed: int = 0, show=None):
+        super().__init__()
+        self.count, self.columns, self.seed = count, columns, seed
+        self.show = _in_a_kernel() if show is None else show
         self.figure = new_figure(6.4, 1.9)
         self.axes = self.figure.subplots()
         self.axes.axis("off")
@@ -216,26 +235,38 @@ class SampleGrid:
         self.figure_image = FigureImage(self.figure) if self.show else None
         self._displayed = False
 
-    def __call__(self, epoch: int, logs: dict, samples: np.ndarray) -> None:
-        from course_lib.gans import image_grid
+    def on_epoch_end(self, epoch, logs=None):
+        from course_lib import gans
 
-        self.images = np.asarray(samples)
-        grid = image_grid(self.images, self.columns)
+        logs = logs or {}
+        generator = getattr(self.model, "generator", self.model)
+        latent_dim = int(generator.inputs[0].shape[-1])
+        codes = gans.latent_codes(self.count, latent_dim, self.seed)
+        self.images = gans.generate(generator, codes)
+        grid = gans.image_grid(self.images, self.columns)
         if self.artist is None:
             self.artist = self.axes.imshow(grid, cmap="gray_r", vmin=0, vmax=1)
         else:
             self.artist.set_data(grid)
-        of = f"/{self.epochs}" if self.epochs else ""
+        epochs = (self.params or {}).get("epochs")
+        of = f"/{epochs}" if epochs else ""
         self.title.set_text(
             f"the same {len(self.images)} codes after epoch {epoch + 1}{of}: "
-            f"D(real) {logs.get('d_real', float('nan')):.2f}, "
-            f"D(fake) {logs.get('d_fake', float('nan')):.2f}"
+            f"D(real) {float(logs.get('d_real', float('nan'))):.2f}, "
+            f"D(fake) {float(logs.get('d_fake', float('nan'))):.2f}"
         )
         if self.figure_image is not None:
-            self.figure_image.value = b""  # force a redraw
             self.figure_image.refresh()
             if not self._displayed:
                 from IPython.display import display
 
                 display(self.figure_image)
                 self._displayed = True
+
+
+def _in_a_kernel() -> bool:
+    """True inside a Jupyter kernel (where the grid can be shown)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
