@@ -31,7 +31,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, choose, show
+from course_lib.core import (
+    SEED,
+    Anything,
+    Array,
+    Choice,
+    Function,
+    Int,
+    Items,
+    Number,
+    Optional,
+    Text,
+    checked,
+    show,
+)
 
 KERNEL_NAMES = ("naive", "numpy", "tf_eager", "tf_function", "xla")
 """The five ways, slowest first; keys of ``kernels()`` and of ``benchmark_kernels()``."""
@@ -88,29 +101,14 @@ def _check_shape_values(images: tuple, kernels: tuple) -> tuple[int, int]:
     return outputs, work
 
 
-def _as_float32(values, name: str, shape: str) -> np.ndarray:
-    try:
-        array = np.asarray(values)
-        if array.dtype == object or not (
-            array.dtype.kind in "uif" or array.dtype == bool
-        ):
-            raise TypeError
-        with np.errstate(over="ignore"):
-            converted = np.asarray(array, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an array of real numbers {shape}, got {show(values)}"
-        ) from None
-    if not np.isfinite(converted).all():
-        raise ValueError(
-            f"{name} contains NaN, infinite values or numbers too large for float32"
-        )
-    return converted
+IMAGES = Array(ndim=4, dtype="float32", what="images (N, H, W, C)")
+KERNELS = Array(ndim=4, dtype="float32", what="kernels (KH, KW, C, F)")
+TENSORS = Anything("float tensors of one dtype or arrays; checked below")
 
 
 def _check_shapes(images, kernels) -> tuple[np.ndarray, np.ndarray]:
-    images = _as_float32(images, "images", "(N, H, W, C)")
-    kernels = _as_float32(kernels, "kernels", "(KH, KW, C, F)")
+    images = IMAGES.check(images, "images")
+    kernels = KERNELS.check(kernels, "kernels")
     _check_shape_values(images.shape, kernels.shape)
     return images, kernels
 
@@ -132,6 +130,7 @@ def _check_tensors(images, kernels):
     return images, kernels
 
 
+@checked(images=IMAGES, kernels=KERNELS)
 def conv2d_naive(images, kernels) -> np.ndarray:
     """Convolution with plain Python loops: one multiply-add per innermost iteration.
 
@@ -167,17 +166,22 @@ def conv2d_naive(images, kernels) -> np.ndarray:
     return out
 
 
+@checked(
+    images=Array(ndim=4, dtype="number", what="images (N, H, W, C)"),
+    k_height=Int(1, 4096),
+    k_width=Int(1, 4096),
+)
 def im2col(images, k_height: int, k_width: int) -> np.ndarray:
     """Every ``k_height x k_width`` patch of every image as one row: ``(N*H'*W', KH*KW*C)``.
 
     The patches are views into ``images`` until the final ``reshape`` copies them.
     """
-    _as_float32(images, "images", "(N, H, W, C)")  # real numbers, finite
-    images = np.asarray(images)  # kept as they are: the patches are views
-    if images.ndim != 4:
-        raise ValueError(f"images must be (N, H, W, C), got shape {images.shape}")
-    k_height = check_int(k_height, "k_height", 1, images.shape[1])
-    k_width = check_int(k_width, "k_width", 1, images.shape[2])
+    # the images are kept as they are: the patches are views
+    for name, value, side in (("k_height", k_height, 1), ("k_width", k_width, 2)):
+        if value > images.shape[side]:
+            raise ValueError(
+                f"{name} must be an int from 1 to {images.shape[side]}, got {value}"
+            )
     _check_shape_values(images.shape, (k_height, k_width, images.shape[3], 1))
     windows = np.lib.stride_tricks.sliding_window_view(
         images, (k_height, k_width), axis=(1, 2)
@@ -187,6 +191,7 @@ def im2col(images, k_height: int, k_width: int) -> np.ndarray:
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n_images * out_h * out_w, -1)
 
 
+@checked(images=IMAGES, kernels=KERNELS)
 def conv2d_numpy(images, kernels) -> np.ndarray:
     """Vectorized convolution: im2col, then one matrix product with the filter bank."""
     images, kernels = _check_shapes(images, kernels)
@@ -204,6 +209,7 @@ def _conv2d_tf(images, kernels):
     return tf.nn.conv2d(images, kernels, strides=1, padding="VALID")
 
 
+@checked(images=TENSORS, kernels=TENSORS)
 def conv2d_tf_eager(images, kernels):
     """``tf.nn.conv2d`` called eagerly (op by op); returns a ``tf.Tensor``."""
     return _conv2d_tf(*_check_tensors(images, kernels))
@@ -221,16 +227,19 @@ def _tf_kernel(jit_compile: bool) -> Callable:
     return _compiled[key]
 
 
+@checked(images=TENSORS, kernels=TENSORS)
 def conv2d_tf_function(images, kernels):
     """``tf.nn.conv2d`` inside ``tf.function``: traced once per input shape, then a graph."""
     return _tf_kernel(jit_compile=False)(*_check_tensors(images, kernels))
 
 
+@checked(images=TENSORS, kernels=TENSORS)
 def conv2d_xla(images, kernels):
     """``tf.nn.conv2d`` inside ``tf.function(jit_compile=True)``: compiled by XLA."""
     return _tf_kernel(jit_compile=True)(*_check_tensors(images, kernels))
 
 
+@checked()
 def kernels() -> dict[str, Callable]:
     """The five kernels by name, in the order of ``KERNEL_NAMES``."""
     return {
@@ -242,6 +251,14 @@ def kernels() -> dict[str, Callable]:
     }
 
 
+TIMING = dict(
+    repeat=Int(1, MAX_REPEAT),
+    min_seconds=Number(0, MAX_MIN_SECONDS),
+    warmup=Int(0, MAX_REPEAT),
+)
+
+
+@checked(function=Function(), args=Anything("the arguments of function"), **TIMING)
 def time_call(
     function: Callable,
     *args,
@@ -259,8 +276,6 @@ def time_call(
     ``repeat`` is at most 100, ``min_seconds`` at most 10 and ``repeat * min_seconds``
     at most 120 (``MAX_TIMING_SECONDS``), so a typo cannot keep the kernel busy for hours.
     """
-    if not callable(function):
-        raise ValueError(f"function must be something to call, got {show(function)}")
     repeat, min_seconds, warmup = check_timing(repeat, min_seconds, warmup)
 
     def call():
@@ -283,11 +298,9 @@ def time_call(
     return best
 
 
+@checked(**TIMING)
 def check_timing(repeat, min_seconds, warmup=0) -> tuple[int, float, int]:
     """``time_call``'s settings as (int, float, int), checked against the limits."""
-    repeat = check_int(repeat, "repeat", 1, MAX_REPEAT)
-    warmup = check_int(warmup, "warmup", 0, MAX_REPEAT)
-    min_seconds = check_number(min_seconds, "min_seconds", 0, MAX_MIN_SECONDS)
     if repeat * min_seconds > MAX_TIMING_SECONDS:
         raise ValueError(
             f"repeat * min_seconds = {repeat * min_seconds:g} s is longer than the "
@@ -296,6 +309,14 @@ def check_timing(repeat, min_seconds, warmup=0) -> tuple[int, float, int]:
     return repeat, min_seconds, warmup
 
 
+@checked(
+    batch=Int(1, MAX_ELEMENTS),
+    size=Int(1, 4096),
+    channels=Int(1, 4096),
+    filters=Int(1, 4096),
+    kernel_size=Int(1, 4096),
+    seed=SEED,
+)
 def example_inputs(
     batch: int = 128,
     size: int = 28,
@@ -309,12 +330,10 @@ def example_inputs(
     Each size is at least 1 and ``kernel_size`` at most ``size``; the images and the
     bank may hold at most ``MAX_ELEMENTS`` numbers each.
     """
-    batch = check_int(batch, "batch", 1, MAX_ELEMENTS)
-    size = check_int(size, "size", 1, 4096)
-    channels = check_int(channels, "channels", 1, 4096)
-    filters = check_int(filters, "filters", 1, 4096)
-    kernel_size = check_int(kernel_size, "kernel_size", 1, size)
-    seed = check_int(seed, "seed", 0)
+    if kernel_size > size:
+        raise ValueError(
+            f"kernel_size must be an int from 1 to {size}, got {kernel_size}"
+        )
     for name, count in (
         ("the images", batch * size * size * channels),
         ("the filter bank", kernel_size * kernel_size * channels * filters),
@@ -332,6 +351,15 @@ def example_inputs(
     return images, kernels
 
 
+@checked(
+    batch=Int(1, 4096),
+    filters=Int(1, 1024),
+    kernel_size=Int(1, 28),
+    naive_batch=Int(1, 4096),
+    repeat=Int(1, MAX_REPEAT),
+    device=Optional(Text(max_length=100)),
+    names=Items(Choice(*KERNEL_NAMES), 1, len(KERNEL_NAMES)),
+)
 def benchmark_kernels(
     batch: int = 128,
     filters: int = 32,
@@ -356,20 +384,10 @@ def benchmark_kernels(
 
     import tensorflow as tf
 
-    batch = check_int(batch, "batch", 1, 4096)
-    filters = check_int(filters, "filters", 1, 1024)
-    kernel_size = check_int(kernel_size, "kernel_size", 1, 28)
-    naive_batch = check_int(naive_batch, "naive_batch", 1, batch)
-    repeat = check_int(repeat, "repeat", 1, MAX_REPEAT)
-    if isinstance(names, str):
-        names = (names,)
-    try:
-        names = [choose(name, KERNEL_NAMES, "kernel") for name in names]
-    except TypeError:
+    if naive_batch > batch:
         raise ValueError(
-            f"names must be a list of kernel names from {', '.join(KERNEL_NAMES)}, "
-            f"got {show(names)}"
-        ) from None
+            f"naive_batch must be an int from 1 to {batch}, got {naive_batch}"
+        )
     if device is not None:
         device = _check_device(device)
     out = 28 - kernel_size + 1

@@ -108,7 +108,7 @@ def test_time_call_refuses_durations_above_its_limits():
         ({"min_seconds": "0.2x"}, "min_seconds must be"),
     ]:
         _refused_quickly(cl.kernels.time_call, match, function=nothing, **kwargs)
-    with pytest.raises(ValueError, match="function must be something to call"):
+    with pytest.raises(ValueError, match="function must be a function"):
         cl.kernels.time_call("nothing")
     assert cl.kernels.time_call(nothing, repeat=2, min_seconds="0.001") >= 0
 
@@ -116,10 +116,12 @@ def test_time_call_refuses_durations_above_its_limits():
 def test_benchmark_kernels_checks_names_sizes_and_devices_first():
     benchmark = cl.kernels.benchmark_kernels
     _refused_quickly(
-        benchmark, "naive_batch must be an int from 1 to 2", naive_batch=0, batch=2
+        benchmark, "naive_batch must be an int from 1 to 2,", naive_batch=3, batch=2
     )
     _refused_quickly(
-        benchmark, "unknown kernel 'sobel'; known: naive, numpy", names=("sobel",)
+        benchmark,
+        r"names\[0\] must be one of 'naive', 'numpy', .* got 'sobel'",
+        names=("sobel",),
     )
     _refused_quickly(
         benchmark, "the naive kernel would do", naive_batch=128, filters=256
@@ -149,9 +151,12 @@ def test_every_kernel_names_a_channel_mismatch_in_one_line(name):
 
 
 def test_kernels_refuse_what_is_not_numbers_or_too_big():
-    with pytest.raises(ValueError, match="images must be an array of real numbers"):
+    with pytest.raises(
+        ValueError,
+        match=r"images must be images \(N, H, W, C\) of finite numbers, got an array of",
+    ):
         cl.kernels.conv2d_numpy([["a"]], np.zeros((1, 1, 1, 1)))
-    with pytest.raises(ValueError, match="NaN, infinite values"):
+    with pytest.raises(ValueError, match="numbers too large for float32"):
         cl.kernels.conv2d_numpy(np.full((1, 3, 3, 1), 1e300), np.ones((1, 1, 1, 1)))
     _refused_quickly(
         cl.kernels.example_inputs, "the images would hold", batch=10**6, size=512

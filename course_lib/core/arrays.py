@@ -31,7 +31,7 @@ def _shape_text(names: str | tuple, sizes: dict) -> str:
 class Array(Constraint):
     """A finite array of numbers: ``ndim`` (an int or a tuple of allowed ints),
     ``shape`` (ints and None for any size), values from ``low`` to ``high``,
-    ``dtype`` "float" (float64 out), "int" (whole numbers, int64 out) or "number" (the
+    ``dtype`` "float" (float64 out), "float32", "int" (whole numbers, int64 out) or "number" (the
     array's own dtype kept: integer inputs stay integers); at least ``min_size``
     numbers."""
 
@@ -87,6 +87,11 @@ class Array(Constraint):
             self.fail(name, value, got="NaN or infinite values")
         if self.dtype == "number":
             array = kept
+        elif self.dtype == "float32":
+            with np.errstate(over="ignore"):
+                array = array.astype(np.float32)
+            if not np.isfinite(array).all():
+                self.fail(name, value, got="numbers too large for float32")
         if self.dtype == "int":
             if not (array == np.round(array)).all():
                 self.fail(name, value, got="fractions")
