@@ -315,10 +315,10 @@ def selective_search(
         count = int(labels.max()) + 1
         if count > MAX_REGIONS:
             raise ValueError(
-                f"scale {scale:g} with min_size {min_size} cuts the photo (shrunk to "
-                f"{small.shape[0]} x {small.shape[1]}) into {count:,} regions, at most "
-                f"{MAX_REGIONS:,} can be grouped: raise min_size or the scale, or "
-                "lower max_side"
+                f"scale {scale:g} with min_size {min_size} cuts the photo (at "
+                f"{small.shape[0]} x {small.shape[1]} pixels) into {count:,} regions, "
+                f"at most {MAX_REGIONS:,} can be grouped: raise min_size or the "
+                "scale, or lower max_side"
             )
         for space in colour_spaces:
             grouping = group_regions(small, labels, space)
