@@ -271,7 +271,7 @@ def race_anatomy(train, test) -> dict:
     and judged by its last step's weights instead of their moving average."""
     import dataclasses
 
-    x, y = cl.models.prepare_images(train[0]), train[1].astype("int64")
+    x, y = cl.images.prepare_images(train[0]), train[1].astype("int64")
     steps = 10 if QUICK else 50
     per_step = {}
     for name, build in (

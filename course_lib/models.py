@@ -1,14 +1,10 @@
-"""Models the course builds and ships: the slides' MNIST convnet and its checkpoint.
+"""The shipped checkpoints of the slides' MNIST convnet, and their loaders.
 
-``slides_convnet()`` builds the network of the ConvNets lecture (slides 001) in Keras 3:
-it is the one definition of that network (the recipes, the checkpoint script and the
-NumPy copy all follow it). ``pretrained("mnist_convnet")`` loads the copy trained on
-the bundled digits that ships in ``datasets/`` (rebuilt by
-``datasets/train_checkpoint.py``), so later lectures and the dashboards start without
-training; ``pretrained_numpy`` runs the same weights with NumPy alone.
-``prepare_images`` is the one way MNIST digits become the network's input, and
-``preprocess_drawing`` turns a digit drawn with the mouse into an MNIST-like 28x28
-image.
+The network itself is ``cl.zoo.slides_convnet()`` (the one home of model builders).
+``pretrained("mnist_convnet")`` loads the copy trained on the bundled digits that ships
+in ``datasets/`` (rebuilt by ``datasets/train_checkpoint.py``), so later lectures and
+the dashboards start without training; ``pretrained_numpy`` runs the same weights with
+NumPy alone. Digits are prepared for it by ``cl.images.prepare_images``.
 """
 
 from __future__ import annotations
@@ -17,19 +13,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from course_lib.core import check_int, lookup, show
+from course_lib.core import lookup, show
 from course_lib.data.registry import FILES_DIR
-from course_lib.images import to_unit_float
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
 """One MNIST digit as the networks take it: height, width, channels (gray)."""
 
 CHECKPOINT_DIR = FILES_DIR
-
-MAX_PARAMETERS = 50_000_000
-"""The most parameters ``slides_convnet`` makes (200 MB of float32)."""
 
 
 @dataclass(frozen=True)
@@ -67,114 +57,6 @@ CHECKPOINTS: dict[str, Checkpoint] = {
         script="build_faces_convnet.py",
     ),
 }
-
-
-def slides_convnet(
-    filters: int = 32,
-    kernel_size: int = 5,
-    dense_units: int = 128,
-    num_classes: int = 10,
-    input_shape: tuple[int, int, int] = MNIST_SHAPE,
-):
-    """The slides' MNIST convnet in Keras 3 (not compiled).
-
-    Two ``Conv2D(32, 5)`` + ReLU, ``MaxPooling2D(2)``, ``Dropout(0.25)``, ``Flatten``
-    (10 x 10 x 32 = 3200), ``Dense(128)`` + ReLU, ``Dropout(0.5)``, ``Dense(10)`` softmax.
-
-    Examples
-    --------
-    >>> model = slides_convnet()
-    >>> model.layers[5].kernel.shape   # the dense layer maps 3200 inputs to 128
-    (3200, 128)
-
-    Each size must fit: the two convolutions and the pooling must leave at least one
-    pixel, and the whole network may hold at most ``MAX_PARAMETERS`` numbers.
-    """
-    filters = check_int(filters, "filters", 1, 1024)
-    dense_units = check_int(dense_units, "dense_units", 1, 65536)
-    num_classes = check_int(num_classes, "num_classes", 1, 100_000)
-    input_shape = _image_shape(input_shape)
-    height, width, channels = input_shape
-    largest = (min(height, width) + 1) // 2  # two convolutions, then a 2x2 pool
-    if isinstance(kernel_size, (int, np.integer)) and kernel_size > largest:
-        raise ValueError(
-            f"kernel_size {kernel_size} is too large for {height}x{width} inputs: two "
-            f"convolutions and a 2x2 pooling must leave a pixel; use 1 to {largest}"
-        )
-    kernel_size = check_int(kernel_size, "kernel_size", 1, largest)
-    side = [(n - 2 * (kernel_size - 1)) // 2 for n in (height, width)]
-    parameters = (
-        (kernel_size**2 * channels + 1) * filters
-        + (kernel_size**2 * filters + 1) * filters
-        + (side[0] * side[1] * filters + 1) * dense_units
-        + (dense_units + 1) * num_classes
-    )
-    if parameters > MAX_PARAMETERS:
-        raise ValueError(
-            f"this network would have {parameters:,} parameters, more than the "
-            f"{MAX_PARAMETERS:,} allowed (200 MB): use smaller inputs or layers"
-        )
-    import keras
-    from keras import layers
-
-    return keras.Sequential(
-        [
-            keras.Input(shape=input_shape),
-            layers.Conv2D(filters, kernel_size, activation="relu", name="conv1"),
-            layers.Conv2D(filters, kernel_size, activation="relu", name="conv2"),
-            layers.MaxPooling2D(2, name="pool"),
-            layers.Dropout(0.25, name="dropout1"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(dense_units, activation="relu", name="dense"),
-            layers.Dropout(0.5, name="dropout2"),
-            layers.Dense(num_classes, activation="softmax", name="output"),
-        ],
-        name="slides_convnet",
-    )
-
-
-def prepare_images(images) -> np.ndarray:
-    """MNIST digits -> the network's input: float32 (N, 28, 28, 1) in 0..1.
-
-    Accepts one digit (28, 28) or a batch (N, 28, 28) or (N, 28, 28, 1), as uint8 pixels
-    in 0..255 (divided by 255) or float pixels already in 0..1 (kept), the course's one
-    pixel convention (``cl.images.to_unit_float``). Anything else, e.g. floats in
-    0..255, raises a ValueError that says what is allowed.
-
-    Examples
-    --------
-    >>> prepare_images(np.full((2, 28, 28), 255, dtype=np.uint8)).max()
-    np.float32(1.0)
-    """
-    images = to_unit_float(images, "images")
-    if images.ndim == 2:
-        images = images[None]
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != MNIST_SHAPE:
-        raise ValueError(
-            "images must be digits shaped (28, 28), (N, 28, 28) or (N, 28, 28, 1), "
-            f"got {np.shape(images)}"
-        )
-    return images
-
-
-def _image_shape(input_shape) -> tuple[int, int, int]:
-    """(height, width, channels), each a positive int (sides up to 4096, channels 64)."""
-    try:
-        values = tuple(input_shape)
-    except TypeError:
-        values = ()
-    if len(values) != 3:
-        raise ValueError(
-            f"input_shape must be (height, width, channels), e.g. (28, 28, 1); got "
-            f"{show(input_shape)}"
-        )
-    return (
-        check_int(values[0], "the input height", 1, 4096),
-        check_int(values[1], "the input width", 1, 4096),
-        check_int(values[2], "the input channels", 1, 64),
-    )
 
 
 def _as_path(path) -> Path:
@@ -229,6 +111,8 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
 
 def build_for(name: str):
     """The (untrained) network that the shipped checkpoint ``name`` fits."""
+    from course_lib.zoo import slides_convnet
+
     entry = lookup(CHECKPOINTS, name, "checkpoint")
     return slides_convnet(
         filters=entry.filters,
@@ -245,7 +129,7 @@ def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
     ----------
     name : the checkpoint, e.g. ``"mnist_convnet"`` (see ``CHECKPOINTS``).
     path : another file to load instead of the shipped one, e.g. the weights of a
-        ``cl.models.slides_convnet()`` you trained and saved with ``save_weights``.
+        ``cl.zoo.slides_convnet()`` you trained and saved with ``save_weights``.
 
     Raises
     ------
@@ -253,6 +137,8 @@ def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
     ValueError : the shipped file fails its sha256 check (corrupt or changed), or the
         weights in another file do not fit the network (the message names the layer).
     """
+    from course_lib.train import compile_for_classification
+
     path = verified_checkpoint(name, path)
     model = build_for(name)
     _check_weights_fit(path, model)
@@ -323,116 +209,3 @@ def pretrained_numpy(name: str = "mnist_convnet", path: str | Path | None = None
     path = verified_checkpoint(name, path)
     input_shape = lookup(CHECKPOINTS, name, "checkpoint").input_shape
     return NumpyConvnet.from_weights_file(path, input_shape)
-
-
-def compile_for_classification(model, optimizer="adam") -> None:
-    """Compile with sparse categorical cross-entropy and accuracy (labels are 0..9 ints)."""
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model, got {show(model)}")
-    try:
-        optimizer = keras.optimizers.get(optimizer)
-    except (TypeError, ValueError, AttributeError, KeyError):
-        raise ValueError(
-            f"optimizer must be a Keras optimizer or its name (such as 'adam'), got "
-            f"{show(optimizer)}"
-        ) from None
-    model.compile(
-        optimizer=optimizer,
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-
-
-# --------------------------------------------------------------------------------------
-# A drawn digit -> an MNIST-like 28x28 image
-# --------------------------------------------------------------------------------------
-
-
-def _resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    from skimage.transform import resize
-
-    return resize(image, shape, order=1, anti_aliasing=True, mode="constant")
-
-
-def _drawing_in_unit_range(array) -> np.ndarray:
-    """A drawing as a 2-D float image rescaled to 0..1 (all zeros if it is blank)."""
-    try:
-        image = np.asarray(array)
-        if image.dtype.kind not in "biuf":
-            raise TypeError
-        image = np.asarray(image, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"a drawing must be a 2-D image of numbers, got {show(array)}"
-        ) from None
-    if image.ndim == 3:
-        image = image.max(axis=2)
-    if image.ndim != 2 or min(image.shape) < 2:
-        raise ValueError(
-            f"a drawing must be a 2-D image at least 2x2, got shape {image.shape}"
-        )
-    if not np.isfinite(image).all():
-        raise ValueError("a drawing must not contain NaN or infinite values")
-    image = image - image.min()
-    peak = image.max()
-    return image / peak if peak > 0 else image
-
-
-def shrink_drawing(array: np.ndarray) -> np.ndarray:
-    """A drawn digit scaled down to 28x28 as it is: no cropping, no centring.
-
-    What a network would see without MNIST's recipe (``preprocess_drawing``): a digit
-    drawn small or in a corner stays small or in the corner. Same input and output as
-    ``preprocess_drawing``.
-    """
-    image = _drawing_in_unit_range(array)
-    small = np.clip(_resize(image, (28, 28)), 0, 1)
-    peak = small.max()
-    return (small / peak if peak > 0 else small).astype(np.float32)
-
-
-def preprocess_drawing(array: np.ndarray) -> np.ndarray:
-    """Centre and scale a drawn digit the way MNIST digits were prepared.
-
-    MNIST's recipe: crop the ink's bounding box, scale it (keeping the aspect ratio) to fit
-    a 20x20 box, put it in a 28x28 image so that its centre of mass is at the centre.
-
-    Parameters
-    ----------
-    array : (H, W) gray image (or (H, W, C), reduced to its brightest channel), ink bright
-        on a dark background, any numeric range. Its values are rescaled to 0..1 first.
-
-    Returns
-    -------
-    (28, 28) float32 in 0..1, ink = 1. An empty drawing gives all zeros.
-    """
-    image = _drawing_in_unit_range(array)
-    out = np.zeros((28, 28), dtype=np.float32)
-    if not image.any():
-        return out
-    rows = np.flatnonzero(image.max(axis=1) > 0.05)
-    cols = np.flatnonzero(image.max(axis=0) > 0.05)
-    crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    height, width = crop.shape
-    scale = 20.0 / max(height, width)
-    new_h = max(1, round(height * scale))
-    new_w = max(1, round(width * scale))
-    small = np.clip(_resize(crop, (new_h, new_w)), 0, 1)
-    # Place the 20x20-fitted digit, then shift it so that its centre of mass is centred.
-    top, left = (28 - new_h) // 2, (28 - new_w) // 2
-    out[top : top + new_h, left : left + new_w] = small
-    total = out.sum()
-    if total > 0:
-        ys, xs = np.indices(out.shape)
-        cy, cx = (ys * out).sum() / total, (xs * out).sum() / total
-        from scipy.ndimage import shift
-
-        # MNIST's digits have their centre of mass at pixel (14, 14) on average (measured
-        # on the bundled digits: 13.98, 14.01), so that is where ours goes.
-        out = shift(out, (14.0 - cy, 14.0 - cx), order=1, mode="constant")
-    peak = out.max()
-    if peak > 0:
-        out = out / peak
-    return np.clip(out, 0, 1).astype(np.float32)

@@ -36,8 +36,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, lookup, set_seed, show
-from course_lib.train import check_callbacks
+from course_lib.core import (
+    SEED,
+    Bool,
+    Callbacks,
+    Choice,
+    Constraint,
+    Images,
+    Instance,
+    Int,
+    Labels,
+    Number,
+    OneOf,
+    Optional,
+    checked,
+    set_seed,
+)
+from course_lib.images import DIGITS
 
 TARGET_ACCURACY = 0.97
 
@@ -45,6 +60,10 @@ MAX_BUDGET = 3600.0
 """The longest race, in seconds of training (an hour)."""
 
 MAX_EPOCHS = 1000
+
+SECONDS = Number(high=MAX_BUDGET, positive=True)
+EPOCHS = Int(1, MAX_EPOCHS)
+STEPS_PER_EPOCH = Int(1, 10**7)
 
 
 @dataclass(frozen=True)
@@ -66,9 +85,10 @@ class Recipe:
 # --------------------------------------------------------------------------------------
 
 
+@checked()
 def build_slides_model():
-    """The slides' MNIST convnet, ``cl.models.slides_convnet()`` (437,482 parameters)."""
-    from course_lib.models import slides_convnet
+    """The slides' MNIST convnet, ``cl.zoo.slides_convnet()`` (437,482 parameters)."""
+    from course_lib.zoo import slides_convnet
 
     return slides_convnet(input_shape=(28, 28, 1), num_classes=10)
 
@@ -85,6 +105,7 @@ def _adadelta_keras1(steps_per_epoch: int, epochs: int):
 # --------------------------------------------------------------------------------------
 
 
+@checked()
 def build_keras_io_model():
     """The keras-io "Simple MNIST convnet" (34,826 parameters)."""
     import keras
@@ -120,6 +141,7 @@ def _adam(steps_per_epoch: int, epochs: int):
 # --------------------------------------------------------------------------------------
 
 
+@checked()
 def build_course_model():
     """The course's fast convnet: the keras-io layers, light augmentation, less dropout.
 
@@ -140,16 +162,17 @@ def build_course_model():
     )
 
 
+@checked(
+    steps=Int(1, 10**9),
+    peak=Number(high=10.0, positive=True),
+    warmup_fraction=Number(0.0, 1.0),
+    final=Number(0.0, 1.0),
+)
 def one_cycle(
     steps: int, peak: float, warmup_fraction: float = 0.2, final: float = 1e-3
 ):
     """Learning rate rising linearly to ``peak``, then a cosine decay to ``peak*final``."""
     import keras
-
-    steps = check_int(steps, "steps", 1, 10**9)
-    peak = check_number(peak, "peak", high=10.0, positive=True)
-    warmup_fraction = check_number(warmup_fraction, "warmup_fraction", 0.0, 1.0)
-    final = check_number(final, "final", 0.0, 1.0)
 
     warmup = max(1, int(steps * warmup_fraction))
     return keras.optimizers.schedules.CosineDecay(
@@ -161,6 +184,7 @@ def one_cycle(
     )
 
 
+@checked(batch_norm=Bool())
 def build_fast_model(batch_norm: bool = True):
     """The course's small, quick convnet (24,282 parameters): three 3x3 convolutions
     (16, 32, 64 filters) each with batch normalization and ReLU, max pooling after the
@@ -171,8 +195,6 @@ def build_fast_model(batch_norm: bool = True):
     import keras
     from keras import layers
 
-    if not isinstance(batch_norm, bool):
-        raise ValueError(f"batch_norm must be True or False, got {show(batch_norm)}")
     blocks = []
     for filters, pool in ((16, True), (32, True), (64, False)):
         if batch_norm:
@@ -203,6 +225,9 @@ FAST_EMA_MOMENTUM = 0.9
 to the new weights, so it spans about the last 10 steps."""
 
 
+@checked(
+    steps_per_epoch=STEPS_PER_EPOCH, epochs=EPOCHS, schedule=Bool(), average=Bool()
+)
 def fast_optimizer(
     steps_per_epoch: int, epochs: int, schedule: bool = True, average: bool = True
 ):
@@ -212,11 +237,6 @@ def fast_optimizer(
     ``average=False`` take one part away, for the benchmark that measures each part."""
     import keras
 
-    steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch", 1, 10**7)
-    epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS)
-    for value, what in ((schedule, "schedule"), (average, "average")):
-        if not isinstance(value, bool):
-            raise ValueError(f"{what} must be True or False, got {show(value)}")
     # Tuned by racing on the bundle, 3 seeds each. Without the average (batch 32-128,
     # peak 3e-3 to 2e-2, warm-up 2-20 %, 8-24 epochs) the best was peak 5e-3 (median
     # 3.2-4.5 s to 97 %): higher peaks made the held-out accuracy jump about. With it
@@ -292,21 +312,22 @@ RECIPES: dict[str, Recipe] = {
 """The recipes by name."""
 
 
+RECIPE = OneOf(Choice(*RECIPES), Instance(Recipe, "a Recipe"))
+"""The declaration of a recipe: its name in ``RECIPES`` (any case) or a ``Recipe``."""
+
+
+@checked(name=RECIPE)
 def get(name) -> Recipe:
     """The recipe called ``name`` (one of ``RECIPES``); a ``Recipe`` is returned as is."""
-    if isinstance(name, Recipe):
-        return name
-    return lookup(RECIPES, name, "recipe")
+    return name if isinstance(name, Recipe) else RECIPES[name]
 
 
+@checked(name=RECIPE, steps_per_epoch=STEPS_PER_EPOCH, epochs=Optional(EPOCHS))
 def build(name: str, steps_per_epoch: int, epochs: int | None = None):
     """A fresh model of recipe ``name``, compiled with its optimizer and loss."""
     import keras
 
     recipe = get(name)
-    steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch", 1, 10**7)
-    if epochs is not None:
-        epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS)
     model = recipe.build_model()
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
     model.compile(
@@ -330,6 +351,14 @@ class RaceClock:
     average is what is evaluated, as ``model.fit`` would leave it at the end.
     """
 
+    @checked(
+        x_test=Images("NHWC", channels=1, size=(28, 28)),
+        y_test=Labels(10),
+        target=Number(0.0, 1.0),
+        budget=SECONDS,
+        target_budget=Optional(SECONDS),
+        eval_every=Number(0.0, MAX_BUDGET),
+    )
     def __init__(
         self,
         x_test,
@@ -343,9 +372,13 @@ class RaceClock:
 
         from course_lib.train import as_dataset
 
+        if len(x_test) != len(y_test):
+            raise ValueError(
+                f"x_test has {len(x_test)} digits but y_test has {len(y_test)} labels"
+            )
         self._keras_callback = keras.callbacks.Callback
         self.x_test = x_test
-        self.y_test = np.asarray(y_test)
+        self.y_test = y_test
         # Made once: the held-out batches, and (per model) one traced evaluation step.
         self._test_batches = as_dataset(
             (self.x_test, self.y_test), batch_size=1000, shuffle=False
@@ -413,6 +446,55 @@ class RaceClock:
         return _Clock()
 
 
+class _DigitsAndLabels(Constraint):
+    """A pair (images, labels): MNIST digits and their labels 0-9, one per image."""
+
+    def describe(self):
+        return (
+            "a pair (images, labels): digits (N, 28, 28) or (N, 28, 28, 1), uint8 0-255 "
+            "or float 0-1, and one label 0-9 per digit"
+        )
+
+    def convert(self, value, name):
+        if not (isinstance(value, tuple | list) and len(value) == 2):
+            self.fail(name, value)
+        images = DIGITS.check(value[0], f"the images of {name}")
+        labels = Labels(10).check(value[1], f"the labels of {name}")
+        if images.ndim == 2 or len(images) != len(labels):
+            self.fail(name, value, got=f"{len(images)} digits and {len(labels)} labels")
+        return (images if images.ndim == 4 else images[..., None]), labels
+
+    def example(self):
+        return np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.int64)
+
+    def bad_values(self):
+        images, labels = self.example()
+        return [
+            None,
+            "text",
+            (images,),
+            (images, labels + 10),
+            (images, np.eye(10)[labels]),
+            (images + 200.0, labels),
+            (images, labels[:1]),
+        ]
+
+
+DIGITS_AND_LABELS = _DigitsAndLabels()
+
+
+@checked(
+    name=RECIPE,
+    train=DIGITS_AND_LABELS,
+    test=DIGITS_AND_LABELS,
+    budget=SECONDS,
+    target=Number(0.0, 1.0),
+    target_budget=Optional(SECONDS),
+    eval_every=SECONDS,
+    seed=SEED,
+    epochs=Optional(EPOCHS),
+    callbacks=Callbacks(),
+)
 def race(
     name: str,
     train,
@@ -423,12 +505,13 @@ def race(
     eval_every: float = 0.5,
     seed: int = 0,
     epochs: int | None = None,
-    callbacks=(),
+    callbacks=None,
 ) -> dict:
     """Train recipe ``name`` on ``train`` and time it against held-out ``test``.
 
     ``train`` and ``test`` are ``(images, labels)``: MNIST digits as
-    ``cl.models.prepare_images`` accepts them (uint8 0..255 or float 0..1).
+    ``cl.images.prepare_images`` accepts them (uint8 0..255 or float 0..1: both train
+    on the same 0..1 numbers) and their labels 0-9.
 
     Returns a dict with ``time_to_target`` (seconds of training until the held-out
     accuracy first reached ``target``, or None), ``best_accuracy`` (best held-out
@@ -438,19 +521,7 @@ def race(
     import keras
 
     recipe = get(name)
-    budget = check_number(budget, "budget", high=MAX_BUDGET, positive=True)
-    target = check_number(target, "target", 0.0, 1.0)
-    if target_budget is not None:
-        target_budget = check_number(
-            target_budget, "target_budget", high=MAX_BUDGET, positive=True
-        )
-    eval_every = check_number(eval_every, "eval_every", high=MAX_BUDGET, positive=True)
-    if epochs is not None:
-        epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS)
-    seed = check_int(seed, "seed", 0)
-    x_train, y_train = _digits_and_labels(train, "train")
-    x_test, y_test = _digits_and_labels(test, "test")
-    check_callbacks(callbacks)
+    (x_train, y_train), (x_test, y_test) = train, test
     set_seed(seed)
     epochs = epochs or recipe.epochs
     steps_per_epoch = math.ceil(len(x_train) / recipe.batch_size)
@@ -466,7 +537,7 @@ def race(
             optimizer=model.optimizer,
             loss=keras.losses.SparseCategoricalCrossentropy(),
             batch_size=recipe.batch_size,
-            callbacks=[clock.callback(), *callbacks],
+            callbacks=[clock.callback(), *(callbacks or ())],
             seed=seed,
         )
     else:
@@ -476,7 +547,7 @@ def race(
             batch_size=recipe.batch_size,
             epochs=epochs,
             verbose=0,
-            callbacks=[clock.callback(), *callbacks],
+            callbacks=[clock.callback(), *(callbacks or ())],
         )
     return {
         "recipe": recipe.name,
@@ -488,24 +559,3 @@ def race(
         "curve": clock.curve,
         "model": model,
     }
-
-
-def _digits_and_labels(data, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(images, labels)``: MNIST digits for the network and their labels 0-9."""
-    from course_lib.models import prepare_images
-
-    if not (isinstance(data, tuple | list) and len(data) == 2):
-        raise ValueError(f"{name} must be a pair (images, labels), got {show(data)}")
-    images = prepare_images(data[0])
-    labels = np.asarray(data[1])
-    if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
-        raise ValueError(
-            f"{name}: the labels must be one int per image ({len(images)}), got "
-            f"{show(labels)}"
-        )
-    if labels.min() < 0 or labels.max() > 9:
-        raise ValueError(
-            f"{name}: the labels must be digits 0 to 9, found {labels.min()} to "
-            f"{labels.max()}"
-        )
-    return images, labels

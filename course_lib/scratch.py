@@ -8,7 +8,7 @@ multiplication) and softmax. ``forward(model, x)`` reads the weights of a traine
 Example::
 
     model = cl.models.pretrained("mnist_convnet")
-    x = cl.models.prepare_images(x_test[:8])
+    x = cl.images.prepare_images(x_test[:8])
     np.abs(cl.scratch.forward(model, x) - model.predict(x)).max()  # ~1e-7
 """
 
@@ -17,7 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import conv
-from course_lib.core import show
+from course_lib.core import (
+    Array,
+    Choice,
+    Images,
+    Instance,
+    Int,
+    Items,
+    Model,
+    Optional,
+    Text,
+    checked,
+)
 
 __all__ = [
     "convolve",
@@ -32,39 +43,35 @@ __all__ = [
 ]
 
 
-def _numbers(values, name: str, ndim: tuple[int, ...] | None = None) -> np.ndarray:
-    """``values`` as an array of real numbers (with ``ndim`` axes), else a ValueError."""
-    try:
-        array = np.asarray(values)
-    except ValueError:  # ragged lists
-        array = np.asarray(values, dtype=object)
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be an array of real numbers, got {show(values)}")
-    if ndim is not None and array.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} axes, got shape {array.shape}"
-        )
-    return array
+NUMBERS = Array()
+MAPS = Array(ndim=4, what="a batch of feature maps (N, H, W, C)")
+PADDING = Choice("valid", "same")
 
 
+@checked(x=NUMBERS)
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0), element by element."""
-    return np.maximum(_numbers(x, "x"), 0)
+    return np.maximum(x, 0)
 
 
+@checked(x=NUMBERS)
 def softmax(x: np.ndarray) -> np.ndarray:
     """exp(x_k) / sum_j exp(x_j) over the last axis (shifted by the max: no overflow)."""
-    x = np.asarray(_numbers(x, "x"), dtype=float)
     if x.ndim == 0 or x.shape[-1] == 0:
         raise ValueError(
             f"x must have at least one value on its last axis, got {x.shape}"
         )
-    if not np.isfinite(x).all():
-        raise ValueError("x must be finite numbers (no NaN or infinity)")
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
+@checked(
+    images=MAPS,
+    kernel=Array(ndim=4, what="a kernel (kh, kw, C_in, C_out)"),
+    bias=Optional(Array(ndim=(0, 1))),
+    stride=Int(1, 1000),
+    padding=PADDING,
+)
 def convolve(
     images: np.ndarray,
     kernel: np.ndarray,
@@ -73,12 +80,9 @@ def convolve(
     padding: str = "valid",
 ) -> np.ndarray:
     """Convolve every image of a batch (N, H, W, C_in) with a (kh, kw, C_in, C_out) kernel."""
-    images = _numbers(images, "images", (4,))
-    kernel = _numbers(kernel, "kernel", (4,))
     if len(images) == 0:
         raise ValueError("images is an empty batch")
     if bias is not None:
-        bias = _numbers(bias, "bias", (0, 1))
         if bias.ndim == 1 and bias.shape != kernel.shape[-1:]:
             raise ValueError(
                 f"bias must have one value per filter ({kernel.shape[-1]}), got "
@@ -90,9 +94,9 @@ def convolve(
     return out if bias is None else out + bias
 
 
+@checked(images=MAPS, size=Int(1, 1000), stride=Optional(Int(1, 1000)))
 def maxpool(images: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
     """2x2 (or ``size``) max pooling of every image of a batch (N, H, W, C)."""
-    images = _numbers(images, "images", (4,))
     if len(images) == 0:
         raise ValueError("images is an empty batch")
     return np.stack(
@@ -100,11 +104,9 @@ def maxpool(images: np.ndarray, size: int = 2, stride: int | None = None) -> np.
     )
 
 
+@checked(x=Array(ndim=2), weights=Array(ndim=2), bias=Array(ndim=(0, 1)))
 def dense(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """A dense layer is a matrix multiplication plus a bias: (N, in) @ (in, out) + (out,)."""
-    x = _numbers(x, "x", (2,))
-    weights = _numbers(weights, "weights", (2,))
-    bias = _numbers(bias, "bias", (0, 1))
     if x.shape[1] != weights.shape[0] or (
         bias.ndim and bias.shape[0] != weights.shape[1]
     ):
@@ -195,17 +197,25 @@ def _layer_step(layer, x: np.ndarray) -> tuple[str, np.ndarray]:
     )
 
 
+SEQUENTIAL = Model(what="a built keras.Sequential convnet")
+IMAGES = Images(("NHW", "NHWC"))
+
+
+@checked(model=SEQUENTIAL, x=IMAGES)
 def steps(model, x: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-    """The forward pass layer by layer: a list of (layer name, what it did, output)."""
+    """The forward pass layer by layer: a list of (layer name, what it did, output).
+
+    ``x``: images as the model takes them, uint8 0-255 or float 0-1 (the network sees
+    0-1 either way); one image of the model's input shape is made a batch of one.
+    """
     import keras
 
     if not isinstance(model, keras.Sequential):
         raise ValueError(
-            f"forward needs a keras.Sequential model, got {type(model).__name__}"
+            f"model must be a keras.Sequential convnet, got the {type(model).__name__} "
+            f"{model.name!r}"
         )
-    x = np.asarray(_numbers(x, "x"), dtype=float)
-    if not model.inputs:
-        raise ValueError("the model has no input shape yet: build or call it first")
+    x = x.astype(float)
     expected = tuple(model.inputs[0].shape[1:])
     if x.shape == expected:
         x = x[np.newaxis]  # one example -> a batch of one
@@ -223,6 +233,7 @@ def steps(model, x: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
     return result
 
 
+@checked(model=SEQUENTIAL, x=IMAGES)
 def forward(model, x: np.ndarray) -> np.ndarray:
     """The model's output for a batch ``x``, computed with NumPy only.
 
@@ -230,7 +241,8 @@ def forward(model, x: np.ndarray) -> np.ndarray:
     ----------
     model : a trained ``keras.Sequential`` of Conv2D, MaxPooling2D, Dropout, Flatten,
         Dense (and Activation/ReLU/Softmax) layers, channels last.
-    x : (N, H, W, C) as the model expects it (an (N, H, W) batch gets its channel axis).
+    x : (N, H, W, C) as the model expects it (an (N, H, W) batch gets its channel axis),
+        uint8 0-255 or float 0-1 pixels.
 
     Returns
     -------
@@ -257,6 +269,13 @@ class NumpyLayer:
     ``pool_size`` is the window (and stride) of a ``"maxpool"`` layer.
     """
 
+    @checked(
+        name=Text(max_length=200),
+        kind=Choice("conv", "maxpool", "flatten", "dense"),
+        weights=Items(Array(ndim=(1, 2, 4), what="an array of weights"), 0, 2),
+        activation=Choice(*_ACTIVATIONS),
+        pool_size=Int(1, 1000),
+    )
     def __init__(
         self,
         name: str,
@@ -265,17 +284,9 @@ class NumpyLayer:
         activation: str = "linear",
         pool_size: int = 2,
     ):
-        if kind not in {"conv", "maxpool", "flatten", "dense"}:
-            raise ValueError(
-                f"layer {name!r}: kind must be conv, maxpool, flatten or dense, "
-                f"got {kind!r}"
-            )
-        if activation not in _ACTIVATIONS:
-            raise ValueError(
-                f"layer {name!r}: activation must be one of "
-                f"{', '.join(_ACTIVATIONS)}, got {activation!r}"
-            )
-        self.name, self.kind, self.weights = name, kind, list(weights)
+        # float32, as the checkpoint stores them: the dashboards' passes stay fast
+        weights = [np.asarray(w, np.float32) for w in weights]
+        self.name, self.kind, self.weights = name, kind, weights
         self.activation, self.pool_size = activation, pool_size
         self.output = _Output(None)  # set by NumpyConvnet from its input shape
 
@@ -301,6 +312,14 @@ class NumpyConvnet:
     ``cl.models.pretrained_numpy("mnist_convnet")``.
     """
 
+    @checked(
+        layers=Items(
+            Instance(NumpyLayer, "a NumpyLayer", lambda: NumpyLayer("flat", "flatten")),
+            1,
+            1000,
+        ),
+        input_shape=Items(Int(1, 4096), 1, 3),
+    )
     def __init__(self, layers: list[NumpyLayer], input_shape: tuple[int, ...]):
         self.layers = list(layers)
         self.input_shape = tuple(input_shape)
@@ -316,7 +335,7 @@ class NumpyConvnet:
 
     @classmethod
     def from_weights_file(cls, path, input_shape: tuple[int, ...]) -> NumpyConvnet:
-        """Read a Keras 3 ``.weights.h5`` of ``cl.models.slides_convnet()`` or alike.
+        """Read a Keras 3 ``.weights.h5`` of ``cl.zoo.slides_convnet()`` or alike.
 
         The network must be convolutions (valid padding, stride 1, ReLU), at most one
         max pooling, a flatten and dense layers (ReLU, the last one softmax), in that

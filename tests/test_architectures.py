@@ -166,7 +166,7 @@ def test_block_diagram_draws_one_box_per_block():
 
 
 def test_summarize_takes_the_courses_sequential_convnet():
-    model = cl.models.slides_convnet()
+    model = cl.zoo.slides_convnet()
     result = architectures.summarize(model)
     assert result.parameters == model.count_params() == 437_482
     assert result.input_shape == (28, 28, 1) and result.output_shape == (10,)

@@ -54,12 +54,7 @@ COMPUTE_MODULES = (
     "conv",
     "stacks",
     "models",
-    "scratch",
     "kernels",
-    "train",
-    "recipes",
-    "zoo",
-    "architectures",
     "data",
     "core",
     "spatial",
@@ -75,8 +70,6 @@ GUARD_MB = 3072
 """Address space allowed above what the process holds when the tests start."""
 
 LEFT_OUT = {
-    "zoo.shapes_only": "a context manager without arguments: zoo builders run inside it",
-    "zoo.release": "no arguments; clears Keras' session (the harness calls it itself)",
     "core.environment": "no arguments; reports versions (test_core checks it)",
     "data.data_dir": "no arguments; reads COURSE_DATA_DIR (test_data checks it)",
     "kernels.kernels": "no arguments; a dict of the five kernels, each tested here",
@@ -228,7 +221,7 @@ def tiny_model():
             keras.layers.Dense(3, activation="softmax", name="dense"),
         ]
     )
-    cl.models.compile_for_classification(model)
+    cl.train.compile_for_classification(model)
     return model
 
 
@@ -337,6 +330,9 @@ S["images.hog_features"] = {
     "cells_per_block": ok(1, HUGE),
 }
 S["images.to_unit_float"] = {"images": ok(IMAGE), "name": ok("images")}
+S["images.prepare_images"] = {"images": ok(digits()[0], st.just(digits()[0] * 1.0))}
+S["images.preprocess_drawing"] = {"array": ok(np.eye(40), st.just(np.zeros((1, 9))))}
+S["images.shrink_drawing"] = S["images.preprocess_drawing"]
 S["images.zoom_window"] = {
     "image": ok(IMAGE),
     "row": ok(1, HUGE),
@@ -537,49 +533,11 @@ S["stacks.trace_stack"] = {
 
 # models
 S["models.checkpoint_path"] = {"name": ok("mnist_convnet", NAMES)}
-S["models.compile_for_classification"] = {
-    "model": ok(lazy(tiny_model)),
-    "optimizer": ok("adam", NAMES),
-}
-S["models.prepare_images"] = {"images": ok(digits()[0], st.just(digits()[0] * 1.0))}
-S["models.preprocess_drawing"] = {"array": ok(np.eye(40), st.just(np.zeros((1, 9))))}
-S["models.shrink_drawing"] = S["models.preprocess_drawing"]
 S["models.pretrained"] = {"name": ok("mnist_convnet", NAMES), "path": ok(None, paths())}
 COST["models.pretrained"] = 2
 S["models.pretrained_numpy"] = S["models.pretrained"]
 S["models.verified_checkpoint"] = S["models.pretrained"]
 S["models.build_for"] = {"name": ok("faces_convnet", NAMES)}
-S["models.slides_convnet"] = {
-    "filters": ok(2, HUGE),
-    "kernel_size": ok(3, HUGE),
-    "dense_units": ok(4, HUGE),
-    "num_classes": ok(3, HUGE),
-    "input_shape": ok((12, 12, 1), st.just((28, 28)), st.just((4, 4, 1))),
-}
-COST["models.slides_convnet"] = 3
-
-# scratch
-S["scratch.convolve"] = {
-    "images": ok(BATCH),
-    "kernel": ok(BANK),
-    "bias": ok(None, st.just(np.ones(2))),
-    "stride": ok(1, HUGE),
-    "padding": ok("valid", PADDINGS),
-}
-S["scratch.dense"] = {
-    "x": ok(np.ones((2, 3))),
-    "weights": ok(np.ones((3, 4))),
-    "bias": ok(np.zeros(4)),
-}
-S["scratch.forward"] = {"model": ok(lazy(tiny_model)), "x": ok(tiny_data()[0])}
-S["scratch.steps"] = S["scratch.forward"]
-S["scratch.maxpool"] = {
-    "images": ok(BATCH),
-    "size": ok(2, HUGE),
-    "stride": ok(None, HUGE),
-}
-S["scratch.relu"] = {"x": ok(np.linspace(-1, 1, 5))}
-S["scratch.softmax"] = S["scratch.relu"]
 
 # kernels
 KERNEL_INPUTS = {
@@ -626,199 +584,6 @@ S["kernels.benchmark_kernels"] = {
     "names": ok(("numpy", "naive"), st.just(("sobel",)), st.just("numpy")),
 }
 COST["kernels.benchmark_kernels"] = 3
-
-# train
-S["train.as_dataset"] = {
-    "data": ok(tiny_data(), st.just((np.ones((3, 2)), np.ones(2)))),
-    "batch_size": ok(4, HUGE),
-    "shuffle": ok(True),
-    "seed": ok(0, HUGE),
-}
-S["train.per_example_loss"] = {"loss": ok("mse", NAMES)}
-S["train.check_callbacks"] = {"callbacks": ok([], NAMES)}
-S["train.evaluate"] = {
-    "model": ok(lazy(tiny_model)),
-    "data": ok(tiny_data(), st.just((tiny_data()[0], tiny_data()[1] + 3))),
-    "loss": ok("sparse_categorical_crossentropy", NAMES),
-    "batch_size": ok(4, HUGE),
-    "mode": ok("eager", st.just("XLA"), NAMES),
-    "strategy": ok(None),
-}
-COST["train.evaluate"] = 3
-S["train.fit"] = {
-    "model": ok(lazy(tiny_model)),
-    "data": ok(
-        tiny_data(),
-        st.just((tiny_data()[0], tiny_data()[1] + 3)),
-        st.just((np.ones((8, 28, 28, 1)), tiny_data()[1])),
-    ),
-    "epochs": ok(1, HUGE),
-    "optimizer": ok(None, NAMES),
-    "loss": ok("sparse_categorical_crossentropy", NAMES),
-    "batch_size": ok(4, HUGE),
-    "validation_data": ok(None),
-    "callbacks": ok(()),
-    "mode": ok("eager", NAMES),
-    "strategy": ok(None),
-    "verbose": ok(0, HUGE),
-    "seed": ok(0, HUGE),
-}
-COST["train.fit"] = 5
-S["train.averaged_weights"] = {
-    "model": ok(lazy(tiny_model)),
-    "optimizer": ok(None, NAMES),
-}
-S["train.benchmark_train_step"] = {
-    "build_model": ok(quick_model, st.just(None), st.just(len), bad=False),
-    "batch_size": ok(4, HUGE),
-    "modes": ok(("eager",), st.just(("fast",)), st.just("eager")),
-    "repeat": ok(1, HUGE),
-    "min_seconds": ok(0.001, HUGE),
-    "seed": ok(0, HUGE),
-}
-COST["train.benchmark_train_step"] = 4
-
-# recipes
-S["recipes.build"] = {
-    "name": ok("keras_io", NAMES),
-    "steps_per_epoch": ok(10, HUGE),
-    "epochs": ok(None, HUGE),
-}
-COST["recipes.build"] = 3
-S["recipes.fast_optimizer"] = {
-    "steps_per_epoch": ok(10, HUGE),
-    "epochs": ok(2, HUGE),
-    "schedule": ok(True, NAMES),
-    "average": ok(True, NAMES),
-}
-S["recipes.build_course_model"] = {}
-S["recipes.build_keras_io_model"] = {}
-S["recipes.build_fast_model"] = {}
-S["recipes.build_slides_model"] = {}
-S["recipes.get"] = {"name": ok("course", NAMES)}
-S["recipes.one_cycle"] = {
-    "steps": ok(100, HUGE),
-    "peak": ok(1e-3, HUGE),
-    "warmup_fraction": ok(0.2, HUGE),
-    "final": ok(1e-3, HUGE),
-}
-S["recipes.race"] = {
-    "name": ok("keras_io", NAMES),
-    "train": ok(digits(), st.just((digits()[0], digits()[1] + 10))),
-    "test": ok(digits()),
-    "budget": ok(0.5, HUGE),
-    "target": ok(0.97, HUGE),
-    "target_budget": ok(None, HUGE),
-    "eval_every": ok(0.5, HUGE),
-    "seed": ok(0, HUGE),
-    "epochs": ok(1, HUGE),
-    "callbacks": ok(()),
-}
-COST["recipes.race"] = 8
-
-# zoo (run shapes-only: nothing is allocated, see `call`)
-SHAPES = st.sampled_from(
-    [(28, 28, 1), (2, 2, 3), (10**5, 10**5, 3), (32, 32), (0, 1, 1)]
-)
-S["zoo.lenet5"] = {"input_shape": ok((32, 32, 1), SHAPES), "num_classes": ok(10, HUGE)}
-S["zoo.alexnet"] = {
-    "input_shape": ok((67, 67, 3), SHAPES),
-    "num_classes": ok(10, HUGE),
-    "groups": ok(2, HUGE),
-}
-S["zoo.vgg"] = {
-    "config": ok("A", NAMES),
-    "input_shape": ok((32, 32, 3), SHAPES),
-    "num_classes": ok(10, HUGE),
-}
-S["zoo.googlenet"] = {"input_shape": ok((32, 32, 3), SHAPES), "num_classes": ok(10)}
-S["zoo.mobilenet_v2"] = S["zoo.googlenet"]
-S["zoo.resnet"] = {
-    "depth": ok(18, HUGE),
-    "input_shape": ok((32, 32, 3), SHAPES),
-    "num_classes": ok(10, HUGE),
-}
-S["zoo.densenet"] = {
-    "depth": ok(121, HUGE),
-    "input_shape": ok((32, 32, 3), SHAPES),
-    "num_classes": ok(10, HUGE),
-}
-for _name in ("zoo.googlenet", "zoo.mobilenet_v2", "zoo.resnet", "zoo.densenet"):
-    COST[_name] = 2
-S["zoo.unet"] = {
-    "input_shape": ok((92, 92, 1), SHAPES),
-    "num_classes": ok(2, HUGE),
-    "base_filters": ok(4, HUGE),
-    "depth": ok(2, HUGE),
-    "padding": ok("valid", PADDINGS),
-}
-S["zoo.build"] = {"name": ok("LeNet-5", NAMES), "allocate": ok(False)}
-S["zoo.count_parameters"] = {
-    "name_or_builder": ok("LeNet-5", st.just(len), st.just(lambda: None), NAMES)
-}
-S["zoo.dense_block"] = {
-    "x": ok(Lazy(keras_tensor, fresh=True)),
-    "num_layers": ok(2, HUGE),
-    "growth_rate": ok(4, HUGE),
-    "name": ok("dense"),
-}
-S["zoo.inception_module"] = {
-    "x": ok(Lazy(keras_tensor, fresh=True)),
-    **{
-        key: ok(2, HUGE)
-        for key in (
-            "filters_1x1",
-            "reduce_3x3",
-            "filters_3x3",
-            "reduce_5x5",
-            "filters_5x5",
-            "pool_projection",
-        )
-    },
-    "name": ok("inception"),
-}
-S["zoo.inverted_residual_block"] = {
-    "x": ok(Lazy(keras_tensor, fresh=True)),
-    "expansion": ok(2, HUGE),
-    "filters": ok(4, HUGE),
-    "strides": ok(1, HUGE),
-    "name": ok("block"),
-}
-S["zoo.residual_block"] = {
-    "x": ok(Lazy(keras_tensor, fresh=True)),
-    "filters": ok(4, HUGE),
-    "strides": ok(2, HUGE),
-    "bottleneck": ok(True),
-    "name": ok("block"),
-}
-
-# architectures
-S["architectures.analyse"] = {"model": ok(lazy(tiny_model))}
-S["architectures.block_boxes"] = {"blocks": ok(lazy(lambda: summary().blocks))}
-S["architectures.draw_blocks"] = {
-    "axes": ok(Lazy(new_axes, fresh=True)),
-    "blocks": ok(lazy(lambda: summary().blocks)),
-}
-S["architectures.format_count"] = {"number": ok(12_345)}
-S["architectures.format_shape"] = {"shape": ok((224, 224, 3))}
-S["architectures.format_table"] = {
-    "rows": ok(lazy(lambda: summary().rows)),
-    "limit": ok(None, HUGE),
-}
-S["architectures.group_blocks"] = {"rows": ok(lazy(lambda: summary().rows))}
-S["architectures.receptive_field_growth"] = S["architectures.group_blocks"]
-S["architectures.multiply_adds"] = {
-    "layer": ok(lazy(lambda: tiny_model().layers[0]), st.just(tiny_model))
-}
-S["architectures.summarize"] = {
-    "network": ok("LeNet-5", lazy(tiny_model), st.just(len), NAMES),
-    "name": ok(None),
-}
-COST["architectures.summarize"] = 2
-S["architectures.winners"] = {
-    "history": ok(lazy(cl.data.load_ilsvrc_history), st.just([{"place": 1}])),
-    "external_data": ok(False),
-}
 
 # data (offline, in an empty cache folder: see the fixture)
 S["data.bundle_path"] = {"name": ok("mnist", NAMES)}

@@ -59,7 +59,7 @@ def test_one_cycle_rises_then_decays():
 
 def test_the_slides_recipe_is_the_one_slides_convnet():
     slides = cl.recipes.build_slides_model()
-    reference = cl.models.slides_convnet()
+    reference = cl.zoo.slides_convnet()
     assert [layer.name for layer in slides.layers] == [
         layer.name for layer in reference.layers
     ]
@@ -67,14 +67,14 @@ def test_the_slides_recipe_is_the_one_slides_convnet():
 
 
 def test_the_old_helpers_are_gone():
-    # One preparation (cl.models.prepare_images), one evaluation (cl.train.evaluate).
+    # One preparation (cl.images.prepare_images), one evaluation (cl.train.evaluate).
     assert not hasattr(cl.recipes, "prepare")
     assert not hasattr(cl.recipes, "accuracy_of")
 
 
 def test_unknown_recipe_gives_a_clear_message():
     with pytest.raises(
-        ValueError, match="unknown recipe 'fastest'; known: fast, course, "
+        ValueError, match="name must be one of 'fast', 'course', 'keras_io', 'slides'"
     ):
         cl.recipes.get("fastest")
     assert cl.recipes.get(" Keras_IO") is cl.recipes.RECIPES["keras_io"]
@@ -108,7 +108,7 @@ def test_race_learns_and_times_the_held_out_accuracy():
     assert result["best_accuracy"] == max(a for _, a in result["curve"])
     # The clock's last reading is the trained model's accuracy, measured from outside.
     probabilities = result["model"].predict(
-        cl.models.prepare_images(x_test[:500]), verbose=0
+        cl.images.prepare_images(x_test[:500]), verbose=0
     )
     outside = (probabilities.argmax(1) == y_test[:500]).mean()
     assert result["final_accuracy"] == pytest.approx(outside, abs=1e-6)
@@ -162,7 +162,7 @@ def test_the_fast_optimizer_averages_the_weights_and_each_part_can_be_taken_away
 
 def test_race_clock_judges_an_averaging_optimizer_by_its_average():
     (x, y), _ = cl.data.load_mnist()
-    x, y = cl.models.prepare_images(x[:256]), y[:256].astype("int64")
+    x, y = cl.images.prepare_images(x[:256]), y[:256].astype("int64")
     cl.set_seed(0)
     # No batch norm: a few steps at this learning rate leave its moving statistics
     # behind the weights, and both the average and the last step would then be at chance.
@@ -253,7 +253,7 @@ def check_rotated(originals, rotated, max_degrees=8.0):
 def digits():
     """64 real digits of the bundled subset, prepared as the race prepares them."""
     with np.load(cl.data.bundle_path("mnist")) as bundle:
-        return cl.models.prepare_images(bundle["x"][:64]), bundle["y"][:64]
+        return cl.images.prepare_images(bundle["x"][:64]), bundle["y"][:64]
 
 
 def test_course_augmentation_shifts_and_turns_digits_and_keeps_them_readable(digits):
@@ -318,14 +318,14 @@ def _digits(n=8):
     [
         (
             {"train": (_digits()[0], _digits()[1] + 10)},
-            "the labels must be digits 0 to 9",
+            "the labels of train must be labels .* from 0 to 9, got labels from 10",
         ),
         ({"test": _digits()[0]}, "test must be a pair"),
         ({"budget": 1e9}, "budget must be a positive number <= 3,600"),
         ({"eval_every": 0}, "eval_every must be a positive number"),
         ({"target": 97}, "target must be a finite number from 0.0 to 1.0"),
         ({"epochs": 10**6}, "epochs must be an int from 1 to 1,000"),
-        ({"callbacks": print}, "callbacks must be a list"),
+        ({"callbacks": print}, "callbacks must be None, a Keras callback or a list"),
     ],
 )
 def test_race_refuses_bad_settings_before_training(kwargs, message):

@@ -15,6 +15,7 @@ import pytest
 
 import course_lib as cl
 from course_lib import zoo
+from course_lib.zoo import building, encoder_decoder
 
 
 def _rss_mb() -> float:
@@ -101,13 +102,13 @@ def test_resnet_depths_and_blocks():
 @pytest.mark.parametrize(
     "call, known",
     [
-        (lambda: zoo.vgg("F"), "A, A-LRN, B, C, D, E"),
+        (lambda: zoo.vgg("F"), "'A', 'A-LRN', 'B', 'C', 'D', 'E'"),
         (lambda: zoo.resnet(20), "18, 34, 50, 101, 152"),
         (lambda: zoo.densenet(100), "121, 169, 201, 264"),
-        (lambda: zoo.build("VGG16"), "VGG-D"),
-        (lambda: zoo.count_parameters("Xception"), "MobileNetV2"),
-        (lambda: zoo.alexnet(groups=3), "1 or 2"),
-        (lambda: zoo.unet(padding="full"), "'valid' or 'same'"),
+        (lambda: zoo.build("VGG16"), "'VGG-D'"),
+        (lambda: zoo.count_parameters("Xception"), "a name from cl.zoo.NETWORKS"),
+        (lambda: zoo.alexnet(groups=3), "from 1 to 2"),
+        (lambda: zoo.unet(padding="full"), "'valid', 'same'"),
         (lambda: zoo.count_parameters(42), "a name from cl.zoo.NETWORKS"),
     ],
 )
@@ -116,13 +117,12 @@ def test_unknown_configurations_list_the_known_ones(call, known):
         call()
 
 
-def test_the_registries_use_the_courses_one_unknown_name_error():
+def test_the_registries_use_the_declared_choice():
     with pytest.raises(ValueError) as caught:
         zoo.build("VGG16")
-    assert str(caught.value) == str(
-        cl.core.unknown_name("network", "VGG16", list(zoo.NETWORKS))
-    )
-    with pytest.raises(ValueError, match=r"^unknown ResNet depth 20; known: 18, 34"):
+    assert str(caught.value).startswith("name must be one of 'LeNet-5', 'AlexNet'")
+    assert str(caught.value).endswith("got 'VGG16'")
+    with pytest.raises(ValueError, match=r"^depth must be one of 18, 34, 50, 101, 152"):
         zoo.resnet(20)
 
 
@@ -267,12 +267,12 @@ def test_lenet5_says_what_input_it_needs_in_one_line():
 )
 def test_the_smallest_input_is_where_keras_stops(network, build, monkeypatch):
     """The computed smallest side builds; one pixel less fails in Keras itself."""
-    smallest = zoo._smallest_side(network)
+    smallest = building._smallest_side(network)
     with zoo.shapes_only():
         build(smallest)
     with pytest.raises(ValueError, match=f"at least {smallest}x{smallest}"):
         build(smallest - 1)
-    monkeypatch.setattr(zoo, "_smallest_side", lambda network, steps=None: 1)
+    monkeypatch.setattr(building, "_smallest_side", lambda network, steps=None: 1)
     with pytest.raises(ValueError), zoo.shapes_only():  # Keras' own, many-line error
         build(smallest - 1)
     zoo.release()
@@ -282,12 +282,14 @@ def test_the_smallest_input_is_where_keras_stops(network, build, monkeypatch):
     ("depth", "padding", "smallest"), [(2, "valid", 44), (3, "same", 8)]
 )
 def test_unet_knows_its_smallest_input(depth, padding, smallest, monkeypatch):
-    assert zoo._unet_smallest_side(depth, padding) == smallest
+    assert encoder_decoder._unet_smallest_side(depth, padding) == smallest
     with zoo.shapes_only():
         zoo.unet((smallest, smallest, 1), depth=depth, padding=padding, base_filters=2)
     with pytest.raises(ValueError, match=f"U-Net needs inputs of at least {smallest}x"):
         zoo.unet((smallest - 1, 64, 1), depth=depth, padding=padding, base_filters=2)
-    monkeypatch.setattr(zoo, "_unet_smallest_side", lambda depth, padding: 1)
+    monkeypatch.setattr(
+        encoder_decoder, "_unet_smallest_side", lambda depth, padding: 1
+    )
     with pytest.raises(ValueError), zoo.shapes_only():  # Keras agrees: it fails too
         zoo.unet((smallest - 1, 64, 1), depth=depth, padding=padding, base_filters=2)
     zoo.release()
@@ -298,10 +300,10 @@ def test_builders_and_blocks_refuse_wrong_types_and_huge_sizes():
 
     for call, match in [
         (lambda: zoo.vgg("A", (32, 32)), r"input_shape must be \(height, width, ch"),
-        (lambda: zoo.resnet(18, (10**5, 10**5, 3)), "the input height must be an int"),
-        (lambda: zoo.vgg("A", (512, 512, 3)), "from 1 to 256"),
+        (lambda: zoo.resnet(18, (10**5, 10**5, 3)), "sides up to 1024"),
+        (lambda: zoo.vgg("A", (512, 512, 3)), "sides up to 256"),
         (lambda: zoo.lenet5(num_classes=0), "num_classes must be an int from 1"),
-        (lambda: zoo.alexnet(groups=3), "groups must be 1 or 2"),
+        (lambda: zoo.alexnet(groups=3), "groups must be an int from 1 to 2"),
         (lambda: zoo.build("LeNet-5", allocate="no"), "allocate must be True or"),
         (lambda: zoo.count_parameters(len), "function of no arguments"),
         (lambda: zoo.count_parameters(lambda: None), "returned NoneType, not a"),
@@ -318,3 +320,49 @@ def test_builders_and_blocks_refuse_wrong_types_and_huge_sizes():
     with pytest.raises(ValueError, match="strides must be an int from 1 to 4"):
         zoo.residual_block(inputs, 4, strides=1.5)
     zoo.release()
+
+
+# --- the slides' MNIST convnet (lecture 06) -------------------------------------------
+
+
+def test_slides_convnet_has_the_slides_shapes():
+    model = cl.zoo.slides_convnet()
+    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
+    assert shapes["conv1"] == (24, 24, 32)
+    assert shapes["conv2"] == (20, 20, 32)
+    assert shapes["flatten"] == (3200,)
+    assert tuple(model.get_layer("conv1").kernel.shape) == (5, 5, 1, 32)
+    assert tuple(model.layers[5].kernel.shape) == (3200, 128)  # "the 5th layer"
+    assert model.count_params() == 437_482
+    assert model.layers[-1].activation.__name__ == "softmax"
+
+
+def test_slides_convnet_follows_its_input_shape_and_classes():
+    model = cl.zoo.slides_convnet(input_shape=(32, 32, 3), num_classes=4)
+    assert tuple(model.get_layer("flatten").output.shape[1:]) == (12 * 12 * 32,)
+    assert tuple(model.get_layer("conv1").kernel.shape) == (5, 5, 3, 32)
+    assert tuple(model.get_layer("output").output.shape) == (None, 4)
+    names = [layer.name for layer in model.layers]
+    assert names == [
+        "conv1",
+        "conv2",
+        "pool",
+        "dropout1",
+        "flatten",
+        "dense",
+        "dropout2",
+        "output",
+    ]
+
+
+def test_slides_convnet_checks_its_sizes_before_keras_does():
+    for kwargs, match in [
+        ({"filters": 10**6}, "filters must be an int from 1 to 1,024"),
+        ({"kernel_size": 15}, "kernel_size 15 is too large for 28x28 inputs"),
+        ({"input_shape": (28, 28)}, r"input_shape must be \(height, width, channels\)"),
+        ({"dense_units": 65536}, "more than the 50,000,000 allowed"),
+        ({"num_classes": "10"}, "num_classes must be an int"),
+    ]:
+        with pytest.raises(ValueError, match=match) as error:
+            cl.zoo.slides_convnet(**kwargs)
+        assert "\n" not in str(error.value)

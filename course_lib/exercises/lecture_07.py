@@ -11,7 +11,7 @@ from course_lib.exercises import Wrong, exercise
 
 def _conv2_multiply_adds() -> int:
     from course_lib.architectures import multiply_adds
-    from course_lib.models import slides_convnet
+    from course_lib.zoo import slides_convnet
 
     return multiply_adds(slides_convnet().get_layer("conv2"))
 
