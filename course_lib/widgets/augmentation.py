@@ -33,7 +33,7 @@ from course_lib.core import (
     checked,
     choose,
 )
-from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.base import ChoiceDropdown, CourseWidget, new_figure
 
 
 def _keras_code(view: View, fill_mode: str) -> str:
@@ -118,8 +118,8 @@ class AugmentationExplorer(CourseWidget):
             for name, picture in raw.items()
         }
         image = choose(image, list(self.images), "image")
-        self.image = widgets.Dropdown(
-            options=list(self.images), value=image, description="image"
+        self.image = ChoiceDropdown(
+            self, "image", options=list(self.images), value=image, description="image"
         )
 
         def slider(low, high, step, description):
@@ -146,9 +146,15 @@ class AugmentationExplorer(CourseWidget):
             (self.contrast, contrast),
         ):
             control.value = value  # in range: declared above
-        self.flip = widgets.Dropdown(options=FLIPS, value=flip, description="flip")
-        self.fill_mode = widgets.Dropdown(
-            options=FILL_MODES, value=fill_mode, description="fill mode"
+        self.flip = ChoiceDropdown(
+            self, "flip", options=FLIPS, value=flip, description="flip"
+        )
+        self.fill_mode = ChoiceDropdown(
+            self,
+            "fill_mode",
+            options=FILL_MODES,
+            value=fill_mode,
+            description="fill mode",
         )
         self.seed = widgets.IntSlider(
             seed, 0, 99, description="seed", continuous_update=False

@@ -36,17 +36,25 @@ import traceback
 from collections.abc import Callable, Iterator
 
 import ipywidgets as widgets
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from course_lib.core import Anything, Bool, Instance, Int, Number, Text, checked
+
+FIGURE = Instance(Figure, "a matplotlib Figure (make one with new_figure)")
+CONTROL = Instance(widgets.ValueWidget, "an ipywidgets control")
 
 STALE_OPACITY = "0.35"
 
 
+@checked()
 def strict() -> bool:
     """True when widget bugs must raise (the test suite sets ``COURSE_STRICT_WIDGETS=1``)."""
     return os.environ.get("COURSE_STRICT_WIDGETS", "").strip() in {"1", "true", "yes"}
 
 
+@checked(width=Number(0.5, 40), height=Number(0.5, 40), dpi=Int(20, 600))
 def new_figure(width: float = 6.0, height: float = 3.0, dpi: int = 80) -> Figure:
     """A matplotlib Figure that is not registered with pyplot (no global state, no leaks)."""
     figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
@@ -54,6 +62,7 @@ def new_figure(width: float = 6.0, height: float = 3.0, dpi: int = 80) -> Figure
     return figure
 
 
+@checked(figure=FIGURE)
 def figure_to_png(figure: Figure) -> bytes:
     """Render a figure to PNG bytes."""
     buffer = io.BytesIO()
@@ -61,6 +70,7 @@ def figure_to_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+@checked(figure=FIGURE, quality=Int(1, 100))
 def figure_to_jpeg(figure: Figure, quality: int = 90) -> bytes:
     """Render a figure to JPEG bytes (a photo encodes about 10x faster than as PNG)."""
     buffer = io.BytesIO()
@@ -74,6 +84,7 @@ class FigureImage(widgets.Image):
     ``jpeg=True`` sends JPEG instead of PNG: use it for figures that are mostly photos.
     """
 
+    @checked(figure=FIGURE, jpeg=Bool(), kwargs=Anything("ipywidgets Image options"))
     def __init__(self, figure: Figure, jpeg: bool = False, **kwargs):
         super().__init__(format="jpeg" if jpeg else "png", **kwargs)
         self.figure = figure
@@ -112,6 +123,7 @@ class ErrorBanner(widgets.HTML):
         return html.unescape(self.value.split(">", 1)[1].rsplit("</div>", 1)[0])
 
 
+@checked(control=CONTROL)
 def control_ends(control: widgets.ValueWidget) -> list:
     """The values at a control's ends: every option of a choice, a slider's min and max,
     both states of a checkbox; [] for free input (text boxes). The generic widget test
@@ -127,6 +139,11 @@ def control_ends(control: widgets.ValueWidget) -> list:
     return []
 
 
+@checked(
+    control=CONTROL,
+    value=Anything("the slider's starting value; checked against its range below"),
+    what=Text(max_length=200),
+)
 def set_in_range(control: widgets.ValueWidget, value, what: str) -> None:
     """Give a slider its starting ``value``, refusing values outside its range.
 
@@ -176,6 +193,7 @@ class CourseWidget(widgets.VBox):
                 self.caption.value = f"{self.n.value + 1} squares"
     """
 
+    @checked(kwargs=Anything("ipywidgets layout options"))
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.add_class("course-widget")
@@ -282,3 +300,57 @@ class CourseWidget(widgets.VBox):
 
     def _render(self) -> None:  # pragma: no cover - every subclass implements it
         raise NotImplementedError(f"{type(self).__name__} must implement _render()")
+
+
+def _answer_choice(control, value):
+    """The option of ``control`` that ``value`` names (text matched ignoring case and
+    spaces at its ends, a number matched to its text), or the current value after the
+    owner's banner says what was wrong; a ValueError before the owner watches the
+    control (a constructor argument)."""
+    options = list(control._options_values)
+    for option in options:
+        try:
+            if value == option and not isinstance(value, bool):
+                return option
+        except (TypeError, ValueError):  # an array compares element by element
+            break
+        if str(value).strip().casefold() == str(option).strip().casefold():
+            return option
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+    message = (
+        f"{control._course_name} must be one of {', '.join(map(repr, options))}, "
+        f"got {shown}"
+    )
+    owner = getattr(control, "_course_owner", None)
+    watched = owner is not None and any(c is control for c in owner.controls.values())
+    if not watched or not options:  # in the constructor: the error is raised
+        raise ValueError(message)
+    owner._fail(message)
+    return control.value
+
+
+class ChoiceDropdown(widgets.Dropdown):
+    """A dropdown that answers an unknown value in its widget's banner, in the
+    student's words with the options, instead of traitlets' "Invalid selection"; the
+    value stays what it was. ``owner``: the CourseWidget; ``name``: the control's name.
+    """
+
+    def __init__(self, owner: CourseWidget, name: str, **kwargs):
+        self._course_owner, self._course_name = owner, name
+        super().__init__(**kwargs)
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        return _answer_choice(self, proposal.value)
+
+
+class ChoiceSlider(widgets.SelectionSlider):
+    """A selection slider that answers an unknown value like :class:`ChoiceDropdown`."""
+
+    def __init__(self, owner: CourseWidget, name: str, **kwargs):
+        self._course_owner, self._course_name = owner, name
+        super().__init__(**kwargs)
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        return _answer_choice(self, proposal.value)

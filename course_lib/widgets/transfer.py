@@ -24,7 +24,7 @@ from course_lib.transfer import (
     load_transfer_results,
     summarize_sweep,
 )
-from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.base import ChoiceSlider, CourseWidget, new_figure
 
 COLORS = {"scratch": "tab:red", "frozen": "tab:blue", "fine-tune": "tab:green"}
 NAMES = {"scratch": "from scratch", "frozen": "frozen base", "fine-tune": "fine-tuned"}
@@ -67,19 +67,16 @@ class FineTuneExplorer(CourseWidget):
         self.steps = sweep.get("steps")
         self.seeds = len(next(iter(sweep["accuracy"].values()))[0])
 
-        self.labels = widgets.SelectionSlider(
+        self.labels = ChoiceSlider(
+            self,
+            "labels_per_class",
             options=self.per_class,
             value=self.per_class[0],
             description="labels per class",
             continuous_update=False,
             style={"description_width": "initial"},
         )
-        if labels_per_class is not None:
-            if labels_per_class not in self.per_class:
-                raise ValueError(
-                    f"labels_per_class must be one of {self.per_class}, "
-                    f"got {labels_per_class!r}"
-                )
+        if labels_per_class is not None:  # not watched yet: an unknown count raises
             self.labels.value = labels_per_class
         self.vgg16_blocks = widgets.IntSlider(
             vgg16_blocks,

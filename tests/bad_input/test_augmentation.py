@@ -202,3 +202,28 @@ def test_the_explorer_shows_uint8_and_float_pictures_alike():
         "d", {"d": digit / 255.0}, rotation=0.2, zoom=0.1
     )
     np.testing.assert_allclose(a.augmented, b.augmented, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "control, value",
+    [
+        ("flip", "diagonal"),
+        ("fill_mode", "mirror"),
+        ("fill_mode", None),
+        ("image", "dog"),
+        ("rotation", np.nan),
+        ("contrast", np.nan),
+    ],
+)
+def test_a_control_set_to_a_bad_value_shows_the_error_in_the_widget(control, value):
+    explorer = cl.widgets.AugmentationExplorer("gray", {"gray": _digit()})
+    getattr(explorer, control).value = value  # never traitlets' "Invalid selection"
+    message = explorer.error.message
+    assert message and explorer.stale
+    assert_clear(ValueError(message), control)
+    explorer.flip.value = "vertical"
+    explorer.fill_mode.value = "constant"
+    explorer.image.value = "gray"
+    explorer.rotation.value = 0.1
+    explorer.contrast.value = 1.0
+    assert explorer.error.message == "" and not explorer.stale

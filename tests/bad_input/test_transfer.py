@@ -214,3 +214,12 @@ def test_the_explorer_refuses_bad_settings_in_words():
     _error(lambda: explorer(labels_per_class=3), "labels_per_class")
     _error(lambda: explorer(results="results.json"), "results")
     _error(lambda: explorer(results={"labels": None, "vgg16_trainable": 1}), "sweep")
+
+
+def test_a_label_count_not_in_the_results_shows_in_the_widget():
+    explorer = cl.widgets.FineTuneExplorer()
+    explorer.labels.value = 3  # never traitlets' "Invalid selection"
+    assert_clear(ValueError(explorer.error.message), "labels_per_class")
+    assert "1, 2, 5, 20, 400" in explorer.error.message
+    explorer.labels.value = "20"  # the count as text picks it
+    assert explorer.labels.value == 20 and explorer.error.message == ""
