@@ -11,7 +11,7 @@ Adam 1e-3, batch 64, with deterministic TensorFlow ops, and stores every weight 
 float16 in one flat ``.npy`` vector (about 0.8 MB; ``.npy`` holds no time stamps, so the
 same weights give the same bytes). About a minute on a laptop CPU.
 ``cl.widgets.LatentExplorer()`` and ``cl.autoencoders.load_vae_weights()`` read it and
-check its sha256 (``VAE_SHA256`` in ``course_lib/autoencoders.py``).
+check its sha256 (``VAE_SHA256`` in ``course_lib/autoencoders/shipped.py``).
 
 The same seed gives the same file on the same machine and TensorFlow build; another CPU
 may round differently (``--check`` then reports the largest weight difference and the

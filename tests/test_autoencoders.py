@@ -38,7 +38,7 @@ def test_mean_image_error_by_hand():
 
 
 def test_reconstruction_error_refuses_non_models():
-    with pytest.raises(ValueError, match="callable"):
+    with pytest.raises(ValueError, match="model must be an autoencoder"):
         A.reconstruction_error("model", np.zeros((1, 28, 28)))
 
 
@@ -89,7 +89,7 @@ def test_kl_refuses_bad_shapes():
         A.kl_divergence([0.0, 1.0], [0.0])
     with pytest.raises(ValueError, match="one code"):
         A.kl_monte_carlo([[0.0]], [[0.0]])
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="NaN"):
         A.kl_divergence([np.nan], [0.0])
 
 
@@ -151,9 +151,9 @@ def test_vae_weights_refused_when_wrong(tmp_path):
     text.write_text("not weights")
     with pytest.raises(ValueError, match="not a .npy file"):
         A.load_vae_weights(text)
-    with pytest.raises(ValueError, match="ten arrays"):
+    with pytest.raises(ValueError, match="ten weight arrays"):
         A.decode_numpy([np.zeros(3)], np.zeros((1, 2)))
-    with pytest.raises(ValueError, match="Keras model"):
+    with pytest.raises(ValueError, match="autoencoder must be an autoencoder"):
         A.train_autoencoder("model", np.zeros((2, 28, 28)))
 
 
@@ -227,9 +227,9 @@ def test_class_entropy_is_zero_for_one_class_and_ln_k_for_k_equal_classes():
     assert np.isclose(A.class_entropy(np.arange(10).repeat(7)), np.log(10))
     assert np.isclose(A.class_entropy(np.array([0, 0, 1, 1])), np.log(2))
     assert A.class_entropy(np.array([0, 0, 0, 1])) < np.log(2)
-    with pytest.raises(ValueError, match="lie in"):
+    with pytest.raises(ValueError, match="from 0 to 9"):
         A.class_entropy(np.array([0, 10]))
-    with pytest.raises(ValueError, match="1-D"):
+    with pytest.raises(ValueError, match="classes must be class ids"):
         A.class_entropy(np.array([0.5, 1.0]))
 
 

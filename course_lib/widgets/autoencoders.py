@@ -14,7 +14,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from course_lib.core import check_int
+from course_lib.autoencoders import DIGITS, WEIGHTS
+from course_lib.core import Int, Labels, Number, Optional, check_int, checked
 from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
 
 LIMIT = 3.0
@@ -82,6 +83,14 @@ class LatentExplorer(CourseWidget):
     most common of them.
     """
 
+    @checked(
+        weights=Optional(WEIGHTS),
+        images=Optional(DIGITS),
+        labels=Optional(Labels(10)),
+        z1=Number(-LIMIT, LIMIT),
+        z2=Number(-LIMIT, LIMIT),
+        k=Int(1, 10_000),
+    )
     def __init__(
         self,
         weights=None,
@@ -94,22 +103,31 @@ class LatentExplorer(CourseWidget):
         super().__init__()
         from course_lib import autoencoders
 
+        if images is None and labels is not None:
+            raise ValueError(
+                "labels need their images: pass images=... too (without both, the "
+                "bundled test digits and their labels are shown)"
+            )
         self.weights = autoencoders.load_vae_weights() if weights is None else weights
         if images is None:
             images, labels = _test_digits()
         self.codes, _ = autoencoders.encode_numpy(self.weights, images)
         if self.codes.shape[1] != 2:
             raise ValueError(
-                f"LatentExplorer needs a 2-D latent space, got {self.codes.shape[1]}-D"
+                "weights must be a VAE with a 2-D latent space (LatentExplorer shows "
+                f"a plane), got {self.codes.shape[1]}-D"
             )
         self.labels = np.zeros(len(self.codes), int) if labels is None else labels
-        self.labels = np.asarray(self.labels).astype(int)
         if self.labels.shape != (len(self.codes),):
             raise ValueError(
-                f"labels must be one per image ({len(self.codes)}), got shape "
-                f"{self.labels.shape}"
+                f"labels must be one per image ({len(self.codes)}), got "
+                f"{len(self.labels)}"
             )
-        self.k = check_int(k, "k", 1, len(self.codes))
+        if k > len(self.codes):
+            raise ValueError(
+                f"k must be at most the number of images ({len(self.codes)}), got {k}"
+            )
+        self.k = k
         self._decode = autoencoders.decode_numpy
         self.image = np.zeros((28, 28), np.float32)
         self.neighbours = np.zeros(self.k, int)
