@@ -7,7 +7,9 @@ sha256, size, the ``datasets/`` script that rebuilds it, and the URLs of a downl
 - ``cl.data.path(name)``: the verified path of a shipped file (size and sha256, once per
   process); a clear error names the file and the script that rebuilds it.
 - ``cl.data.load_*``: read a shipped file (``load_ilsvrc_history``, ``load_shakespeare``,
-  ``load_mnist_5k``, the shipped networks and results).
+  ``load_mnist_5k``), or build a topic's network and load its shipped weights
+  (``load_mnist_convnet``, ``load_face_detector``, ``load_gan_generator``, ...; see
+  :mod:`course_lib.data.shipped`).
 - ``cl.data.fetch_*``: download a data set, checked and cached in ``COURSE_DATA_DIR``
   (``fetch_mnist``, ``fetch_nietzsche``, ``fetch_cats_vs_dogs``); offline, or when the
   download fails its check, the shipped stand-in is used with a one-line message.
@@ -47,8 +49,54 @@ from course_lib.data.registry import (
     sha256_of,
     shipped_names,
 )
+from course_lib.data.shipped import (
+    SPATIAL_KINDS,
+    load_astronaut_proposals,
+    load_attention_reader,
+    load_augmentation_results,
+    load_face_benchmark,
+    load_face_boxes,
+    load_face_detector,
+    load_faces_convnet,
+    load_gan_generator,
+    load_mnist_convnet,
+    load_one_stage_detector,
+    load_one_stage_results,
+    load_remedy_curves,
+    load_segmentation_seeds,
+    load_segmentation_unet,
+    load_sequence_results,
+    load_spatial_model,
+    load_spatial_results,
+    load_text_model,
+    load_transfer_results,
+    load_vae_beta,
+    load_vae_weights,
+)
 
 __all__ = [
+    "SPATIAL_KINDS",
+    "load_astronaut_proposals",
+    "load_attention_reader",
+    "load_augmentation_results",
+    "load_face_benchmark",
+    "load_face_boxes",
+    "load_face_detector",
+    "load_faces_convnet",
+    "load_gan_generator",
+    "load_mnist_convnet",
+    "load_one_stage_detector",
+    "load_one_stage_results",
+    "load_remedy_curves",
+    "load_segmentation_seeds",
+    "load_segmentation_unet",
+    "load_sequence_results",
+    "load_spatial_model",
+    "load_spatial_results",
+    "load_text_model",
+    "load_transfer_results",
+    "load_vae_beta",
+    "load_vae_weights",
     "FILES_DIR",
     "HUMAN_SOURCE",
     "HUMAN_TOP5_ERROR",
@@ -137,12 +185,12 @@ def fetch_cats_vs_dogs() -> Path:
 def load_mnist_5k():
     """The shipped 5,000 real MNIST digits split 4,000 / 1,000 (stratified, seed 0), as
     ``((x_train, y_train), (x_test, y_test))``, whatever the network says."""
-    return readers.mnist_bundle(path("mnist_5k"))
+    return readers.mnist_bundle(registry.path("mnist_5k"))
 
 
 def load_shakespeare() -> str:
     """The shipped Shakespeare plays (Macbeth, The Tempest, Romeo and Juliet)."""
-    return readers.read_text(path("shakespeare"))
+    return readers.read_text(registry.path("shakespeare"))
 
 
 def load_ilsvrc_history(file=None) -> list[dict]:
@@ -153,5 +201,5 @@ def load_ilsvrc_history(file=None) -> list[dict]:
     another table in the same layout (None: the shipped one, verified).
     """
     return readers.ilsvrc_rows(
-        path("ilsvrc_history") if file is None else registry.as_file(file)
+        registry.path("ilsvrc_history") if file is None else registry.as_file(file)
     )

@@ -1,0 +1,247 @@
+"""The shipped networks and results, one ``load_*`` each, all read through the registry.
+
+A network is built with its topic module's builder, then its weights are loaded from the
+verified file (``cl.data.path``: size and sha256, with an error naming the file and the
+``datasets/`` script that rebuilds it). Where a loader takes ``path``, a file of your own
+in the same format is read instead (it has no known checksum, so it is not checked).
+The topic modules are imported only when a loader is called.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from course_lib.data import registry
+
+SPATIAL_KINDS = ("fc", "st_fc", "cnn", "st_cnn", "fc_behind_st")
+"""The shipped networks of lecture 16 (seed 0 of its comparison)."""
+
+
+def _file(name: str, path=None) -> Path:
+    """The verified shipped file ``name``, or a file of your own at ``path``."""
+    if path is None:
+        return registry.path(name)
+    file = registry.as_file(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"there is no file {file}")
+    return file
+
+
+def _keras_weights(model, file: Path):
+    """``model`` with the Keras weights in ``file`` (a plain error if they do not fit)."""
+    try:
+        model.load_weights(file)
+    except (ValueError, KeyError, OSError) as error:
+        first = (str(error).strip().splitlines() or [""])[0]
+        raise ValueError(
+            f"the weights in {file} do not fit {model.name}: {first[:200]}"
+        ) from None
+    return model
+
+
+def _json(name: str) -> dict:
+    return json.loads(registry.path(name).read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------------------
+# Networks
+
+
+def load_mnist_convnet(path=None):
+    """The slides' convnet trained on the 4,000 shipped digits (``cl.models.build_for``;
+    97.6 % on the 1,000 held-out digits), compiled for classification."""
+    from course_lib import models
+    from course_lib.train import compile_for_classification
+
+    model = _keras_weights(
+        models.build_for("mnist_convnet"), _file("mnist_convnet", path)
+    )
+    compile_for_classification(model)
+    return model
+
+
+def load_faces_convnet(path=None):
+    """Lecture 12's small faces / non-faces convnet (25x25 gray, 2 outputs), compiled."""
+    from course_lib import models
+    from course_lib.train import compile_for_classification
+
+    model = _keras_weights(
+        models.build_for("faces_convnet"), _file("faces_convnet", path)
+    )
+    compile_for_classification(model)
+    return model
+
+
+def load_face_detector(path=None):
+    """Lecture 14's face / non-face convnet (``cl.detection.build_face_model``)."""
+    from course_lib.detection import build_face_model
+
+    return _keras_weights(build_face_model(), _file("face_detector", path))
+
+
+def load_one_stage_detector(path=None):
+    """Lecture 14's one-stage digit detector (``cl.one_stage.build_one_stage_detector``)."""
+    from course_lib.one_stage import build_one_stage_detector
+
+    return _keras_weights(build_one_stage_detector(), _file("one_stage_digits", path))
+
+
+def load_spatial_model(kind: str):
+    """One of lecture 16's shipped networks (``cl.spatial.build(kind)``, seed 0 of the
+    comparison), for prediction (not compiled). ``kind``: one of ``SPATIAL_KINDS``."""
+    from course_lib.core import choose
+    from course_lib.spatial import build
+
+    kind = choose(kind, list(SPATIAL_KINDS), "model kind")
+    return _keras_weights(build(kind, compile=False), registry.path(f"spatial_{kind}"))
+
+
+load_spatial_model.choices = SPATIAL_KINDS
+
+
+def load_gan_generator(path=None):
+    """Lecture 19's generator (``cl.gans.build_generator(LATENT_DIM, GENERATOR_WIDTH)``,
+    trained on the 4,000 shipped digits)."""
+    from course_lib.gans import GENERATOR_WIDTH, LATENT_DIM, build_generator
+
+    generator = build_generator(LATENT_DIM, GENERATOR_WIDTH)
+    return _keras_weights(generator, _file("gan_generator", path))
+
+
+def _npz_weights(model, file: Path, keys) -> object:
+    """``model`` with the float32 arrays of an .npz, in the order of ``keys(files)``."""
+    try:
+        with np.load(file) as stored:
+            weights = [stored[key] for key in keys(stored.files)]
+    except (OSError, ValueError, AttributeError, EOFError, KeyError):
+        raise ValueError(f"{file} is not a weights file of {model.name}") from None
+    if [w.shape for w in weights] != [tuple(w.shape) for w in model.get_weights()]:
+        raise ValueError(f"the weights in {file} do not fit {model.name}")
+    model.set_weights(weights)
+    return model
+
+
+def load_segmentation_unet(path=None):
+    """Lecture 15's U-Net (``cl.segmentation.build_unet(**UNET_SETTINGS)``)."""
+    from course_lib.segmentation import UNET_SETTINGS, build_unet
+
+    return _npz_weights(
+        build_unet(**UNET_SETTINGS), _file("segmentation_unet", path), sorted
+    )
+
+
+def load_attention_reader(path=None):
+    """Lecture 20's attention reader (``cl.attention.build_reader``, with attention)."""
+    from course_lib.attention import READER_SETTINGS, build_reader
+
+    reader = build_reader(
+        READER_SETTINGS["max_digits"], READER_SETTINGS["units"], attention=True
+    )
+    return _npz_weights(
+        reader,
+        _file("attention_reader", path),
+        lambda files: [f"w{i:02d}" for i in range(len(files))],
+    )
+
+
+def load_text_model(path=None):
+    """Lecture 17's character LSTM as NumPy arrays (``cl.rnn.read_text_model``)."""
+    from course_lib.rnn import read_text_model
+
+    return read_text_model(_file("text_model", path))
+
+
+def load_vae_weights(path=None) -> list[np.ndarray]:
+    """Lecture 18's 2-D VAE as float32 arrays (encoder's six, decoder's four), for
+    ``cl.autoencoders.encode_numpy`` / ``decode_numpy``."""
+    from course_lib.autoencoders import load_vae_weights as read
+
+    return read(_file("vae_2d", path))
+
+
+# --------------------------------------------------------------------------------------
+# Results and hand-made files
+
+
+def load_face_boxes(photo: str = "astronaut") -> np.ndarray:
+    """The hand-drawn face boxes of ``photo`` (astronaut, coffee, chelsea): (N, 4) as
+    (y0, x0, y1, x1)."""
+    from course_lib.core import choose
+
+    photos = _json("astronaut_faces")["photos"]
+    name = choose(photo, sorted(photos), "photo")
+    return np.array(photos[name]["faces"], dtype=np.float64).reshape(-1, 4)
+
+
+def load_astronaut_proposals() -> dict:
+    """The astronaut's selective-search proposals scored by the shipped face detector:
+    ``boxes`` (N, 4), ``scores`` (N,), and the settings that made them."""
+    found = _json("astronaut_proposals")
+    found["boxes"] = np.array(found["boxes"], dtype=np.float64).reshape(-1, 4)
+    found["scores"] = np.array(found["scores"], dtype=np.float64)
+    return found
+
+
+def load_one_stage_results() -> dict:
+    """The settings and held-out scores of the shipped one-stage detector's training."""
+    return _json("one_stage_results")
+
+
+def load_face_benchmark(split: str = "test") -> list[dict]:
+    """Lecture 14's face benchmark (``split``: "test" or "validation"): a list of dicts
+    with ``name``, ``image`` (H, W, 3) uint8 and ``faces`` (n, 4) boxes, assembled by
+    ``cl.one_stage`` from the verified hand-written file."""
+    from course_lib.one_stage import load_face_benchmark as assemble
+
+    registry.path("face_benchmark")
+    return assemble(split)
+
+
+load_face_benchmark.choices = ("validation", "test")
+
+
+def load_spatial_results() -> dict:
+    """Lecture 16's comparison over three seeds: ``settings``, ``machine``, ``summary``
+    and ``runs``."""
+    return _json("spatial_results")
+
+
+def load_segmentation_seeds() -> dict:
+    """Lecture 15's full-mode U-Net recipe over three seeds."""
+    return _json("segmentation_seeds")
+
+
+def load_vae_beta() -> dict:
+    """Lecture 18's KL-weight sweep and the prior-sample entropies."""
+    return _json("vae_beta")
+
+
+def load_remedy_curves() -> dict:
+    """Lecture 09's learning curves of the overfitting remedies (checked)."""
+    from course_lib.layers import check_remedy_curves
+
+    return check_remedy_curves(_json("remedy_curves"))
+
+
+def load_transfer_results() -> dict:
+    """Lecture 11's crossover of scratch, frozen and fine-tuned (checked)."""
+    from course_lib.transfer import check_transfer_results
+
+    return check_transfer_results(_json("transfer_results"))
+
+
+def load_augmentation_results() -> dict:
+    """Lecture 10's augmentation experiment at the full budget."""
+    from course_lib.augmentation import load_augmentation_results as read
+
+    return read(registry.path("augmentation_results"))
+
+
+def load_sequence_results() -> dict:
+    """Lecture 20's full-budget runs (readers with and without attention, CTC)."""
+    from course_lib.ctc import load_sequence_results as read
+
+    return read(registry.path("sequence_results"))
