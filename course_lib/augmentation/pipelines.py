@@ -164,7 +164,7 @@ def augmented_dataset(
     augmentation=Optional(Function()),
     filters=Items(Int(1, 1024), 1, 8),
     dropout=Number(0, 1),
-    learning_rate=Number(1e-8, 10),
+    learning_rate=Number(high=10, positive=True),
 )
 def small_convnet(
     input_shape,

@@ -123,10 +123,12 @@ def test_whole_floats_and_numpy_numbers_are_accepted_everywhere():
     assert isinstance(view.rotation, float)
 
 
-def test_a_float32_dropout_at_its_limit_is_accepted():
+def test_float32_settings_at_their_limits_are_accepted():
     """np.float32(0.99) is 0.99000001 as a float64: the old bound refused it."""
     model = aug.small_convnet((8, 8, 1), 2, filters=(2,), dropout=np.float32(0.99))
     assert model.layers[-2].rate == pytest.approx(0.99)
+    # np.float32(1e-8) is 9.99999994e-09 as a float64: the old lower bound refused it
+    aug.small_convnet((8, 8, 1), 2, filters=(2,), learning_rate=np.float32(1e-8))
     _error(lambda: aug.small_convnet((8, 8, 1), 2, dropout=1.0), "dropout")
 
 
