@@ -184,7 +184,11 @@ class LatentExplorer(CourseWidget):
     @property
     def point(self) -> np.ndarray:
         """The chosen point (z1, z2)."""
-        return np.array([self.z1.value, self.z2.value], np.float32)
+        within = Number(-LIMIT, LIMIT)
+        return np.array(
+            [within.check(self.z1.value, "z1"), within.check(self.z2.value, "z2")],
+            np.float32,
+        )
 
     def _render(self):
         point = self.point

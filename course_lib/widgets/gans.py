@@ -19,6 +19,7 @@ from matplotlib.patches import Rectangle
 from course_lib.core import SEED, Bool, Int, Number, Optional, checked
 from course_lib.gans import CLASSIFIER, GENERATOR
 from course_lib.widgets.base import (
+    ChoiceDropdown,
     CourseWidget,
     FigureImage,
     new_figure,
@@ -86,8 +87,12 @@ class GanExplorer(CourseWidget):
         set_in_range(self.seed_a, seed_a, "seed_a")
         set_in_range(self.seed_b, seed_b, "seed_b")
         set_in_range(self.t, t, "t")
-        self.method = widgets.Dropdown(
-            options=["spherical", "linear"], value="spherical", description="path"
+        self.method = ChoiceDropdown(
+            self,
+            "method",
+            options=["spherical", "linear"],
+            value="spherical",
+            description="path",
         )
         self.shifts = [
             widgets.FloatSlider(
@@ -159,11 +164,13 @@ class GanExplorer(CourseWidget):
         z_b = gans.latent_code(self.seed_b.value, self.latent_dim)
         path = gans.interpolate(z_a, z_b, STEPS, self.method.value)
         # t moves in steps of 0.05: the code at t lies on a 101-point path.
-        code = gans.interpolate(z_a, z_b, 101, self.method.value)[
-            round(float(self.t.value) * 100)
-        ]
+        t = Number(0, 1).check(self.t.value, "t")
+        code = gans.interpolate(z_a, z_b, 101, self.method.value)[round(t * 100)]
         shift = np.zeros(self.latent_dim, np.float32)
-        shift[: len(self.shifts)] = [s.value for s in self.shifts]
+        shift[: len(self.shifts)] = [
+            Number(-3, 3).check(slider.value, f"shift{index} (z[{index}] +)")
+            for index, slider in enumerate(self.shifts)
+        ]
         return path + shift, code + shift
 
     @staticmethod

@@ -192,3 +192,16 @@ def test_the_explorer_refuses_bad_arguments(weights, digits):
     _error(lambda: cl.widgets.LatentExplorer(weights[:4]), "weights")
     _error(lambda: cl.widgets.LatentExplorer(images=x.astype(float)), "images")
     _error(lambda: cl.widgets.LatentExplorer(z1=np.nan), "z1")
+
+
+@pytest.mark.parametrize(
+    "control, value", [("z1", np.nan), ("z2", np.nan), ("digit", 10_000)]
+)
+def test_a_control_set_to_a_bad_value_shows_the_error_in_the_widget(control, value):
+    explorer = cl.widgets.LatentExplorer()
+    explorer.controls[control].value = value
+    message = explorer.error.message
+    assert message and explorer.stale
+    assert_clear(ValueError(message), control, "the digit")
+    explorer.z1.value, explorer.z2.value, explorer.digit.value = 0.5, 0.5, -1
+    assert explorer.error.message == "" and not explorer.stale

@@ -121,7 +121,7 @@ def test_codes_of_the_wrong_length_for_the_generator(pair):
         ({"images": np.full((64, 28, 28), 200.0)}, "divide by 255"),
         ({"images": np.zeros((64, 28, 28, 3))}, "images"),
         ({"batch_size": 65}, "batch_size"),
-        ({"learning_rates": 2e-3}, "one value goes in a list"),
+        ({"learning_rates": 2e-3}, "learning_rates"),
         ({"learning_rates": (2e-3,)}, "learning_rates"),
         ({"learning_rates": (2e-3, 0.0)}, "learning_rates"),
         ({"sizes": (16, 0)}, "sizes"),
@@ -210,3 +210,25 @@ def test_measures_refuse_what_does_not_fit():
 def test_the_sample_grid_refuses_bad_arguments():
     _error(lambda: cl.widgets.SampleGrid(count=0), "count")
     _error(lambda: cl.widgets.SampleGrid(columns="8"), "columns")
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return cl.widgets.GanExplorer()
+
+
+@pytest.mark.parametrize(
+    "control, value",
+    [("method", "cubic"), ("method", None), ("t", np.nan), ("shift1", np.nan)],
+)
+def test_a_control_set_to_a_bad_value_shows_the_error_in_the_widget(
+    explorer, control, value
+):
+    explorer.controls[control].value = value  # never traitlets' "Invalid selection"
+    message = explorer.error.message
+    assert message and explorer.stale
+    assert_clear(ValueError(message), control)
+    explorer.method.value = "linear"
+    explorer.t.value = 0.5
+    explorer.shifts[1].value = 0.0
+    assert explorer.error.message == "" and not explorer.stale
