@@ -57,7 +57,6 @@ COMPUTE_MODULES = (
     "kernels",
     "data",
     "core",
-    "spatial",
 )
 
 CALL_SECONDS = 20.0
@@ -73,7 +72,6 @@ LEFT_OUT = {
     "core.environment": "no arguments; reports versions (test_core checks it)",
     "data.data_dir": "no arguments; reads COURSE_DATA_DIR (test_data checks it)",
     "kernels.kernels": "no arguments; a dict of the five kernels, each tested here",
-    "spatial.train_steps": "trains models step by step; tested in tests/test_spatial.py",
 }
 """Public functions deliberately not called here, and why. Classes are not drawn
 either (``cl.train.TrainStep`` and ``EvaluateStep``, ``cl.recipes.RaceClock``,
@@ -650,144 +648,6 @@ TEN_DIGITS = (
 
 # a model several sections use
 MNIST = lazy(mnist_model)
-
-
-# spatial (lecture 16)
-@cache
-def small_stn():
-    return cl.spatial.build_stn(input_size=32, output_size=18)
-
-
-@cache
-def spatial_fc():
-    """A compiled FC of lecture 16 (60x60 canvases in)."""
-    return cl.spatial.build("fc", seed=0)
-
-
-THETA = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.float32)
-BAD_THETAS = st.sampled_from(
-    [
-        np.full((2, 3), np.nan),
-        np.ones((10**4, 2, 3)),
-        np.ones((3, 2)),
-        THETA[None] * 1e30,
-    ]
-)
-S["spatial.rotation_theta"] = {"angle": ok(30.0, HUGE)}
-S["spatial.placement_theta"] = {
-    "angle": ok(10.0, HUGE),
-    "scale": ok(1.0, HUGE),
-    "shift": ok((1.0, -1.0), st.just((math.nan, 0.0)), st.just((1e300, 0.0))),
-    "canvas": ok(60, HUGE),
-    "digit": ok(28, HUGE),
-}
-S["spatial.regular_grid"] = {"height": ok(4, HUGE), "width": ok(5, HUGE)}
-S["spatial.affine_grid"] = {
-    "theta": ok(THETA[None], BAD_THETAS),
-    "height": ok(4, HUGE),
-    "width": ok(5, HUGE),
-}
-S["spatial.bilinear_sample"] = {
-    "images": ok(BATCH, st.just(np.ones((2, 6, 6, 0), np.float32))),
-    "grid": ok(
-        np.zeros((2, 3, 3, 2), np.float32),
-        st.just(np.full((2, 3, 3, 2), 1e30, np.float32)),
-        st.just(np.zeros((2, 3, 3, 3), np.float32)),
-    ),
-}
-S["spatial.sample_numpy"] = S["spatial.bilinear_sample"]
-S["spatial.transform"] = {
-    "images": ok(IMAGE, st.just(np.ones((2, 6, 6, 0)))),
-    "theta": ok(THETA, BAD_THETAS),
-    "size": ok(None, HUGE, st.just((4, 10**9)), st.just((4,))),
-}
-S["spatial.bilinear_by_hand"] = {
-    "image": ok(IMAGE, st.just(np.ones((4000, 4000)))),
-    "x": ok(1.5, HUGE),
-    "y": ok(2.5, HUGE),
-}
-S["spatial.add_clutter"] = {
-    "canvases": ok(np.zeros((2, 60, 60)), st.just(np.zeros((2, 6, 6)))),
-    "digits": ok(digits()[0], st.just(np.zeros((0, 28, 28)))),
-    "rng": ok(lazy(lambda: np.random.default_rng(0)), st.just(0)),
-    "count": ok(2, HUGE),
-    "size": ok(8, HUGE),
-}
-S["spatial.distorted_mnist"] = {
-    "images": ok(digits()[0], st.just(np.zeros((0, 28, 28)))),
-    "labels": ok(digits()[1], st.just(np.arange(3))),
-    "count": ok(4, HUGE),
-    "seed": ok(0, HUGE),
-    "max_angle": ok(45.0, HUGE),
-    "scales": ok((0.7, 1.2), st.just((1.2, 0.7)), st.just((0.0, 1e9))),
-    "clutter": ok(2, HUGE),
-    "canvas": ok(60, HUGE),
-    "angle": ok(None, st.just(math.nan), st.just(1e300)),
-}
-S["spatial.distorted_batches"] = {
-    "images": ok(digits()[0], st.just(np.zeros((0, 28, 28)))),
-    "labels": ok(digits()[1], st.just(np.arange(3))),
-    "batch_size": ok(4, HUGE),
-    "seed": ok(0, HUGE),
-}
-S["spatial.accuracy"] = {
-    "model": ok(lazy(spatial_fc)),
-    "images": ok(np.zeros((3, 60, 60), np.float32), st.just(RGB[None])),
-    "labels": ok(np.zeros(3, int), st.just(np.zeros(4))),
-    "batch_size": ok(500, HUGE),
-}
-COST["spatial.accuracy"] = 2
-S["spatial.accuracy_by_angle"] = {
-    "models": ok(lazy(lambda: {"fc": spatial_fc()}), st.just({}), st.just({"a": 1})),
-    "images": ok(digits()[0]),
-    "labels": ok(digits()[1]),
-    "angles": ok([0, 90], st.just([]), st.just([math.nan]), st.just(list(range(99)))),
-    "count": ok(4, HUGE),
-    "seed": ok(3, HUGE),
-}
-COST["spatial.accuracy_by_angle"] = 4
-S["spatial.read_theta"] = {"thetas": ok(THETA[None], BAD_THETAS)}
-S["spatial.load_results"] = {}
-ALLOWED["spatial.load_results"] = (FileNotFoundError,)
-S["spatial.build_fc"] = {
-    "input_size": ok(30, HUGE),
-    "seed": ok(0, HUGE),
-    "name": ok("fc", st.just("a/b")),
-}
-COST["spatial.build_fc"] = 3
-S["spatial.build_cnn"] = {
-    "input_size": ok(18, HUGE),
-    "seed": ok(0, HUGE),
-    "name": ok("cnn", st.just("a/b")),
-}
-COST["spatial.build_cnn"] = 3
-S["spatial.build_localisation"] = {"input_size": ok(32, HUGE), "seed": ok(0, HUGE)}
-COST["spatial.build_localisation"] = 3
-S["spatial.build_stn"] = {
-    "input_size": ok(32, HUGE),
-    "output_size": ok(18, HUGE),
-    "seed": ok(0, HUGE),
-    "classifier": ok("cnn", NAMES),
-    "transformer": ok(True, st.just("yes")),
-}
-COST["spatial.build_stn"] = 3
-S["spatial.transformer_outputs"] = {"stn": ok(lazy(small_stn), lazy(tiny_model))}
-COST["spatial.transformer_outputs"] = 2
-S["spatial.compile_model"] = {
-    "model": ok(lazy(tiny_model)),
-    "learning_rate": ok(1e-3, HUGE),
-}
-S["spatial.build"] = {
-    "kind": ok("st_cnn", NAMES),
-    "seed": ok(0, HUGE),
-    "compile": ok(True),
-}
-COST["spatial.build"] = 4
-S["spatial.as_inputs"] = {"images": ok(IMAGE, st.just(RGB[None]))}
-S["spatial.shipped_path"] = {"kind": ok("cnn", NAMES)}
-S["spatial.pretrained"] = {"kind": ok("cnn", NAMES)}
-COST["spatial.pretrained"] = 4
-ALLOWED["spatial.pretrained"] = (FileNotFoundError,)
 
 
 # --------------------------------------------------------------------------------------

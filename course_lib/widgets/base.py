@@ -354,3 +354,15 @@ class ChoiceSlider(widgets.SelectionSlider):
     @traitlets.validate("value")
     def _validate_value(self, proposal):
         return _answer_choice(self, proposal.value)
+
+
+class ChoiceToggleButtons(widgets.ToggleButtons):
+    """Toggle buttons that answer an unknown value like :class:`ChoiceDropdown`."""
+
+    def __init__(self, owner: CourseWidget, name: str, **kwargs):
+        self._course_owner, self._course_name = owner, name
+        super().__init__(**kwargs)
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        return _answer_choice(self, proposal.value)

@@ -15,7 +15,7 @@ from matplotlib.colors import ListedColormap
 from course_lib.core import Array, Int, Optional, checked
 from course_lib.segmentation.scenes import SCENES
 from course_lib.segmentation.unet import UNET
-from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.base import ChoiceToggleButtons, CourseWidget, new_figure
 
 # black background, then one colour per digit 0-9 (tab10)
 CLASS_COLOURS = [
@@ -119,7 +119,7 @@ class SegmentationViewer(CourseWidget):
         self.index = widgets.IntSlider(
             0, 0, len(self.scenes) - 1, description="scene", continuous_update=False
         )
-        self.view = widgets.ToggleButtons(options=VIEWS, value="prediction")
+        self.view = ChoiceToggleButtons(self, "view", options=VIEWS, value="prediction")
         self.view.style.button_width = "90px"
         figure = self.use_figure(new_figure(9.6, 2.7, dpi=80))
         axes = figure.subplots(1, 4, width_ratios=[1, 1, 1, 1.5])

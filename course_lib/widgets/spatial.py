@@ -14,8 +14,13 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from course_lib.core import check_int
-from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
+from course_lib.core import Choice, Int, Items, Number, checked
+from course_lib.widgets.base import (
+    ChoiceToggleButtons,
+    CourseWidget,
+    new_figure,
+    set_in_range,
+)
 
 GRID_POINTS = 7
 """Grid points per side drawn on the canvas (of the transformer's 30×30)."""
@@ -60,6 +65,14 @@ class DistortionExplorer(CourseWidget):
     ``plain_prediction``, ``st_prediction``, ``label``.
     """
 
+    @checked(
+        digit=Int(0, 999),
+        pair=Choice(*PAIRS),
+        rotation=Number(-180, 180),
+        scale=Number(0.5, 1.6),
+        shift=Items(Int(-20, 20), 2, 2),
+        count=Int(1, 1000),
+    )
     def __init__(
         self,
         digit: int = 0,
@@ -72,18 +85,17 @@ class DistortionExplorer(CourseWidget):
         super().__init__()
 
         from course_lib import spatial
-        from course_lib.core import choose
         from course_lib.data import load_mnist
 
-        count = check_int(count, "count", 1, 1000)
-        pair = choose(pair, list(PAIRS), "pair")
         _, (images, labels) = load_mnist()
         self.digits = images[:count].astype(np.float32) / 255.0
         self.labels = labels[:count].astype(int)
         self._predict = {}  # one traced function per pair, made at its first render
         self._clutter = {}
 
-        self.pair = widgets.ToggleButtons(
+        self.pair = ChoiceToggleButtons(
+            self,
+            "pair",
             options=[("CNN vs ST-CNN", "cnn"), ("FC vs ST-FC", "fc")],
             value=pair,
             description="networks",
@@ -101,10 +113,7 @@ class DistortionExplorer(CourseWidget):
         set_in_range(self.digit, digit, "digit")
         set_in_range(self.rotation, rotation, "rotation")
         set_in_range(self.scale, scale, "scale")
-        try:
-            shift_x, shift_y = shift
-        except (TypeError, ValueError):
-            raise ValueError(f"shift must be a pair (x, y), got {shift!r}") from None
+        shift_x, shift_y = shift
         set_in_range(self.shift_x, shift_x, "shift x")
         set_in_range(self.shift_y, shift_y, "shift y")
 

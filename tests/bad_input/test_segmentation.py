@@ -273,3 +273,23 @@ def test_the_viewer_shows_uint8_and_float_scenes_alike(shipped, scenes):
     viewer = cl.widgets.SegmentationViewer(model=shipped, scenes=few, count=3)
     expected = seg.predict_labels(shipped, _as_uint8(few.images))
     assert np.array_equal(viewer.predictions, expected)
+
+
+def test_the_viewer_answers_a_bad_control_value_in_its_banner(shipped, scenes):
+    few = seg.DigitScenes(
+        scenes.images[:3],
+        scenes.semantic[:3],
+        scenes.instances[:3],
+        scenes.digits[:3],
+        scenes.boxes[:3],
+    )
+    viewer = cl.widgets.SegmentationViewer(model=shipped, scenes=few, count=3)
+    viewer.view.value = "everything"
+    assert viewer.view.value == "prediction"  # the value stays
+    message = viewer.error.message
+    assert message.startswith("view must be one of 'prediction', 'mistakes'")
+    assert "Invalid selection" not in message
+    viewer.view.value = "Mistakes"  # any case
+    assert viewer.view.value == "mistakes" and viewer.error.message == ""
+    viewer.index.value = 10**6  # a slider keeps to its range
+    assert viewer.index.value == 2 and viewer.error.message == ""
