@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from course_lib.core import Text, checked
+
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 LECTURES: list[tuple[str, str, str]] = [
@@ -51,11 +53,13 @@ LECTURES: list[tuple[str, str, str]] = [
 ]
 
 
+@checked(slug=Text(max_length=200))
 def available(slug: str) -> bool:
     """True when the lecture's notebook exists in ``notebooks/``."""
     return (NOTEBOOK_DIR / f"{slug}.ipynb").exists()
 
 
+@checked()
 def table_of_contents() -> str:
     """Markdown table of all lectures: written ones linked, the others marked as coming."""
     rows = ["| # | lecture | status |", "|---|---|---|"]

@@ -79,7 +79,7 @@ def _data_dir():
 def show(value, width: int = 60) -> str:
     """``repr(value)`` cut to ``width`` characters, for error messages (an array's repr
     can run to pages)."""
-    text = repr(value)
+    text = " ".join(repr(value).split())  # one line: an array's repr has many
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -32,7 +32,7 @@ from course_lib.conv import (
     pool_feature_map,
     preset_name,
 )
-from course_lib.core import choose
+from course_lib.core import Choice, Int, Text, checked, choose
 from course_lib.stacks import parse_layers, trace_stack
 from course_lib.widgets.base import CourseWidget, new_figure
 
@@ -40,14 +40,6 @@ from course_lib.widgets.base import CourseWidget, new_figure
 def _extent(shape) -> tuple[float, float, float, float]:
     """imshow's extent that puts pixel (row, column) at (x=column, y=row)."""
     return (-0.5, shape[1] - 0.5, shape[0] - 0.5, -0.5)
-
-
-def _check_int(value, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an int from {low} to {high}, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be from {low} to {high}, got {value}")
-    return int(value)
 
 
 def _html_grid(values: np.ndarray, title: str) -> str:
@@ -91,6 +83,13 @@ class ConvolutionExplorer(CourseWidget):
     PADDINGS = ("valid", "same", 1, 2, 5)
     MAX_SIZE = 1024
 
+    @checked(
+        photo=Text(max_length=100),
+        kernel=Choice(*KERNEL_PRESETS),
+        stride=Int(1, 1024),
+        padding=Choice(*PADDINGS),
+        size=Int(8, MAX_SIZE),
+    )
     def __init__(
         self,
         photo: str = "camera",
@@ -102,11 +101,7 @@ class ConvolutionExplorer(CourseWidget):
         super().__init__()
         names = gray_image_names()
         photo = choose(photo, names, "photo")
-        kernel = choose(kernel, list(KERNEL_PRESETS), "kernel")
-        padding = choose(padding, self.PADDINGS, "padding")
-        if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)):
-            raise ValueError(f"stride must be a whole number, got {stride!r}")
-        self.size = _check_int(size, "size (the photo's longer side)", 8, self.MAX_SIZE)
+        self.size = size
         self.photo = widgets.Dropdown(options=names, value=photo, description="photo")
         self.preset = widgets.Dropdown(
             options=[*KERNEL_PRESETS, "custom"], value=kernel, description="kernel"
@@ -305,10 +300,9 @@ class PoolingExplorer(CourseWidget):
     MODES = ("max", "avg")
     NUMBERS_UP_TO = 8  # maps up to 8x8 print their numbers
 
+    @checked(feature=Choice(*FEATURES), mode=Choice(*MODES))
     def __init__(self, feature: str = "slide map 4x4", mode: str = "max"):
         super().__init__()
-        feature = choose(feature, self.FEATURES, "feature map")
-        mode = choose(mode, self.MODES, "mode")
         self.feature = widgets.Dropdown(
             options=self.FEATURES, value=feature, description="feature map"
         )
@@ -446,13 +440,9 @@ class ReceptiveFieldExplorer(CourseWidget):
     COLORS = ("tab:red", "tab:orange", "gold", "tab:green", "tab:cyan", "tab:blue")
     MAX_BOXES = 8
 
+    @checked(layers=Text(max_length=10_000), input_size=Int(8, 128))
     def __init__(self, layers: str = "conv3, conv3, conv3", input_size: int = 32):
         super().__init__()
-        if not isinstance(layers, str):
-            raise ValueError(
-                f'layers must be text such as "conv3, pool2", got {layers!r}'
-            )
-        input_size = _check_int(input_size, "input_size", 8, 128)
         named = {name.casefold(): text for name, text in self.PRESETS.items()}
         layers = named.get(layers.strip().casefold(), layers)  # "VGG block" works too
         self.preset = widgets.Dropdown(

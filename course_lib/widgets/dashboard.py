@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
+from course_lib.core import Function, Text, checked
 from course_lib.widgets.base import strict
 
 log = logging.getLogger("course_lib.dashboard")
@@ -39,6 +40,7 @@ LECTURE_HALL_STYLE = """<style>
 </style>"""
 
 
+@checked(build=Function(), title=Text(max_length=200))
 def show(build: Callable[[], widgets.Widget], title: str) -> widgets.VBox:
     """Display a dashboard: a loading line first, then ``build()``'s widget or its error."""
     from IPython.display import display

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from course_lib.core import choose
+from course_lib.core import SEED, Choice, Int, Number, checked
 from course_lib.neurons import (
     ACTIVATIONS,
     LOSSES,
@@ -25,7 +25,7 @@ from course_lib.neurons import (
 from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
 
 
-def fixed_axes(figure: Figure) -> Axes:
+def _fixed_axes(figure: Figure) -> Axes:
     """One axes at a fixed place with room for the labels: the constrained layout
     would measure every tick label on each render (half of a render's time)."""
     figure.set_layout_engine("none")
@@ -43,13 +43,14 @@ class NeuronExplorer(CourseWidget):
         cl.widgets.NeuronExplorer(activation="relu", weight=2.0, bias=-1.0)
     """
 
+    @checked(activation=Choice(*ACTIVATIONS), weight=Number(), bias=Number())
     def __init__(
         self, activation: str = "sigmoid", weight: float = 1.0, bias: float = 0.0
     ):
         super().__init__()
         self.activation = widgets.Dropdown(
             options=list(ACTIVATIONS),
-            value=choose(activation, ACTIVATIONS, "activation"),
+            value=activation,
             description="activation",
         )
         # A render (figure to PNG) takes ~30 ms: redraw when a slider is released.
@@ -72,7 +73,7 @@ class NeuronExplorer(CourseWidget):
         )
         set_in_range(self.bias, bias, "bias")
         self.x = np.linspace(-6, 6, 241)
-        self.axes = fixed_axes(self.use_figure(new_figure(6.0, 3.0)))
+        self.axes = _fixed_axes(self.use_figure(new_figure(6.0, 3.0)))
         (self.output_line,) = self.axes.plot(self.x, self.x, label="output y")
         (self.slope_line,) = self.axes.plot(
             self.x, self.x, "--", label="slope dy/dx", color="tab:orange"
@@ -122,6 +123,14 @@ class GradientDescentPlayground(CourseWidget):
         cl.widgets.GradientDescentPlayground(loss="bowl", lr=0.1, start=2.0, steps=10)
     """
 
+    @checked(
+        loss=Choice(*LOSSES),
+        lr=Number(),
+        start=Number(),
+        steps=Int(0, 200),
+        restarts=Int(0, 20),
+        seed=SEED,
+    )
     def __init__(
         self,
         loss: str = "two valleys",
@@ -132,7 +141,6 @@ class GradientDescentPlayground(CourseWidget):
         seed: int = 0,
     ):
         super().__init__()
-        loss = choose(loss, LOSSES, "loss")
         self.loss = widgets.Dropdown(
             options=list(LOSSES), value=loss, description="loss"
         )
@@ -175,7 +183,7 @@ class GradientDescentPlayground(CourseWidget):
         self.path = np.array([float(start)])
         self.restart_paths: list[np.ndarray] = []
         self.diverged = False
-        self.axes = fixed_axes(self.use_figure(new_figure(6.4, 3.4)))
+        self.axes = _fixed_axes(self.use_figure(new_figure(6.4, 3.4)))
         (self.curve,) = self.axes.plot([], [], color="black", lw=1)
         (self.path_line,) = self.axes.plot(
             [], [], "o-", color="tab:red", ms=4, lw=1, label="path"
