@@ -10,7 +10,7 @@ The numbers come from :mod:`course_lib.architectures` (summaries, block diagram,
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 
 import ipywidgets as widgets
 import numpy as np
@@ -20,6 +20,8 @@ from matplotlib.patches import Patch
 from course_lib.architectures import (
     BLOCK_COLORS,
     BLOCK_GAP,
+    HISTORY,
+    ROWS,
     Architecture,
     LayerRow,
     block_boxes,
@@ -29,7 +31,7 @@ from course_lib.architectures import (
     summarize,
     winners,
 )
-from course_lib.core import choose
+from course_lib.core import Constraint, Optional, Text, checked, choose
 from course_lib.data import HUMAN_SOURCE, HUMAN_TOP5_ERROR, load_ilsvrc_history
 from course_lib.widgets.base import CourseWidget, new_figure
 
@@ -38,6 +40,36 @@ from course_lib.widgets.base import CourseWidget, new_figure
 _SUMMARIES: dict[tuple[str, Callable], Architecture] = {}
 
 
+class _Builders(Constraint):
+    """A dict of network name -> function of no arguments that returns a model."""
+
+    def describe(self):
+        return (
+            "a dict of name -> function that returns a model, e.g. "
+            "{'LeNet-5': cl.zoo.lenet5}, with at least one network"
+        )
+
+    def convert(self, value, name):
+        from course_lib.zoo import BUILDER
+
+        if not isinstance(value, Mapping) or not value:
+            self.fail(name, value)
+        for key, build in value.items():
+            if not isinstance(key, str) or not key.strip():
+                self.fail(name, value, got=f"the name {key!r}")
+            BUILDER.check(build, f"{name}[{key!r}]")
+        return dict(value)
+
+    def example(self):
+        from course_lib import zoo
+
+        return {"LeNet-5": zoo.lenet5}
+
+    def bad_values(self):
+        return [{}, "text", 3, {"net": 3}, {"net": len}]
+
+
+@checked(rows=ROWS)
 def table_html(rows: list[LayerRow]) -> str:
     """The layer table as a scrolling HTML table (name, kind, layers, shape, counts)."""
     head = "".join(
@@ -85,6 +117,7 @@ class ArchitectureExplorer(CourseWidget):
     MAX_NAMES = 30
     NAME_LENGTH = 14  # longer block names are cut to fit under the diagram
 
+    @checked(network=Optional(Text(max_length=100)), networks=Optional(_Builders()))
     def __init__(
         self,
         network: str | None = None,
@@ -93,17 +126,7 @@ class ArchitectureExplorer(CourseWidget):
         super().__init__()
         from course_lib import zoo
 
-        if networks is not None and (
-            not isinstance(networks, Mapping)
-            or not all(callable(build) for build in networks.values())
-        ):
-            raise ValueError(
-                "networks must be a dict of name -> function that returns a model, "
-                f"e.g. {{'LeNet-5': cl.zoo.lenet5}}, got {str(networks)[:60]}"
-            )
         self.networks = dict(zoo.NETWORKS if networks is None else networks)
-        if not self.networks:
-            raise ValueError("networks is empty: give at least one network")
         network = next(iter(self.networks)) if network is None else network
         network = choose(network, self.networks, "network")
         self.summary: Architecture | None = None
@@ -229,40 +252,12 @@ class HistoryChart(CourseWidget):
     which parts are drawn.
     """
 
-    COLUMNS = (
-        "year",
-        "network",
-        "place",
-        "top5_error_percent",
-        "depth",
-        "parameters_millions",
-        "external_data",
-    )
+    COLUMNS = HISTORY.columns
 
+    @checked(history=Optional(HISTORY))
     def __init__(self, history: list[dict] | None = None):
         super().__init__()
-        if history is not None and (
-            isinstance(history, str | bytes | Mapping)
-            or not isinstance(history, Iterable)
-        ):
-            raise ValueError(
-                "history must be a list of rows (dicts), like "
-                f"cl.data.load_ilsvrc_history(), got {type(history).__name__}"
-            )
-        self.history = load_ilsvrc_history() if history is None else list(history)
-        if not self.history:
-            raise ValueError("the history is empty: give the rows of an ILSVRC table")
-        for index, row in enumerate(self.history):
-            missing = [
-                key
-                for key in self.COLUMNS
-                if not isinstance(row, Mapping) or key not in row
-            ]
-            if missing:
-                raise ValueError(
-                    f"row {index} of the history lacks {', '.join(missing)}; each row "
-                    "is a dict like those of cl.data.load_ilsvrc_history()"
-                )
+        self.history = load_ilsvrc_history() if history is None else history
         self.show_depth = widgets.Checkbox(True, description="depth (layers)")
         self.show_parameters = widgets.Checkbox(True, description="parameters (M)")
         self.show_human = widgets.Checkbox(True, description="human level")

@@ -34,6 +34,7 @@ import ipywidgets as widgets
 import keras
 import numpy as np
 
+from course_lib.core import Bool, Int, Items, Optional, Text, checked
 from course_lib.widgets.base import FigureImage, new_figure
 
 _COLORS = {"train": "tab:blue", "validation": "tab:orange"}
@@ -80,6 +81,13 @@ class LivePlot(keras.callbacks.Callback):
 
     MAX_METRICS = 6  # panels side by side: more would not fit a notebook's width
 
+    @checked(
+        metrics=Items(Text(max_length=60), 1, MAX_METRICS),
+        show=Optional(Bool()),
+        epochs=Optional(Int(1, 10**6)),
+        steps=Optional(Int(1, 10**9)),
+        title=Text(max_length=1000, empty=True),
+    )
     def __init__(
         self,
         metrics: Sequence[str] = ("loss", "accuracy"),
@@ -89,28 +97,11 @@ class LivePlot(keras.callbacks.Callback):
         title: str = "",
     ):
         super().__init__()
-        if (
-            isinstance(metrics, str)
-            or not isinstance(metrics, Sequence)
-            or not 1 <= len(metrics) <= self.MAX_METRICS
-            or not all(isinstance(name, str) and name for name in metrics)
-            or len(set(metrics)) != len(metrics)
-        ):
+        if len(set(metrics)) != len(metrics):
             raise ValueError(
-                f"metrics must be a non-empty list of at most {self.MAX_METRICS} "
-                f'different names such as ["loss", "accuracy"], got {metrics!r}'
+                f"metrics must be different names such as ['loss', 'accuracy'], got "
+                f"{list(metrics)!r}"
             )
-        for name, value in (("epochs", epochs), ("steps", steps)):
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, int | np.integer)
-                or value < 1
-            ):
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if show is not None and not isinstance(show, bool | np.bool_):
-            raise ValueError(f"show must be True, False or None, got {show!r}")
-        if not isinstance(title, str):
-            raise ValueError(f"title must be text, got {title!r}")
         self.metrics = tuple(metrics)
         self.show = _in_notebook() if show is None else bool(show)
         self.epochs = None if epochs is None else int(epochs)

@@ -14,66 +14,38 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.architectures.diagram import (
+    BLOCK_COLORS,
+    BLOCK_GAP,
+    block_boxes,
+    draw_blocks,
+)
+from course_lib.architectures.history import HISTORY, WINNERS_HISTORY, winners
+from course_lib.architectures.rows import (
+    BLOCKS,
+    LAYER,
+    ROW,
+    ROWS,
+    WEIGHT_LAYERS,
+    Architecture,
+    LayerRow,
+)
 from course_lib.conv import grow_receptive_field
-from course_lib.core import check_int, check_number, choose, show
-
-# ---------------------------------------------------------------------------------------
-# The numbers
-
-
-@dataclass(frozen=True)
-class LayerRow:
-    """One layer (or one block of layers) of a network."""
-
-    name: str
-    kind: str
-    block: str
-    output_shape: tuple
-    parameters: int
-    multiply_adds: int
-    receptive_field: int  # side of the input square one output value can see
-    jump: float  # distance in input pixels between neighbouring output values
-    depth: int  # convolution and dense layers on the longest path from the input
-    layers: int = 1
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """What :func:`summarize` finds out about a network."""
-
-    name: str
-    rows: list[LayerRow]
-    blocks: list[LayerRow]
-    parameters: int
-    multiply_adds: int
-    depth: int
-    input_shape: tuple
-    output_shape: tuple
-
-
-WEIGHT_LAYERS = (
-    "Conv1D",
-    "Conv2D",
-    "Conv2DTranspose",
-    "DepthwiseConv2D",
-    "SeparableConv2D",
-    "Dense",
+from course_lib.core import (
+    Constraint,
+    Int,
+    Items,
+    Model,
+    Number,
+    Optional,
+    Text,
+    checked,
 )
 
-
-def _rows(rows, name: str = "rows") -> list[LayerRow]:
-    """A list of :class:`LayerRow` (from :func:`analyse` or a summary), else a
-    ValueError."""
-    if isinstance(rows, (list, tuple)) and all(isinstance(r, LayerRow) for r in rows):
-        return list(rows)
-    raise ValueError(
-        f"{name} must be a list of LayerRow, such as summarize(...).rows or .blocks; "
-        f"got {show(rows)}"
-    )
+MODEL = Model(what="a built Keras model")
 
 
 def _shape(tensor) -> tuple:
@@ -85,19 +57,23 @@ def _inputs(layer) -> list:
     return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
 
 
+@checked(layer=LAYER)
 def multiply_adds(layer) -> int:
     """Multiply-add operations of one layer for one input image.
 
     Counted for convolutions and dense layers, the layers that do nearly all the work;
     pooling, normalization, activations and additions count as zero.
     """
-    import keras
-
-    if not isinstance(layer, keras.layers.Layer):
-        raise ValueError(f"layer must be a Keras layer, got {show(layer)}")
     kind = type(layer).__name__
     if kind not in WEIGHT_LAYERS:
         return 0
+    try:
+        _inputs(layer)
+    except (AttributeError, ValueError):
+        raise ValueError(
+            f"layer {layer.name!r} has not been used on an input yet: it has no shapes "
+            "to count with"
+        ) from None
     in_shape, out_shape = _shape(_inputs(layer)[0]), _shape(layer.output)
     if kind == "Dense":
         return int(np.prod(out_shape) * in_shape[-1])
@@ -163,6 +139,7 @@ def _input_row(tensor, name: str) -> LayerRow:
     )
 
 
+@checked(model=MODEL)
 def analyse(model) -> list[LayerRow]:
     """One :class:`LayerRow` per layer of a built model, in order, input first.
 
@@ -178,8 +155,6 @@ def analyse(model) -> list[LayerRow]:
     >>> [(row.kind, row.output_shape, row.receptive_field) for row in analyse(model)]
     [('InputLayer', (28, 28, 1), 1), ('Conv2D', (24, 24, 8), 5)]
     """
-    if not (hasattr(model, "layers") and hasattr(model, "count_params")):
-        raise ValueError(f"model must be a Keras model, got {show(model)}")
     seen: dict[int, tuple[int, float, int]] = {}
     rows = []
     if not any(type(layer).__name__ == "InputLayer" for layer in model.layers):
@@ -238,9 +213,9 @@ def _block_kind(kinds: set[str]) -> str:
     return "other"
 
 
+@checked(rows=ROWS)
 def group_blocks(rows: list[LayerRow]) -> list[LayerRow]:
     """Merge consecutive layers of the same block (the name before the first ``_``)."""
-    rows = _rows(rows)
     groups: list[list[LayerRow]] = []
     for row in rows:
         if groups and groups[-1][0].block == row.block:
@@ -264,6 +239,39 @@ def group_blocks(rows: list[LayerRow]) -> list[LayerRow]:
     ]
 
 
+def _is_model(value) -> bool:
+    return hasattr(value, "layers") and hasattr(value, "count_params")
+
+
+class _Network(Constraint):
+    """A network to summarize: a name from ``cl.zoo.NETWORKS``, a model builder, or a
+    built Keras model (the zoo is imported only when one comes)."""
+
+    def describe(self):
+        return (
+            "a name from cl.zoo.NETWORKS, a function of no arguments that returns a "
+            "model, or a built Keras model"
+        )
+
+    def convert(self, value, name):
+        from course_lib import zoo
+
+        if isinstance(value, str):
+            return zoo.NETWORK.check(value, name)  # lists the known names
+        if _is_model(value):
+            return MODEL.check(value, name)
+        if callable(value):
+            return zoo.BUILDER.check(value, name)
+        self.fail(name, value)
+
+    def example(self):
+        return "LeNet-5"
+
+    def bad_values(self):
+        return [None, "no such network", 3, len]
+
+
+@checked(network=_Network(), name=Optional(Text(max_length=200)))
 def summarize(
     network: str | Callable | object, name: str | None = None
 ) -> Architecture:
@@ -280,19 +288,9 @@ def summarize(
     """
     from course_lib import zoo
 
-    is_model = hasattr(network, "layers") and hasattr(network, "count_params")
-    if name is not None and not isinstance(name, str):
-        raise ValueError(f"name must be text (or None), got {show(name)}")
-    if callable(network) and not is_model and not isinstance(network, str):
-        zoo._no_arguments(network, "network")
+    is_model = _is_model(network)
     if isinstance(network, str):
-        network = choose(network, zoo.NETWORKS, "network")
         name = name or network
-    elif not (is_model or callable(network)):
-        raise ValueError(
-            "network must be a name from cl.zoo.NETWORKS, a function that returns a "
-            f"Keras model, or a Keras model; got {type(network).__name__}"
-        )
     model = network
     try:
         if not is_model:  # build it shapes-only, released below
@@ -300,10 +298,11 @@ def summarize(
                 model = (
                     zoo.NETWORKS[network]() if isinstance(network, str) else network()
                 )
-            if not (hasattr(model, "layers") and hasattr(model, "count_params")):
+            if not _is_model(model):
                 raise ValueError(
                     f"the network function returned {type(model).__name__}, not a model"
                 )
+            MODEL.check(model, "the model the network function returns")
         rows = analyse(model)
         summary = Architecture(
             name=name or model.name,
@@ -322,9 +321,9 @@ def summarize(
     return summary
 
 
+@checked(rows=ROWS)
 def receptive_field_growth(rows: list[LayerRow]) -> list[tuple[int, int]]:
     """(depth, receptive field) after each convolution or dense layer on the way."""
-    rows = _rows(rows)
     growth: dict[int, int] = {}
     for row in rows:
         if row.kind in WEIGHT_LAYERS:
@@ -332,26 +331,29 @@ def receptive_field_growth(rows: list[LayerRow]) -> list[tuple[int, int]]:
     return sorted(growth.items())
 
 
+class _Shape(Items):
+    """A shape: sizes, None where a size is not known (a Keras batch axis)."""
+
+    def bad_values(self):
+        return [None, "text", 3, ["a"], [-1]]
+
+
+@checked(shape=_Shape(Optional(Int(0, 10**12)), 0, 16))
 def format_shape(shape) -> str:
-    """(224, 224, 3) as "224×224×3"."""
-    if isinstance(shape, (str, bytes)):
-        raise ValueError(f"shape must be a tuple of sizes, got {show(shape)}")
-    try:
-        sizes = list(shape)
-    except TypeError:
-        raise ValueError(f"shape must be a tuple of sizes, got {show(shape)}") from None
-    return "×".join(str(s) for s in sizes)
+    """(224, 224, 3) as "224×224×3" (an unknown size, None, as "?")."""
+    return "×".join("?" if s is None else str(s) for s in shape)
 
 
+@checked(number=Number())
 def format_count(number: float) -> str:
     """12,345 as "12.3 k", 138,357,544 as "138.4 M", 15.5e9 as "15.5 G"."""
-    number = check_number(number, "number")
     for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= size:
             return f"{number / size:.1f} {unit}"
     return str(int(number))
 
 
+@checked(rows=ROWS, limit=Optional(Int(0, 10**6)))
 def format_table(rows: list[LayerRow], limit: int | None = None) -> str:
     """A plain-text table: name, kind, output shape, parameters, multiply-adds, field."""
     header = (
@@ -359,8 +361,7 @@ def format_table(rows: list[LayerRow], limit: int | None = None) -> str:
         f"{'mult-adds':>10} {'field':>6}"
     )
     lines = [header, "-" * len(header)]
-    rows = _rows(rows)
-    shown = rows if limit is None else rows[: check_int(limit, "limit", 0)]
+    shown = rows if limit is None else rows[:limit]
     for r in shown:
         lines.append(
             f"{r.name[:24]:24} {r.kind[:19]:19} {format_shape(r.output_shape):>14} "
@@ -372,127 +373,26 @@ def format_table(rows: list[LayerRow], limit: int | None = None) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------------
-# The block diagram
-
-BLOCK_COLORS = {
-    "convolution": "tab:blue",
-    "pooling": "tab:gray",
-    "dense": "tab:orange",
-    "residual": "tab:green",
-    "concatenation": "tab:purple",
-    "other": "0.8",
-}
-"""The colour of each kind of block in the diagram."""
-
-BLOCK_GAP = 0.15
-"""Space between two boxes of the block diagram."""
-
-
-def block_boxes(blocks: list[LayerRow]) -> list[tuple[float, float, float]]:
-    """``(x, width, height)`` of one box per block, left to right, centred on y = 0.
-
-    The height grows with log2 of the side of the block's output map (a dense output
-    counts as one pixel) up to 0.9, the width with log2 of its channels, from 0.3 to 1.
-
-    >>> boxes = block_boxes(summarize("LeNet-5").blocks)   # 32x32x1 in, 10 out
-    >>> [round(height, 2) for x, width, height in boxes]
-    [0.9, 0.87, 0.72, 0.65, 0.5, 0.15, 0.15, 0.15]
-    """
-    blocks = _rows(blocks, "blocks")
-    if not blocks:
-        raise ValueError("blocks is empty: give the blocks of a summary")
-    first = blocks[0].output_shape
-    levels = math.log2(first[0]) + 1 if len(first) > 1 else 1.0
-    most_channels = max(b.output_shape[-1] for b in blocks)
-    boxes = []
-    x = 0.0
-    for block in blocks:
-        shape = block.output_shape
-        side = shape[0] if len(shape) > 1 else 1
-        height = 0.9 * (math.log2(max(side, 1)) + 1) / levels
-        width = 0.3 + 0.7 * math.log2(shape[-1] + 1) / math.log2(most_channels + 1)
-        boxes.append((x, width, height))
-        x += width + BLOCK_GAP
-    return boxes
-
-
-def draw_blocks(axes, blocks: list[LayerRow]) -> list:
-    """Draw the block diagram of :func:`block_boxes` on an empty matplotlib axes.
-
-    The colour says what kind of block it is (:data:`BLOCK_COLORS`). Returns the boxes
-    (``matplotlib.patches.Rectangle``), one per block.
-    """
-    from matplotlib.patches import Patch, Rectangle
-
-    if not hasattr(axes, "add_patch"):
-        raise ValueError(f"axes must be matplotlib axes, got {show(axes)}")
-    boxes = []
-    for block, (x, width, height) in zip(blocks, block_boxes(blocks), strict=True):
-        box = Rectangle(
-            (x, -height / 2),
-            width,
-            height,
-            facecolor=BLOCK_COLORS[block.kind],
-            edgecolor="black",
-            linewidth=0.5,
-        )
-        axes.add_patch(box)
-        boxes.append(box)
-    fontsize = max(4, min(8, 400 // len(blocks)))
-    axes.set_xticks([b.get_x() + b.get_width() / 2 for b in boxes])
-    axes.set_xticklabels([b.name for b in blocks], rotation=90, fontsize=fontsize)
-    axes.set_xlim(-0.2, boxes[-1].get_x() + boxes[-1].get_width() + BLOCK_GAP)
-    axes.set_ylim(-0.5, 0.75)
-    axes.set_yticks([])
-    kinds = {b.kind for b in blocks}
-    axes.legend(
-        handles=[
-            Patch(color=color, label=kind)
-            for kind, color in BLOCK_COLORS.items()
-            if kind in kinds
-        ],
-        fontsize=7,
-        loc="upper center",
-        ncol=6,
-        frameon=False,
-    )
-    axes.set_title(
-        "blocks: height = log of the map side, width = log of the channels", fontsize=9
-    )
-    return boxes
-
-
-# ---------------------------------------------------------------------------------------
-# ILSVRC, year by year (the table is cl.data.load_ilsvrc_history())
-
-
-def winners(history: list[dict], external_data: bool = False) -> list[dict]:
-    """The first-placed entry of each year, by year.
-
-    Only entries trained on the challenge data count, unless ``external_data``; then
-    the best first-placed entry of the year, with or without extra data.
-
-    >>> from course_lib.data import load_ilsvrc_history
-    >>> [row["top5_error_percent"] for row in winners(load_ilsvrc_history())][:3]
-    [25.7, 16.4, 11.7]
-    """
-    needed = ("year", "place", "external_data", "top5_error_percent")
-    if not isinstance(history, (list, tuple)) or not all(
-        isinstance(row, dict) and all(key in row for key in needed) for row in history
-    ):
-        raise ValueError(
-            "history must be the rows of cl.data.load_ilsvrc_history(): dicts with "
-            f"{', '.join(needed)}; got {show(history)}"
-        )
-    best: dict[int, dict] = {}
-    for row in history:
-        if row["place"] != 1 or (not external_data and row["external_data"] != "no"):
-            continue
-        year = row["year"]
-        if (
-            year not in best
-            or row["top5_error_percent"] < best[year]["top5_error_percent"]
-        ):
-            best[year] = row
-    return [best[year] for year in sorted(best)]
+__all__ = [
+    "BLOCKS",
+    "BLOCK_COLORS",
+    "BLOCK_GAP",
+    "HISTORY",
+    "ROW",
+    "ROWS",
+    "WEIGHT_LAYERS",
+    "WINNERS_HISTORY",
+    "Architecture",
+    "LayerRow",
+    "analyse",
+    "block_boxes",
+    "draw_blocks",
+    "format_count",
+    "format_shape",
+    "format_table",
+    "group_blocks",
+    "multiply_adds",
+    "receptive_field_growth",
+    "summarize",
+    "winners",
+]
