@@ -84,8 +84,20 @@ def test_axes_are_never_reread():
         Images("NHWC", channels=3).check(np.zeros((2, 3, 16, 16)), "images")
     with pytest.raises(ValueError, match="shape \\(64, 64, 3\\)"):
         Images("NHW").check(np.zeros((64, 64, 3)), "images")
-    with pytest.raises(ValueError, match="add a channel axis"):
+    with pytest.raises(ValueError, match=r"a grey image: make it RGB"):
         Images("HWC", channels=3).check(np.zeros((16, 16)), "photo")
+    with pytest.raises(ValueError, match="add a channel axis"):
+        Images("NHWC", channels=1).check(np.zeros((2, 16, 16)), "digits")
+    with pytest.raises(ValueError, match=r"an RGBA image: keep its colours"):
+        Images("HWC", channels=3).check(np.zeros((16, 16, 4)), "photo")
+
+
+def test_defaults_are_converted_too():
+    @checked(callbacks=Callbacks(), n=Int(0, 5))
+    def f(callbacks=None, n=2.0):
+        return callbacks, n
+
+    assert f() == ([], 2)
 
 
 def test_labels_refuse_one_hot_and_out_of_range():

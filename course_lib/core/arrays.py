@@ -58,6 +58,7 @@ class Array(Constraint):
             parts.append(
                 "of shape ("
                 + ", ".join("N" if s is None else str(s) for s in self.shape)
+                + ("," if len(self.shape) == 1 else "")
                 + ")"
             )
         elif self.ndim is not None and self.what == "an array":
@@ -121,7 +122,7 @@ class Array(Constraint):
         good = self.example()
         bad = [None, "text", np.full(good.shape, np.nan)]
         if self.ndim is not None:
-            bad.append(good.reshape(good.shape + (1,)))
+            bad.append(np.zeros((2,) * (max(self.ndim) + 1)))
         if self.low is not None:
             bad.append(good - 1 - abs(self.low))
         if self.high is not None:
@@ -211,7 +212,19 @@ class Images(Constraint):
                     else "channels go last: np.moveaxis(x, 0, -1)"
                 )
             if "C" in layout and array.ndim == len(layout) - 1 and not hint:
-                hint = "add a channel axis, e.g. x[..., None]"
+                if self.channels and 1 not in self.channels and 3 in self.channels:
+                    hint = "a grey image: make it RGB, e.g. np.stack([x] * 3, axis=-1)"
+                else:
+                    hint = "add a channel axis, e.g. x[..., None]"
+            if (
+                "C" in layout
+                and array.ndim == len(layout)
+                and array.shape[-1] == 4
+                and self.channels
+                and 3 in self.channels
+                and 4 not in self.channels
+            ):
+                hint = "an RGBA image: keep its colours, e.g. x[..., :3]"
             if (
                 "C" not in layout
                 and array.ndim == len(layout) + 1

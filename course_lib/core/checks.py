@@ -213,9 +213,13 @@ class Items(Constraint):
         if isinstance(value, np.ndarray) and value.ndim >= 1:
             value = value.tolist() if value.ndim == 1 else list(value)
         if isinstance(value, (str, bytes, int, float, np.number)) or value is None:
-            hint = "one value goes in a list, e.g. [" + show(value, 20) + "]"
-            useful = value is not None and self.min_length <= 1
-            self.fail(name, value, hint if useful else "")
+            if value is None:
+                hint = ""
+            elif self.min_length <= 1:
+                hint = "one value goes in a list, e.g. [" + show(value, 20) + "]"
+            else:
+                hint = f"give {self.min_length} or more values in a list"
+            self.fail(name, value, hint)
         if not isinstance(value, (list, tuple, range)):
             self.fail(name, value)
         if not self.min_length <= len(value) <= self.max_length:
@@ -332,10 +336,10 @@ class Callbacks(Constraint):
         return "None, a Keras callback or a list of them"
 
     def convert(self, value, name):
-        import keras
-
         if value is None:
             return []
+        import keras
+
         if isinstance(value, keras.callbacks.Callback):
             return [value]
         if not isinstance(value, (list, tuple)) or not all(
@@ -416,8 +420,8 @@ def checked(**constraints: Constraint):
     """Declare what each parameter of a function must be; the declaration checks it.
 
     Every parameter (but ``self``) must be declared. The wrapped function gets each
-    argument as its constraint converts it; a bad one raises the constraint's ValueError
-    before the body runs. ``func.__constraints__`` holds the declarations (the generated
+    argument as its constraint converts it (defaults too: ``callbacks=None`` arrives as
+    ``[]``); a bad one raises the constraint's ValueError before the body runs. ``func.__constraints__`` holds the declarations (the generated
     bad-input tests read them).
 
     >>> @checked(n=Int(1, 10))
@@ -451,13 +455,23 @@ def checked(**constraints: Constraint):
             )
         order = [n for n in signature.parameters if n in constraints]
         kinds = {n: signature.parameters[n].kind for n in order}
+        plain = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        defaults: dict = {}  # each default as its constraint converts it, made once
+
+        def default(name):
+            if name not in defaults:
+                value = signature.parameters[name].default
+                defaults[name] = constraints[name].check(value, name)
+            return defaults[name]
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
             for name in order:
                 if name not in bound.arguments:
-                    continue  # its default, trusted
+                    if kinds[name] not in plain:
+                        bound.arguments[name] = default(name)
+                    continue
                 value, constraint = bound.arguments[name], constraints[name]
                 if kinds[name] is inspect.Parameter.VAR_POSITIONAL:
                     bound.arguments[name] = tuple(
