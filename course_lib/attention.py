@@ -32,7 +32,24 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_floats, check_int, choose, show
+from course_lib.core import (
+    SEED,
+    Array,
+    Bool,
+    Choice,
+    Constraint,
+    Images,
+    Instance,
+    Int,
+    Items,
+    Labels,
+    Model,
+    Optional,
+    PathIn,
+    Text,
+    checked,
+    show,
+)
 from course_lib.data.registry import FILES_DIR
 
 __all__ = [
@@ -108,30 +125,81 @@ class Strips:
         ]
 
 
+class _DigitSets(Constraint):
+    """MNIST as ``cl.data.load_mnist()`` gives it, ``((x_train, y_train), (x_test,
+    y_test))``: each ``x`` (N, 28, 28) digits of uint8 0-255 or float 0-1 pixels (kept
+    as they are), each ``y`` as many labels 0-9."""
+
+    _digits = Images("NHW", size=(DIGIT_SIDE, DIGIT_SIDE), to=None)
+    _labels = Labels(10)
+
+    def describe(self):
+        return (
+            "MNIST as cl.data.load_mnist() gives it: ((x_train, y_train), (x_test, "
+            "y_test)), (N, 28, 28) digits and N labels 0-9 each"
+        )
+
+    def convert(self, value, name):
+        try:
+            (x_train, y_train), (x_test, y_test) = value
+        except (TypeError, ValueError):
+            self.fail(name, value)
+        sets = []
+        for part, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+            x = self._digits.check(x, f"{name}'s {part} digits")
+            y = self._labels.check(y, f"{name}'s {part} labels")
+            if len(x) != len(y):
+                raise ValueError(
+                    f"{name}'s {part} digits and labels must be as many, got {len(x)} "
+                    f"digits and {len(y)} labels"
+                )
+            sets.append((x, y))
+        return tuple(sets)
+
+    def example(self):
+        digits = self._digits.example()
+        return (digits, np.zeros(len(digits), np.int64)), (
+            digits,
+            np.zeros(2, np.int64),
+        )
+
+    def bad_values(self):
+        (x, y), _ = self.example()
+        return [
+            "text",
+            (x, y),  # one split, not two
+            ((x.astype(np.float32) + 200.0, y), (x, y)),  # 0-255 floats
+            ((np.full(x.shape, np.nan, np.float32), y), (x, y)),
+            ((x, y + 10), (x, y)),
+            ((x, y[:1]), (x, y)),
+        ]
+
+
+MNIST = Optional(_DigitSets())
+"""The ``mnist`` argument of the strip and clip makers (None: ``cl.data.load_mnist()``)."""
+SPLIT = Choice("train", "test")
+
+
 def _mnist_split(split: str, mnist=None):
-    split = choose(split, ["train", "test"], "split")
+    """The digits and labels of ``split``, and the number to divide the pixels by to
+    get 0-1 (255 for integer pixels, 1 for float pixels: never divided twice)."""
     if mnist is None:
         from course_lib.data import load_mnist
 
         mnist = load_mnist()
     (x_train, y_train), (x_test, y_test) = mnist
-    return (x_train, y_train) if split == "train" else (x_test, y_test)
+    x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
+    return x, y, np.float32(255 if x.dtype.kind in "iu" else 1)
 
 
-def _check_digit_images(images, labels) -> tuple[np.ndarray, np.ndarray]:
-    images = np.asarray(images)
-    labels = np.asarray(labels)
-    if images.ndim != 3 or images.shape[1:] != (DIGIT_SIDE, DIGIT_SIDE):
-        raise ValueError(
-            f"digit images must be shaped (N, 28, 28), got {show(images.shape)}"
-        )
-    if labels.shape != (len(images),):
-        raise ValueError(
-            f"labels must be one int 0-9 per digit image, got shape {labels.shape}"
-        )
-    return images, labels
-
-
+@checked(
+    count=Int(1, 100_000),
+    max_digits=Int(1, MAX_DIGITS),
+    min_digits=Int(1, MAX_DIGITS),
+    split=SPLIT,
+    seed=SEED,
+    mnist=MNIST,
+)
 def make_strips(
     count: int,
     max_digits: int = MAX_DIGITS,
@@ -153,13 +221,14 @@ def make_strips(
     split : ``"train"`` or ``"test"``: whose digits (``cl.data.load_mnist()``).
     seed : the random choice of digits, counts and gaps.
     mnist : ``((x_train, y_train), (x_test, y_test))`` to use instead of
-        ``cl.data.load_mnist()``.
+        ``cl.data.load_mnist()``; uint8 0-255 or float 0-1 pixels (the strips are the
+        same either way).
     """
-    count = check_int(count, "count", 1, 100_000)
-    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
-    min_digits = check_int(min_digits, "min_digits", 1, max_digits)
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
-    x, y = _check_digit_images(*_mnist_split(split, mnist))
+    if min_digits > max_digits:
+        raise ValueError(
+            f"min_digits must be at most max_digits ({max_digits}), got {min_digits}"
+        )
+    x, y, scale = _mnist_split(split, mnist)
     rng = np.random.default_rng(seed)
     width = DIGIT_SIDE * max_digits
     images = np.zeros((count, DIGIT_SIDE, width), np.float32)
@@ -172,13 +241,27 @@ def make_strips(
         left = 0
         for i, pick in enumerate(picks):
             left += gaps[i]
-            images[n, :, left : left + DIGIT_SIDE] = x[pick] / np.float32(255)
+            images[n, :, left : left + DIGIT_SIDE] = x[pick] / scale
             labels[n, i] = y[pick]
             starts[n, i] = left
             left += DIGIT_SIDE
     return Strips(images, labels, lengths.astype(np.int64), starts)
 
 
+def _example_strips() -> Strips:
+    return Strips(
+        np.zeros((2, DIGIT_SIDE, DIGIT_SIDE), np.float32),
+        np.array([[1], [2]]),
+        np.array([1, 1]),
+        np.array([[0], [0]]),
+    )
+
+
+STRIPS = Instance(Strips, "strips from make_strips", example=_example_strips)
+TOKENS = Array(ndim=1, dtype="int", low=0, high=len(VOCABULARY) - 1, what="token ids")
+
+
+@checked(strips=STRIPS)
 def decoder_sequences(strips: Strips) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Teacher forcing's input tokens, target tokens and target weights, each
     (N, max_digits + 1).
@@ -188,8 +271,6 @@ def decoder_sequences(strips: Strips) -> tuple[np.ndarray, np.ndarray, np.ndarra
     previous token and asked for the next. The weights are 1 for real targets and 0
     for ``<pad>`` (no loss there).
     """
-    if not isinstance(strips, Strips):
-        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
     count, max_digits = strips.labels.shape
     inputs = np.full((count, max_digits + 1), PAD, np.int32)
     targets = np.full((count, max_digits + 1), PAD, np.int32)
@@ -201,15 +282,15 @@ def decoder_sequences(strips: Strips) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return inputs, targets, (targets != PAD).astype(np.float32)
 
 
+@checked(tokens=TOKENS)
 def tokens_to_text(tokens) -> str:
     """The digits of a token sequence up to its first ``<end>``, e.g. ``"504"``."""
+    return _text_of(tokens.tolist())
+
+
+def _text_of(tokens: list[int]) -> str:
     text = []
-    for token in _ids(tokens, "tokens"):
-        if not 0 <= token < len(VOCABULARY):
-            raise ValueError(
-                f"tokens must be ids 0-{len(VOCABULARY) - 1}, got {token} "
-                f"(vocabulary: {', '.join(VOCABULARY)})"
-            )
+    for token in tokens:
         if token == END:
             break
         if token < 10:
@@ -258,6 +339,7 @@ def _encoder(image, units: int):
     return PositionEmbedding(name="where")(x)
 
 
+@checked(max_digits=Int(1, MAX_DIGITS), units=Int(4, 512), attention=Bool(), seed=SEED)
 def build_reader(
     max_digits: int = MAX_DIGITS, units: int = 64, attention: bool = True, seed: int = 0
 ):
@@ -273,9 +355,6 @@ def build_reader(
     import keras
     from keras import layers
 
-    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
-    units = check_int(units, "units", 4, 512)
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
     keras.utils.set_random_seed(seed)
     image = keras.Input((DIGIT_SIDE, DIGIT_SIDE * max_digits), name="strip")
     tokens = keras.Input((max_digits + 1,), dtype="int32", name="tokens")
@@ -308,12 +387,45 @@ def build_reader(
     return model
 
 
+READER = Model(
+    output_shape=(None, len(VOCABULARY)),
+    outputs="probabilities",
+    what="a reader from build_reader",
+)
+"""Strips and the tokens so far in, the next token's probabilities at every step out."""
+STRIP_IMAGES = Images("NHW", to="float", max_count=100_000)
+
+
+def _strip_shape(reader) -> tuple[int, int]:
+    """The (height, width) of the strips ``reader`` reads; a ValueError when it is not
+    a reader (two inputs: strips and tokens)."""
+    shapes = [tuple(x.shape[1:]) for x in reader.inputs]
+    if len(shapes) != 2 or len(shapes[0]) != 2 or len(shapes[1]) != 1:
+        raise ValueError(
+            "reader must be a reader from build_reader, with two inputs (strips (N, "
+            f"28, W) and tokens (N, steps)), got {reader.name!r} with inputs "
+            f"{', '.join(str(s) for s in shapes)}"
+        )
+    return shapes[0]
+
+
+def _fit_strips(reader, images, name: str = "images") -> np.ndarray:
+    height, width = _strip_shape(reader)
+    if images.shape[1:] != (height, width):
+        raise ValueError(
+            f"{name} must be strips (N, {height}, {width}) for this reader, got shape "
+            f"{images.shape}"
+        )
+    return images
+
+
+@checked(reader=READER)
 def attention_model(reader):
     """A model with the reader's inputs whose output is the attention weights,
     (N, steps, columns): how much each decoding step looks at each column."""
     import keras
 
-    _check_model(reader)
+    _strip_shape(reader)
     try:
         layer = reader.get_layer("attention")
     except ValueError:
@@ -324,32 +436,7 @@ def attention_model(reader):
     return keras.Model(reader.inputs, weights, name="attention_weights")
 
 
-def _ids(values, name: str) -> list[int]:
-    """``values`` as a list of ints (whole numbers), else a ValueError."""
-    return [check_int(value, f"{name} items", 0) for value in np.ravel(values)]
-
-
-def _check_model(model, name: str = "reader") -> None:
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"{name} must be a Keras model, got {show(model)}")
-
-
-def _check_strip_images(reader, images) -> np.ndarray:
-    _check_model(reader)
-    images = check_floats(images, "images").astype(np.float32)
-    expected = tuple(reader.inputs[0].shape[1:])
-    if images.ndim == 2:
-        images = images[None]
-    if images.ndim != 3 or images.shape[1:] != expected:
-        raise ValueError(
-            f"images must be strips shaped (N, {expected[0]}, {expected[1]}), got "
-            f"{show(images.shape)}"
-        )
-    return images
-
-
+@checked(reader=READER, images=STRIP_IMAGES, return_tokens=Bool())
 def greedy_decode(reader, images, return_tokens: bool = False):
     """Free-running decoding: feed back the most likely token until ``<end>``.
 
@@ -357,8 +444,9 @@ def greedy_decode(reader, images, return_tokens: bool = False):
     back, so later positions do not change step t). Returns the digits as text, one
     string per strip, or with ``return_tokens`` the chosen tokens (N, steps) too.
     The strips go through the reader 100 at a time, to keep the memory small.
+    ``images``: uint8 0-255 or float 0-1 strips (the same strip reads the same).
     """
-    images = _check_strip_images(reader, images)
+    images = _fit_strips(reader, images)
     steps = int(reader.inputs[1].shape[1])
     tokens = np.full((len(images), steps), PAD, np.int32)
     tokens[:, 0] = START
@@ -370,16 +458,17 @@ def greedy_decode(reader, images, return_tokens: bool = False):
             chosen[block, t] = np.asarray(probabilities)[:, t].argmax(axis=-1)
         if t + 1 < steps:
             tokens[:, t + 1] = chosen[:, t]
-    texts = [tokens_to_text(row) for row in chosen]
+    texts = [_text_of(row) for row in chosen.tolist()]
     return (texts, chosen) if return_tokens else texts
 
 
+PREDICTED = Items(Text(max_length=1000, empty=True), 1, 100_000)
+"""What a reader read: one text per strip ("" where it wrote nothing)."""
+
+
+@checked(predicted=PREDICTED, strips=STRIPS)
 def sequence_accuracy(predicted: list[str], strips: Strips) -> float:
     """The fraction of strips whose digits are *all* read right (and no more)."""
-    if not isinstance(strips, Strips):
-        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
-    if not isinstance(predicted, list | tuple):
-        raise ValueError(f"predicted must be a list of texts, got {show(predicted)}")
     if len(predicted) != len(strips):
         raise ValueError(
             f"predicted must hold one text per strip ({len(strips)}), got "
@@ -390,11 +479,13 @@ def sequence_accuracy(predicted: list[str], strips: Strips) -> float:
     )
 
 
+@checked(reader=READER, strips=STRIPS)
 def teacher_forced_accuracy(reader, strips: Strips) -> float:
     """Token accuracy when every step is given the true previous token (as in
     training), over the non-pad targets."""
     inputs, targets, _ = decoder_sequences(strips)
-    images = _check_strip_images(reader, strips.images)
+    images = STRIP_IMAGES.check(strips.images, "strips.images")
+    images = _fit_strips(reader, images, "strips.images")
     probabilities = np.asarray(reader.predict([images, inputs], verbose=0))
     keep = targets != PAD
     return float((probabilities.argmax(-1) == targets)[keep].mean())
@@ -411,6 +502,11 @@ def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+@checked(
+    query=Array(what="queries (..., Tq, d)"),
+    value=Array(what="values (..., Tv, d)"),
+    key=Optional(Array(what="keys (..., Tv, d)")),
+)
 def attention_by_hand(
     query, value, key=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -429,9 +525,7 @@ def attention_by_hand(
     -------
     (context (..., Tq, d), weights (..., Tq, Tv), scores (..., Tq, Tv))
     """
-    query = check_floats(query, "query")
-    value = check_floats(value, "value")
-    key = value if key is None else check_floats(key, "key")
+    key = value if key is None else key
     if query.ndim < 2 or value.ndim != query.ndim or key.shape != value.shape:
         raise ValueError(
             "query must be (..., Tq, d) and value and key (..., Tv, d) with the same "
@@ -447,14 +541,16 @@ def attention_by_hand(
     return weights @ value, weights, scores
 
 
+@checked(
+    weights=Array(low=0, high=1, what="attention weights (..., columns)"),
+    width=Int(1, 10_000),
+)
 def attention_over_pixels(weights, width: int) -> np.ndarray:
     """Spread column weights (..., columns) over pixel columns (..., width): each
     column feature stands for ``width / columns`` pixels."""
-    weights = check_floats(weights, "weights")
     if weights.ndim == 0 or weights.shape[-1] == 0:
-        raise ValueError(f"weights must be (..., columns), got {show(weights.shape)}")
+        raise ValueError(f"weights must be (..., columns), got shape {weights.shape}")
     columns = weights.shape[-1]
-    width = check_int(width, "width", 1, 10_000)
     if width % columns:
         raise ValueError(
             f"width must be a multiple of the {columns} columns, got {width}"
@@ -462,6 +558,7 @@ def attention_over_pixels(weights, width: int) -> np.ndarray:
     return np.repeat(weights, width // columns, axis=-1)
 
 
+@checked(units=Int(1, 100_000), inputs=Int(1, 100_000), reset_after=Bool())
 def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:
     """Weights of a Keras GRU layer: three gates, each with input and recurrent
     matrices and biases. Keras 3's default ``reset_after=True`` keeps two biases per
@@ -470,8 +567,6 @@ def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:
     >>> gru_parameters(64, 16)
     15744
     """
-    units = check_int(units, "units", 1, 100_000)
-    inputs = check_int(inputs, "inputs", 1, 100_000)
     biases = 2 if reset_after else 1
     return 3 * (units * (inputs + units) + biases * units)
 
@@ -481,18 +576,18 @@ def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:
 # --------------------------------------------------------------------------------------
 
 
+@checked(reader=READER, path=PathIn())
 def save_reader_weights(reader, path: str | Path) -> Path:
     """Save a reader's weights as an .npz (arrays ``w00``, ``w01``, ...), byte for
     byte the same for the same weights."""
-    _check_model(reader)
-    if not isinstance(path, str | Path) or not str(path).strip() or Path(path).is_dir():
-        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
-    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path must be a file name, got the folder {str(path)!r}")
     arrays = {f"w{i:02d}": np.asarray(w) for i, w in enumerate(reader.get_weights())}
     np.savez(path, **arrays)
     return path
 
 
+@checked(path=Optional(PathIn()))
 def load_attention_reader(path: str | Path | None = None):
     """The shipped attention reader (``datasets/attention_reader.npz``), sha256-checked.
 

@@ -38,8 +38,26 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.attention import DIGIT_SIDE, MAX_DIGITS, Strips, _encoder, _ids
-from course_lib.core import check_floats, check_int, show
+from course_lib.attention import (
+    DIGIT_SIDE,
+    MAX_DIGITS,
+    PREDICTED,
+    STRIPS,
+    Strips,
+    _encoder,
+)
+from course_lib.core import (
+    SEED,
+    Anything,
+    Array,
+    Int,
+    Items,
+    Number,
+    Optional,
+    PathIn,
+    checked,
+    show,
+)
 from course_lib.data.registry import FILES_DIR
 
 __all__ = [
@@ -59,6 +77,10 @@ __all__ = [
 BLANK = 10
 """The CTC blank: the CTC reader predicts 11 symbols, the digits 0-9 and the blank."""
 RESULTS_FILE = FILES_DIR / "sequence_results.json"
+SYMBOL = Int(0, 39)
+LABEL = Items(SYMBOL, 0, 12)
+"""A label for the by-hand CTC: up to 12 symbol ids (the blank is not one of them)."""
+LOGITS = Array(shape=(None, None, 11), what="logits or probabilities")
 
 
 # --------------------------------------------------------------------------------------
@@ -66,41 +88,38 @@ RESULTS_FILE = FILES_DIR / "sequence_results.json"
 # --------------------------------------------------------------------------------------
 
 
+@checked(
+    path=Array(ndim=1, dtype="int", low=0, what="a path of symbol ids"),
+    blank=Int(0, 10_000),
+)
 def collapse(path, blank: int = BLANK) -> tuple[int, ...]:
     """CTC's many-to-one map: merge repeated symbols, then drop blanks.
 
     >>> collapse([1, 1, 10, 1, 2, 2], blank=10)
     (1, 1, 2)
     """
-    merged = [symbol for symbol, _ in itertools.groupby(_ids(path, "path"))]
+    return _collapse(path.tolist(), blank)
+
+
+def _collapse(path, blank: int) -> tuple[int, ...]:
+    merged = [symbol for symbol, _ in itertools.groupby(path)]
     return tuple(symbol for symbol in merged if symbol != blank)
 
 
-def _check_probabilities(probabilities) -> np.ndarray:
-    probabilities = check_floats(probabilities, "probabilities")
-    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
-        raise ValueError(
-            "probabilities must be (frames, symbols) with at least 2 symbols, got "
-            f"shape {probabilities.shape}"
-        )
-    if (probabilities < 0).any() or not np.allclose(probabilities.sum(axis=1), 1):
-        raise ValueError("each frame's probabilities must be >= 0 and sum to 1")
-    return probabilities
-
-
+@checked(label=LABEL, frames=Int(1, 12), symbols=Int(2, 40), blank=SYMBOL)
 def ctc_alignments(label, frames: int, symbols: int, blank: int) -> list[tuple]:
     """Every path of ``frames`` symbols (of ``symbols``, one the blank) that collapses
     to ``label``. Enumerates all ``symbols ** frames`` paths: for small cases only."""
-    frames = check_int(frames, "frames", 1, 12)
-    symbols = check_int(symbols, "symbols", 2, 40)
-    blank = check_int(blank, "blank", 0, symbols - 1)
+    if blank >= symbols:
+        raise ValueError(
+            f"blank must be from 0 to {symbols - 1} (symbols - 1), got {blank}"
+        )
     if symbols**frames > 2_000_000:
         raise ValueError(
             f"symbols ** frames must be at most 2,000,000 paths to enumerate, got "
             f"{symbols}**{frames}"
         )
-    label = tuple(_ids(label, "label"))
-    if any(not 0 <= s < symbols or s == blank for s in label):
+    if any(s >= symbols or s == blank for s in label):
         raise ValueError(
             f"label symbols must be 0-{symbols - 1} and not the blank {blank}, got "
             f"{label}"
@@ -108,28 +127,42 @@ def ctc_alignments(label, frames: int, symbols: int, blank: int) -> list[tuple]:
     return [
         path
         for path in itertools.product(range(symbols), repeat=frames)
-        if collapse(path, blank) == label
+        if _collapse(path, blank) == label
     ]
 
 
+@checked(
+    probabilities=Array(ndim=2, low=0, high=1, what="probabilities (frames, symbols)"),
+    label=LABEL,
+    blank=SYMBOL,
+)
 def ctc_probability_by_hand(probabilities, label, blank: int) -> float:
     """P(label) under CTC: the sum over every alignment of the product of its
     per-frame probabilities. ``probabilities`` is (frames, symbols), rows sum to 1."""
-    probabilities = _check_probabilities(probabilities)
     frames, symbols = probabilities.shape
+    if symbols < 2 or not np.allclose(probabilities.sum(axis=1), 1):
+        raise ValueError(
+            "probabilities must be (frames, symbols) with at least 2 symbols and each "
+            f"frame's row summing to 1, got shape {probabilities.shape}"
+        )
     total = 0.0
     for path in ctc_alignments(label, frames, symbols, blank):
         total += math.prod(probabilities[t, s] for t, s in enumerate(path))
     return total
 
 
+@checked(strips=STRIPS)
 def ctc_targets(strips: Strips) -> np.ndarray:
     """CTC's targets: the digits, padded with -1 (``ctc_loss`` reads the lengths)."""
-    if not isinstance(strips, Strips):
-        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
     return strips.labels.astype(np.int32)
 
 
+@checked(
+    targets=Anything(
+        "targets (N, digits) padded with -1 (tensors go to Keras as they are)"
+    ),
+    logits=Anything("logits (N, frames, 11) (tensors go to Keras as they are)"),
+)
 def ctc_loss(targets, logits):
     """Keras loss: ``keras.ops.ctc_loss`` with the blank at ``BLANK``; targets padded
     with -1, logits (N, frames, 11) before the softmax."""
@@ -141,8 +174,10 @@ def ctc_loss(targets, logits):
         for value in (targets, logits)
     ]
     if all(arrays):  # NumPy or lists: checked here (tensors are left to Keras)
-        shape_t = check_floats(targets, "targets").shape
-        shape_l = check_floats(logits, "logits").shape
+        targets = Array(ndim=2, dtype="int", low=-1, what="targets").check(
+            targets, "targets"
+        )
+        shape_t, shape_l = targets.shape, LOGITS.check(logits, "logits").shape
         if (
             len(shape_t) != 2
             or len(shape_l) != 3
@@ -163,17 +198,13 @@ def ctc_loss(targets, logits):
     )
 
 
+@checked(logits=LOGITS)
 def ctc_greedy_decode(logits) -> list[str]:
     """Best path decoding: the most likely symbol per frame, collapsed (repeats merged,
     blanks dropped). ``logits`` or probabilities (N, frames, 11)."""
-    logits = check_floats(logits, "logits")
-    if logits.ndim != 3 or logits.shape[-1] != 11:
-        raise ValueError(
-            f"logits must be (N, frames, 11) for 10 digits and the blank, got "
-            f"{show(logits.shape)}"
-        )
     return [
-        "".join(str(s) for s in collapse(path, BLANK)) for path in logits.argmax(-1)
+        "".join(str(s) for s in _collapse(path, BLANK))
+        for path in logits.argmax(-1).tolist()
     ]
 
 
@@ -182,6 +213,13 @@ def ctc_greedy_decode(logits) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
+@checked(
+    max_digits=Int(1, MAX_DIGITS),
+    units=Int(4, 512),
+    recurrent_units=Int(2, 512),
+    learning_rate=Number(0, 1, positive=True),
+    seed=SEED,
+)
 def build_ctc_reader(
     max_digits: int = MAX_DIGITS,
     units: int = 64,
@@ -201,15 +239,6 @@ def build_ctc_reader(
     import keras
     from keras import layers
 
-    max_digits = check_int(max_digits, "max_digits", 1, MAX_DIGITS)
-    units = check_int(units, "units", 4, 512)
-    recurrent_units = check_int(recurrent_units, "recurrent_units", 2, 512)
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
-    rate = check_floats(learning_rate, "learning_rate")
-    if rate.ndim != 0 or not 0 < float(rate) <= 1:
-        raise ValueError(
-            f"learning_rate must be a number in (0, 1], got {show(learning_rate)}"
-        )
     keras.utils.set_random_seed(seed)
     image = keras.Input((DIGIT_SIDE, DIGIT_SIDE * max_digits), name="strip")
     columns = _encoder(image, units)
@@ -218,10 +247,15 @@ def build_ctc_reader(
     )(columns)
     logits = layers.Dense(11, name="per_column")(sequence)
     model = keras.Model(image, logits, name="ctc_reader")
-    model.compile(optimizer=keras.optimizers.Adam(float(rate)), loss=ctc_loss)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=ctc_loss)
     return model
 
 
+@checked(
+    losses=Array(ndim=1, what="losses (one per epoch)"),
+    drop=Number(0.01, 0.99),
+    settle=Int(1, 100),
+)
 def escape_epoch(losses, drop: float = 0.25, settle: int = 2) -> int | None:
     """The first epoch (1-based) whose loss is ``drop`` below the plateau, or None.
 
@@ -233,30 +267,21 @@ def escape_epoch(losses, drop: float = 0.25, settle: int = 2) -> int | None:
     >>> escape_epoch([9.0, 8.9, 8.8, 6.0, 2.0])
     4
     """
-    losses = check_floats(losses, "losses")
-    if losses.ndim != 1 or len(losses) == 0 or not np.isfinite(losses).all():
-        raise ValueError(
-            f"losses must be a list of finite numbers, one per epoch, got "
-            f"{show(losses)}"
-        )
-    drop = check_floats(drop, "drop")
-    if drop.ndim != 0 or not 0 < float(drop) < 1:
-        raise ValueError(f"drop must be a number between 0 and 1, got {show(drop)}")
-    settle = check_int(settle, "settle", 1, 100)
-    level = (1 - float(drop)) * losses[:settle].min()
+    if len(losses) == 0:
+        raise ValueError("losses must hold one number per epoch, got an empty list")
+    level = (1 - drop) * losses[:settle].min()
     below = np.nonzero(losses[settle:] <= level)[0]
     return int(below[0]) + settle + 1 if len(below) else None
 
 
+@checked(predicted=PREDICTED, strips=STRIPS)
 def accuracy_by_length(predicted, strips: Strips) -> dict[int, float]:
     """Sequence accuracy per strip length: ``{digits in the strip: fraction read
     right}``, for the lengths present in ``strips``."""
-    if not isinstance(strips, Strips):
-        raise ValueError(f"strips must come from make_strips, got {show(strips)}")
-    if not isinstance(predicted, list | tuple) or len(predicted) != len(strips):
+    if len(predicted) != len(strips):
         raise ValueError(
-            f"predicted must be a list of one text per strip ({len(strips)}), got "
-            f"{show(predicted)}"
+            f"predicted must hold one text per strip ({len(strips)}), got "
+            f"{len(predicted)}"
         )
     right = np.array(
         [p == t for p, t in zip(predicted, strips.digits, strict=True)], bool
@@ -267,6 +292,7 @@ def accuracy_by_length(predicted, strips: Strips) -> dict[int, float]:
     }
 
 
+@checked(path=Optional(PathIn()))
 def load_sequence_results(path: str | Path | None = None) -> dict:
     """The full-budget results that ship with the course
     (``datasets/sequence_results.json``, made by ``datasets/build_sequence_results.py``).

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.attention import _check_digit_images, _mnist_split
-from course_lib.core import check_int, show
+from course_lib.attention import MNIST, SPLIT, _mnist_split
+from course_lib.core import SEED, Instance, Int, Items, OneOf, Optional, checked
 
 __all__ = [
     "DIRECTIONS",
@@ -61,6 +61,14 @@ class Clips:
         return len(self.videos)
 
 
+@checked(
+    count=Int(1, 50_000),
+    frames=Int(2, 9),
+    step=Int(0, 3),
+    split=SPLIT,
+    seed=SEED,
+    mnist=MNIST,
+)
 def make_clips(
     count: int,
     *,
@@ -87,15 +95,12 @@ def make_clips(
     split : ``"train"`` or ``"test"``: whose digits (``cl.data.load_mnist()``).
     seed : the random choice of digits, directions and starts.
     mnist : ``((x_train, y_train), (x_test, y_test))`` to use instead of
-        ``cl.data.load_mnist()``.
+        ``cl.data.load_mnist()``; uint8 0-255 or float 0-1 pixels (the clips are the
+        same either way).
     """
-    count = check_int(count, "count", 1, 50_000)
-    frames = check_int(frames, "frames", 2, 9)
-    step = check_int(step, "step", 0, 3)
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
-    x, _ = _check_digit_images(*_mnist_split(split, mnist))
+    x, _, scale = _mnist_split(split, mnist)
     rng = np.random.default_rng(seed)
-    small = x.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).astype(np.float32) / 255
+    small = x.reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).astype(np.float32) / scale
     videos = np.zeros((count, frames, SIDE, SIDE), np.float32)
     # each direction equally often (up to one clip), in random order: chance is 25 %
     directions = rng.permutation(np.arange(count) % len(DIRECTIONS))
@@ -110,17 +115,32 @@ def make_clips(
     return Clips(videos, directions.astype(np.int64), starts.astype(np.int64))
 
 
+def _example_clips() -> Clips:
+    return Clips(
+        np.zeros((2, 2, SIDE, SIDE), np.float32),
+        np.zeros(2, int),
+        np.zeros((2, 2), int),
+    )
+
+
+@checked(
+    clips=Instance(Clips, "clips from make_clips", example=_example_clips),
+    frame=Optional(Int(0, 8)),
+    seed=SEED,
+)
 def single_frames(clips: Clips, frame: int | None = None, seed: int = 0) -> np.ndarray:
     """One frame per clip, (N, 28, 28): frame number ``frame`` of every clip, or with
     ``frame=None`` a random frame of each clip (drawn with ``seed``)."""
-    if not isinstance(clips, Clips):
-        raise ValueError(f"clips must come from make_clips, got {show(clips)}")
     count, frames = clips.videos.shape[:2]
     if frame is None:
-        seed = check_int(seed, "seed", 0, 2**32 - 1)
         picks = np.random.default_rng(seed).integers(0, frames, size=count)
+    elif frame >= frames:
+        raise ValueError(
+            f"frame must be from 0 to {frames - 1} (these clips have {frames} frames), "
+            f"got {frame}"
+        )
     else:
-        picks = np.full(count, check_int(frame, "frame", 0, frames - 1))
+        picks = np.full(count, frame)
     return clips.videos[np.arange(count), picks]
 
 
@@ -135,6 +155,7 @@ def _compile(model):
     return model
 
 
+@checked(frames=Int(5, 9), seed=SEED)
 def build_clip_classifier(frames: int = 7, seed: int = 0):
     """Two Conv3D blocks (3 x 3 x 3 kernels across time, height and width), global
     average pooling and a 4-way softmax over ``DIRECTIONS``. Input (N, frames, 28, 28,
@@ -142,8 +163,7 @@ def build_clip_classifier(frames: int = 7, seed: int = 0):
     import keras
     from keras import layers
 
-    frames = check_int(frames, "frames", 5, 9)  # two 3-frame convolutions
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
+    # frames from 5: two 3-frame convolutions
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
         [
@@ -159,6 +179,7 @@ def build_clip_classifier(frames: int = 7, seed: int = 0):
     return _compile(model)
 
 
+@checked(seed=SEED)
 def build_frame_classifier(seed: int = 0):
     """The one-frame baseline: the clip classifier's network with 3 x 3 Conv2D kernels
     (no time axis) on one frame (N, 28, 28, 1), and a 4-way softmax over
@@ -166,7 +187,6 @@ def build_frame_classifier(seed: int = 0):
     import keras
     from keras import layers
 
-    seed = check_int(seed, "seed", 0, 2**32 - 1)
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
         [
@@ -182,19 +202,17 @@ def build_frame_classifier(seed: int = 0):
     return _compile(model)
 
 
+@checked(
+    kernel=OneOf(Int(1, 1000), Items(Int(1, 1000), 3, 3)),
+    in_channels=Int(1, 100_000),
+    filters=Int(1, 100_000),
+)
 def conv3d_parameters(kernel, in_channels: int, filters: int) -> int:
     """Weights of a Conv3D layer: kt * kh * kw * in_channels * filters + filters.
+    ``kernel``: one size for all three axes, or (time, height, width).
 
     >>> conv3d_parameters((3, 5, 5), 3, 32)   # LipNet's first layer
     7232
     """
-    try:
-        kernel = tuple(kernel) if not isinstance(kernel, int) else (kernel,) * 3
-    except TypeError:
-        raise ValueError(f"kernel must be 3 sizes, got {show(kernel)}") from None
-    if len(kernel) != 3:
-        raise ValueError(f"kernel must be 3 sizes (time, height, width), got {kernel}")
-    sizes = [check_int(k, "kernel size", 1, 1000) for k in kernel]
-    in_channels = check_int(in_channels, "in_channels", 1, 100_000)
-    filters = check_int(filters, "filters", 1, 100_000)
+    sizes = (kernel,) * 3 if isinstance(kernel, int) else kernel
     return math.prod(sizes) * in_channels * filters + filters

@@ -51,7 +51,7 @@ def test_single_frames_pick_a_frame(clips):
         for n in range(len(clips))
     ]
     assert len(set(which)) == 7
-    with pytest.raises(ValueError, match="frame must be an int from 0 to 6"):
+    with pytest.raises(ValueError, match="frame must be from 0 to 6"):
         video.single_frames(clips, 7)
 
 

@@ -14,10 +14,11 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from course_lib.core import check_int
+from course_lib.core import SEED, Int, Number, checked
 from course_lib.widgets.base import CourseWidget, new_figure
 
 HIGHLIGHT = np.array([1.0, 0.35, 0.0], np.float32)  # orange: where the reader looks
+OPACITY = Number(0, 1)
 
 
 class AttentionViewer(CourseWidget):
@@ -41,12 +42,11 @@ class AttentionViewer(CourseWidget):
     step 0 peaks on their first digit), ``heatmap`` (28, width) the weights on show.
     """
 
+    @checked(count=Int(1, 500), seed=SEED)
     def __init__(self, count: int = 60, seed: int = 20):
         super().__init__()
         from course_lib import attention
 
-        count = check_int(count, "count", 1, 500)
-        seed = check_int(seed, "seed", 0, 2**32 - 1)
         reader = attention.load_attention_reader()
         max_digits = attention.READER_SETTINGS["max_digits"]
         self.strips = attention.make_strips(count, max_digits, split="test", seed=seed)
@@ -141,12 +141,13 @@ class AttentionViewer(CourseWidget):
         return VOCABULARY[int(token)]
 
     def _render(self):
+        opacity = OPACITY.check(self.opacity.value, "opacity")  # NaN gets past a slider
         index, step = self.index.value, self.step.value
         image = self.strips.images[index]
         row = self.pixel_weights[index, step]
         top = row.max() if row.max() > 0 else 1.0
         self.heatmap = np.repeat(row[None] / top, image.shape[0], axis=0)
-        amount = (self.heatmap * self.opacity.value)[..., None]
+        amount = (self.heatmap * opacity)[..., None]
         self.overlay = (1 - amount) * image[..., None] + amount * HIGHLIGHT
         self.strip_artist.set_data(self.overlay)
         rows = self.pixel_weights[index]
