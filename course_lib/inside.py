@@ -22,12 +22,24 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from course_lib.core import check_int, check_number, show
-from course_lib.images import prepare_images, preprocess_drawing, shrink_drawing
+from course_lib.core import (
+    Array,
+    Bool,
+    Constraint,
+    Images,
+    Instance,
+    Int,
+    Items,
+    Model,
+    Number,
+    Optional,
+    Text,
+    checked,
+    show,
+)
+from course_lib.images import DIGITS, DRAWING, preprocess_drawing, shrink_drawing
 
 MAX_CANVAS = 2048
 """The largest side of a canvas ``rasterize_strokes`` draws (the sketchpad uses 280)."""
@@ -52,38 +64,76 @@ __all__ = [
 ]
 
 
+class _Convnet(Constraint):
+    """A Keras model that meets ``keras_model`` (a :class:`~course_lib.core.Model`), or
+    the same weights run by NumPy (``cl.models.pretrained_numpy(...)``), which is taken
+    as it is: it is always the shipped digit convnet."""
+
+    def __init__(self, keras_model: Model, names: bool = False):
+        self.keras_model, self.names = keras_model, names
+
+    def describe(self):
+        text = f"{self.keras_model.describe()}, or cl.models.pretrained_numpy(...)"
+        return text + (" or a shipped checkpoint's name" if self.names else "")
+
+    def convert(self, value, name):
+        import sys
+
+        from course_lib.scratch import NumpyConvnet  # NumPy only: no TensorFlow
+
+        # a name: cl.models.pretrained_numpy(name) refuses an unknown one
+        if isinstance(value, NumpyConvnet) or (self.names and isinstance(value, str)):
+            return value
+        keras = sys.modules.get("keras")  # not imported yet: value is no Keras model
+        if keras is None or not isinstance(value, keras.Model):
+            self.fail(name, value)
+        return self.keras_model.check(value, name)
+
+    def example(self):
+        return self.keras_model.example()
+
+    def bad_values(self):
+        return [None, "model", 3]
+
+
+ANY_CONVNET = _Convnet(Model(what="a Keras model"))
+"""Any built model: kernels and feature maps are read from its layers."""
+
+CLASSIFIER = _Convnet(
+    Model((28, 28, 1), (10,), outputs="probabilities", what="a digit classifier")
+)
+"""A digit classifier: (N, 28, 28, 1) digits in, ten probabilities out."""
+
+DIGIT_NET = _Convnet(Model((28, 28, 1), what="a network on 28x28 digits"))
+"""A network that takes 28x28 digits (its feature maps are asked for)."""
+
+STROKE = Array(
+    shape=(None, 2), max_size=20 * MAX_POINTS, what="a stroke, a list of (x, y) points"
+)
+"""One pen stroke: (x, y) points, finite numbers, at least one."""
+
+ONE_DIGIT = Images(("HW", "HWC"), channels=1, size=(28, 28))
+"""One MNIST digit, (28, 28) or (28, 28, 1), uint8 0-255 or float 0-1."""
+
+
 # --------------------------------------------------------------------------------------
 # Drawings
 # --------------------------------------------------------------------------------------
 
 
-def check_stroke(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+@checked(points=STROKE)
+def check_stroke(points) -> list[tuple[float, float]]:
     """One pen stroke as a list of (x, y) floats; a ValueError if it is empty or has a
     point that is not a finite number (NaN, infinity, text)."""
-    try:
-        if np.asarray(points).dtype.kind == "c":
-            raise TypeError  # complex numbers are not points
-        array = np.asarray(points, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"a stroke must be a list of (x, y) number pairs, got {str(points)[:60]}"
-        ) from None
-    if array.size == 0:
-        raise ValueError("a stroke needs at least one (x, y) point")
-    if array.ndim != 2 or array.shape[1] != 2:
-        raise ValueError(
-            f"a stroke must be a list of (x, y) pairs, got shape {array.shape}"
-        )
-    if not np.isfinite(array).all():
-        raise ValueError("a stroke's points must be finite numbers (no NaN)")
-    return [(float(x), float(y)) for x, y in array]
+    return [(float(x), float(y)) for x, y in points]
 
 
-def rasterize_strokes(
-    strokes: Sequence[Sequence[tuple[float, float]]],
-    size: int = 280,
-    line_width: float = 20.0,
-) -> np.ndarray:
+@checked(
+    strokes=Items(STROKE, 0, MAX_POINTS),
+    size=Int(8, MAX_CANVAS),
+    line_width=Number(high=MAX_CANVAS, positive=True),
+)
+def rasterize_strokes(strokes, size: int = 280, line_width: float = 20.0) -> np.ndarray:
     """Draw pen strokes into a (size, size) float32 image in 0..1 (ink = 1).
 
     Each stroke is a list of (x, y) points in pixels, x to the right and y down, as the
@@ -96,26 +146,11 @@ def rasterize_strokes(
     ``size`` is from 8 to ``MAX_CANVAS`` pixels, ``line_width`` above 0 and at most
     ``MAX_CANVAS``; all strokes together have at most ``MAX_POINTS`` points.
     """
-    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size < 8:
-        raise ValueError(f"size must be an int >= 8, got {size!r}")
-    size = check_int(size, "size", 8, MAX_CANVAS)
-    if isinstance(line_width, (int, float)) and not line_width > 0:
-        raise ValueError(f"line_width must be positive, got {line_width!r}")
-    line_width = check_number(line_width, "line_width", high=MAX_CANVAS, positive=True)
-    if isinstance(strokes, np.ndarray) and strokes.ndim == 3:
-        strokes = list(strokes)  # strokes of equal length, as one array
-    if isinstance(strokes, (str, bytes, np.ndarray)) or not isinstance(
-        strokes, Sequence
-    ):
-        raise ValueError(
-            f"strokes must be a list of strokes, each a list of (x, y) points; got "
-            f"{show(strokes)}"
-        )
-    strokes = [np.asarray(check_stroke(stroke)) for stroke in strokes]
     if sum(len(points) for points in strokes) > MAX_POINTS:
         raise ValueError(
             f"the strokes have more than {MAX_POINTS:,} points in all: draw less"
         )
+    strokes = [np.asarray(points) for points in strokes]
     image = np.zeros((size, size), dtype=np.float32)
     radius = line_width / 2
     for points in strokes:
@@ -152,17 +187,19 @@ def rasterize_strokes(
     return image
 
 
+@checked(model=CLASSIFIER, digits=DIGITS)
 def classify(model, digits) -> np.ndarray:
     """The model's probabilities for MNIST digits, (N, 10) float.
 
-    ``digits`` is one digit (28, 28) or a batch, uint8 0..255 or float 0..1
-    (see ``cl.images.prepare_images``); ``model`` a Keras model or a NumPy convnet.
+    ``digits`` is one digit (28, 28) or a batch (N, 28, 28) or (N, 28, 28, 1), uint8
+    0..255 or float 0..1 (the course's pixel convention); ``model`` a Keras digit
+    classifier or ``cl.models.pretrained_numpy("mnist_convnet")``.
     """
-    _check_model(model)
-    output = model(prepare_images(digits), training=False)
-    return np.asarray(output, dtype=float)
+    x = digits.reshape(-1, 28, 28, 1)
+    return np.asarray(model(x, training=False), dtype=float)
 
 
+@checked(model=CLASSIFIER, drawing=DRAWING, centre=Bool())
 def predict_drawing(
     model, drawing: np.ndarray, centre: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -170,24 +207,15 @@ def predict_drawing(
 
     With ``centre`` (the default) the drawing is cropped, scaled and centred as MNIST's
     digits were (``cl.images.preprocess_drawing``); without, it is only shrunk to 28x28
-    (``cl.images.shrink_drawing``). Returns the (28, 28) image the model sees (0..1,
-    ink = 1) and its ten probabilities. Raises ValueError for an empty drawing.
+    (``cl.images.shrink_drawing``). ``drawing`` is a gray (H, W) or colour (H, W, C)
+    image, uint8 0-255 or float 0-1, ink bright. Returns the (28, 28) image the model
+    sees (0..1, ink = 1) and its ten probabilities. Raises ValueError for an empty
+    drawing.
     """
-    _check_model(model)
     image = preprocess_drawing(drawing) if centre else shrink_drawing(drawing)
     if not image.any():
         raise ValueError("the drawing is empty: draw a digit first")
     return image, classify(model, image)[0]
-
-
-def _check_model(model) -> None:
-    """A Keras model or a ``cl.scratch.NumpyConvnet``, else a ValueError."""
-    layers = getattr(model, "layers", None)
-    if not callable(model) or not isinstance(layers, list):
-        raise ValueError(
-            "model must be a Keras model or cl.models.pretrained_numpy(...), got "
-            f"{show(model)}"
-        )
 
 
 # --------------------------------------------------------------------------------------
@@ -195,6 +223,7 @@ def _check_model(model) -> None:
 # --------------------------------------------------------------------------------------
 
 
+@checked(model=ANY_CONVNET)
 def conv_kernels(model) -> dict[str, np.ndarray]:
     """The kernels of a model's convolution layers by layer name, each (kh, kw, C_in,
     C_out) as Keras stores them."""
@@ -210,30 +239,26 @@ def conv_kernels(model) -> dict[str, np.ndarray]:
 
     return {
         layer.name: np.asarray(layer.kernel)
-        for layer in getattr(model, "layers", [])
+        for layer in model.layers
         if isinstance(layer, keras.layers.Conv2D)
     }
 
 
+@checked(
+    kernel=Array(ndim=4, what="a conv kernel (kh, kw, C_in, C_out)"),
+    input_channel=Int(0, 65_535),
+)
 def filter_grid(kernel: np.ndarray, input_channel: int = 0) -> np.ndarray:
     """The kernels of a conv layer seen through one input channel: (C_out, kh, kw).
 
     ``kernel`` is (kh, kw, C_in, C_out) as Keras stores it. A first layer on gray images
     has C_in = 1; a second layer has one slice per feature map of the layer before.
     """
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 4:
-        raise ValueError(
-            f"a conv kernel is (kh, kw, C_in, C_out), got shape {kernel.shape}"
-        )
     c_in = kernel.shape[2]
-    if (
-        isinstance(input_channel, bool)
-        or not isinstance(input_channel, (int, np.integer))
-        or not 0 <= input_channel < c_in
-    ):
+    if input_channel >= c_in:
         raise ValueError(
-            f"input_channel must be an int from 0 to {c_in - 1}, got {input_channel!r}"
+            f"input_channel must be an int from 0 to {c_in - 1} (the kernel has "
+            f"{c_in} input channels), got {input_channel}"
         )
     return np.moveaxis(kernel[:, :, input_channel, :], -1, 0)
 
@@ -243,9 +268,9 @@ def filter_grid(kernel: np.ndarray, input_channel: int = 0) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
+@checked(model=ANY_CONVNET)
 def feature_map_layers(model) -> list[str]:
     """Names of the layers whose output is a stack of feature maps (H, W, C)."""
-    _check_model(model)
     return [
         layer.name
         for layer in model.layers
@@ -254,6 +279,12 @@ def feature_map_layers(model) -> list[str]:
     ]
 
 
+@checked(
+    model=DIGIT_NET,
+    image=ONE_DIGIT,
+    layer_name=Text(200),
+    cache=Optional(Instance(dict, "a dict (kept between calls)", example=dict)),
+)
 def feature_maps(
     model, image: np.ndarray, layer_name: str, cache: dict | None = None
 ) -> np.ndarray:
@@ -264,20 +295,16 @@ def feature_maps(
     ``cache`` to keep those sub-models between calls.
     """
     names = feature_map_layers(model)
-    if not isinstance(layer_name, str) or layer_name not in names:
+    if layer_name not in names:
         raise ValueError(
             f"layer {show(layer_name)} has no feature maps; pick one of "
             f"{', '.join(names)}"
         )
-    x = prepare_images(image)
-    if len(x) != 1:
-        raise ValueError(f"image must be one digit, got {len(x)} of them")
+    x = image.reshape(1, 28, 28, 1)
     if hasattr(model, "feature_maps"):  # cl.scratch.NumpyConvnet: no Keras needed
         return np.asarray(model.feature_maps(x, layer_name), dtype=np.float32)[0]
     import keras
 
-    if cache is not None and not isinstance(cache, dict):
-        raise ValueError(f"cache must be a dict (or None), got {show(cache)}")
     cache = {} if cache is None else cache
     key = (id(model), layer_name)
     if key not in cache:
@@ -285,19 +312,23 @@ def feature_maps(
     return np.asarray(cache[key](x, training=False), dtype=np.float32)[0]
 
 
+@checked(count=Int(1, MAX_MOSAIC))
 def grid_shape(count: int) -> tuple[int, int]:
     """Rows and columns of a grid for ``count`` small images, about twice as wide.
 
     >>> grid_shape(32)
     (4, 8)
     """
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
-        raise ValueError(f"count must be a positive int, got {count!r}")
-    count = check_int(count, "count", 1, MAX_MOSAIC)
     columns = int(np.ceil(np.sqrt(count * 2)))
     return int(np.ceil(count / columns)), columns
 
 
+@checked(
+    stack=Array(ndim=3, what="a stack of small images (C, H, W)"),
+    columns=Int(1, MAX_MOSAIC),
+    rows=Optional(Int(1, MAX_MOSAIC)),
+    gap=Int(0, 1000),
+)
 def tile(
     stack: np.ndarray, columns: int, rows: int | None = None, gap: int = 1
 ) -> np.ndarray:
@@ -310,27 +341,11 @@ def tile(
     >>> tile(np.ones((3, 2, 2)), columns=2).shape  # 2 rows of 2x2 images, 1 apart
     (5, 5)
     """
-    try:
-        if np.asarray(stack).dtype.kind not in "biuf":
-            raise TypeError
-        stack = np.asarray(stack, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"stack must be numbers (C, H, W), got {show(stack)}"
-        ) from None
-    if stack.ndim != 3 or len(stack) == 0:
-        raise ValueError(f"stack must be (C, H, W) with C >= 1, got {stack.shape}")
     count, height, width = stack.shape
-    if isinstance(columns, bool) or not isinstance(columns, (int, np.integer)):
-        raise ValueError(f"columns must be a positive int, got {columns!r}")
-    if columns < 1:
-        raise ValueError(f"columns must be a positive int, got {columns!r}")
     needed = -(-count // columns)
-    rows = needed if rows is None else check_int(rows, "rows", 1)
+    rows = needed if rows is None else rows
     if rows < needed:
         raise ValueError(f"{count} images need {needed} rows of {columns}, got {rows}")
-    if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)) or gap < 0:
-        raise ValueError(f"gap must be an int >= 0, got {gap!r}")
     pixels = (rows * (height + gap) - gap) * (columns * (width + gap) - gap)
     if pixels > MAX_MOSAIC:
         raise ValueError(

@@ -8,14 +8,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, choose
+from course_lib.core import (
+    Anything,
+    Array,
+    Choice,
+    Images,
+    Instance,
+    Int,
+    Items,
+    Number,
+    checked,
+    choose,
+)
 from course_lib.explain.running import (
+    MODEL,
     _as_batch,
-    _check_model,
-    _value_range,
+    _low_high,
     feature_layers,
     run_to,
 )
+
+ONE_IMAGE = Images(("HW", "HWC"), channels=(1, 3))
+"""One gray or RGB image, uint8 0-255 or float 0-1."""
 
 
 class Offline(RuntimeError):
@@ -55,6 +69,18 @@ MAX_DREAM_SIDE = 512
 """The largest image side ``deep_dream`` takes (its feature maps grow with the image)."""
 
 
+@checked(
+    model=MODEL,
+    image=Array(ndim=(3, 2), dtype="number", what="an image (H, W) or (H, W, C)"),
+    layers=Instance(
+        dict, "a dict {layer name: weight}", example=lambda: {"conv2": 1.0}
+    ),
+    steps=Int(1, 10_000),
+    step_size=Number(1e-6, 1e3),
+    octaves=Int(1, 10),
+    octave_scale=Number(1.01, 4.0),
+    value_range=Items(Number(), 2, 2),
+)
 def deep_dream(
     model,
     image,
@@ -74,31 +100,25 @@ def deep_dream(
     """
     import tensorflow as tf
 
-    _check_model(model)
     named = feature_layers(model)
-    if not isinstance(layers, dict) or not layers:
-        raise ValueError(
-            "layers must be a dict {layer name: weight}, e.g. {'conv2': 1}"
-        )
+    if not layers:
+        raise ValueError("layers must name at least one layer, e.g. {'conv2': 1.0}")
     layers = {
-        choose(name, named, "layer"): check_number(w, "a layer's weight")
+        choose(name, named, "layer"): Number().check(w, f"the weight of {name!r}")
         for name, w in layers.items()
     }
-    steps = check_int(steps, "steps", 1, 10_000)
-    octaves = check_int(octaves, "octaves", 1, 10)
-    step_size = check_number(step_size, "step_size", 1e-6, 1e3)
-    octave_scale = check_number(octave_scale, "octave_scale", 1.01, 4.0)
-    low, high = _value_range(value_range)
-    if (low, high) == (0.0, 1.0):
-        original = _as_batch(image, model, any_size=True)[:1]
+    low, high = _low_high(value_range)
+    if (low, high) == (0.0, 1.0):  # pixels: the course's convention
+        original = _as_batch(ONE_IMAGE.check(image, "image"), model, any_size=True)
     else:  # a network that wants other pixel values, e.g. InceptionV3's -1..1
-        array = np.asarray(image, dtype=np.float64)
-        if not np.all(np.isfinite(array)) or array.min() < low or array.max() > high:
+        if image.min() < low or image.max() > high:
             raise ValueError(
-                f"image values must be finite and within value_range {low:g}..{high:g}"
+                f"image values must lie within value_range {low:g}..{high:g}, got "
+                f"{image.min():g}..{image.max():g}"
             )
+        unit = ((image - low) / (high - low)).astype(np.float32)
         original = (
-            _as_batch((array - low) / (high - low), model, any_size=True)[:1]
+            _as_batch(ONE_IMAGE.check(unit, "image"), model, any_size=True)
             * (high - low)
             + low
         )
@@ -147,6 +167,10 @@ IMAGENET_MODELS = {
 """Model name -> (``keras.applications`` builder, ``cl.data`` registry entry of its weights)."""
 
 
+@checked(
+    name=Choice(*IMAGENET_MODELS),
+    kwargs=Anything("options for the keras.applications builder, passed on"),
+)
 def imagenet_model(name: str = "vgg16", **kwargs):
     """A ``keras.applications`` model with ImageNet weights (cached or downloaded).
 

@@ -7,8 +7,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_lib.core import choose, show
-from course_lib.explain.running import _as_batch, _check_model, feature_layers, run_to
+from course_lib.core import Int, Labels, OneOf, Optional, checked, choose
+from course_lib.explain.running import (
+    IMAGES,
+    LAYER,
+    MODEL,
+    _as_batch,
+    feature_layers,
+    run_to,
+)
+
+CLASSES = OneOf(Int(0, 99_999), Labels(100_000))
+"""One class for every image, or one per image (checked against the model's classes
+in the body)."""
 
 # --------------------------------------------------------------------------------------
 # Grad-CAM
@@ -33,6 +44,7 @@ class GradCam:
     heatmap: np.ndarray
 
 
+@checked(model=MODEL, images=IMAGES, layer=Optional(LAYER), classes=Optional(CLASSES))
 def grad_cam(model, images, layer: str | None = None, classes=None) -> GradCam:
     """Grad-CAM (Selvaraju et al. 2017) of ``images`` for ``classes``, at ``layer``.
 
@@ -45,7 +57,6 @@ def grad_cam(model, images, layer: str | None = None, classes=None) -> GradCam:
     4. cam = ReLU(sum_k alpha_k A^k) (eq. 2);
     5. upsample bilinearly to the input size and scale each to 0..1 for display.
     """
-    _check_model(model)
     batch = _as_batch(images, model)
     names = feature_layers(model)
     if not names:
@@ -104,25 +115,28 @@ def _grad_cam_chunk(model, batch: np.ndarray, layer: str, classes) -> tuple:
 
 
 def _check_classes(classes, count: int, num_classes: int):
+    """Declared ``CLASSES`` as one int32 tensor per image, within the model's classes."""
     import tensorflow as tf
 
-    array = np.asarray(classes)
-    if array.ndim == 0:
-        array = np.full(count, array)
-    if array.shape != (count,) or array.dtype.kind not in "iu":
+    array = np.full(count, classes) if np.ndim(classes) == 0 else np.asarray(classes)
+    if len(array) != count:
         raise ValueError(
-            f"classes must be one int or one int per image ({count}), got {show(classes)}"
+            f"classes must be one int or one per image ({count} images), got "
+            f"{len(array)} classes"
         )
-    if array.min() < 0 or array.max() >= num_classes:
-        raise ValueError(f"classes must be from 0 to {num_classes - 1}, got {array}")
+    if array.size and array.max() >= num_classes:
+        raise ValueError(
+            f"classes must be from 0 to {num_classes - 1} (the model has {num_classes} "
+            f"classes), got {int(array.max())}"
+        )
     return tf.constant(array.astype(np.int32))
 
 
+@checked(model=MODEL, images=IMAGES)
 def class_scores(model, images) -> np.ndarray:
     """The class scores before the softmax, (N, classes)."""
     import tensorflow as tf
 
-    _check_model(model)
     batch = _as_batch(images, model)
     if not len(batch):
         _, scores = run_to(model, tf.constant(batch), [], scores=True)

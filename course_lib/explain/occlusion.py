@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, show
-from course_lib.explain.gradcam import class_scores
-from course_lib.explain.running import _check_model
-from course_lib.images import to_unit_float
+from course_lib.core import (
+    Array,
+    Images,
+    Instance,
+    Int,
+    Items,
+    Number,
+    checked,
+)
+from course_lib.explain.gradcam import CLASSES, _check_classes, class_scores
+from course_lib.explain.running import MODEL
+
+HEATMAPS = Array(ndim=3, what="heatmaps (N, H, W)")
+"""Maps of finite numbers, one per image."""
 
 
+@checked(heatmap=Array(ndim=2, what="a heatmap (H, W)"), size=Int(1, 4096))
 def window_means(heatmap: np.ndarray, size: int) -> np.ndarray:
     """Mean of every ``size`` x ``size`` window of a 2-D map, (H-size+1, W-size+1)."""
-    heatmap = np.asarray(heatmap, dtype=np.float64)
-    if heatmap.ndim != 2:
-        raise ValueError(f"heatmap must be 2-D, got shape {heatmap.shape}")
-    size = check_int(size, "size", 1, min(heatmap.shape))
+    if size > min(heatmap.shape):
+        raise ValueError(
+            f"size must be at most the heatmap's shorter side {min(heatmap.shape)}, "
+            f"got {size}"
+        )
     total = np.pad(heatmap.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     sums = (
         total[size:, size:]
@@ -27,60 +39,60 @@ def window_means(heatmap: np.ndarray, size: int) -> np.ndarray:
     return sums / size**2
 
 
+@checked(
+    image=Images(("HW", "HWC"), channels=(1, 3)),
+    corner=Items(Int(0, 100_000), 2, 2),
+    size=Int(1, 100_000),
+    value=Number(0, 1),
+)
 def occlude(image: np.ndarray, corner: tuple[int, int], size: int, value=0.0):
-    """A copy of ``image`` with the ``size`` x ``size`` square at ``corner`` set to
-    ``value`` (0 is the background of a digit: the ink there is erased)."""
-    try:
-        covered = np.array(image, dtype=np.float32, copy=True)
-    except (TypeError, ValueError):
-        covered = np.array([])
-    if covered.ndim not in (2, 3) or covered.size == 0:
-        raise ValueError(f"image must be (H, W) or (H, W, C), got {show(image)}")
-    try:
-        row, column = (check_int(n, "corner", 0) for n in corner)
-    except (TypeError, ValueError):
+    """A copy of ``image`` (as float 0..1) with the ``size`` x ``size`` square at
+    ``corner`` (row, column) set to ``value`` (0 is the background of a digit: the ink
+    there is erased). The corner must lie inside the image; the square may reach past
+    its edge (that part is cut off)."""
+    row, column = corner
+    height, width = image.shape[:2]
+    if row >= height or column >= width:
         raise ValueError(
-            f"corner must be two ints >= 0 (row, column), got {show(corner)}"
-        ) from None
-    size = check_int(size, "size", 1)
-    value = check_number(value, "value")
+            f"corner must lie inside the {height}x{width} image (row 0 to {height - 1}, "
+            f"column 0 to {width - 1}), got ({row}, {column}): nothing would be erased"
+        )
+    covered = np.array(image, dtype=np.float32, copy=True)
     covered[row : row + size, column : column + size] = value
     return covered
 
 
+@checked(
+    model=MODEL,
+    images=Images(("NHW", "NHWC"), channels=1),
+    heatmaps=HEATMAPS,
+    classes=CLASSES,
+    size=Int(1, 4096),
+    min_ink=Number(0, 1),
+)
 def occlusion_check(
     model, images, heatmaps, classes, size: int = 6, min_ink: float = 0.1
 ) -> dict[str, np.ndarray]:
     """Erase the hottest and the coldest ``size`` x ``size`` square of each heatmap among
     the squares with some ink (mean ink >= ``min_ink``) and measure the class score.
 
-    Returns ``{"score", "hot", "cold"}``: the scores before and after each erasure (N,).
-    A faithful heatmap makes ``score - hot`` larger than ``score - cold``.
+    ``images`` are gray (N, H, W) or (N, H, W, 1), uint8 0-255 or float 0-1; ``classes``
+    one int or one per image. Returns ``{"score", "hot", "cold"}``: the scores before
+    and after each erasure (N,). A faithful heatmap makes ``score - hot`` larger than
+    ``score - cold``.
     """
-    _check_model(model)
-    images = to_unit_float(images, "images")
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3:
-        raise ValueError(f"images must be gray, (N, H, W), got shape {images.shape}")
-    try:
-        heatmaps = np.asarray(heatmaps, dtype=np.float64)
-    except (TypeError, ValueError):
-        heatmaps = None
-    if heatmaps is None or heatmaps.shape != images.shape:
-        raise ValueError(f"heatmaps must be one per image, shaped {images.shape}")
-    classes = np.asarray(classes)
-    if classes.ndim == 0:
-        classes = np.full(len(images), classes)
-    if classes.shape != (len(images),) or classes.dtype.kind not in "iu":
+    images = images.reshape(images.shape[:3])
+    if heatmaps.shape != images.shape:
         raise ValueError(
-            f"classes must be one int, or one int per image ({len(images)})"
+            f"heatmaps must be one per image, shaped {images.shape}, got "
+            f"{heatmaps.shape}"
         )
-    size = check_int(size, "size", 1, min(images.shape[1:]))
-    min_ink = check_number(min_ink, "min_ink")
-    num_classes = model.output_shape[-1]
-    if classes.min() < 0 or classes.max() >= num_classes:
-        raise ValueError(f"classes must be from 0 to {num_classes - 1}")
+    classes = _check_classes(classes, len(images), model.output_shape[-1]).numpy()
+    if size > min(images.shape[1:]):
+        raise ValueError(
+            f"size must be at most the images' shorter side {min(images.shape[1:])}, "
+            f"got {size}"
+        )
     hot_images, cold_images = [], []
     for image, heatmap in zip(images, heatmaps, strict=True):
         heat = window_means(heatmap, size)
@@ -99,39 +111,29 @@ def occlusion_check(
     }
 
 
-def _real_array(values) -> np.ndarray:
-    """``values`` as float64, or an empty array when they are not real numbers."""
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError):
-        return np.array([])
-    if array.dtype.kind not in "uif":
-        return np.array([])
-    return array.astype(np.float64)
+BAND = Items(Int(0, 100_000), 2, 2)
+"""Rows (first, stop) of one band."""
 
 
+@checked(
+    heatmaps=HEATMAPS,
+    bands=Instance(
+        dict, "a dict {name: (first_row, stop_row)}", example=lambda: {"top": (0, 1)}
+    ),
+)
 def band_means(heatmaps, bands: dict) -> dict[str, float]:
     """The mean of ``heatmaps`` (N, H, W) over each band of rows: ``bands`` maps a name
     to ``(first_row, stop_row)``, e.g. ``{"eyes": (8, 13)}``. Returns name -> mean."""
-    maps = _real_array(heatmaps)
-    if maps.ndim != 3 or maps.size == 0 or not np.isfinite(maps).all():
-        raise ValueError(
-            f"heatmaps must be finite maps (N, H, W), got {show(heatmaps)}"
-        )
-    if not isinstance(bands, dict) or not bands:
-        raise ValueError(
-            f"bands must be a dict name -> (first_row, stop_row), got {show(bands)}"
-        )
+    if not bands:
+        raise ValueError("bands must name at least one band, e.g. {'eyes': (8, 13)}")
+    height = heatmaps.shape[1]
     means = {}
     for name, rows in bands.items():
-        try:
-            first, stop = (check_int(n, "band rows", 0, maps.shape[1]) for n in rows)
-        except (TypeError, ValueError):
-            first, stop = 0, 0
-        if not first < stop:
+        first, stop = BAND.check(rows, f"band {name!r}")
+        if not first < stop <= height:
             raise ValueError(
                 f"band {name!r} must be rows (first, stop) with 0 <= first < stop <= "
-                f"{maps.shape[1]}, got {show(rows)}"
+                f"{height}, got ({first}, {stop})"
             )
-        means[name] = float(maps[:, first:stop].mean())
+        means[name] = float(heatmaps[:, first:stop].mean())
     return means

@@ -7,13 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from course_lib.core import check_int, check_number, choose, show
-from course_lib.explain.running import (
-    _check_model,
-    _value_range,
-    feature_layers,
-    run_to,
-)
+from course_lib.core import SEED, Bool, Int, Items, Number, Optional, checked, choose
+from course_lib.explain.running import LAYER, MODEL, _low_high, feature_layers, run_to
 
 # --------------------------------------------------------------------------------------
 # Filter patterns by gradient ascent
@@ -33,6 +28,17 @@ class FilterPattern:
     activations: list[float] = field(default_factory=list)
 
 
+@checked(
+    model=MODEL,
+    layer=LAYER,
+    filter_index=Int(0, 65_535),
+    steps=Int(1, 10_000),
+    step_size=Number(1e-6, 1e6),
+    size=Optional(Items(Int(8, 1024), 2, 2)),
+    value_range=Items(Number(), 2, 2),
+    seed=SEED,
+    centre=Bool(),
+)
 def filter_pattern(
     model,
     layer: str,
@@ -56,23 +62,22 @@ def filter_pattern(
     """
     import tensorflow as tf
 
-    _check_model(model)
     layer = choose(layer, feature_layers(model), "layer")
     channels = model.get_layer(layer).output.shape[-1]
-    filter_index = check_int(filter_index, "filter_index", 0, channels - 1)
-    steps = check_int(steps, "steps", 1, 10_000)
-    step_size = check_number(step_size, "step_size", 1e-6, 1e6)
-    shape = model.input_shape[1:3] if size is None else size
-    if size is None and None in tuple(shape):
-        raise ValueError("this model takes any image size: give size=(height, width)")
-    try:
-        shape = tuple(check_int(n, "size", 8, 1024) for n in shape)
-    except TypeError:
-        shape = ()
-    if len(shape) != 2:
-        raise ValueError(f"size must be (height, width), got {show(size)}")
-    low, high = _value_range(value_range)
-    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    if filter_index >= channels:
+        raise ValueError(
+            f"filter_index must be an int from 0 to {channels - 1} (layer {layer!r} "
+            f"has {channels} filters), got {filter_index}"
+        )
+    shape = tuple(model.input_shape[1:3]) if size is None else size
+    if None in shape:
+        raise ValueError(
+            "size must be given, (height, width): this model takes any size"
+        )
+    if not all(8 <= side <= 1024 for side in shape):
+        raise ValueError(f"size must be from 8 to 1024 pixels a side, got {shape}")
+    low, high = _low_high(value_range)
+    rng = np.random.default_rng(seed)
     middle, spread = (low + high) / 2, (high - low) / 10
     start = middle + rng.uniform(-spread, spread, (1, *shape, model.input_shape[-1]))
     image = tf.Variable(start.astype(np.float32))

@@ -5,24 +5,73 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.core import check_number, choose, show
-from course_lib.images import to_unit_float
+from course_lib.core import (
+    Bool,
+    Constraint,
+    Images,
+    Items,
+    Model,
+    Text,
+    checked,
+    choose,
+)
+
+MODEL = Model(what="a Keras model")
+"""Any built Keras model: the shipped MNIST convnet, an ImageNet network, ..."""
+
+IMAGES = Images(("HW", "HWC", "NHW", "NHWC"), channels=(1, 2, 3, 4))
+"""Images for a model: one (H, W) or (H, W, C), or a batch (N, H, W) or (N, H, W, C),
+gray or RGB, uint8 0-255 or float 0-1 (0-255 floats are refused, never rescaled)."""
+
+LAYER = Text(200)
+"""A layer's name (checked against the model's own layers in the body)."""
+
+
+class _Inputs(Constraint):
+    """A batch for the network (N, H, W, C): a TensorFlow tensor or variable as it is (a
+    gradient tape watches it), or an array of finite numbers, as float32."""
+
+    def describe(self):
+        return "a batch (N, H, W, C): an array of finite numbers or a TensorFlow tensor"
+
+    def convert(self, value, name):
+        import sys
+
+        tf = sys.modules.get("tensorflow")
+        if tf is not None and (tf.is_tensor(value) or isinstance(value, tf.Variable)):
+            if len(value.shape) != 4:
+                self.fail(name, value, got=f"a tensor of shape {tuple(value.shape)}")
+            return value
+        from course_lib.core import Array
+
+        array = Array(ndim=4, what="a batch (N, H, W, C)").check(value, name)
+        return array.astype(np.float32)
+
+    def example(self):
+        return np.zeros((1, 28, 28, 1), np.float32)
+
+    def bad_values(self):
+        return [None, "text", np.zeros((28, 28)), np.full((1, 4, 4, 1), np.nan)]
+
+
+def _low_high(value_range) -> tuple[float, float]:
+    """A declared ``value_range`` (two numbers) with low below high."""
+    low, high = value_range
+    if not low < high:
+        raise ValueError(
+            f"value_range must be (low, high) with low below high, got ({low:g}, {high:g})"
+        )
+    return low, high
+
 
 # --------------------------------------------------------------------------------------
 # Running a model up to a layer
 # --------------------------------------------------------------------------------------
 
 
-def _check_model(model) -> None:
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model, got {show(model)}")
-
-
+@checked(model=MODEL)
 def feature_layers(model) -> list[str]:
     """Names of the convolution and pooling layers (their outputs are feature maps)."""
-    _check_model(model)
     names = []
     for layer in model.layers:
         try:
@@ -35,19 +84,6 @@ def feature_layers(model) -> list[str]:
     return names
 
 
-def _value_range(value_range) -> tuple[float, float]:
-    """``value_range`` as two finite numbers (low, high) with low < high."""
-    try:
-        low, high = (check_number(v, "value_range") for v in value_range)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"value_range must be two numbers (low, high), got {show(value_range)}"
-        ) from None
-    if not low < high:
-        raise ValueError(f"value_range must have low < high, got {show(value_range)}")
-    return low, high
-
-
 def _is_softmax(layer) -> bool:
     import keras
 
@@ -57,6 +93,13 @@ def _is_softmax(layer) -> bool:
     )
 
 
+@checked(
+    model=MODEL,
+    images=_Inputs(),
+    layer_names=Items(LAYER, 0, 100),
+    scores=Bool(),
+    linear=Bool(),
+)
 def run_to(model, images, layer_names, scores: bool = False, linear: bool = False):
     """Run ``model`` on ``images`` (a tensor, N x H x W x C) and return the outputs of
     ``layer_names`` (a list of tensors), plus the class scores when ``scores=True``.
@@ -69,22 +112,8 @@ def run_to(model, images, layer_names, scores: bool = False, linear: bool = Fals
     in a ``Sequential`` model (a functional model gives them after it).
     """
     import keras
-    import tensorflow as tf
 
-    _check_model(model)
-    if isinstance(layer_names, (str, bytes)) or not isinstance(
-        layer_names, (list, tuple)
-    ):
-        raise ValueError(
-            f"layer_names must be a list of names, got {show(layer_names)}"
-        )
-    if not (tf.is_tensor(images) or isinstance(images, tf.Variable)):
-        array = np.asarray(images) if isinstance(images, np.ndarray) else None
-        if array is None or array.dtype.kind not in "uif" or array.ndim != 4:
-            raise ValueError(
-                f"images must be an array or tensor (N, H, W, C), got {show(images)}"
-            )
-        images = tf.constant(array.astype(np.float32))
+    images = images if not isinstance(images, np.ndarray) else _constant(images)
     names = list(layer_names)
     for name in names:
         choose(name, [layer.name for layer in model.layers], "layer")
@@ -117,24 +146,31 @@ def run_to(model, images, layer_names, scores: bool = False, linear: bool = Fals
     return (results[:-1], results[-1]) if scores else results
 
 
-def _as_batch(images, model, any_size: bool = False) -> np.ndarray:
-    """Images as float32 (N, H, W, C) in 0..1 for ``model`` (digits gain a channel);
-    their size must be the model's unless ``any_size``."""
-    images = np.asarray(images)
-    channels = model.input_shape[-1]
-    if images.ndim == 2 or (images.ndim == 3 and images.shape[-1] == channels):
+def _constant(array: np.ndarray):
+    import tensorflow as tf
+
+    return tf.constant(array)
+
+
+def _as_batch(images: np.ndarray, model, any_size: bool = False) -> np.ndarray:
+    """Declared ``IMAGES`` (float32 0..1 in one of its layouts) as (N, H, W, C) for
+    ``model``: one image gains a batch axis, gray images a channel axis. Their channels,
+    and their size unless ``any_size``, must be the model's."""
+    if images.ndim == 2 or (images.ndim == 3 and images.shape[-1] in (1, 2, 3, 4)):
         images = images[None]  # one image: (H, W) or (H, W, C)
-    if images.ndim == 3 and channels == 1:
+    if images.ndim == 3:
         images = images[..., None]  # gray images (N, H, W)
-    if images.ndim != 4 or images.shape[-1] != channels:
+    channels = model.input_shape[-1]
+    wanted = "gray (N, H, W)" if channels == 1 else f"(N, H, W, {channels})"
+    if images.shape[-1] != channels:
         raise ValueError(
-            f"images must be shaped (N, H, W{', ' + str(channels) if channels > 1 else ''})"
-            f" for this model, got {np.shape(images)}"
+            f"images must be {wanted} for this model ({channels} channel"
+            f"{'s' if channels > 1 else ''}), got {images.shape[-1]} channels"
         )
     size = tuple(model.input_shape[1:3])
     if not any_size and None not in size and images.shape[1:3] != size:
         raise ValueError(
-            f"images must be shaped (N, {size[0]}, {size[1]}) for this model, got "
-            f"{np.shape(images)}"
+            f"images must be {size[0]}x{size[1]} for this model, got "
+            f"{images.shape[1]}x{images.shape[2]}"
         )
-    return to_unit_float(images, "images").astype(np.float32)
+    return images.astype(np.float32, copy=False)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.core import check_int, show
-from course_lib.explain.gradcam import GRAD_CAM_CHUNK, _check_classes
-from course_lib.explain.occlusion import _real_array
-from course_lib.explain.running import _as_batch, _check_model, run_to
+from course_lib.core import SEED, Array, Bool, Optional, checked
+from course_lib.explain.gradcam import CLASSES, GRAD_CAM_CHUNK, _check_classes
+from course_lib.explain.running import IMAGES, MODEL, _as_batch, run_to
+
+MAPS = Array(ndim=(4, 3, 2), what="maps (N, H, W)")
+"""Saliency maps or heatmaps, finite numbers, one per image."""
 
 
+@checked(model=MODEL, images=IMAGES, classes=Optional(CLASSES), absolute=Bool())
 def saliency_map(model, images, classes=None, absolute: bool = True) -> np.ndarray:
     """The plain saliency map (Simonyan, Vedaldi and Zisserman 2014): the gradient of
     the class score (before the softmax) with respect to each input pixel, (N, H, W).
@@ -22,10 +25,7 @@ def saliency_map(model, images, classes=None, absolute: bool = True) -> np.ndarr
     """
     import tensorflow as tf
 
-    _check_model(model)
     batch = _as_batch(images, model)
-    if not isinstance(absolute, (bool, np.bool_)):
-        raise ValueError(f"absolute must be True or False, got {show(absolute)}")
     if classes is not None:
         classes = _check_classes(classes, len(batch), model.output_shape[-1])
     parts = []
@@ -49,6 +49,7 @@ def saliency_map(model, images, classes=None, absolute: bool = True) -> np.ndarr
     return np.concatenate(parts).astype(np.float32)
 
 
+@checked(model=MODEL, seed=SEED)
 def randomized_copy(model, seed: int = 0):
     """A copy of ``model`` with the same layers and fresh random weights, drawn by each
     layer's own initializer from ``seed``: the model-randomisation test of Adebayo et al.
@@ -57,32 +58,25 @@ def randomized_copy(model, seed: int = 0):
 
     from course_lib.core import set_seed
 
-    _check_model(model)
-    seed = check_int(seed, "seed", 0)
     set_seed(seed)
     copy = keras.models.clone_model(model)
     copy.build(model.input_shape)
     return copy
 
 
+@checked(maps_a=MAPS, maps_b=MAPS)
 def rank_correlation(maps_a, maps_b) -> np.ndarray:
     """Spearman's rank correlation between each pair of maps (N, H, W) (ties get their
     mean rank), one value per pair in -1..1; a constant map correlates 0 with anything.
     Adebayo et al. 2018 compare saliency maps this way."""
     from scipy.stats import rankdata
 
-    arrays = []
-    for name, maps in (("maps_a", maps_a), ("maps_b", maps_b)):
-        array = _real_array(maps)
-        if array.ndim < 2 or array.size == 0 or not np.isfinite(array).all():
-            raise ValueError(f"{name} must be finite maps (N, H, W), got {show(maps)}")
-        arrays.append(array.reshape(len(array), -1))
-    a, b = arrays
-    if a.shape != b.shape:
+    if maps_a.shape != maps_b.shape:
         raise ValueError(
-            f"maps_a and maps_b must have the same shape, got {np.shape(maps_a)} and "
-            f"{np.shape(maps_b)}"
+            f"maps_a and maps_b must have the same shape, got {maps_a.shape} and "
+            f"{maps_b.shape}"
         )
+    a, b = (maps.reshape(len(maps), -1) for maps in (maps_a, maps_b))
     ra = rankdata(a, axis=1) - (a.shape[1] + 1) / 2
     rb = rankdata(b, axis=1) - (b.shape[1] + 1) / 2
     norm = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))

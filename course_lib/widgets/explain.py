@@ -11,9 +11,20 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from course_lib.core import check_int
+from course_lib.core import Int, Model, Number, Optional, checked
 from course_lib.widgets.base import CourseWidget, new_figure
-from course_lib.widgets.inside import _checked_digits, _test_digits
+from course_lib.widgets.inside import (
+    DIGIT_BATCH,
+    LABELS,
+    _Dropdown,
+    _one_label_each,
+    _test_digits,
+)
+
+CLASSIFIER = Model((28, 28, 1), (10,), what="a Keras digit classifier")
+"""The network whose heatmaps are shown: (N, 28, 28, 1) digits in, ten classes out."""
+
+OPACITY = Number(0, 1)
 
 TARGETS = ["predicted", "true label", *[str(digit) for digit in range(10)]]
 
@@ -36,6 +47,12 @@ class GradCamViewer(CourseWidget):
     ``misclassified`` (indices), ``heatmap`` (28, 28) on show.
     """
 
+    @checked(
+        model=Optional(CLASSIFIER),
+        images=Optional(DIGIT_BATCH),
+        labels=LABELS,
+        count=Int(1, 2000),
+    )
     def __init__(self, model=None, images=None, labels=None, count: int = 200):
         super().__init__()
         from course_lib.explain import feature_layers, grad_cam
@@ -45,14 +62,17 @@ class GradCamViewer(CourseWidget):
 
             model = pretrained("mnist_convnet")
         if images is None:
-            images, labels = _test_digits()
-        images, labels = _checked_digits(images, labels)
-        count = check_int(count, "count", 1, 2000)
+            images, test_labels = _test_digits()
+            images = DIGIT_BATCH.check(images, "images")
+            labels = test_labels if labels is None else labels
+        images = _one_label_each(images, labels)
         self.images = images[:count]
         self.labels = None if labels is None else labels[:count]
         self.layer = feature_layers(model)[-1] if feature_layers(model) else None
         if self.layer is None:
-            raise ValueError("the model has no convolution or pooling layer")
+            raise ValueError(
+                "model has no convolution or pooling layer: give a convnet"
+            )
         maps = [grad_cam(model, self.images, self.layer, digit) for digit in range(10)]
         self.heatmaps = np.stack([m.heatmap for m in maps], axis=1)  # (N, 10, 28, 28)
         self.scores = np.stack([m.scores for m in maps], axis=1)
@@ -67,7 +87,9 @@ class GradCamViewer(CourseWidget):
         self.index = widgets.IntSlider(
             0, 0, len(self.images) - 1, description="digit", continuous_update=False
         )
-        self.target = widgets.Dropdown(
+        self.target = _Dropdown(
+            self,
+            "class",
             options=TARGETS if self.labels is not None else [TARGETS[0], *TARGETS[2:]],
             value="predicted",
             description="class",
@@ -114,7 +136,7 @@ class GradCamViewer(CourseWidget):
         self.heat_artist.set_data(self.heatmap)
         self.under_artist.set_data(self.images[index])
         self.over_artist.set_data(self.heatmap)
-        self.over_artist.set_alpha(self.opacity.value)
+        self.over_artist.set_alpha(OPACITY.check(self.opacity.value, "opacity"))
         predicted = int(self.predictions[index])
         truth = "" if self.labels is None else f", true label {int(self.labels[index])}"
         self.titles[0].set_text(f"predicted {predicted}{truth}")

@@ -11,15 +11,13 @@ the bundled test digits; a Keras model works the same. The compute lives in
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 
-from course_lib.core import choose
-from course_lib.images import to_unit_float
+from course_lib.core import Images, Labels, Model, Optional, Text, checked, choose, show
 from course_lib.inside import (
+    _Convnet,
     classify,
     conv_kernels,
     feature_map_layers,
@@ -32,22 +30,33 @@ from course_lib.widgets.base import CourseWidget, new_figure
 
 DIGIT_SHAPE = (28, 28)
 
+DIGIT_BATCH = Images(("NHW", "NHWC"), channels=1, size=DIGIT_SHAPE)
+"""Test digits for a viewer: (N, 28, 28) or (N, 28, 28, 1), uint8 0-255 or float 0-1."""
+
+LABELS = Optional(Labels(10))
+"""Their labels, digits 0-9 (or None)."""
+
+CLASSIFIER_OR_NAME = Optional(
+    _Convnet(
+        Model((28, 28, 1), (10,), outputs="probabilities", what="a digit classifier"),
+        names=True,
+    )
+)
+"""None (the shipped checkpoint), its name, a Keras digit classifier or a NumPy one."""
+
+CONVNET_OR_NAME = Optional(_Convnet(Model(what="a Keras model"), names=True))
+"""None (the shipped checkpoint), its name, or any model with convolution layers."""
+
 
 def _model_or_default(model):
     """The model to use: the shipped checkpoint (run by NumPy) when ``model`` is None or
-    a checkpoint name, else ``model`` itself once it looks like a model (callable, with
-    a list of ``layers``, as ``cl.inside`` checks)."""
+    a checkpoint name, else ``model`` itself (declared by the caller)."""
     from course_lib.models import pretrained_numpy
 
     if model is None:
         return pretrained_numpy("mnist_convnet")
     if isinstance(model, str):
         return pretrained_numpy(model)
-    if not callable(model) or not isinstance(getattr(model, "layers", None), list):
-        raise ValueError(
-            "model must be a Keras model, a cl.scratch.NumpyConvnet or the name of a "
-            f"shipped checkpoint ('mnist_convnet'), got {type(model).__name__}"
-        )
     return model
 
 
@@ -58,38 +67,46 @@ def _test_digits():
     return images, labels
 
 
-def _checked_digits(images, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Digits as float32 (N, 28, 28) in 0..1 and their labels, or a clear ValueError."""
-    shape = np.shape(images)
-    if len(shape) == 4 and shape[-1] == 1:
-        images = np.asarray(images)[..., 0]
-    if len(np.shape(images)) != 3 or np.shape(images)[1:] != DIGIT_SHAPE:
-        raise ValueError(f"images must be digits shaped (N, 28, 28), got shape {shape}")
-    images = to_unit_float(images, "images")
-    if labels is not None:
-        labels = np.asarray(labels)
-        if labels.shape != (len(images),):
-            raise ValueError(
-                f"give one label per image: {len(images)} images, "
-                f"labels shaped {labels.shape}"
-            )
-        if labels.dtype.kind not in "iuf" or (
-            labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))
-        ):
-            raise ValueError(
-                f"labels must be whole numbers (digits 0-9), got {labels[:3]}"
-            )
-        labels = labels.astype(int)
-    return images, labels
+def _one_label_each(images: np.ndarray, labels) -> np.ndarray:
+    """``images`` as (N, 28, 28) after the declaration, checked against its labels."""
+    images = images.reshape(-1, *DIGIT_SHAPE)
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(
+            f"give one label per image: {len(images)} images, {len(labels)} labels"
+        )
+    return images
 
 
-def _is_number(value) -> bool:
-    """A real, finite number (not a bool, not text)."""
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+class _Dropdown(widgets.Dropdown):
+    """A dropdown that answers an unknown value in its widget's red banner, in the
+    student's words with the options, instead of traitlets' "Invalid selection".
+
+    ``owner`` is the CourseWidget that shows the error; ``name`` names the control.
+    The value stays what it was; text is matched ignoring case and spaces at its ends,
+    and a number is matched to its text (``target.value = 3`` picks "3")."""
+
+    def __init__(self, owner: CourseWidget, name: str, **kwargs):
+        self._owner, self._name = owner, name
+        super().__init__(**kwargs)
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value = proposal.value
+        options = list(self._options_values)
+        if value in options and not isinstance(value, bool):
+            return value
+        for option in options:
+            if str(value).strip().lower() == str(option).strip().lower():
+                return option
+        message = (
+            f"{self._name} must be one of {', '.join(map(repr, options))}, "
+            f"got {show(value)}"
+        )
+        owner = getattr(self, "_owner", None)
+        if owner is None or not options:
+            raise ValueError(message)
+        owner._fail(message)
+        return self.value
 
 
 def _bare(ax) -> None:
@@ -164,15 +181,18 @@ class FilterViewer(CourseWidget):
     Controls: ``layer``, ``input_channel``. State: ``kernels`` (C_out, kh, kw) on show.
     """
 
+    @checked(model=CONVNET_OR_NAME, layer=Optional(Text(200)), cmap=Text(100))
     def __init__(self, model=None, layer: str | None = None, cmap: str = "gray"):
         super().__init__()
         self.model = _model_or_default(model)
         kernels = conv_kernels(self.model)
         if not kernels:
-            raise ValueError("the model has no Conv2D layer")
+            raise ValueError("model has no Conv2D layer: give a convnet")
         names = list(kernels)
         layer = names[0] if layer is None else choose(layer, names, "conv layer")
-        self.layer = widgets.Dropdown(options=names, value=layer, description="layer")
+        self.layer = _Dropdown(
+            self, "layer", options=names, value=layer, description="layer"
+        )
         self.input_channel = widgets.IntSlider(
             0, 0, 0, description="input channel", continuous_update=False
         )
@@ -243,21 +263,30 @@ class ActivationViewer(CourseWidget):
     image on show.
     """
 
+    @checked(
+        model=CLASSIFIER_OR_NAME,
+        images=Optional(DIGIT_BATCH),
+        labels=LABELS,
+        layer=Optional(Text(200)),
+    )
     def __init__(self, model=None, images=None, labels=None, layer: str | None = None):
         super().__init__()
         self.model = _model_or_default(model)
         if images is None:
             images, test_labels = _test_digits()
+            images = DIGIT_BATCH.check(images, "images")
             labels = test_labels if labels is None else labels
-        self.images, self.labels = _checked_digits(images, labels)
+        self.images, self.labels = _one_label_each(images, labels), labels
         names = feature_map_layers(self.model)
         if not names:
-            raise ValueError("the model has no layer with feature maps")
+            raise ValueError("model has no layer with feature maps: give a convnet")
         layer = names[0] if layer is None else choose(layer, names, "layer")
         self.index = widgets.IntSlider(
             0, 0, len(self.images) - 1, description="image", continuous_update=False
         )
-        self.layer = widgets.Dropdown(options=names, value=layer, description="layer")
+        self.layer = _Dropdown(
+            self, "layer", options=names, value=layer, description="layer"
+        )
         self.maps = np.zeros((1, 1, 1), dtype=np.float32)
         self.probabilities = np.zeros(10)
         self._sub_models: dict = {}  # Keras models that stop at a layer, made once
@@ -283,14 +312,14 @@ class ActivationViewer(CourseWidget):
         ]
         self.update()
 
+    @checked(images=DIGIT_BATCH, labels=LABELS)
     def show(self, images, labels=None) -> bool:
         """Look at other images (N, 28, 28), uint8 0..255 or float 0..1 (and labels).
 
         The index slider's range follows. Raises ValueError for images of another shape.
         Returns True when the picture is up to date.
         """
-        images, labels = _checked_digits(images, labels)
-        self.images, self.labels = images, labels
+        self.images, self.labels = _one_label_each(images, labels), labels
         with self.hold():  # the slider's own change must not render the old state
             self.index.max = len(images) - 1
         return self.update()

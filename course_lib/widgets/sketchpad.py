@@ -19,20 +19,23 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from course_lib.images import to_unit_float
+from course_lib.core import Int, Number, Optional, checked
 from course_lib.inside import (
+    ONE_DIGIT,
     check_stroke,
     predict_drawing,
     rasterize_strokes,
 )
 from course_lib.widgets.base import CourseWidget, new_figure
 from course_lib.widgets.inside import (
+    CLASSIFIER_OR_NAME,
+    DIGIT_BATCH,
     DIGIT_SHAPE,
+    LABELS,
     ActivationViewer,
     _bare,
-    _checked_digits,
-    _is_number,
     _model_or_default,
+    _one_label_each,
     _test_digits,
 )
 
@@ -69,6 +72,12 @@ class DigitSketchpad(CourseWidget):
     MAX_SIZE = 1000  # the canvas side in pixels: a float32 raster of it is 4 MB
     MAX_WAIT = 10.0  # seconds between two predictions while the pen moves
 
+    @checked(
+        model=CLASSIFIER_OR_NAME,
+        size=Int(28, MAX_SIZE),
+        line_width=Number(high=MAX_SIZE, positive=True),
+        update_every=Number(0, MAX_WAIT),
+    )
     def __init__(
         self,
         model=None,
@@ -80,24 +89,9 @@ class DigitSketchpad(CourseWidget):
         import ipycanvas
 
         self.model = _model_or_default(model)
-        if (
-            isinstance(size, bool)
-            or not isinstance(size, (int, np.integer))
-            or not 28 <= size <= self.MAX_SIZE
-        ):
+        if line_width >= size:
             raise ValueError(
-                f"size must be an int of at least 28 and at most {self.MAX_SIZE} "
-                f"pixels, got {size!r}"
-            )
-        size = int(size)
-        if not (_is_number(line_width) and 0 < line_width < size):
-            raise ValueError(
-                f"line_width must be a number from 0 to {size}, got {line_width!r}"
-            )
-        if not (_is_number(update_every) and 0 <= update_every <= self.MAX_WAIT):
-            raise ValueError(
-                f"update_every must be a number of seconds from 0 to {self.MAX_WAIT:g}, "
-                f"got {update_every!r}"
+                f"line_width must be less than the canvas size {size}, got {line_width:g}"
             )
         self.size, self.line_width = size, float(line_width)
         self.update_every = float(update_every)
@@ -187,12 +181,11 @@ class DigitSketchpad(CourseWidget):
 
         return self.update(add)
 
+    @checked(digit=ONE_DIGIT)
     def show_digit(self, digit: np.ndarray) -> bool:
         """Put a 28x28 digit (e.g. from MNIST: uint8 0..255 or float 0..1) on the pad,
         scaled up, and classify it. Raises ValueError for anything else."""
-        if np.shape(digit) != DIGIT_SHAPE:
-            raise ValueError(f"a digit must be 28x28, got shape {np.shape(digit)}")
-        self.shown_digit = to_unit_float(digit, "digit")
+        self.shown_digit = digit.reshape(DIGIT_SHAPE)
         self.strokes = []
         self._repaint()
         return self.update()
@@ -348,13 +341,15 @@ class MnistDashboard(CourseWidget):
     ``figure_image`` is the pad's picture.
     """
 
+    @checked(model=CLASSIFIER_OR_NAME, images=Optional(DIGIT_BATCH), labels=LABELS)
     def __init__(self, model=None, images=None, labels=None):
         super().__init__()
         model = _model_or_default(model)
         if images is None:
             images, test_labels = _test_digits()
+            images = DIGIT_BATCH.check(images, "images")
             labels = test_labels if labels is None else labels
-        self.images, self.labels = _checked_digits(images, labels)
+        self.images, self.labels = _one_label_each(images, labels), labels
         self.example = widgets.IntSlider(
             0,
             0,
