@@ -153,7 +153,10 @@ def test_lrn_damps_a_uniformly_large_neighbourhood_more():
 def test_lrn_refuses_bad_settings():
     with pytest.raises(ValueError, match="depth_radius"):
         L.local_response_norm(np.ones((2, 3)), depth_radius=-1)
-    with pytest.raises(ValueError, match="unknown LRN convention 'matlab'"):
+    with pytest.raises(
+        ValueError,
+        match="convention must be one of 'tensorflow', 'caffe', got 'matlab'",
+    ):
         L.local_response_norm(np.ones((2, 3)), convention="matlab")
 
 
@@ -185,7 +188,7 @@ def test_dropout_keeps_the_mean_and_is_off_at_inference():
     )
 
 
-@pytest.mark.parametrize("rate", [1, 1.0, -0.1, True, "0.5"])
+@pytest.mark.parametrize("rate", [1, 1.0, -0.1, True, "text"])
 def test_dropout_refuses_a_bad_rate(rate):
     with pytest.raises(ValueError, match="rate"):
         L.dropout(np.ones(3), rate)
@@ -263,7 +266,7 @@ def test_each_remedy_changes_only_its_part_of_the_model():
     assert plain.count_params() == L.build_remedy_model("more data").count_params()
     stopping = L.build_remedy_model("early stopping")
     assert L.layer_structure(stopping) == L.layer_structure(plain)
-    with pytest.raises(ValueError, match="unknown remedy 'weight decay'"):
+    with pytest.raises(ValueError, match="remedy must be one of .*got 'weight decay'"):
         L.build_remedy_model("weight decay")
 
 
@@ -347,7 +350,7 @@ def test_more_data_needs_enough_digits(tiny_digits):
     train, validation = tiny_digits
     with pytest.raises(ValueError, match="'more data' needs 800 training digits"):
         L.train_with_remedy("more data", train, validation, epochs=1, num_train=200)
-    with pytest.raises(ValueError, match="epochs must be a positive int"):
+    with pytest.raises(ValueError, match="epochs must be an int from 1 to 1,000"):
         L.train_with_remedy("none", train, validation, epochs=0)
 
 
@@ -545,7 +548,7 @@ def test_check_remedy_curves_refuses_entries_that_are_not_curves(curves):
 
 @pytest.mark.parametrize("rows", [None, [None], [{"remedy": "none"}], "text"])
 def test_format_summary_refuses_rows_it_did_not_make(rows):
-    with pytest.raises(ValueError, match="rows must be"):
+    with pytest.raises(ValueError, match=r"rows(\[0\])? must be|each of rows must be"):
         L.format_summary(rows)
 
 
@@ -573,10 +576,10 @@ def test_training_refuses_huge_epochs_and_bad_callbacks_before_it_starts():
 
 
 def test_batch_norm_refuses_a_single_number():
-    with pytest.raises(ValueError, match="channel axis"):
+    with pytest.raises(ValueError, match="x must be an array with channels last"):
         L.batch_norm(np.array(0, np.uint8), np.zeros(3), np.ones(3))
 
 
 def test_lrn_refuses_a_single_number():
-    with pytest.raises(ValueError, match="channel axis"):
+    with pytest.raises(ValueError, match="x must be an array with channels last"):
         cl.layers.local_response_norm("3", depth_radius=2, convention="caffe")

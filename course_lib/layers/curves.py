@@ -9,13 +9,34 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_number, choose, show
+from course_lib.core import (
+    Choice,
+    Instance,
+    Int,
+    Items,
+    Number,
+    Optional,
+    PathIn,
+    Text,
+    checked,
+    choose,
+    show,
+)
 from course_lib.data.registry import FILES_DIR
-from course_lib.layers.remedies import METRICS, _positive_int
+from course_lib.layers.remedies import METRICS
 
 REMEDY_CURVES_FILE = FILES_DIR / "remedy_curves.json"
 
+CURVES = Instance(
+    dict, "remedy curves (the dict compare_remedies returns)", example=dict
+)
+"""The curves; their inside is checked by check_remedy_curves."""
 
+LAST = Int(1, 1000)
+"""Epochs at the end of each run to average over."""
+
+
+@checked(curves=CURVES)
 def check_remedy_curves(curves) -> dict:
     """``curves`` itself when it has the shape ``compare_remedies`` returns, else a
     ValueError that says what is missing."""
@@ -47,11 +68,11 @@ def check_remedy_curves(curves) -> dict:
     return curves
 
 
+@checked(curves=CURVES, remedy=Text(200), metric=Choice(*METRICS))
 def remedy_curve(curves: dict, remedy: str, metric: str) -> np.ndarray:
     """One metric of one remedy as an array (seeds, epochs)."""
     entries = check_remedy_curves(curves)["remedies"]
     remedy = choose(remedy, list(entries), "remedy")
-    metric = choose(metric, METRICS, "metric")
     return np.asarray(entries[remedy][metric], dtype=float)
 
 
@@ -60,6 +81,7 @@ def _mean_sd(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), sd
 
 
+@checked(curves=CURVES, last=LAST)
 def summarize_remedies(curves: dict, last: int = 3) -> list[dict]:
     """Per remedy, at the end of training: train and validation accuracy and the gap
     (train minus validation), each the mean over seeds with its standard deviation
@@ -67,7 +89,6 @@ def summarize_remedies(curves: dict, last: int = 3) -> list[dict]:
     epochs, which smooths the epoch-to-epoch wobble. Also the held-out loss at the
     last epoch (``val_loss``) and how far it lies above the run's own lowest held-out
     loss (``rise``: 0 when the loss never turned up)."""
-    last = _positive_int(last, "last")
     rows = []
     for remedy in check_remedy_curves(curves)["remedies"]:
         train = remedy_curve(curves, remedy, "train_accuracy")[:, -last:].mean(axis=1)
@@ -86,6 +107,13 @@ def summarize_remedies(curves: dict, last: int = 3) -> list[dict]:
     return rows
 
 
+@checked(
+    curves=CURVES,
+    metric=Choice(*METRICS),
+    baseline=Text(200),
+    last=LAST,
+    spread=Number(0, 100),
+)
 def remedy_effects(
     curves: dict,
     metric: str = "val_accuracy",
@@ -106,10 +134,7 @@ def remedy_effects(
         [row["remedy"] for row in remedy_effects(curves) if row["beyond"]]
     """
     entries = check_remedy_curves(curves)["remedies"]
-    metric = choose(metric, METRICS, "metric")
     baseline = choose(baseline, list(entries), "baseline")
-    last = _positive_int(last, "last")
-    spread = check_number(spread, "spread", 0.0, 100.0)
 
     def runs(remedy: str) -> np.ndarray:
         values = remedy_curve(curves, remedy, metric)
@@ -136,6 +161,7 @@ def remedy_effects(
     return rows
 
 
+@checked(rows=Items(Instance(dict, "a row of summarize_remedies", example=dict)))
 def format_summary(rows: list[dict]) -> str:
     """The rows of :func:`summarize_remedies` as a small text table (mean ± sd): the
     accuracies and the gap averaged over the last epochs, the held-out loss at the
@@ -150,20 +176,14 @@ def format_summary(rows: list[dict]) -> str:
         )
 
     keys = ("remedy", "train", "train_sd", "val", "val_sd", "gap", "gap_sd")
-    try:
-        good = not isinstance(rows, (str, dict)) and all(
-            isinstance(row, dict)
-            and all(key in row for key in keys)
-            and all(isinstance(row[key], (int, float)) for key in keys[1:])
-            for row in rows
-        )
-    except TypeError:
-        good = False
-    if not good:
-        raise ValueError(
-            "rows must be the list of dicts summarize_remedies returns (remedy, train, "
-            f"val, gap and their *_sd), got {show(rows)}"
-        )
+    for row in rows:
+        if not all(key in row for key in keys) or not all(
+            isinstance(row[key], (int, float)) for key in keys[1:]
+        ):
+            raise ValueError(
+                "each of rows must be a dict summarize_remedies returns (remedy, "
+                f"train, val, gap and their *_sd as numbers), got {show(row)}"
+            )
     with_loss = all("val_loss" in row and "val_loss_sd" in row for row in rows)
 
     def loss_cell(row):
@@ -181,16 +201,17 @@ def format_summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@checked(curves=CURVES, path=PathIn())
 def save_remedy_curves(curves: dict, path: str | Path) -> Path:
     """Write the curves as JSON and return the path."""
     check_remedy_curves(curves)
-    if not isinstance(path, (str, Path)) or not str(path) or Path(path).is_dir():
-        raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
-    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"path must be a file name, got the folder {path}")
     path.write_text(json.dumps(curves, indent=1) + "\n")
     return path
 
 
+@checked(path=Optional(PathIn()))
 def load_remedy_curves(path: str | Path | None = None) -> dict:
     """The remedy curves in ``path``; by default those that ship with the course
     (``datasets/remedy_curves.json``, made by ``datasets/build_remedy_curves.py``)."""

@@ -6,46 +6,57 @@ import math
 
 import numpy as np
 
-from course_lib.core import check_int, show
-from course_lib.layers.outputs import _finite_array
+from course_lib.core import (
+    SEED,
+    Array,
+    Bool,
+    Int,
+    Items,
+    Number,
+    OneOf,
+    Optional,
+    checked,
+)
+from course_lib.layers.normalization import _Because
+from course_lib.layers.outputs import NUMBERS
+
+RATE = _Because(
+    Number(0, 0.999),
+    "a rate of 1 drops every value, and dividing the kept ones by 1 - rate = 0 fails",
+    lambda v: v >= 1,
+)
+"""The fraction of values dropped in training."""
+
+MAX_MASK = 10**8
+"""The most values one mask may have (800 MB of random numbers)."""
 
 # --------------------------------------------------------------------------------------
 # Dropout
 # --------------------------------------------------------------------------------------
 
 
-def _check_rate(rate) -> float:
-    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)):
-        raise ValueError(f"rate must be a number from 0 (included) to 1, got {rate!r}")
-    if not 0 <= rate < 1:
-        raise ValueError(
-            f"rate must be from 0 (keep all) up to, not including, 1; got {rate!r}"
-        )
-    return float(rate)
-
-
+@checked(
+    shape=OneOf(Int(0, MAX_MASK), Items(Int(0, MAX_MASK), 0, 32)),
+    rate=RATE,
+    seed=Optional(SEED),
+)
 def dropout_mask(shape, rate: float, seed: int | None = None) -> np.ndarray:
     """A boolean mask of ``shape``: True (kept) with probability ``1 - rate``."""
-    rate = _check_rate(rate)
-    try:
-        sides = tuple(shape) if np.ndim(shape) else (shape,)
-        sides = tuple(check_int(n, "shape", 0) for n in sides)
-    except (TypeError, ValueError):
-        sides = None
-    if sides is None or math.prod(sides) > 10**8:
+    sides = tuple(shape) if isinstance(shape, tuple) else (shape,)
+    if math.prod(sides) > MAX_MASK:
         raise ValueError(
-            f"shape must be sizes >= 0 (at most 10**8 values), got {show(shape)}"
+            f"shape must have at most {MAX_MASK:,} values in all, got {sides}"
         )
-    return _rng(seed).random(sides) >= rate
+    return np.random.default_rng(seed).random(sides) >= rate
 
 
-def _rng(seed) -> np.random.Generator:
-    """NumPy's generator for ``seed``: None, or an int >= 0."""
-    if seed is None:
-        return np.random.default_rng()
-    return np.random.default_rng(check_int(seed, "seed", 0))
-
-
+@checked(
+    x=NUMBERS,
+    rate=RATE,
+    seed=Optional(SEED),
+    mask=Optional(Array(low=0, high=1, what="a mask of True (kept) and False")),
+    training=Bool(),
+)
 def dropout(
     x, rate: float, seed: int | None = None, mask=None, training: bool = True
 ) -> np.ndarray:
@@ -55,8 +66,6 @@ def dropout(
 
     ``mask`` (True = kept) replaces the random draw, e.g. to reproduce a Keras output.
     """
-    x = _finite_array(x, "x")
-    rate = _check_rate(rate)
     if not training:
         return x
     if mask is None:

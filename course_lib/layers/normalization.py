@@ -5,14 +5,56 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.core import check_number, choose
-from course_lib.layers.outputs import _axis, _finite_array
+from course_lib.core import Array, Choice, Constraint, Int, Number, checked
+from course_lib.layers.outputs import AXIS, NUMBERS, _axis
+
+BATCH = Array(ndim=(5, 4, 3, 2), what="a batch (N, ..., C), channels last")
+"""A mini-batch: examples first, channels last."""
+
+WITH_CHANNELS = Array(ndim=(5, 4, 3, 2, 1), what="an array with channels last")
+"""Values with a channel axis (the last unless ``axis`` says otherwise)."""
+
+PER_CHANNEL = Array(ndim=(1, 0), what="one number or one per channel")
+"""A statistic or a parameter of BN: one number for all channels, or one each."""
+
+
+class _Because(Constraint):
+    """``inner``, and for a refused value that ``when(value)`` picks out, the reason
+    why that value would go wrong, in the message."""
+
+    def __init__(self, inner: Constraint, why: str, when):
+        self.inner, self.why, self.when = inner, why, when
+
+    def describe(self):
+        return self.inner.describe()
+
+    def convert(self, value, name):
+        try:
+            return self.inner.check(value, name)
+        except ValueError as error:
+            try:
+                explained = not isinstance(value, (bool, str)) and bool(
+                    self.when(np.asarray(value, dtype=float))
+                )
+            except (TypeError, ValueError):
+                explained = False
+            if not explained:
+                raise
+            raise ValueError(f"{error}: {self.why}") from None
+
+    def example(self):
+        return self.inner.example()
+
+    def bad_values(self):
+        return self.inner.bad_values()
+
 
 # --------------------------------------------------------------------------------------
 # Batch normalization
 # --------------------------------------------------------------------------------------
 
 
+@checked(x=BATCH, axis=AXIS)
 def batch_statistics(x, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (biased, divide-by-m) variance of each channel over a mini-batch.
 
@@ -20,17 +62,14 @@ def batch_statistics(x, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     over every axis except ``axis`` (the channels), as ``keras.layers.BatchNormalization``
     does. Returns two arrays of shape (C,).
     """
-    x = _finite_array(x, "x")
-    if x.ndim < 2:
-        raise ValueError(f"x must be a batch, (N, ..., C), got shape {x.shape}")
     channel = _axis(axis, x.ndim) % x.ndim
     others = tuple(a for a in range(x.ndim) if a != channel)
     return x.mean(axis=others), x.var(axis=others)
 
 
 def _channel_vector(value, x: np.ndarray, axis: int, what: str) -> np.ndarray:
-    value = _finite_array(value, what)
     channels = x.shape[axis]
+    value = np.asarray(value, dtype=float)  # a default (1.0, 0.0) is not converted
     if value.ndim == 0:
         value = np.full(channels, float(value))
     if value.shape != (channels,):
@@ -43,6 +82,19 @@ def _channel_vector(value, x: np.ndarray, axis: int, what: str) -> np.ndarray:
     return value.reshape(shape)
 
 
+@checked(
+    x=WITH_CHANNELS,
+    mean=PER_CHANNEL,
+    variance=_Because(
+        Array(ndim=(1, 0), low=0, what="one number or one per channel"),
+        "a variance is never negative (its square root divides)",
+        lambda v: (v < 0).any(),
+    ),
+    gamma=PER_CHANNEL,
+    beta=PER_CHANNEL,
+    epsilon=Number(high=1.0, positive=True),
+    axis=AXIS,
+)
 def batch_norm(
     x,
     mean,
@@ -58,21 +110,21 @@ def batch_norm(
     or :func:`batch_norm_training`); at inference they are the moving averages the layer
     kept (:func:`update_moving`). ``epsilon=1e-3`` is Keras' default.
     """
-    x = _finite_array(x, "x")
-    if x.ndim == 0:
-        raise ValueError("x must be an array with a channel axis, got one number")
     axis = _axis(axis, x.ndim)
-    if not (isinstance(epsilon, (int, float)) and epsilon > 0):
-        raise ValueError(f"epsilon must be a positive number, got {epsilon!r}")
     mean = _channel_vector(mean, x, axis, "mean")
     variance = _channel_vector(variance, x, axis, "variance")
-    if np.any(variance < 0):
-        raise ValueError("variance must not be negative")
     gamma = _channel_vector(gamma, x, axis, "gamma")
     beta = _channel_vector(beta, x, axis, "beta")
     return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
 
 
+@checked(
+    x=BATCH,
+    gamma=PER_CHANNEL,
+    beta=PER_CHANNEL,
+    epsilon=Number(high=1.0, positive=True),
+    axis=AXIS,
+)
 def batch_norm_training(
     x, gamma=1.0, beta=0.0, epsilon: float = 1e-3, axis: int = -1
 ) -> np.ndarray:
@@ -81,15 +133,16 @@ def batch_norm_training(
     return batch_norm(x, mean, variance, gamma, beta, epsilon, axis)
 
 
+@checked(moving=NUMBERS, batch_value=NUMBERS, momentum=Number(0, 1))
 def update_moving(moving, batch_value, momentum: float = 0.99) -> np.ndarray:
     """One step of the moving average a BN layer keeps for inference:
     ``momentum * moving + (1 - momentum) * batch_value`` (Keras' default momentum 0.99)."""
-    if not (isinstance(momentum, (int, float)) and 0 <= momentum <= 1):
-        raise ValueError(f"momentum must be a number from 0 to 1, got {momentum!r}")
-    moving = _finite_array(moving, "moving")
-    return momentum * moving + (1 - momentum) * _finite_array(
-        batch_value, "batch_value"
-    )
+    if moving.shape != batch_value.shape:
+        raise ValueError(
+            f"moving and batch_value must have the same shape (one value per channel), "
+            f"got {moving.shape} and {batch_value.shape}"
+        )
+    return momentum * moving + (1 - momentum) * batch_value
 
 
 # --------------------------------------------------------------------------------------
@@ -101,6 +154,23 @@ LRN_CONVENTIONS = ("tensorflow", "caffe")
 slides' formula): alpha divided by the window size ``2 * depth_radius + 1``."""
 
 
+@checked(
+    x=WITH_CHANNELS,
+    depth_radius=Int(0, 10_000),
+    bias=_Because(
+        Number(high=1e6, positive=True),
+        "with bias 0 or below, channels that are all zero divide by zero: NaN",
+        lambda v: v <= 0,
+    ),
+    alpha=_Because(
+        Number(0, 1e6),
+        "a negative alpha can make bias + alpha * (sum of squares) zero or negative: "
+        "a division by zero, or NaN",
+        lambda v: v < 0,
+    ),
+    beta=Number(0, 100),
+    convention=Choice(*LRN_CONVENTIONS),
+)
 def local_response_norm(
     x,
     depth_radius: int = 5,
@@ -117,23 +187,6 @@ def local_response_norm(
     ``alpha`` as it is; Caffe and MATLAB divide ``alpha`` by the window size
     (``convention="caffe"``).
     """
-    x = _finite_array(x, "x")
-    if x.ndim == 0:
-        raise ValueError(
-            "x must have a channel axis (an array of 1 or more axes), got one number"
-        )
-    if isinstance(depth_radius, bool) or not isinstance(
-        depth_radius, (int, np.integer)
-    ):
-        raise ValueError(f"depth_radius must be an int >= 0, got {depth_radius!r}")
-    if not 0 <= depth_radius <= 10_000:
-        raise ValueError(
-            f"depth_radius must be an int from 0 to 10,000, got {depth_radius!r}"
-        )
-    bias = check_number(bias, "bias")
-    alpha = check_number(alpha, "alpha")
-    beta = check_number(beta, "beta")
-    convention = choose(convention, LRN_CONVENTIONS, "LRN convention")
     window = 2 * depth_radius + 1
     scale = alpha / window if convention == "caffe" else alpha
     squares = x**2

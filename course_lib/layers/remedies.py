@@ -8,7 +8,21 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from course_lib.core import check_int, choose, set_seed, show
+from course_lib.core import (
+    Callbacks,
+    Choice,
+    Constraint,
+    Function,
+    Images,
+    Instance,
+    Int,
+    Items,
+    Labels,
+    Model,
+    Optional,
+    checked,
+    set_seed,
+)
 
 # --------------------------------------------------------------------------------------
 # Overfitting and its remedies, measured
@@ -46,6 +60,42 @@ hundred steps before the moving variance (it starts at 1) reaches the batches'
 variance; 500 digits in batches of 32 make only 16 steps an epoch."""
 
 
+REMEDY = Choice(*REMEDIES)
+RUN_SEED = Int(0, 2**31 - 2)
+"""A run's seed (Keras' layers take seeds below 2**31 - 1)."""
+
+
+class _Digits(Constraint):
+    """A pair (images, labels) of MNIST digits: images (N, 28, 28) or (N, 28, 28, 1),
+    uint8 0-255 or float 0-1, and one label 0-9 each; returned as float32
+    (N, 28, 28, 1) 0..1 and int64 labels."""
+
+    IMAGES = Images(("NHW", "NHWC"), channels=1, size=(28, 28))
+    LABELS = Labels(10)
+
+    def describe(self):
+        return "a pair (images, labels) of digits (N, 28, 28) and labels 0-9"
+
+    def convert(self, value, name):
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            self.fail(name, value)
+        images = self.IMAGES.check(value[0], f"the images of {name}")
+        labels = self.LABELS.check(value[1], f"the labels of {name}")
+        if len(images) != len(labels):
+            self.fail(name, value, got=f"{len(images)} images but {len(labels)} labels")
+        return images.reshape(-1, 28, 28, 1), labels
+
+    def example(self):
+        return np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.int64)
+
+    def bad_values(self):
+        return [None, "text", np.zeros((2, 28, 28)), (np.zeros((2, 28, 28)), [0, 10])]
+
+
+DIGITS = _Digits()
+
+
+@checked(remedy=REMEDY, seed=RUN_SEED)
 def build_remedy_model(remedy: str = "none", seed: int = 0):
     """The small convnet of the overfitting experiment, with ``remedy`` built in.
 
@@ -60,8 +110,6 @@ def build_remedy_model(remedy: str = "none", seed: int = 0):
     import keras
     from keras import layers
 
-    remedy = choose(remedy, REMEDIES, "remedy")
-    seed = check_int(seed, "seed", 0, 2**31 - 2)
     penalty = keras.regularizers.L2(L2_PENALTY) if remedy == "L2" else None
     norm = remedy == "batch norm"
 
@@ -97,19 +145,6 @@ def build_remedy_model(remedy: str = "none", seed: int = 0):
         metrics=["accuracy"],
     )
     return model
-
-
-def _as_digits(data, what: str) -> tuple[np.ndarray, np.ndarray]:
-    from course_lib.images import prepare_images
-
-    try:
-        images, labels = data
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a pair (images, labels)") from None
-    images, labels = prepare_images(images), np.asarray(labels).astype(np.int64)
-    if len(images) != len(labels):
-        raise ValueError(f"{what}: {len(images)} images but {len(labels)} labels")
-    return images, labels
 
 
 class _CleanMetrics:
@@ -157,22 +192,20 @@ class _CleanMetrics:
         )
 
 
-def _positive_int(value, what: str, high: int | None = None) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or value < 1
-        or (high is not None and value > high)
-    ):
-        limit = f" up to {high:,}" if high is not None else ""
-        raise ValueError(f"{what} must be a positive int{limit}, got {value!r}")
-    return int(value)
-
-
 MAX_EPOCHS = 1000
 """The most epochs :func:`train_with_remedy` and :func:`compare_remedies` accept."""
 
 
+@checked(
+    remedy=REMEDY,
+    train=DIGITS,
+    validation=DIGITS,
+    epochs=Int(1, MAX_EPOCHS),
+    num_train=Int(1, 100_000),
+    batch_size=Int(1, 10_000),
+    seed=RUN_SEED,
+    callbacks=Callbacks(),
+)
 def train_with_remedy(
     remedy: str,
     train,
@@ -199,16 +232,7 @@ def train_with_remedy(
     ``[cl.widgets.LivePlot()]``) see those numbers as ``loss``, ``accuracy``,
     ``val_loss`` and ``val_accuracy``.
     """
-    from course_lib.train import check_callbacks
-
-    remedy = choose(remedy, REMEDIES, "remedy")
-    epochs = _positive_int(epochs, "epochs", MAX_EPOCHS)
-    num_train = _positive_int(num_train, "num_train")
-    batch_size = _positive_int(batch_size, "batch_size")
-    seed = check_int(seed, "seed", 0, 2**31 - 2)
-    callbacks = check_callbacks(callbacks)
-    x_train, y_train = _as_digits(train, "train")
-    validation = _as_digits(validation, "validation")
+    x_train, y_train = train
     count = num_train * (MORE_DATA_FACTOR if remedy == "more data" else 1)
     watched = 2 * num_train  # early stopping's validation digits
     stopping = remedy == "early stopping"
@@ -269,6 +293,18 @@ def train_with_remedy(
     return clean.history
 
 
+@checked(
+    train=DIGITS,
+    validation=DIGITS,
+    remedies=Items(REMEDY, 1, 1000),
+    seeds=Items(RUN_SEED, 1, 1000),
+    epochs=Int(1, MAX_EPOCHS),
+    num_train=Int(1, 100_000),
+    batch_size=Int(1, 10_000),
+    callbacks=Callbacks(),
+    report=Optional(Function()),
+    reuse=Optional(Instance(dict, "a dict {(remedy, seed): run}", example=dict)),
+)
 def compare_remedies(
     train,
     validation,
@@ -290,23 +326,6 @@ def compare_remedies(
     settings (what :func:`train_with_remedy` returned): it is used instead of training
     that run again.
     """
-    for what, values in (("remedies", remedies), ("seeds", seeds)):
-        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-            raise ValueError(f"{what} must be a list, got {show(values)}")
-        if not 1 <= len(values) <= 1000:
-            raise ValueError(f"give from 1 to 1,000 {what}, got {len(values):,}")
-    remedies = [choose(r, REMEDIES, "remedy") for r in remedies]
-    seeds = [check_int(s, "seed", 0, 2**31 - 2) for s in seeds]
-    epochs = _positive_int(epochs, "epochs", MAX_EPOCHS)
-    num_train = _positive_int(num_train, "num_train")
-    batch_size = _positive_int(batch_size, "batch_size")
-    validation = _as_digits(validation, "validation")
-    if report is not None and not callable(report):
-        raise ValueError(f"report must be a function such as print, got {show(report)}")
-    if reuse is not None and not isinstance(reuse, dict):
-        raise ValueError(
-            f"reuse must be a dict {{(remedy, seed): run}}, got {show(reuse)}"
-        )
     curves = {
         "settings": {
             "model": "Conv(16,3)-pool-Conv(32,3)-pool-Dense(128)-Dense(10), Adam 0.001",
@@ -362,6 +381,7 @@ def compare_remedies(
     return curves
 
 
+@checked(model=Model())
 def layer_structure(model) -> list[str]:
     """The layers of a Keras model as short strings, with what sets a remedy apart:
     filters and units, an L2 factor, a missing bias, BN's momentum, dropout's rate,
@@ -372,10 +392,7 @@ def layer_structure(model) -> list[str]:
         layer_structure(cl.layers.build_remedy_model("dropout"))
         # ['Conv2D(16, 3)', 'ReLU', 'MaxPooling2D', ..., 'Dropout(0.5)', 'Dense(10, softmax)']
     """
-    import keras
 
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model, got {show(model)}")
     lines = []
     for layer in model.layers:
         config = layer.get_config()

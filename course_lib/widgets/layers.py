@@ -19,8 +19,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from course_lib.core import Items, Optional, Text, checked
 from course_lib.layers import check_remedy_curves, load_remedy_curves, remedy_curve
+from course_lib.layers.curves import CURVES
 from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.inside import _Dropdown
 
 COLORS = (
     "tab:gray",
@@ -62,6 +65,7 @@ class RemedyExplorer(CourseWidget):
         cl.widgets.RemedyExplorer(curves, remedies=("none", "dropout"))
     """
 
+    @checked(curves=Optional(CURVES), remedies=Items(Text(200), 0, len(COLORS)))
     def __init__(self, curves: dict | None = None, remedies=("none", "dropout")):
         super().__init__()
         self.curves = check_remedy_curves(
@@ -70,8 +74,6 @@ class RemedyExplorer(CourseWidget):
         self.names = list(self.curves["remedies"])
         if len(self.names) > len(COLORS):
             raise ValueError(f"at most {len(COLORS)} remedies, got {len(self.names)}")
-        if isinstance(remedies, str):
-            remedies = (remedies,)
         unknown = [r for r in remedies if r not in self.names]
         if unknown:
             raise ValueError(
@@ -101,8 +103,12 @@ class RemedyExplorer(CourseWidget):
             )
             for name in self.names
         }
-        self.metric = widgets.Dropdown(
-            options=["accuracy", "loss"], value="accuracy", description="metric"
+        self.metric = _Dropdown(
+            self,
+            "metric",
+            options=["accuracy", "loss"],
+            value="accuracy",
+            description="metric",
         )
         self.epoch = widgets.IntSlider(
             self.epochs,
