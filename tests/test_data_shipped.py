@@ -61,5 +61,5 @@ def test_the_small_loaders_give_what_the_lectures_use():
     found = data.load_astronaut_proposals()
     assert len(found["boxes"]) == len(found["scores"]) == 427
     assert np.all((found["scores"] >= 0) & (found["scores"] <= 1))
-    with pytest.raises(ValueError, match="model kind"):
+    with pytest.raises(ValueError, match="kind must be one of"):
         data.load_spatial_model("mlp")

@@ -24,6 +24,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from course_lib.core import Optional, PathIn, checked
 from course_lib.data import checks, readers, registry
 from course_lib.data.download import (
     TIMEOUT_SECONDS,
@@ -142,6 +143,7 @@ ILSVRC_FILE = location("ilsvrc_history")
 # Downloads (fetch_*)
 
 
+@checked()
 def fetch_mnist():
     """MNIST as ``((x_train, y_train), (x_test, y_test))``, uint8, like ``keras.datasets.mnist``.
 
@@ -151,18 +153,21 @@ def fetch_mnist():
     return load("mnist")
 
 
+@checked()
 def load_mnist():
     """``fetch_mnist()`` under the name the notebooks use: the full MNIST when it can be
     had, else the shipped 4,000 / 1,000 digits."""
     return fetch_mnist()
 
 
+@checked()
 def fetch_nietzsche() -> str:
     """The slides' corpus (Beyond Good and Evil) when it can be downloaded and passes its
     content check; otherwise the shipped Shakespeare plays, with a one-line message."""
     return load("nietzsche")
 
 
+@checked()
 def fetch_cats_vs_dogs() -> Path:
     """Download (checked, cached) and unpack the TensorFlow tutorials' cats-vs-dogs
     photos; the folder with ``train/`` and ``validation/``. Raises ``DownloadError`` when
@@ -182,24 +187,27 @@ def fetch_cats_vs_dogs() -> Path:
 # Shipped files (load_*)
 
 
+@checked()
 def load_mnist_5k():
     """The shipped 5,000 real MNIST digits split 4,000 / 1,000 (stratified, seed 0), as
     ``((x_train, y_train), (x_test, y_test))``, whatever the network says."""
     return readers.mnist_bundle(registry.path("mnist_5k"))
 
 
+@checked()
 def load_shakespeare() -> str:
     """The shipped Shakespeare plays (Macbeth, The Tempest, Romeo and Juliet)."""
     return readers.read_text(registry.path("shakespeare"))
 
 
-def load_ilsvrc_history(file=None) -> list[dict]:
+@checked(path=Optional(PathIn()))
+def load_ilsvrc_history(path=None) -> list[dict]:
     """The ILSVRC entries as a list of dicts, numbers converted (``None`` where unknown).
 
     Each row has ``year``, ``team``, ``network``, ``place``, ``top5_error_percent``,
-    ``depth``, ``parameters_millions``, ``external_data`` and a ``source``. ``file``:
+    ``depth``, ``parameters_millions``, ``external_data`` and a ``source``. ``path``:
     another table in the same layout (None: the shipped one, verified).
     """
     return readers.ilsvrc_rows(
-        registry.path("ilsvrc_history") if file is None else registry.as_file(file)
+        registry.path("ilsvrc_history") if path is None else registry.as_file(path)
     )

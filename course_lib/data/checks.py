@@ -14,6 +14,8 @@ import io
 import zipfile
 from pathlib import Path
 
+from course_lib.core import PathIn, checked
+
 CATS_VS_DOGS_ROOT = "cats_and_dogs_filtered"
 CATS_VS_DOGS_COUNTS = {
     ("train", "cats"): 1000,
@@ -35,6 +37,7 @@ NIETZSCHE_CHARACTERS = (590_000, 610_000)
 """The corpus has 600,893 characters; a little slack for line endings."""
 
 
+@checked(path=PathIn())
 def cats_vs_dogs(path: Path) -> None:
     """The zip holds ``cats_and_dogs_filtered/{train,validation}/{cats,dogs}/*.jpg`` in
     the expected numbers, and every photo decodes."""
@@ -78,6 +81,7 @@ def cats_vs_dogs(path: Path) -> None:
                     raise ValueError(f"{name} does not decode ({exc})") from None
 
 
+@checked(path=PathIn())
 def nietzsche(path: Path) -> None:
     """UTF-8 text that opens with the preface of Beyond Good and Evil and has the
     corpus' length."""

@@ -22,6 +22,7 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
+from course_lib.core import Instance, Text, checked
 from course_lib.data import registry
 from course_lib.data.registry import Entry, hash_matches, sha256_of
 
@@ -34,6 +35,7 @@ class DownloadError(RuntimeError):
     """A download failed: no network, a timeout, a truncated or wrong file."""
 
 
+@checked()
 def data_dir() -> Path:
     """Folder where downloads are cached: ``$COURSE_DATA_DIR`` or ``~/.cache/course_lib``."""
     return Path(
@@ -61,11 +63,13 @@ def _limits(row: Entry) -> tuple[int, int]:
 # The sha256 recorded for a source without a published checksum
 
 
+@checked(row=Instance(Entry, "a registry row"))
 def record_path(row: Entry) -> Path:
     """Where the sha256 of the first good download of ``row`` is kept."""
     return data_dir() / f"{row.filename}.sha256"
 
 
+@checked(row=Instance(Entry, "a registry row"))
 def recorded_sha256(row: Entry) -> str:
     """The recorded sha256 of ``row``'s first good download ("" when none)."""
     try:
@@ -216,6 +220,7 @@ def _download(url: str, row: Entry, dest: Path) -> str:
 # fetch, load and the fallback
 
 
+@checked(name=Text(max_length=100))
 def fetch(name: str) -> Path:
     """Return the path of the verified downloaded file ``name``, downloading it if needed.
 
@@ -262,6 +267,7 @@ def _fetch(name: str) -> tuple[Path, str]:
     raise DownloadError("; ".join(reasons) or "no URL")
 
 
+@checked(name=Text(max_length=100))
 def bundle_path(name: str) -> Path:
     """The verified path of the shipped file that stands in for ``name`` (for a shipped
     entry: the file itself)."""
@@ -272,6 +278,7 @@ def bundle_path(name: str) -> Path:
     return registry.path(registry.by_filename(filename).name)
 
 
+@checked(name=Text(max_length=100))
 def load(name: str):
     """Load a data set by name: the full set when available, else its shipped stand-in.
 
@@ -303,6 +310,7 @@ def load(name: str):
     return data
 
 
+@checked(name=Text(max_length=100))
 def source(name: str) -> str | None:
     """``"full"`` or ``"bundled"``: what the last ``load(name)`` used (None before any load)."""
     registry.entry(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.core import check_int, unknown_name
+from course_lib.core import Bool, Int, Optional, Text, checked, unknown_name
 
 _SKIMAGE_IMAGES = (
     "astronaut",
@@ -25,21 +25,19 @@ uint8 and 34 MB as gray float64, well inside Binder's 2 GB (at 20,000 pixels a s
 one gray float64 copy alone is 3.2 GB)."""
 
 
+@checked()
 def sample_image_names() -> list[str]:
     """Names accepted by ``sample_image``."""
     return sorted(_SKIMAGE_IMAGES + tuple(_SKLEARN_IMAGES))
 
 
+@checked(name=Text(max_length=100), gray=Bool(), size=Optional(Int(8, MAX_IMAGE_SIDE)))
 def sample_image(name: str, gray: bool = False, size: int | None = None) -> np.ndarray:
     """A real photo as a uint8 array, (H, W) or (H, W, 3).
 
     ``gray=True`` converts a colour photo to one channel; ``size`` resizes the longer side
     to that many pixels (keeping the aspect ratio), from 8 to ``MAX_IMAGE_SIDE``.
     """
-    if size is not None:
-        size = check_int(size, "size", 8, MAX_IMAGE_SIDE)
-    if not isinstance(name, str):
-        raise unknown_name("image", name, sample_image_names())
     if name in _SKLEARN_IMAGES:
         from sklearn.datasets import load_sample_image
 

@@ -8,31 +8,40 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.core import check_int, show
+from course_lib.core import SEED, Anything, Int, PathIn, check_int, checked, show
 
 
+@checked(path=PathIn())
 def as_path(path: Path) -> Path:
     """The file itself (weights, archives: the caller reads them)."""
     return path
 
 
+@checked(path=PathIn())
 def read_text(path: Path) -> str:
     """A UTF-8 text file as one string (lecture 17's corpora)."""
     return Path(path).read_text(encoding="utf-8")
 
 
+@checked(path=PathIn())
 def read_json(path: Path):
     """A JSON file."""
     with open(path, encoding="utf-8") as file:
         return json.load(file)
 
 
+@checked(path=PathIn())
 def mnist_npz(path: Path):
     """keras' ``mnist.npz``: ``((x_train, y_train), (x_test, y_test))``."""
     with np.load(path) as f:
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
 
 
+@checked(
+    labels=Anything("integer class labels, checked in the body", [0, 1, 0, 1]),
+    test_size=Int(1),
+    seed=SEED,
+)
 def stratified_split(labels: np.ndarray, test_size: int, seed: int = 0):
     """Indices ``(train, test)`` with every class in the same proportion in both parts."""
     labels = np.asarray(labels)
@@ -61,6 +70,7 @@ def stratified_split(labels: np.ndarray, test_size: int, seed: int = 0):
     return train, test
 
 
+@checked(path=PathIn())
 def mnist_bundle(path: Path):
     """The bundled 5,000 digits, split 4,000 / 1,000: stratified (400 / 100 per class),
     seed 0, the same split every time."""
@@ -82,6 +92,7 @@ HUMAN_SOURCE = (
 )
 
 
+@checked(path=PathIn())
 def ilsvrc_rows(path: Path) -> list[dict]:
     """The ILSVRC table at ``path`` as a list of dicts (a ValueError for another file)."""
     import csv

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from course_lib.core import lookup, show
+from course_lib.core import Anything, Choice, PathIn, Text, checked, lookup, show
 from course_lib.data import checks, readers
 
 FILES_DIR = Path(__file__).resolve().parent / "files"
@@ -218,21 +218,25 @@ REGISTRY: dict[str, Entry] = {entry.name: entry for entry in _ROWS + _DOWNLOADS}
 """Every file the course ships or downloads, by name."""
 
 
+@checked()
 def known_names() -> list[str]:
     """Every name in the registry."""
     return sorted(REGISTRY)
 
 
+@checked()
 def shipped_names() -> list[str]:
     """The names of the files that ship inside the package."""
     return sorted(name for name, entry in REGISTRY.items() if entry.shipped)
 
 
+@checked(name=Text(max_length=100))
 def entry(name: str) -> Entry:
     """The registry row ``name`` (a ValueError listing the known names otherwise)."""
     return lookup(REGISTRY, name, "data set")
 
 
+@checked(filename=Text(max_length=100))
 def by_filename(filename: str) -> Entry:
     """The shipped row whose file is ``filename``."""
     for row in REGISTRY.values():
@@ -245,6 +249,7 @@ def by_filename(filename: str) -> Entry:
 # Hashing, one way for everything (shipped files, downloads, the build scripts)
 
 
+@checked(path=Anything("a file name, checked in the body", "f.txt"))
 def as_file(path) -> Path:
     """A path given as text or ``pathlib.Path`` that is not a folder, else a ValueError
     (a missing file is left to ``open``: FileNotFoundError)."""
@@ -256,6 +261,7 @@ def as_file(path) -> Path:
     return path
 
 
+@checked(path=PathIn(), algorithm=Choice("sha256", "md5"))
 def file_hash(path, algorithm: str = "sha256") -> str:
     """Hex digest of a file, read in chunks (``algorithm``: sha256, or md5 for Keras')."""
     path = as_file(path)
@@ -266,11 +272,13 @@ def file_hash(path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
+@checked(path=Anything("a file name, checked by as_file", "f.txt"))
 def sha256_of(path) -> str:
     """Hex sha256 of a file, read in chunks."""
     return file_hash(path, "sha256")
 
 
+@checked(path=PathIn(), expected=Text(max_length=200, empty=True))
 def hash_matches(path: Path, expected: str) -> bool:
     """True when ``path`` has the hash ``expected``: a bare sha256 hex digest, or
     ``"<algorithm>:<hex>"`` (``md5:`` is what keras.applications records)."""
@@ -290,6 +298,7 @@ class BadDataFile(ValueError):
     """A shipped file that is not the one the course ships (changed, truncated)."""
 
 
+@checked(name=Text(max_length=100))
 def location(name: str) -> Path:
     """Where the shipped file ``name`` lives (not checked: use ``path`` to read it)."""
     row = entry(name)
@@ -298,6 +307,7 @@ def location(name: str) -> Path:
     return FILES_DIR / row.filename
 
 
+@checked(name=Text(max_length=100))
 def path(name: str) -> Path:
     """The path of the shipped file ``name``, checked against its size and sha256.
 

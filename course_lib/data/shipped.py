@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib.core import Choice, Optional, PathIn, checked
 from course_lib.data import registry
 
 SPATIAL_KINDS = ("fc", "st_fc", "cnn", "st_cnn", "fc_behind_st")
@@ -50,6 +51,7 @@ def _json(name: str) -> dict:
 # Networks
 
 
+@checked(path=Optional(PathIn()))
 def load_mnist_convnet(path=None):
     """The slides' convnet trained on the 4,000 shipped digits (``cl.models.build_for``;
     97.6 % on the 1,000 held-out digits), compiled for classification."""
@@ -63,6 +65,7 @@ def load_mnist_convnet(path=None):
     return model
 
 
+@checked(path=Optional(PathIn()))
 def load_faces_convnet(path=None):
     """Lecture 12's small faces / non-faces convnet (25x25 gray, 2 outputs), compiled."""
     from course_lib import models
@@ -75,6 +78,7 @@ def load_faces_convnet(path=None):
     return model
 
 
+@checked(path=Optional(PathIn()))
 def load_face_detector(path=None):
     """Lecture 14's face / non-face convnet (``cl.detection.build_face_model``)."""
     from course_lib.detection import build_face_model
@@ -82,6 +86,7 @@ def load_face_detector(path=None):
     return _keras_weights(build_face_model(), _file("face_detector", path))
 
 
+@checked(path=Optional(PathIn()))
 def load_one_stage_detector(path=None):
     """Lecture 14's one-stage digit detector (``cl.one_stage.build_one_stage_detector``)."""
     from course_lib.one_stage import build_one_stage_detector
@@ -89,6 +94,7 @@ def load_one_stage_detector(path=None):
     return _keras_weights(build_one_stage_detector(), _file("one_stage_digits", path))
 
 
+@checked(kind=Choice(*SPATIAL_KINDS))
 def load_spatial_model(kind: str):
     """One of lecture 16's shipped networks (``cl.spatial.build(kind)``, seed 0 of the
     comparison), for prediction (not compiled). ``kind``: one of ``SPATIAL_KINDS``."""
@@ -102,6 +108,7 @@ def load_spatial_model(kind: str):
 load_spatial_model.choices = SPATIAL_KINDS
 
 
+@checked(path=Optional(PathIn()))
 def load_gan_generator(path=None):
     """Lecture 19's generator (``cl.gans.build_generator(LATENT_DIM, GENERATOR_WIDTH)``,
     trained on the 4,000 shipped digits)."""
@@ -124,6 +131,7 @@ def _npz_weights(model, file: Path, keys) -> object:
     return model
 
 
+@checked(path=Optional(PathIn()))
 def load_segmentation_unet(path=None):
     """Lecture 15's U-Net (``cl.segmentation.build_unet(**UNET_SETTINGS)``)."""
     from course_lib.segmentation import UNET_SETTINGS, build_unet
@@ -133,6 +141,7 @@ def load_segmentation_unet(path=None):
     )
 
 
+@checked(path=Optional(PathIn()))
 def load_attention_reader(path=None):
     """Lecture 20's attention reader (``cl.attention.build_reader``, with attention)."""
     from course_lib.attention import READER_SETTINGS, build_reader
@@ -147,6 +156,7 @@ def load_attention_reader(path=None):
     )
 
 
+@checked(path=Optional(PathIn()))
 def load_text_model(path=None):
     """Lecture 17's character LSTM as NumPy arrays (``cl.rnn.read_text_model``)."""
     from course_lib.rnn import read_text_model
@@ -154,6 +164,7 @@ def load_text_model(path=None):
     return read_text_model(_file("text_model", path))
 
 
+@checked(path=Optional(PathIn()))
 def load_vae_weights(path=None) -> list[np.ndarray]:
     """Lecture 18's 2-D VAE as float32 arrays (encoder's six, decoder's four), for
     ``cl.autoencoders.encode_numpy`` / ``decode_numpy``."""
@@ -166,6 +177,7 @@ def load_vae_weights(path=None) -> list[np.ndarray]:
 # Results and hand-made files
 
 
+@checked(photo=Choice("astronaut", "coffee", "chelsea"))
 def load_face_boxes(photo: str = "astronaut") -> np.ndarray:
     """The hand-drawn face boxes of ``photo`` (astronaut, coffee, chelsea): (N, 4) as
     (y0, x0, y1, x1)."""
@@ -176,6 +188,7 @@ def load_face_boxes(photo: str = "astronaut") -> np.ndarray:
     return np.array(photos[name]["faces"], dtype=np.float64).reshape(-1, 4)
 
 
+@checked()
 def load_astronaut_proposals() -> dict:
     """The astronaut's selective-search proposals scored by the shipped face detector:
     ``boxes`` (N, 4), ``scores`` (N,), and the settings that made them."""
@@ -185,11 +198,13 @@ def load_astronaut_proposals() -> dict:
     return found
 
 
+@checked()
 def load_one_stage_results() -> dict:
     """The settings and held-out scores of the shipped one-stage detector's training."""
     return _json("one_stage_results")
 
 
+@checked(split=Choice("validation", "test"))
 def load_face_benchmark(split: str = "test") -> list[dict]:
     """Lecture 14's face benchmark (``split``: "test" or "validation"): a list of dicts
     with ``name``, ``image`` (H, W, 3) uint8 and ``faces`` (n, 4) boxes, assembled by
@@ -203,22 +218,26 @@ def load_face_benchmark(split: str = "test") -> list[dict]:
 load_face_benchmark.choices = ("validation", "test")
 
 
+@checked()
 def load_spatial_results() -> dict:
     """Lecture 16's comparison over three seeds: ``settings``, ``machine``, ``summary``
     and ``runs``."""
     return _json("spatial_results")
 
 
+@checked()
 def load_segmentation_seeds() -> dict:
     """Lecture 15's full-mode U-Net recipe over three seeds."""
     return _json("segmentation_seeds")
 
 
+@checked()
 def load_vae_beta() -> dict:
     """Lecture 18's KL-weight sweep and the prior-sample entropies."""
     return _json("vae_beta")
 
 
+@checked()
 def load_remedy_curves() -> dict:
     """Lecture 09's learning curves of the overfitting remedies (checked)."""
     from course_lib.layers import check_remedy_curves
@@ -226,6 +245,7 @@ def load_remedy_curves() -> dict:
     return check_remedy_curves(_json("remedy_curves"))
 
 
+@checked()
 def load_transfer_results() -> dict:
     """Lecture 11's crossover of scratch, frozen and fine-tuned (checked)."""
     from course_lib.transfer import check_transfer_results
@@ -233,6 +253,7 @@ def load_transfer_results() -> dict:
     return check_transfer_results(_json("transfer_results"))
 
 
+@checked()
 def load_augmentation_results() -> dict:
     """Lecture 10's augmentation experiment at the full budget."""
     from course_lib.augmentation import load_augmentation_results as read
@@ -240,6 +261,7 @@ def load_augmentation_results() -> dict:
     return read(registry.path("augmentation_results"))
 
 
+@checked()
 def load_sequence_results() -> dict:
     """Lecture 20's full-budget runs (readers with and without attention, CTC)."""
     from course_lib.ctc import load_sequence_results as read
