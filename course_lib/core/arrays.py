@@ -196,7 +196,16 @@ class Images(Constraint):
         hint = ""
         for layout in self.layouts:
             if layout.startswith("N") and array.ndim == len(layout) - 1:
-                hint = "one image: add a batch axis, e.g. x[None]"
+                no_channels = (
+                    "C" in layout
+                    and self.channels is not None
+                    and array.shape[-1] not in self.channels
+                )
+                hint = (
+                    "add a channel axis, e.g. x[..., None]"
+                    if no_channels
+                    else "one image: add a batch axis, e.g. x[None]"
+                )
             if (
                 "C" in layout
                 and array.ndim == len(layout)
