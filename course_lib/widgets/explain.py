@@ -12,11 +12,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from course_lib.core import Int, Model, Number, Optional, checked
-from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.base import ChoiceDropdown, CourseWidget, new_figure
 from course_lib.widgets.inside import (
     DIGIT_BATCH,
     LABELS,
-    _Dropdown,
     _one_label_each,
     _test_digits,
 )
@@ -87,7 +86,7 @@ class GradCamViewer(CourseWidget):
         self.index = widgets.IntSlider(
             0, 0, len(self.images) - 1, description="digit", continuous_update=False
         )
-        self.target = _Dropdown(
+        self.target = ChoiceDropdown(
             self,
             "class",
             options=TARGETS if self.labels is not None else [TARGETS[0], *TARGETS[2:]],

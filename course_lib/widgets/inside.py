@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-import traitlets
 
-from course_lib.core import Images, Labels, Model, Optional, Text, checked, choose, show
+from course_lib.core import Images, Labels, Model, Optional, Text, checked, choose
 from course_lib.inside import (
     _Convnet,
     classify,
@@ -26,7 +25,7 @@ from course_lib.inside import (
     grid_shape,
     tile,
 )
-from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.base import ChoiceDropdown, CourseWidget, new_figure
 
 DIGIT_SHAPE = (28, 28)
 
@@ -75,38 +74,6 @@ def _one_label_each(images: np.ndarray, labels) -> np.ndarray:
             f"give one label per image: {len(images)} images, {len(labels)} labels"
         )
     return images
-
-
-class _Dropdown(widgets.Dropdown):
-    """A dropdown that answers an unknown value in its widget's red banner, in the
-    student's words with the options, instead of traitlets' "Invalid selection".
-
-    ``owner`` is the CourseWidget that shows the error; ``name`` names the control.
-    The value stays what it was; text is matched ignoring case and spaces at its ends,
-    and a number is matched to its text (``target.value = 3`` picks "3")."""
-
-    def __init__(self, owner: CourseWidget, name: str, **kwargs):
-        self._owner, self._name = owner, name
-        super().__init__(**kwargs)
-
-    @traitlets.validate("value")
-    def _validate_value(self, proposal):
-        value = proposal.value
-        options = list(self._options_values)
-        if value in options and not isinstance(value, bool):
-            return value
-        for option in options:
-            if str(value).strip().lower() == str(option).strip().lower():
-                return option
-        message = (
-            f"{self._name} must be one of {', '.join(map(repr, options))}, "
-            f"got {show(value)}"
-        )
-        owner = getattr(self, "_owner", None)
-        if owner is None or not options:
-            raise ValueError(message)
-        owner._fail(message)
-        return self.value
 
 
 def _bare(ax) -> None:
@@ -190,7 +157,7 @@ class FilterViewer(CourseWidget):
             raise ValueError("model has no Conv2D layer: give a convnet")
         names = list(kernels)
         layer = names[0] if layer is None else choose(layer, names, "conv layer")
-        self.layer = _Dropdown(
+        self.layer = ChoiceDropdown(
             self, "layer", options=names, value=layer, description="layer"
         )
         self.input_channel = widgets.IntSlider(
@@ -284,7 +251,7 @@ class ActivationViewer(CourseWidget):
         self.index = widgets.IntSlider(
             0, 0, len(self.images) - 1, description="image", continuous_update=False
         )
-        self.layer = _Dropdown(
+        self.layer = ChoiceDropdown(
             self, "layer", options=names, value=layer, description="layer"
         )
         self.maps = np.zeros((1, 1, 1), dtype=np.float32)

@@ -22,8 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from course_lib.core import Items, Optional, Text, checked
 from course_lib.layers import check_remedy_curves, load_remedy_curves, remedy_curve
 from course_lib.layers.curves import CURVES
-from course_lib.widgets.base import CourseWidget, new_figure
-from course_lib.widgets.inside import _Dropdown
+from course_lib.widgets.base import ChoiceDropdown, CourseWidget, new_figure
 
 COLORS = (
     "tab:gray",
@@ -103,7 +102,7 @@ class RemedyExplorer(CourseWidget):
             )
             for name in self.names
         }
-        self.metric = _Dropdown(
+        self.metric = ChoiceDropdown(
             self,
             "metric",
             options=["accuracy", "loss"],
