@@ -33,7 +33,12 @@ from course_lib.architectures import (
 )
 from course_lib.core import Constraint, Optional, Text, checked, choose
 from course_lib.data import HUMAN_SOURCE, HUMAN_TOP5_ERROR, load_ilsvrc_history
-from course_lib.widgets.base import CourseWidget, new_figure
+from course_lib.widgets.base import (
+    ChoiceDropdown,
+    ChoiceToggleButtons,
+    CourseWidget,
+    new_figure,
+)
 
 # Summaries by (name, function that builds the network), shared by every explorer: each
 # network is built (shapes only) once per kernel, and only its summary (a few kB) is kept.
@@ -130,11 +135,19 @@ class ArchitectureExplorer(CourseWidget):
         network = next(iter(self.networks)) if network is None else network
         network = choose(network, self.networks, "network")
         self.summary: Architecture | None = None
-        self.network = widgets.Dropdown(
-            options=list(self.networks), value=network, description="network"
+        self.network = ChoiceDropdown(
+            self,
+            "network",
+            options=list(self.networks),
+            value=network,
+            description="network",
         )
-        self.detail = widgets.ToggleButtons(
-            options=["blocks", "layers"], value="blocks", description="table"
+        self.detail = ChoiceToggleButtons(
+            self,
+            "detail",
+            options=["blocks", "layers"],
+            value="blocks",
+            description="table",
         )
         self.table = widgets.HTML()
 

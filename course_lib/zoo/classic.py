@@ -231,8 +231,9 @@ def slides_convnet(
     )
     if parameters > MAX_PARAMETERS:
         raise ValueError(
-            f"this network would have {parameters:,} parameters, more than the "
-            f"{MAX_PARAMETERS:,} allowed (200 MB): use smaller inputs or layers"
+            f"these filters, dense_units and input_shape make {parameters:,} "
+            f"parameters, more than the {MAX_PARAMETERS:,} allowed (200 MB): use "
+            "smaller inputs or layers"
         )
     return keras.Sequential(
         [
