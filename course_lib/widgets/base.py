@@ -302,6 +302,16 @@ class CourseWidget(widgets.VBox):
         raise NotImplementedError(f"{type(self).__name__} must implement _render()")
 
 
+CHOICE = {
+    "owner": Instance(
+        CourseWidget, "a CourseWidget (its banner shows the error)", CourseWidget
+    ),
+    "name": Text(max_length=100),
+    "kwargs": Anything("ipywidgets options of the control"),
+}
+"""The declaration of the choice controls below."""
+
+
 def _answer_choice(control, value):
     """The option of ``control`` that ``value`` names (text matched ignoring case and
     spaces at its ends, a number matched to its text), or the current value after the
@@ -335,6 +345,7 @@ class ChoiceDropdown(widgets.Dropdown):
     value stays what it was. ``owner``: the CourseWidget; ``name``: the control's name.
     """
 
+    @checked(**CHOICE)
     def __init__(self, owner: CourseWidget, name: str, **kwargs):
         self._course_owner, self._course_name = owner, name
         super().__init__(**kwargs)
@@ -347,6 +358,7 @@ class ChoiceDropdown(widgets.Dropdown):
 class ChoiceSlider(widgets.SelectionSlider):
     """A selection slider that answers an unknown value like :class:`ChoiceDropdown`."""
 
+    @checked(**CHOICE)
     def __init__(self, owner: CourseWidget, name: str, **kwargs):
         self._course_owner, self._course_name = owner, name
         super().__init__(**kwargs)
@@ -359,6 +371,7 @@ class ChoiceSlider(widgets.SelectionSlider):
 class ChoiceToggleButtons(widgets.ToggleButtons):
     """Toggle buttons that answer an unknown value like :class:`ChoiceDropdown`."""
 
+    @checked(**CHOICE)
     def __init__(self, owner: CourseWidget, name: str, **kwargs):
         self._course_owner, self._course_name = owner, name
         super().__init__(**kwargs)
