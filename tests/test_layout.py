@@ -1,6 +1,8 @@
 """The two layers of course_lib, checked in fresh interpreters.
 
-- compute modules (``course_lib/<topic>.py``) never import ipywidgets;
+- compute modules (``course_lib/<topic>.py`` or a package ``course_lib/<topic>/``) never
+  import ipywidgets;
+- no file of course_lib is longer than a newcomer reads in one sitting (``MAX_LINES``);
 - ``import course_lib`` starts no TensorFlow (the welcome notebook and dashboards stay quick);
 - every widget named in ``cl.widgets.WIDGETS`` lives in ``course_lib/widgets/<topic>.py``;
 - ``tests/`` mirrors ``course_lib/``.
@@ -17,9 +19,25 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "course_lib"
+NOT_COMPUTE = {"__init__", "widgets", "exercises", "__pycache__"}
 COMPUTE_MODULES = sorted(
-    p.stem for p in LIBRARY.glob("*.py") if p.stem not in {"__init__"}
+    [p.stem for p in LIBRARY.glob("*.py") if p.stem not in NOT_COMPUTE]
+    + [
+        p.name
+        for p in LIBRARY.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and p.name not in NOT_COMPUTE
+    ]
 )
+MAX_LINES = 650
+"""About 600 lines: what a newcomer reads in one sitting (issue 32)."""
+
+
+def _sources(module: str) -> list[Path]:
+    """The files of a compute module: one file, or every file of its package."""
+    single = LIBRARY / f"{module}.py"
+    return [single] if single.exists() else sorted((LIBRARY / module).rglob("*.py"))
+
+
 WIDGET_MODULES = sorted(
     p.stem for p in (LIBRARY / "widgets").glob("*.py") if p.stem != "__init__"
 )
@@ -47,14 +65,23 @@ def test_a_compute_module_imports_no_widgets(module):
 @pytest.mark.parametrize("module", COMPUTE_MODULES)
 def test_a_compute_module_does_not_import_widgets_later_either(module):
     """Imports inside functions escape the test above; read the source for them."""
-    source = (LIBRARY / f"{module}.py").read_text()
+    source = "\n".join(path.read_text() for path in _sources(module))
     imports = re.findall(
         r"^\s*(?:import|from)\s+(ipywidgets|ipycanvas|course_lib\.widgets|"
         r"course_lib\s+import\s+widgets)\b",
         source,
         flags=re.MULTILINE,
     )
-    assert not imports, f"course_lib/{module}.py imports {imports}"
+    assert not imports, f"course_lib/{module} imports {imports}"
+
+
+def test_every_file_of_the_library_reads_in_one_sitting():
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in LIBRARY.rglob("*.py")
+        if (count := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not long, f"files over {MAX_LINES} lines (split them by idea): {long}"
 
 
 def test_importing_course_lib_starts_no_tensorflow():
