@@ -11,7 +11,6 @@ the picture.
   guess is its input); with ``attention=True`` each step looks at the columns through
   ``keras.layers.Attention`` (Luong et al. 2015 dot-product attention; Xu et al. 2015,
   "Show, Attend and Tell", for images), written out in ``attention_by_hand``;
-- ``gru_parameters``: the decoder's weights (Keras 3's default ``reset_after=True``);
 - the shipped attention reader (``load_attention_reader``).
 
 CTC, the other way to read a strip (one prediction per column, no decoder), is in
@@ -68,7 +67,6 @@ __all__ = [
     "teacher_forced_accuracy",
     "attention_by_hand",
     "attention_over_pixels",
-    "gru_parameters",
     "load_attention_reader",
     "save_reader_weights",
 ]
@@ -556,19 +554,6 @@ def attention_over_pixels(weights, width: int) -> np.ndarray:
             f"width must be a multiple of the {columns} columns, got {width}"
         )
     return np.repeat(weights, width // columns, axis=-1)
-
-
-@checked(units=Int(1, 100_000), inputs=Int(1, 100_000), reset_after=Bool())
-def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:
-    """Weights of a Keras GRU layer: three gates, each with input and recurrent
-    matrices and biases. Keras 3's default ``reset_after=True`` keeps two biases per
-    gate: 3 * (u * (i + u) + 2 * u); with ``reset_after=False`` one: 3 * (u * (i + u) + u).
-
-    >>> gru_parameters(64, 16)
-    15744
-    """
-    biases = 2 if reset_after else 1
-    return 3 * (units * (inputs + units) + biases * units)
 
 
 # --------------------------------------------------------------------------------------

@@ -122,11 +122,11 @@ def test_parameter_counts_equal_keras():
     for units, inputs in [(64, 16), (256, 96), (3, 5)]:
         gru = keras.layers.GRU(units)
         gru.build((None, 7, inputs))
-        assert gru.count_params() == seq.gru_parameters(units, inputs)
+        assert gru.count_params() == cl.rnn.gru_parameters(units, inputs)
         assert gru.count_params() == 3 * (units * (inputs + units) + 2 * units)
         old = keras.layers.GRU(units, reset_after=False)
         old.build((None, 7, inputs))
-        assert old.count_params() == seq.gru_parameters(units, inputs, False)
+        assert old.count_params() == cl.rnn.gru_parameters(units, inputs, False)
 
 
 def test_the_readers_have_the_expected_shapes():

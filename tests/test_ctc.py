@@ -22,7 +22,7 @@ def test_the_reader_is_cnn_columns_then_a_bidirectional_gru():
     assert isinstance(layer, keras.layers.Bidirectional)
     assert layer.output.shape[-1] == 16  # 8 units each way
     # two GRUs, one per direction, each on the 16 column features
-    assert layer.count_params() == 2 * seq.gru_parameters(8, 16)
+    assert layer.count_params() == 2 * cl.rnn.gru_parameters(8, 16)
     # from scratch: another seed, other weights
     again = ctc.build_ctc_reader(max_digits=3, units=16, recurrent_units=8, seed=1)
     assert not np.array_equal(

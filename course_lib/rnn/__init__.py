@@ -4,7 +4,8 @@
   world"); a simple RNN cell and an LSTM cell in NumPy (``rnn_forward``, ``lstm_step``,
   ``lstm_forward``), equal to ``keras.layers.SimpleRNN`` / ``LSTM`` with the same
   weights; parameter counts of recurrent layers, stacked and bidirectional (the slides'
-  2 x LSTM(512) on 59 symbols has 3,300,923 parameters) and the slides' model;
+  2 x LSTM(512) on 59 symbols has 3,300,923 parameters), of a GRU (``gru_parameters``,
+  lecture 20's decoder) and the slides' model;
 - ``corpus``: the corpus (bundled Shakespeare offline, the slides' Nietzsche when
   downloaded), its vocabulary and training sequences; a small character model for Keras;
 - ``sampling``: temperature and top-k sampling written out, and text generation from a
@@ -17,6 +18,7 @@ Every name is here too: ``cl.rnn.lstm_forward``, ``cl.rnn.Vocabulary``,
 
 from course_lib.rnn.cells import (
     LAYER_KINDS,
+    gru_parameters,
     lstm_forward,
     lstm_step,
     one_hot,
@@ -68,6 +70,7 @@ __all__ = [
     "corpus_stats",
     "generate",
     "generate_stream",
+    "gru_parameters",
     "load_corpus",
     "load_text_model",
     "lstm_forward",

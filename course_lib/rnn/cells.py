@@ -234,6 +234,20 @@ def recurrent_parameters(
     return 2 * count if bidirectional else count
 
 
+@checked(units=UNITS, inputs=Int(1, 10**6), reset_after=Bool())
+def gru_parameters(units: int, inputs: int, reset_after: bool = True) -> int:
+    """Weights of a Keras GRU layer: three gates, each with input and recurrent
+    matrices and biases. Keras 3's default ``reset_after=True`` keeps two biases per
+    gate: 3 * (u * (i + u) + 2 * u); with ``reset_after=False`` one: 3 * (u * (i + u) + u)
+    (lecture 20's decoder is a GRU).
+
+    >>> gru_parameters(64, 16)
+    15744
+    """
+    biases = 2 if reset_after else 1
+    return 3 * (units * (inputs + units) + biases * units)
+
+
 @checked(
     symbols=Int(2, 10**6),
     units=OneOf(UNITS, Items(UNITS, 1, 10)),
