@@ -8,7 +8,7 @@
 #   make bench        run the benchmarks, write benchmarks/results.json and results.md
 #   make measure      run every lecture notebook in full mode, offline; write benchmarks/notebooks.json
 #                     (and keep the executed copies in build/executed for make site),
-#                     the README table and each title cell's measured time and memory
+#                     the table in benchmarks/README.md and each title cell's measured time and memory
 #   make site         the course website from the full-mode run (site/_build/html)
 #   make test-site    the website in Chromium (after make site)
 #   make lint         ruff check + format check

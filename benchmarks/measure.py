@@ -13,7 +13,7 @@ Each notebook runs alone, in a fresh kernel, with the bundled data (``COURSE_OFF
     {"machine": {...}, "mode": "full", "offline": true,
      "notebooks": {"06_mnist_convnet.ipynb": {"seconds": ..., "peak_mb": ...}, ...}}
 
-(``--fast`` writes ``benchmarks/notebooks_fast.json``). Then the README table between
+(``--fast`` writes ``benchmarks/notebooks_fast.json``). Then the benchmarks/README.md table between
 ``<!-- notebooks:start -->`` and ``<!-- notebooks:end -->`` is rewritten and each title
 cell's ``*Measured:*`` line is set from the two files, so no timing is typed by hand.
 Run it on a quiet machine: anything else running makes the numbers larger.
@@ -36,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 NOTEBOOKS = ROOT / "notebooks"
-README = ROOT / "README.md"
+README = ROOT / "benchmarks" / "README.md"
 FULL = HERE / "notebooks.json"
 FAST = HERE / "notebooks_fast.json"
 # Where `make test-full` keeps each notebook as executed in full mode: the website is built
@@ -218,7 +218,7 @@ def readme_table(full: dict, fast: dict) -> str:
 def write_readme(full: dict, fast: dict) -> None:
     text = README.read_text()
     if START not in text or END not in text:
-        raise SystemExit(f"README.md has no {START} ... {END} block")
+        raise SystemExit(f"benchmarks/README.md has no {START} ... {END} block")
     before, rest = text.split(START, 1)
     _, after = rest.split(END, 1)
     README.write_text(before + readme_table(full, fast) + after)

@@ -191,7 +191,7 @@ def _seconds(value) -> str:
     return f"{value * 1e6:.1f} µs"
 
 
-README = HERE.parent / "README.md"
+README = HERE / "README.md"
 README_START = "<!-- benchmarks:start (written by make bench; do not edit) -->"
 README_END = "<!-- benchmarks:end -->"
 
