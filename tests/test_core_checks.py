@@ -156,3 +156,16 @@ def test_checked_refuses_an_undeclared_parameter():
         @checked(a=Int())
         def g(a, b):
             return a
+
+
+def test_numpy_floats_meet_their_bounds_in_their_own_precision():
+    assert Number(0, 0.99).check(np.float32(0.99), "dropout") == pytest.approx(0.99)
+
+
+def test_one_image_with_a_channel_axis_is_not_read_as_a_batch():
+    with pytest.raises(ValueError, match=r"one image with a channel axis"):
+        Images(("NHW", "NHWC"), channels=1).check(np.zeros((28, 28, 1)), "digits")
+    with pytest.raises(ValueError, match=r"a batch of one: x\[0\]"):
+        Images("HW").check(np.zeros((1, 28, 28)), "digit")
+    with pytest.raises(ValueError, match="looks one-hot"):
+        Labels(10).check(np.eye(3), "y")

@@ -174,6 +174,25 @@ class Images(Constraint):
         return f"{kind} {shapes} of uint8 0-255 or float 0-1 pixels"
 
     def _layout_of(self, array, name, value):
+        if (
+            array.ndim == 3
+            and array.shape[-1] == 1
+            and "NHW" in self.layouts
+            and "HWC" not in self.layouts
+        ):  # one (H, W, 1) image, never H images of W x 1 pixels
+            self.fail(
+                name,
+                value,
+                "one image with a channel axis: x[None, ..., 0] makes it a batch",
+                got=f"shape {array.shape}",
+            )
+        if (
+            array.ndim in (3, 4)
+            and array.shape[0] == 1
+            and not any(layout.startswith("N") for layout in self.layouts)
+            and not any(len(layout) == array.ndim for layout in self.layouts)
+        ):
+            self.fail(name, value, "a batch of one: x[0]", got=f"shape {array.shape}")
         for layout in self.layouts:
             if array.ndim != len(layout):
                 continue
@@ -333,7 +352,7 @@ class Labels(Constraint):
 
     def convert(self, value, name):
         array = _floats_or_fail(self, value, name)
-        if array.ndim == 2 and array.shape[1] == self.classes:
+        if array.ndim == 2 and array.shape[1] > 1:
             self.fail(
                 name,
                 value,

@@ -143,9 +143,11 @@ def check_number(
         number = None
     if number is not None and positive and number <= 0:
         number = None
-    if number is not None and low is not None and number < low:
+    # A NumPy float is compared in its own precision: np.float32(0.99) is 0.99.
+    same = type(value) if isinstance(value, np.floating) else float
+    if number is not None and low is not None and same(number) < same(low):
         number = None
-    if number is not None and high is not None and number > high:
+    if number is not None and high is not None and same(number) > same(high):
         number = None
     if number is None:
         kind = "a positive number" if positive else "a finite number"
