@@ -237,14 +237,18 @@ def model_to_keras(text_model: TextModel):
     return model
 
 
-@checked(
-    text_model=TEXT_MODEL,
-    seed_text=SEED_TEXT,
-    length=Int(0, MAX_GENERATE),
-    temperature=TEMPERATURE,
-    top_k=TOP_K,
-    seed=RANDOM,
-)
+GENERATION = {
+    "text_model": TEXT_MODEL,
+    "seed_text": SEED_TEXT,
+    "length": Int(0, MAX_GENERATE),
+    "temperature": TEMPERATURE,
+    "top_k": TOP_K,
+    "seed": RANDOM,
+}
+"""What ``generate`` and ``generate_stream`` take."""
+
+
+@checked(**GENERATION)
 def generate_stream(
     text_model: TextModel,
     seed_text: str,
@@ -269,14 +273,7 @@ def generate_stream(
         logits, states = text_model.step(char_id, states)
 
 
-@checked(
-    text_model=TEXT_MODEL,
-    seed_text=SEED_TEXT,
-    length=Int(0, MAX_GENERATE),
-    temperature=TEMPERATURE,
-    top_k=TOP_K,
-    seed=RANDOM,
-)
+@checked(**GENERATION)
 def generate(
     text_model: TextModel,
     seed_text: str,
