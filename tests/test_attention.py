@@ -1,4 +1,4 @@
-"""cl.attention: digit strips, the captioner and attention by hand = Keras; CTC by hand (cl.ctc)."""
+"""cl.attention: digit strips, the captioner and attention by hand = Keras."""
 
 from __future__ import annotations
 
@@ -66,48 +66,6 @@ def test_attention_by_hand_equals_keras():
     )
     assert np.allclose(context, keras_context, atol=1e-5)
     assert np.allclose(weights, keras_weights, atol=1e-5)
-
-
-def test_the_slides_ctc_toy_case_by_hand_and_in_keras():
-    import keras
-
-    probabilities = np.array([[0.4, 0.6], [0.3, 0.7]])  # blank 0, "a" 1
-    paths = ctc.ctc_alignments([1], frames=2, symbols=2, blank=0)
-    assert sorted(paths) == [(0, 1), (1, 0), (1, 1)]
-    p = ctc.ctc_probability_by_hand(probabilities, [1], blank=0)
-    assert p == pytest.approx(0.6 * 0.7 + 0.6 * 0.3 + 0.4 * 0.7) == 0.88
-    assert -math.log(p) == pytest.approx(0.1278, abs=1e-4)
-    loss = keras.ops.ctc_loss(
-        np.array([[1]]), np.log(probabilities)[None], np.array([1]), np.array([2]), 0
-    )
-    assert float(loss[0]) == pytest.approx(-math.log(0.88), abs=1e-5)
-
-
-def test_ctc_by_hand_equals_keras_on_a_random_case():
-    import keras
-
-    rng = np.random.default_rng(1)
-    logits = rng.normal(size=(5, 4))
-    probabilities = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-    label = [1, 1, 2]  # a repeat needs a blank between
-    p = ctc.ctc_probability_by_hand(probabilities, label, blank=3)
-    loss = keras.ops.ctc_loss(
-        np.array([label]),
-        logits[None].astype(np.float32),
-        np.array([3]),
-        np.array([5]),
-        mask_index=3,
-    )
-    assert float(loss[0]) == pytest.approx(-math.log(p), abs=1e-5)
-
-
-def test_collapse_and_greedy_ctc_decoding():
-    assert ctc.collapse([1, 1, 10, 1, 2, 2], blank=10) == (1, 1, 2)
-    assert ctc.collapse([10, 10], blank=10) == ()
-    path = [3, 3, 10, 3, 10, 10, 7, 7]
-    logits = np.full((1, len(path), 11), -5.0)
-    logits[0, np.arange(len(path)), path] = 5.0
-    assert ctc.ctc_greedy_decode(logits) == ["337"]
 
 
 def test_parameter_counts_equal_keras():
