@@ -25,7 +25,6 @@ from course_lib.core import (
     PathIn,
     Text,
     checked,
-    show,
 )
 from course_lib.data.registry import FILES_DIR
 from course_lib.rnn.corpus import CORPUS, Vocabulary, _Character, char_model
@@ -312,10 +311,11 @@ def save_text_model(text_model: TextModel, path, history: dict | None = None) ->
         np.savez(handle, **arrays)
 
 
-def _path(path) -> Path:
-    if not isinstance(path, str | Path) or not str(path).strip() or Path(path).is_dir():
-        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
-    return Path(path)
+def _path(path: Path) -> Path:
+    """``path`` as PathIn gave it, refused when it names a folder."""
+    if path.is_dir():
+        raise ValueError(f"path must be a file name, got the folder {str(path)!r}")
+    return path
 
 
 @checked(path=PathIn())
