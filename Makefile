@@ -13,6 +13,7 @@
 #   make test-site    the website in Chromium (after make site)
 #   make lint         ruff check + format check
 #   make clean-notebooks   strip outputs (except cells tagged nbval-check-output) before a commit
+#   make lint-fix     apply ruff's fixes and formatting (.venv/bin/pre-commit run --all-files checks)
 
 PYTHON ?= python3
 VENV := .venv
@@ -27,7 +28,7 @@ NO_BROWSER := $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell un
 
 PROPERTY_TESTS := $(shell grep -l '^import hypothesis_profiles' tests/*.py)
 
-.PHONY: site test-site lab test test-full test-deep test-unit test-notebooks dashboards bench measure lint clean-notebooks venv
+.PHONY: lint-fix site test-site lab test test-full test-deep test-unit test-notebooks dashboards bench measure lint clean-notebooks venv
 
 venv: $(STAMP)
 
@@ -104,5 +105,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check course_lib tests datasets benchmarks site
 	$(BIN)/ruff format --check course_lib tests datasets benchmarks site
 
+# nbval's checked cells are marked keep_output (clean_notebooks.py), nbstripout strips the rest;
+# .pre-commit-config.yaml runs the same two as checks.
+NBSTRIPOUT := $(BIN)/nbstripout --keep-count --keep-id \
+  --extra-keys "metadata.widgets metadata.language_info cell.metadata.execution cell.metadata.collapsed"
 clean-notebooks: $(STAMP)
 	$(BIN)/python tests/clean_notebooks.py notebooks
+	$(NBSTRIPOUT) notebooks/*.ipynb notebooks/dashboards/*.ipynb
+
+# What the pre-commit hooks check, fixed: ruff's fixes and formatting.
+lint-fix: $(STAMP)
+	$(BIN)/ruff check --fix course_lib tests datasets benchmarks site
+	$(BIN)/ruff format course_lib tests datasets benchmarks site

@@ -1,18 +1,22 @@
-"""Keep notebooks small in git: strip outputs except those nbval compares.
+"""Keep notebooks small in git: what nbstripout cannot do for nbval's checked cells.
 
-    python tests/clean_notebooks.py notebooks                 # clean every notebook in place
+    make clean-notebooks                              # nbstripout, then this, on every notebook
+    python tests/clean_notebooks.py --check notebooks # pre-commit: fail if a notebook would change
     python tests/clean_notebooks.py --execute notebooks/04_convolution.ipynb
         # run it first (fast mode, like the tests), so checked cells get outputs
 
-A cell tagged ``nbval-check-output`` keeps its text outputs (nbval compares them); every
-other cell loses its outputs. The tag lives in the cell's metadata, out of the student's
-sight. Widget state, execution counts and kernel
-metadata that changes between machines are removed.
+nbstripout (``.pre-commit-config.yaml``, ``make clean-notebooks``) strips every output,
+execution count, widget state and machine-specific metadata, except in the cells marked
+``keep_output``. This script marks those cells: each cell tagged ``nbval-check-output``
+(nbval compares its outputs; the tag lives in the cell's metadata, out of the student's
+sight). Then it keeps only their text outputs and numbers them 1, 2, 3, ... (nbval treats
+a cell without an execution count as unrun).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 from pathlib import Path
@@ -23,33 +27,31 @@ TAG = "nbval-check-output"
 
 
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    notebook.metadata.pop("widgets", None)
-    notebook.metadata.pop("language_info", None)
+    """Mark the checked cells ``keep_output`` for nbstripout; keep their text outputs,
+    numbered. Every other cell is left to nbstripout."""
     count = 0
     for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("collapsed", None)
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
-        if TAG in cell.metadata.get("tags", []):
-            # nbval treats a cell without an execution count as unrun: number the kept ones.
-            count += 1
-            cell.execution_count = count
-            kept = []
-            for output in cell.outputs:
-                if output.output_type == "execute_result":
-                    output.execution_count = count
-                if "data" in output:
-                    output.data = {
-                        k: v for k, v in output.data.items() if k == "text/plain"
-                    }
-                    if not output.data:
-                        continue
-                kept.append(output)
-            cell.outputs = kept
-        else:
-            cell.outputs = []
+        if TAG not in cell.metadata.get("tags", []):
+            cell.metadata.pop("keep_output", None)
+            cell.execution_count = None  # nbstripout runs with --keep-count
+            continue
+        cell.metadata["keep_output"] = True
+        count += 1
+        cell.execution_count = count
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "execute_result":
+                output.execution_count = count
+            if "data" in output:
+                output.data = {
+                    k: v for k, v in output.data.items() if k == "text/plain"
+                }
+                if not output.data:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
     return notebook
 
 
@@ -69,19 +71,32 @@ def main() -> int:
     parser.add_argument(
         "--execute", action="store_true", help="run each notebook first"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; fail if a file would change",
+    )
     args = parser.parse_args()
     files = []
     for path in args.paths:
         files += sorted(path.rglob("*.ipynb")) if path.is_dir() else [path]
+    changed = []
     for path in files:
         if ".ipynb_checkpoints" in path.parts:
             continue
         notebook = nbformat.read(path, as_version=4)
         if args.execute:
             execute(path, notebook)
-        nbformat.write(clean(notebook), path)
+        cleaned = clean(copy.deepcopy(notebook))
+        if args.check:
+            if cleaned != nbformat.read(path, as_version=4):
+                changed.append(path)
+            continue
+        nbformat.write(cleaned, path)
         print(f"{path}: {path.stat().st_size / 1000:.0f} kB")
-    return 0
+    for path in changed:
+        print(f"{path}: checked cells not marked or numbered; run make clean-notebooks")
+    return 1 if changed else 0
 
 
 if __name__ == "__main__":

@@ -390,3 +390,69 @@ def test_the_readme_path_without_make_works_in_a_fresh_environment(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+# --- the checks before a commit (.pre-commit-config.yaml) -------------------------------
+
+BIN = Path(os.sys.executable).parent
+
+
+def _notebook(tags: list[str], outputs: list, count=None, **metadata) -> dict:
+    cell = {
+        "cell_type": "code",
+        "execution_count": count,
+        "id": "c1",
+        "metadata": {"tags": tags, **metadata},
+        "outputs": outputs,
+        "source": "print(1)",
+    }
+    return {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+PRINTED = [{"name": "stdout", "output_type": "stream", "text": "1\n"}]
+
+
+def test_pre_commit_runs_clean_on_the_repository(tmp_path):
+    """ruff, ruff format, nbstripout and the checked-cells hook pass on every tracked file."""
+    result = subprocess.run(
+        [str(BIN / "pre-commit"), "run", "--all-files", "--color=never"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    for hook in ("ruff check", "ruff format", "nbstripout", "checked cells"):
+        assert hook in result.stdout
+
+
+def test_the_notebook_hooks_find_a_stray_output_and_an_unmarked_checked_cell(tmp_path):
+    stray = tmp_path / "stray.ipynb"
+    stray.write_text(json.dumps(_notebook([], PRINTED, count=3)))
+    unmarked = tmp_path / "unmarked.ipynb"
+    unmarked.write_text(json.dumps(_notebook(["nbval-check-output"], PRINTED, count=1)))
+    clean = tmp_path / "clean.ipynb"
+    clean.write_text(
+        json.dumps(
+            _notebook(["nbval-check-output"], PRINTED, count=1, keep_output=True)
+        )
+    )
+    hooks = {}
+    config = (ROOT / ".pre-commit-config.yaml").read_text()
+    strip = re.search(r"nbstripout --verify[^\n]*\n\s*(--extra-keys[^\n]*)", config)
+    nbstripout = [str(BIN / "nbstripout"), "--verify", "--keep-count", "--keep-id"]
+    nbstripout += ["--extra-keys", strip[1].split('"')[1]]
+    checked = [
+        str(BIN / "python"),
+        str(ROOT / "tests" / "clean_notebooks.py"),
+        "--check",
+    ]
+    for name, path in (("stray", stray), ("unmarked", unmarked), ("clean", clean)):
+        hooks[name] = [
+            subprocess.run([*hook, str(path)], capture_output=True).returncode
+            for hook in (nbstripout, checked)
+        ]
+    assert hooks["stray"][0] != 0  # nbstripout: an output outside a checked cell
+    assert hooks["unmarked"][1] != 0  # a checked cell not marked keep_output
+    assert hooks["clean"] == [0, 0]
