@@ -265,7 +265,9 @@ def test_the_registry_entries_say_where_the_text_comes_from():
     assert entry.urls == ("https://s3.amazonaws.com/text-datasets/nietzsche.txt",)
     assert entry.bundle == "shakespeare.txt"
     assert data.REGISTRY["shakespeare"].urls == ()
-    with pytest.raises(ValueError, match="name must be one of .shakespeare., .nietzsche."):
+    with pytest.raises(
+        ValueError, match="name must be one of .shakespeare., .nietzsche."
+    ):
         rnn.load_corpus("hamlet")
 
 
