@@ -206,13 +206,37 @@ def load_one_stage_results() -> dict:
 
 @checked(split=Choice("validation", "test"))
 def load_face_benchmark(split: str = "test") -> list[dict]:
-    """Lecture 14's face benchmark (``split``: "test" or "validation"): a list of dicts
-    with ``name``, ``image`` (H, W, 3) uint8 and ``faces`` (n, 4) boxes, assembled by
-    ``cl.one_stage`` from the verified hand-written file."""
-    from course_lib.one_stage import load_face_benchmark as assemble
+    """Lecture 14's face benchmark: a list of dicts with ``name``, ``image`` (H, W, 3)
+    uint8 and ``faces`` (n, 4) boxes, (y0, x0, y1, x1).
 
-    registry.path("face_benchmark")
-    return assemble(split)
+    ``split="test"``: the astronaut and the cameraman (hand-drawn boxes) and coffee and
+    chelsea with held-out ``lfw_subset`` faces pasted in; ``"validation"``: the two
+    scikit-learn sample photos (china, flower) with other held-out faces pasted in, for
+    choosing a score threshold.
+    """
+    import skimage.data
+    from skimage.transform import resize
+
+    from course_lib.data.photos import sample_image
+
+    written = _json("face_benchmark")
+    faces = skimage.data.lfw_subset()
+    images = []
+    for entry in written["real"] + written["composites"]:
+        if entry["split"] != split:
+            continue
+        image = np.array(sample_image(entry.get("photo", entry.get("background"))))
+        if image.ndim == 2:  # the cameraman is gray: as RGB, like the others
+            image = np.repeat(image[..., None], 3, axis=2)
+        for paste in entry.get("pasted", []):
+            size, top, left = paste["size"], paste["top"], paste["left"]
+            face = resize(faces[paste["lfw_face"]], (size, size), order=1)
+            image[top : top + size, left : left + size] = np.round(face * 255)[
+                ..., None
+            ]
+        boxes = np.array(entry["faces"], dtype=np.float64).reshape(-1, 4)
+        images.append({"name": entry["name"], "image": image, "faces": boxes})
+    return images
 
 
 load_face_benchmark.choices = ("validation", "test")
