@@ -198,7 +198,7 @@ def _layer_step(layer, x: np.ndarray) -> tuple[str, np.ndarray]:
 
 
 SEQUENTIAL = Model(what="a built keras.Sequential convnet")
-IMAGES = Images(("NHW", "NHWC"))
+IMAGES = Images(("NHWC", "HWC", "NHW"), channels=(1, 3))
 
 
 @checked(model=SEQUENTIAL, x=IMAGES)

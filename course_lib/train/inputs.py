@@ -90,7 +90,7 @@ class _Data(Constraint):
 
     ``x`` with 3 or 4 axes holds images: uint8 0-255 or float 0-1 pixels, trained on as
     float32 0-1 (the same numbers either way; 0-255 floats are refused). ``x`` with
-    fewer axes holds features, taken as float32. ``y`` is checked against the model
+    fewer axes holds features, taken as float32 (uint8 ones are pixels: divided by 255). ``y`` is checked against the model
     in the body (``_fit_model``)."""
 
     def describe(self):
@@ -122,6 +122,8 @@ class _Data(Constraint):
             x = Images(layout, max_count=MAX_EXAMPLES).check(
                 x_array, f"the x of {name}"
             )
+        elif x_array.dtype == np.uint8:  # flattened pixels: the same 0-1 numbers
+            x = x_array.astype(np.float32) / np.float32(255)
         else:
             with np.errstate(over="ignore"):
                 x = x_array.astype(np.float32)

@@ -47,8 +47,8 @@ def as_dataset(data, batch_size: int = 32, shuffle: bool = True, seed: int = 0):
     """A batched ``tf.data.Dataset`` from ``(x, y)`` arrays, or a dataset as it is.
 
     Image batches ``x`` (3 or 4 axes) follow the pixel convention (uint8 0-255 or float
-    0-1, given as float32 0-1); other ``x`` become float32; ``y`` is kept as given. The
-    order is reshuffled every epoch from a fixed ``seed``.
+    0-1, given as float32 0-1); other ``x`` become float32 (uint8 divided by 255); ``y``
+    is kept as given. The order is reshuffled every epoch from a fixed ``seed``.
     """
     import tensorflow as tf
 

@@ -145,3 +145,22 @@ def test_compile_for_classification_refuses_an_unknown_optimizer():
         "optimizer",
     )
     _error(lambda: cl.train.compile_for_classification([]), "model")
+
+
+def test_flattened_uint8_pixels_are_pixels_too(digits):
+    import keras
+
+    x, y = digits
+    flat = x.reshape(len(x), -1)
+
+    def dense():
+        cl.set_seed(0)
+        return keras.Sequential(
+            [keras.Input((784,)), keras.layers.Dense(10, activation="softmax")]
+        )
+
+    as_uint8 = cl.train.fit(dense(), (flat, y), batch_size=32, mode="eager")
+    as_float = cl.train.fit(dense(), (flat / 255.0, y), batch_size=32, mode="eager")
+    np.testing.assert_allclose(
+        as_uint8.history["loss"], as_float.history["loss"], rtol=1e-5
+    )
