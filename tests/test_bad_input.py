@@ -256,11 +256,6 @@ def digits():
 
 
 @cache
-def summary():
-    return cl.architectures.summarize("LeNet-5")
-
-
-@cache
 def files():
     """A folder of files a student might pass as a path."""
     import tempfile
@@ -279,27 +274,6 @@ def files():
 
 def paths():
     return st.deferred(lambda: st.sampled_from(list(files().values())))
-
-
-def keras_tensor():
-    import keras
-
-    return keras.Input((8, 8, 4))
-
-
-def new_axes():
-    from matplotlib.figure import Figure
-
-    return Figure().add_subplot()
-
-
-def quick_model():
-    """A fresh small model for benchmark_train_step: 28x28x1 in, 10 classes out."""
-    import keras
-
-    return keras.Sequential(
-        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
-    )
 
 
 IMAGE = np.arange(36, dtype=np.uint8).reshape(6, 6)
@@ -765,7 +739,7 @@ def guarded_process(tmp_path_factory):
     # Build the shared valid values here, not while Hypothesis draws (Keras seeds its
     # layers from Python's random module), and pay once for what any first TensorFlow
     # call costs, outside the memory cap.
-    mnist_model(), mnist_numpy_model(), summary()
+    mnist_model(), mnist_numpy_model()
     x, y = tiny_data()
     cl.train.fit(tiny_model(), (x, y), epochs=1, batch_size=4, mode="eager")
     cl.kernels.conv2d_xla(BATCH, BANK)
