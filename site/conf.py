@@ -34,14 +34,31 @@ html_static_path = [
     os.path.join(os.path.dirname(jupyter_server_mathjax.__file__), "static")
 ]
 mathjax_path = "MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
-# The package ships the STIX web fonts only: use them, and no image fonts.
+# What MyST-NB writes (\( \) and \[ \] inside elements of class "math"), typeset;
+# the package ships the STIX web fonts only: use them, and no image fonts. MathJax 2's
+# blank test font points at 'about:blank', which Chromium refuses with a console error:
+# a local() source does the same job without a request.
 mathjax2_config = {
+    "tex2jax": {
+        "inlineMath": [["\\(", "\\)"]],
+        "displayMath": [["\\[", "\\]"]],
+        "processRefs": False,
+        "processEnvironments": False,
+        "ignoreClass": "tex2jax_ignore|mathjax_ignore|document",
+        "processClass": "tex2jax_process|mathjax_process|math|output_area",
+    },
     "HTML-CSS": {
         "availableFonts": [],
         "preferredFont": None,
         "webFont": "STIX-Web",
         "imageFont": None,
-    }
+        "styles": {
+            "@font-face": {
+                "font-family": "MathJax_Blank",
+                "src": "local('MathJax_Blank')",
+            }
+        },
+    },
 }
 myst_heading_anchors = 3
 suppress_warnings = [

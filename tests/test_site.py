@@ -193,3 +193,19 @@ def test_the_site_loads_nothing_from_the_network():
             if 'rel="canonical"' not in url:
                 found.add(url)
     assert not found, sorted(found)[:10]
+
+
+def test_formulas_are_typeset_offline(site, browser):
+    """MathJax 2 from _static typesets the notebooks' formulas, with no console error."""
+    page = _page(browser)
+    try:
+        page.goto(
+            f"{site}/lectures/02_neurons_and_gradient_descent.html", timeout=60_000
+        )
+        page.wait_for_selector(".MathJax, .MathJax_Display", timeout=60_000)
+        assert page.locator(".MathJax").count() >= 3
+        raw = page.inner_text("article")
+        assert "\\frac" not in raw and "\\sigma" not in raw  # none left as TeX source
+        assert page.console_errors == []
+    finally:
+        page.close()
