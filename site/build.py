@@ -272,7 +272,9 @@ def api_pages() -> dict[str, str]:
     pages = {}
     for name in compute:
         module = importlib.import_module(f"course_lib.{name}")
-        pages[f"api/{name}.md"] = _api_page(f"cl.{name}", module.__name__)
+        pages[f"api/{name}.md"] = _api_page(
+            f"cl.{name}", module.__name__, package=hasattr(module, "__path__")
+        )
     for name in widget:
         module = importlib.import_module(f"course_lib.widgets.{name}")
         pages[f"api/widgets_{name}.md"] = _api_page(
@@ -303,11 +305,14 @@ their docstrings.
     return pages
 
 
-def _api_page(title: str, module: str) -> str:
+def _api_page(title: str, module: str, package: bool = False) -> str:
+    """A module's reference page. A package (``cl.detection``) lists the names its
+    ``__all__`` re-exports from its files, under the name a student calls."""
+    option = "\n   :imported-members:" if package else ""
     return f"""# `{title}`
 
 ```{{eval-rst}}
-.. automodule:: {module}
+.. automodule:: {module}{option}
 ```
 """
 
