@@ -207,7 +207,7 @@ def choose(name, options, what: str):
         ) from None
     try:
         if isinstance(name, Hashable) and name in options:
-            return name
+            return options[options.index(name)]  # the option itself: 18 for 18.0
     except (TypeError, ValueError, OverflowError):  # a name that compares badly
         pass
     if isinstance(name, str):

@@ -486,6 +486,7 @@ def checked(**constraints: Constraint):
             return func(*bound.args, **bound.kwargs)
 
         wrapper.__constraints__ = dict(constraints)
+        wrapper.__signature__ = signature  # Keras reads a layer's arguments from it
         return wrapper
 
     return decorate
