@@ -18,6 +18,7 @@ from course_lib.core import (
     Anything,
     Array,
     Choice,
+    Constraint,
     Instance,
     Int,
     Items,
@@ -133,6 +134,31 @@ DIVERGENCE_FACTOR = 10.0
 LOSS = Choice(*LOSSES)
 
 
+class _Path(Constraint):
+    """The positions of one walk: numbers (N,), inf or NaN where it overflowed."""
+
+    def describe(self):
+        return "a list of positions (N,)"
+
+    def convert(self, value, name):
+        try:
+            path = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            self.fail(name, value)
+        if path.ndim != 1 or len(path) == 0:
+            self.fail(name, value, got=f"shape {path.shape}")
+        return path
+
+    def example(self):
+        return np.zeros(2)
+
+    def bad_values(self):
+        return [None, "text", np.zeros((2, 2)), []]
+
+
+PATH = _Path()
+
+
 @checked(
     loss_name=LOSS,
     lr=Number(positive=True),
@@ -160,18 +186,10 @@ def gradient_descent(loss_name: str, lr: float, start: float, steps: int) -> np.
     return np.array(path)
 
 
-@checked(loss_name=LOSS, path=Anything("positions; overflowed ones are inf"))
+@checked(loss_name=LOSS, path=PATH)
 def has_diverged(loss_name: str, path: np.ndarray) -> bool:
     """True when ``path`` overflowed or ran far outside the loss's range."""
     loss = LOSSES[loss_name]
-    try:
-        path = np.asarray(path, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"path must be a list of positions, got {show(path)}"
-        ) from None
-    if path.ndim != 1 or len(path) == 0:
-        raise ValueError(f"path must be a list of positions, got shape {path.shape}")
     limit = DIVERGENCE_FACTOR * max(abs(loss.low), abs(loss.high))
     end = path[-1]
     return bool(not np.isfinite(end) or abs(end) > limit)
@@ -195,7 +213,7 @@ def random_restarts(
 
 @checked(
     loss_name=LOSS,
-    paths=Items(Anything("a path of positions"), min_length=0, max_length=10_000),
+    paths=Items(PATH, min_length=0, max_length=10_000),
     decimals=Int(0, 15),
 )
 def minima_found(
@@ -224,7 +242,11 @@ def tiny_network_parameters(seed: int = 0) -> dict[str, np.ndarray]:
 
 
 NETWORK = dict(
-    params=Instance(dict, "a dict of W1 (2, h), b1 (h,), W2 (h, 1), b2 (1,)"),
+    params=Instance(
+        dict,
+        "a dict of W1 (2, h), b1 (h,), W2 (h, 1), b2 (1,)",
+        example=lambda: tiny_network_parameters(0),
+    ),
     x=Array(shape=(None, 2)),
     y=Array(ndim=(1, 2)),
 )

@@ -184,3 +184,22 @@ def test_a_declaration_that_accepts_a_bad_value_is_found():
     f.__module__ = "course_lib.core.basics"
     with pytest.raises(AssertionError, match="accepted"):
         test_declared_constraints_refuse_bad_values(f)
+
+
+def test_a_foreign_message_is_found():
+    """A refusal worded by numpy (or Keras, or traitlets) fails the generated case."""
+    from course_lib.core import Int, checked
+
+    class Numpyish(Int):
+        def check(self, value, name):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError("operands could not be broadcast together")
+            return value
+
+    @checked(n=Numpyish(1, 3))
+    def f(n):
+        return n
+
+    f.__module__ = "course_lib.core.basics"
+    with pytest.raises(AssertionError, match="foreign phrase"):
+        test_declared_constraints_refuse_bad_values(f)

@@ -115,3 +115,16 @@ def test_uint8_and_float_agree_and_0_255_floats_are_refused(obj, param):
     assert "divide by 255" in message and unclear_reason(message, (param,)) is None, (
         message
     )
+
+
+def test_a_planted_silent_wrong_answer_is_found():
+    """A function that reads uint8 pixels on their own scale (0-255 where float says
+    0-1) gives another answer for the same picture: the test above fails on it."""
+    from course_lib.core import checked
+
+    @checked(image=Images("HW", to=None))
+    def brightness(image):
+        return float(np.asarray(image).mean())
+
+    with pytest.raises(AssertionError, match="different results"):
+        test_uint8_and_float_agree_and_0_255_floats_are_refused(brightness, "image")
