@@ -42,8 +42,14 @@ from matplotlib.figure import Figure
 
 from course_lib.core import Anything, Bool, Instance, Int, Number, Text, checked
 
-FIGURE = Instance(Figure, "a matplotlib Figure (make one with new_figure)")
-CONTROL = Instance(widgets.ValueWidget, "an ipywidgets control")
+FIGURE = Instance(
+    Figure,
+    "a matplotlib Figure (make one with new_figure)",
+    example=lambda: new_figure(1, 1),
+)
+CONTROL = Instance(
+    widgets.ValueWidget, "an ipywidgets control", example=lambda: widgets.IntSlider()
+)
 
 STALE_OPACITY = "0.35"
 
