@@ -85,12 +85,19 @@ def test_a_too_big_step_diverges_and_stops_early():
 
 @pytest.mark.parametrize(
     ("lr", "steps", "message"),
-    [(0.0, 5, "lr must be a positive number"), (-1.0, 5, "lr must be a positive number"), (0.1, -1, "steps")],
+    [
+        (0.0, 5, "lr must be a positive number"),
+        (-1.0, 5, "lr must be a positive number"),
+        (0.1, -1, "steps"),
+    ],
 )
 def test_gradient_descent_refuses_bad_settings(lr, steps, message):
     with pytest.raises(ValueError, match=message):
         neurons.gradient_descent("bowl", lr, 1.0, steps)
-    with pytest.raises(ValueError, match="loss_name must be one of 'bowl', 'two valleys', 'bumpy', got 'saddle'"):
+    with pytest.raises(
+        ValueError,
+        match="loss_name must be one of 'bowl', 'two valleys', 'bumpy', got 'saddle'",
+    ):
         neurons.gradient_descent("saddle", 0.1, 1.0, 5)
 
 
@@ -150,7 +157,9 @@ def test_relu_needs_he_weights_to_carry_the_error_signal_back():
     # "output" measures something else than "kernel" on the same weights
     kernel = neurons.gradient_norms_by_layer("relu", depth=10, width=32)
     assert not np.allclose(kernel, he)
-    with pytest.raises(ValueError, match="of must be one of 'kernel', 'output', got 'bias'"):
+    with pytest.raises(
+        ValueError, match="of must be one of 'kernel', 'output', got 'bias'"
+    ):
         neurons.gradient_norms_by_layer("relu", depth=2, of="bias")
 
 
@@ -227,13 +236,28 @@ def test_a_learning_rate_typed_as_text_is_read_as_a_number():
     ("call", "message"),
     [
         (lambda: neurons.neuron([1.0, 2.0], [0.5, -1.0], "a"), "bias must be"),
-        (lambda: neurons.neuron(1j, [1.0], 0.0), "x must be an array with 1 or 2 axes of finite numbers, got an array of complex"),
-        (lambda: neurons.neuron(3.0, [1.0], 0.0), r"x must be an array with 1 or 2 axes .* got shape \(\)"),
-        (lambda: neurons.activate("relu", object()), "z must be an array of finite numbers, got an array of object"),
+        (
+            lambda: neurons.neuron(1j, [1.0], 0.0),
+            "x must be an array with 1 or 2 axes of finite numbers, got an array of complex",
+        ),
+        (
+            lambda: neurons.neuron(3.0, [1.0], 0.0),
+            r"x must be an array with 1 or 2 axes .* got shape \(\)",
+        ),
+        (
+            lambda: neurons.activate("relu", object()),
+            "z must be an array of finite numbers, got an array of object",
+        ),
         (lambda: neurons.has_diverged("bowl", []), "path must be a list of"),
-        (lambda: neurons.minima_found("bowl", 0), "paths must be a list .* \(one value goes in a list"),
+        (
+            lambda: neurons.minima_found("bowl", 0),
+            r"paths must be a list .* \(one value goes in a list",
+        ),
         (lambda: neurons.minima_found("bowl", [[1.0]], 99), "decimals must be"),
-        (lambda: neurons.tiny_network_parameters(-1), "seed must be an int from 0 to 4,294,967,295"),
+        (
+            lambda: neurons.tiny_network_parameters(-1),
+            "seed must be an int from 0 to 4,294,967,295",
+        ),
         (lambda: neurons.backpropagate([], [[1, 2]], [1]), "params must be a dict"),
         (
             lambda: neurons.tape_gradients(

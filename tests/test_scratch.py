@@ -247,7 +247,10 @@ def test_numpy_layers_check_their_kind_and_activation():
     [
         (lambda: cl.scratch.relu(None), "x must be an array of finite numbers"),
         (lambda: cl.scratch.relu(["1", "a"]), "x must be an array of finite numbers"),
-        (lambda: cl.scratch.softmax([]), "x must be an array of finite numbers, got 0 numbers"),
+        (
+            lambda: cl.scratch.softmax([]),
+            "x must be an array of finite numbers, got 0 numbers",
+        ),
         (lambda: cl.scratch.dense([[1.0, 2.0]], [[1.0]], [0.0]), "do not fit"),
         (lambda: cl.scratch.dense([], [], 0.0), "x must be an array with 2 axes"),
         (

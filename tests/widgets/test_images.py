@@ -205,9 +205,17 @@ def test_digit_browser_draws_digits_scaled_to_0_1_like_the_uint8_ones(digits):
         (np.full((3, 28, 28), 200.0), [0, 1, 2], "looks like 0-255 pixels"),
         (np.full((3, 28, 28), 300, np.int16), [0, 1, 2], "got whole numbers from 300"),
         (np.full((3, 28, 28), np.nan), [0, 1, 2], "got NaN or infinite pixels"),
-        (np.full((3, 28, 28), "a"), [0, 1, 2], "images must be images .* got an array of <U1"),
+        (
+            np.full((3, 28, 28), "a"),
+            [0, 1, 2],
+            "images must be images .* got an array of <U1",
+        ),
         (np.zeros((0, 28, 28)), [], r"got 0 images \(1 to"),
-        (np.zeros((3, 28, 28)), ["a", "b", "c"], "labels must be labels .* got an array of <U1"),
+        (
+            np.zeros((3, 28, 28)),
+            ["a", "b", "c"],
+            "labels must be labels .* got an array of <U1",
+        ),
         (
             np.zeros((3, 28, 28)),
             [0.5, 1, 2],

@@ -130,9 +130,18 @@ def test_names_are_matched_without_regard_to_case(build, control, expected):
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: cl.widgets.NeuronExplorer(3), "activation must be one of 'sigmoid', .* got 3"),
-        (lambda: cl.widgets.NeuronExplorer(None), "activation must be one of .* got None"),
-        (lambda: cl.widgets.NeuronExplorer(weight="one"), "weight must be a finite number"),
+        (
+            lambda: cl.widgets.NeuronExplorer(3),
+            "activation must be one of 'sigmoid', .* got 3",
+        ),
+        (
+            lambda: cl.widgets.NeuronExplorer(None),
+            "activation must be one of .* got None",
+        ),
+        (
+            lambda: cl.widgets.NeuronExplorer(weight="one"),
+            "weight must be a finite number",
+        ),
         (
             lambda: cl.widgets.GradientDescentPlayground(lr="fast"),
             "lr must be a finite number, got 'fast'",
