@@ -345,11 +345,10 @@ def _answer_choice(control, value):
     return control.value
 
 
-class ChoiceDropdown(widgets.Dropdown):
-    """A dropdown that answers an unknown value in its widget's banner, in the
+class _AnswersInBanner:
+    """A choice control whose unknown value is answered in its widget's banner, in the
     student's words with the options, instead of traitlets' "Invalid selection"; the
-    value stays what it was. ``owner``: the CourseWidget; ``name``: the control's name.
-    """
+    value stays what it was. ``owner``: the CourseWidget; ``name``: the control's name."""
 
     @checked(**CHOICE)
     def __init__(self, owner: CourseWidget, name: str, **kwargs):
@@ -361,27 +360,13 @@ class ChoiceDropdown(widgets.Dropdown):
         return _answer_choice(self, proposal.value)
 
 
-class ChoiceSlider(widgets.SelectionSlider):
-    """A selection slider that answers an unknown value like :class:`ChoiceDropdown`."""
-
-    @checked(**CHOICE)
-    def __init__(self, owner: CourseWidget, name: str, **kwargs):
-        self._course_owner, self._course_name = owner, name
-        super().__init__(**kwargs)
-
-    @traitlets.validate("value")
-    def _validate_value(self, proposal):
-        return _answer_choice(self, proposal.value)
+class ChoiceDropdown(_AnswersInBanner, widgets.Dropdown):
+    """A dropdown that answers an unknown value in its widget's banner."""
 
 
-class ChoiceToggleButtons(widgets.ToggleButtons):
-    """Toggle buttons that answer an unknown value like :class:`ChoiceDropdown`."""
+class ChoiceSlider(_AnswersInBanner, widgets.SelectionSlider):
+    """A selection slider that answers an unknown value in its widget's banner."""
 
-    @checked(**CHOICE)
-    def __init__(self, owner: CourseWidget, name: str, **kwargs):
-        self._course_owner, self._course_name = owner, name
-        super().__init__(**kwargs)
 
-    @traitlets.validate("value")
-    def _validate_value(self, proposal):
-        return _answer_choice(self, proposal.value)
+class ChoiceToggleButtons(_AnswersInBanner, widgets.ToggleButtons):
+    """Toggle buttons that answer an unknown value in its widget's banner."""
