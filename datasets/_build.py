@@ -83,6 +83,11 @@ def save_reproducibly(model, path: Path) -> None:
             copy(source, target)
 
 
+RUN_RECORD = {"seconds", "machine"}
+"""JSON keys that record the run (its wall time, the machine), not its results: a
+rebuild elsewhere differs there by nature, so --check compares everything else."""
+
+
 def _numbers(path: Path) -> dict[str, object]:
     """Every array or number in a weights, array or JSON file, by its place in it."""
     import numpy as np
@@ -112,7 +117,8 @@ def _numbers(path: Path) -> dict[str, object]:
         def walk(value, key):
             if isinstance(value, dict):
                 for k, v in value.items():
-                    walk(v, f"{key}/{k}")
+                    if k not in RUN_RECORD:
+                        walk(v, f"{key}/{k}")
             elif isinstance(value, list):
                 for i, v in enumerate(value):
                     walk(v, f"{key}/{i}")

@@ -152,3 +152,13 @@ def test_the_helper_is_importable_from_the_scripts_folder():
         import _build  # noqa: F401 - what every script does
     finally:
         sys.path.remove(str(DATASETS))
+
+
+def test_a_results_file_that_differs_only_in_its_run_record_passes(tmp_path):
+    build = _load_build()
+    old, new, other = (tmp_path / n for n in ("old.json", "new.json", "other.json"))
+    old.write_text('{"accuracy": [0.91, 0.9], "seconds": 872, "machine": "2 cores"}')
+    new.write_text('{"accuracy": [0.91, 0.9], "seconds": 95, "machine": "16 cores"}')
+    other.write_text('{"accuracy": [0.91, 0.8], "seconds": 872, "machine": "2 cores"}')
+    assert build.largest_difference(new, old) == 0.0
+    assert build.largest_difference(other, old) == pytest.approx(0.1)
