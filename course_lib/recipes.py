@@ -34,14 +34,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from course_lib.core import (
     SEED,
     Bool,
     Callbacks,
     Choice,
-    Constraint,
+    Examples,
     Images,
     Instance,
     Int,
@@ -446,41 +444,11 @@ class RaceClock:
         return _Clock()
 
 
-class _DigitsAndLabels(Constraint):
-    """A pair (images, labels): MNIST digits and their labels 0-9, one per image."""
-
-    def describe(self):
-        return (
-            "a pair (images, labels): digits (N, 28, 28) or (N, 28, 28, 1), uint8 0-255 "
-            "or float 0-1, and one label 0-9 per digit"
-        )
-
-    def convert(self, value, name):
-        if not (isinstance(value, tuple | list) and len(value) == 2):
-            self.fail(name, value)
-        images = DIGITS.check(value[0], f"the images of {name}")
-        labels = Labels(10).check(value[1], f"the labels of {name}")
-        if images.ndim == 2 or len(images) != len(labels):
-            self.fail(name, value, got=f"{len(images)} digits and {len(labels)} labels")
-        return (images if images.ndim == 4 else images[..., None]), labels
-
-    def example(self):
-        return np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.int64)
-
-    def bad_values(self):
-        images, labels = self.example()
-        return [
-            None,
-            "text",
-            (images,),
-            (images, labels + 10),
-            (images, np.eye(10)[labels]),
-            (images + 200.0, labels),
-            (images, labels[:1]),
-        ]
-
-
-DIGITS_AND_LABELS = _DigitsAndLabels()
+DIGITS_AND_LABELS = Examples(
+    Images(("NHW", "NHWC"), channels=1, size=(28, 28)), Labels(10), channel_axis=True
+)
+"""A pair (images, labels): MNIST digits (N, 28, 28) or (N, 28, 28, 1), uint8 0-255 or
+float 0-1, and one label 0-9 per digit; the digits come back (N, 28, 28, 1)."""
 
 
 @checked(

@@ -318,7 +318,7 @@ def _digits(n=8):
     [
         (
             {"train": (_digits()[0], _digits()[1] + 10)},
-            "the labels of train must be labels .* from 0 to 9, got labels from 10",
+            r"train\[1\] must be labels .* from 0 to 9, got labels from 10",
         ),
         ({"test": _digits()[0]}, "test must be a pair"),
         ({"budget": 1e9}, "budget must be a positive number <= 3,600"),

@@ -1,7 +1,7 @@
 """Switches shared by every notebook (fast mode, seeding, an environment report) and the
 declared checks every public function uses (:mod:`course_lib.core.checks`)."""
 
-from course_lib.core.arrays import Array, Images, Labels, Model
+from course_lib.core.arrays import Array, Examples, Images, Labels, Model
 from course_lib.core.basics import (
     FAST,
     check_floats,
@@ -49,6 +49,7 @@ __all__ = [
     "SEED",
     "Anything",
     "Array",
+    "Examples",
     "Bool",
     "Callbacks",
     "Choice",

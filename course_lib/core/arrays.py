@@ -501,3 +501,33 @@ def _ends_in_squash(model) -> bool:
         return True
     activation = getattr(layer, "activation", None)
     return getattr(activation, "__name__", "") in {"softmax", "sigmoid"}
+
+
+class Examples(Constraint):
+    """A pair ``(x, y)``: a batch of inputs and one label each (as ``load_mnist`` gives
+    them), each checked by its own constraint, as many of one as of the other; returned
+    as a tuple. ``channel_axis``: images (N, H, W) come back as (N, H, W, 1)."""
+
+    def __init__(self, x: Constraint, y: Constraint, channel_axis: bool = False):
+        self.x, self.y, self.channel_axis = x, y, channel_axis
+
+    def describe(self):
+        return f"a pair (x, y) of {self.x.describe()} and {self.y.describe()}"
+
+    def convert(self, value, name):
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            self.fail(name, value)
+        x = self.x.check(value[0], f"{name}[0]")
+        y = self.y.check(value[1], f"{name}[1]")
+        if len(x) != len(y):
+            self.fail(name, value, got=f"{len(x):,} inputs and {len(y):,} labels")
+        if self.channel_axis and np.ndim(x) == 3:
+            x = x[..., None]
+        return x, y
+
+    def example(self):
+        return self.x.example(), self.y.example()
+
+    def bad_values(self):
+        x, y = self.example()
+        return [None, "text", (x,), (x, y[:1]), (np.full(np.shape(x), np.nan), y)]

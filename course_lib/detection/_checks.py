@@ -140,33 +140,6 @@ FACE_MODEL = Model(
 the probability of a face out."""
 
 
-class Examples(Constraint):
-    """A pair ``(x, y)``: a batch of inputs and one label each (as ``face_data`` gives
-    them), each checked by its own constraint; returned as a tuple."""
-
-    def __init__(self, x: Constraint, y: Constraint):
-        self.x, self.y = x, y
-
-    def describe(self):
-        return f"a pair (x, y) of {self.x.describe()} and {self.y.describe()}"
-
-    def convert(self, value, name):
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            self.fail(name, value)
-        x = self.x.check(value[0], f"{name}[0]")
-        y = self.y.check(value[1], f"{name}[1]")
-        if len(x) != len(y):
-            self.fail(name, value, got=f"{len(x):,} inputs and {len(y):,} labels")
-        return x, y
-
-    def example(self):
-        return self.x.example(), self.y.example()
-
-    def bad_values(self):
-        x, y = self.example()
-        return [None, "text", (x,), (x, y[:1]), (np.full(x.shape, np.nan), y)]
-
-
 # -- lecture 14's one-stage detector (cl.one_stage) ----------------------------------
 
 MAX_IMAGES = 100_000

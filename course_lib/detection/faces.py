@@ -18,6 +18,7 @@ import numpy as np
 from course_lib.core import (
     SEED,
     Callbacks,
+    Examples,
     Images,
     Int,
     Items,
@@ -31,7 +32,6 @@ from course_lib.detection._checks import (
     IMAGE,
     SCORES,
     Boxes,
-    Examples,
     Photo,
 )
 from course_lib.detection.boxes import MAX_NMS, iou_matrix, non_max_suppression

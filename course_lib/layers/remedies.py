@@ -11,7 +11,7 @@ import numpy as np
 from course_lib.core import (
     Callbacks,
     Choice,
-    Constraint,
+    Examples,
     Function,
     Images,
     Instance,
@@ -65,34 +65,12 @@ RUN_SEED = Int(0, 2**31 - 2)
 """A run's seed (Keras' layers take seeds below 2**31 - 1)."""
 
 
-class _Digits(Constraint):
-    """A pair (images, labels) of MNIST digits: images (N, 28, 28) or (N, 28, 28, 1),
-    uint8 0-255 or float 0-1, and one label 0-9 each; returned as float32
-    (N, 28, 28, 1) 0..1 and int64 labels."""
-
-    IMAGES = Images(("NHW", "NHWC"), channels=1, size=(28, 28))
-    LABELS = Labels(10)
-
-    def describe(self):
-        return "a pair (images, labels) of digits (N, 28, 28) and labels 0-9"
-
-    def convert(self, value, name):
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            self.fail(name, value)
-        images = self.IMAGES.check(value[0], f"the images of {name}")
-        labels = self.LABELS.check(value[1], f"the labels of {name}")
-        if len(images) != len(labels):
-            self.fail(name, value, got=f"{len(images)} images but {len(labels)} labels")
-        return images.reshape(-1, 28, 28, 1), labels
-
-    def example(self):
-        return np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.int64)
-
-    def bad_values(self):
-        return [None, "text", np.zeros((2, 28, 28)), (np.zeros((2, 28, 28)), [0, 10])]
-
-
-DIGITS = _Digits()
+DIGITS = Examples(
+    Images(("NHW", "NHWC"), channels=1, size=(28, 28)), Labels(10), channel_axis=True
+)
+"""A pair (images, labels) of MNIST digits: images (N, 28, 28) or (N, 28, 28, 1), uint8
+0-255 or float 0-1, and one label 0-9 each; returned as float32 (N, 28, 28, 1) 0..1 and
+int64 labels."""
 
 
 @checked(remedy=REMEDY, seed=RUN_SEED)

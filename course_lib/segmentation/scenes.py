@@ -10,7 +10,7 @@ import numpy as np
 from course_lib.core import (
     SEED,
     Choice,
-    Constraint,
+    Examples,
     Images,
     Instance,
     Int,
@@ -62,39 +62,9 @@ SCENES = Instance(
 """The declaration of a parameter that takes digit scenes."""
 
 
-class _Digits(Constraint):
-    """``(images, labels)``: digits (M, 28, 28) of uint8 0-255 or float 0-1 pixels and
-    one label 0-9 each; returned as (uint8 images, int64 labels)."""
-
-    images = Images("NHW", size=(28, 28), to="uint8")
-    labels = Labels(10)
-
-    def describe(self):
-        return "(images, labels): digits (M, 28, 28) and one label 0-9 for each"
-
-    def convert(self, value, name):
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            self.fail(name, value)
-        images = self.images.check(value[0], f"{name}' images")
-        labels = self.labels.check(value[1], f"{name}' labels")
-        if len(labels) != len(images):
-            self.fail(name, value, got=f"{len(images)} images and {len(labels)} labels")
-        return images, labels
-
-    def example(self):
-        return np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.int64)
-
-    def bad_values(self):
-        images, labels = self.example()
-        return [
-            None,
-            "text",
-            images,
-            (images.astype(np.float32) + 200.0, labels),  # 0-255 floats
-            (np.full(images.shape, np.nan), labels),
-            (images, labels[:1]),
-            (images, labels + 10),
-        ]
+DIGITS = Examples(Images("NHW", size=(28, 28), to="uint8"), Labels(10))
+"""``(images, labels)``: digits (M, 28, 28) of uint8 0-255 or float 0-1 pixels and one
+label 0-9 each; returned as (uint8 images, int64 labels)."""
 
 
 def _ink_crop(digit: np.ndarray) -> np.ndarray:
@@ -124,7 +94,7 @@ def _overlaps(box, boxes, gap: int = 1) -> bool:
     split=Choice("train", "test"),
     min_digits=Int(1, 4),
     max_digits=Int(1, 4),
-    digits=Optional(_Digits()),
+    digits=Optional(DIGITS),
 )
 def digit_scenes(
     count: int,
@@ -216,7 +186,7 @@ def _source_digits(split, digits):
     count=Int(1, MAX_SCENES),
     seed=SEED,
     split=Choice("train", "test"),
-    digits=Optional(_Digits()),
+    digits=Optional(DIGITS),
 )
 def touching_digit_scenes(
     count: int, seed: int = 0, split: str = "test", digits=None

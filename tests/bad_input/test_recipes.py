@@ -43,7 +43,7 @@ def test_labels_10_to_19_one_hot_and_minus_one_are_refused(digits, which):
 
 def test_digits_and_labels_of_two_lengths_are_refused(digits):
     x, y = digits
-    assert "32 digits and 31 labels" in _error(
+    assert "32 inputs and 31 labels" in _error(
         lambda: _race((x, y[:-1]), (x, y)), "train"
     )
 

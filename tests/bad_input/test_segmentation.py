@@ -206,7 +206,7 @@ def test_train_unet_takes_callbacks_none_one_or_a_list(small_unet, scenes):
         (
             lambda: seg.digit_scenes(2, digits=(np.zeros((3, 28, 28)), [1, 2])),
             "digits",
-            "3 images and 2 labels",
+            "3 inputs and 2 labels",
         ),
         (
             lambda: seg.build_unet((4096, 4096, 3), filters=512, depth=5),
