@@ -246,20 +246,23 @@ def main(
             shipped = registry.location(row.name)
             if args.check:
                 same = digest == row.sha256 and size == row.size
-                line = f"{row.filename}: {'matches' if same else 'DIFFERS'}"
-                line += f" (rebuilt sha256 {digest}, {size:,} B"
-                line += "" if same else f"; shipped {row.sha256}, {row.size:,} B"
-                print(line + ")")
-                if not same and shipped.exists():
-                    gap = largest_difference(fresh, shipped)
-                    close = gap <= tolerance
-                    print(
-                        f"  largest difference of a number: {gap:.3g}"
-                        + (f" (within the tolerance {tolerance:g})" if close else "")
-                    )
-                    if compare is not None:
+                gap = 0.0
+                if not same:
+                    exists = shipped.exists()
+                    gap = largest_difference(fresh, shipped) if exists else float("inf")
+                if same:
+                    verdict = "matches"
+                elif gap <= tolerance:
+                    verdict = "matches in every number (the bytes differ)"
+                else:
+                    verdict = f"DIFFERS (largest difference of a number: {gap:.3g})"
+                print(f"{row.filename}: {verdict}")
+                print(f"  rebuilt sha256 {digest}, {size:,} B")
+                if not same:
+                    print(f"  shipped sha256 {row.sha256}, {row.size:,} B")
+                    if compare is not None and shipped.exists():
                         print(f"  {compare(row.name, fresh, shipped)}")
-                    same = close
+                same = same or gap <= tolerance
                 status |= not same
                 continue
             os.replace(fresh, shipped)

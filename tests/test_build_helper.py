@@ -82,6 +82,7 @@ def test_check_detects_a_difference_and_leaves_the_shipped_file(tiny, capsys):
     )
     out = capsys.readouterr().out
     assert status == 1 and "tiny.txt: DIFFERS" in out and "one byte differs" in out
+    assert "shipped sha256" in out
     assert seen == [("tiny", b"new\n", b"old\n")]
     assert (files / "tiny.txt").read_bytes() == b"old\n"
     assert (table.read_text(), readme.read_text()) == before
