@@ -26,6 +26,7 @@ JupyterLab, in Voila, in plain pytest and in the browser tests.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import html
 import io
@@ -37,6 +38,7 @@ from collections.abc import Callable, Iterator
 
 import ipywidgets as widgets
 import traitlets
+from ipywidgets.widgets.widget_selection import _Selection
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -243,6 +245,7 @@ class CourseWidget(widgets.VBox):
         """
         for name, control in controls.items():
             self.controls[name] = control
+            _answer_in_banner(control, self, name)
             control.observe(functools.partial(self.update, handler), names="value")
 
     # -- the one wrapper ---------------------------------------------------------------
@@ -306,6 +309,84 @@ class CourseWidget(widgets.VBox):
 
     def _render(self) -> None:  # pragma: no cover - every subclass implements it
         raise NotImplementedError(f"{type(self).__name__} must implement _render()")
+
+
+# -- controls that answer a wrong value in the banner ------------------------------------
+
+_ANSWERED = (
+    widgets.IntSlider,
+    widgets.FloatSlider,
+    widgets.FloatLogSlider,
+    widgets.IntText,
+    widgets.FloatText,
+    widgets.BoundedIntText,
+    widgets.BoundedFloatText,
+    widgets.Checkbox,
+    widgets.ToggleButton,
+    widgets.Text,
+)
+"""Controls whose value trait refuses a wrong type with traitlets' own TraitError ("The
+'value' trait of an IntSlider instance expected an int, not the float nan")."""
+
+
+def _allowed(control) -> str:
+    if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        return "True or False"
+    if isinstance(control, widgets.Text):
+        return "text"
+    kind = "an int" if isinstance(control.value, int) else "a number"
+    if isinstance(control, widgets.FloatLogSlider):
+        return f"{kind} from {control.base**control.min:g} to {control.base**control.max:g}"
+    if hasattr(control, "min") and hasattr(control, "max"):
+        return f"{kind} from {control.min:g} to {control.max:g}"
+    return kind
+
+
+@functools.cache
+def _answering(trait_type: type) -> type:
+    """``trait_type`` that answers a wrong value in its widget's banner (the value stays
+    what it was) instead of raising traitlets' TraitError at the student's line."""
+
+    class Answering(trait_type):
+        def validate(self, obj, value):
+            try:
+                return super().validate(obj, value)
+            except traitlets.TraitError:
+                owner = getattr(obj, "_course_owner", None)
+                name = getattr(obj, "_course_name", "the value")
+                message = f"{name} must be {_allowed(obj)}, got {value!r:.40}"
+                if owner is None:
+                    raise ValueError(message) from None
+                owner._fail(message)
+                return obj.value
+
+    Answering.__name__ = f"Answering{trait_type.__name__}"
+    return Answering
+
+
+@functools.cache
+def _answering_class(cls: type) -> type:
+    """A subclass of the control class ``cls`` whose value trait answers in the banner
+    (a choice's value may not be None either: its validator then answers it)."""
+    trait = copy.copy(cls.class_traits()["value"])
+    if issubclass(cls, _Selection):
+        trait.allow_none = False
+    else:
+        trait.__class__ = _answering(type(trait))
+    return type(cls.__name__, (cls,), {"value": trait, "__module__": cls.__module__})
+
+
+def _answer_in_banner(control, owner: CourseWidget, name: str) -> None:
+    """Let ``control`` answer a value of the wrong type in ``owner``'s banner."""
+    choice = isinstance(control, _Selection)
+    if type(control) in _ANSWERED or choice:
+        control.__class__ = _answering_class(type(control))
+    if choice and not isinstance(control, _AnswersInBanner):
+        # its "Invalid selection" validator, registered when it was made, is replaced
+        control._register_validator(_AnswersInBanner._validate_value, ["value"])
+    if isinstance(control, _ANSWERED) or choice:
+        control._course_owner = getattr(control, "_course_owner", owner)
+        control._course_name = getattr(control, "_course_name", name)
 
 
 CHOICE = {

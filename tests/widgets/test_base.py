@@ -39,6 +39,87 @@ def test_every_export_is_a_course_widget_or_a_callback():
     assert len(COURSE_WIDGETS) >= 12
 
 
+def _wrong_values(control) -> list:
+    """Values a student might type that the control cannot take."""
+    from ipywidgets.widgets.widget_selection import _Selection
+
+    if isinstance(control, _Selection):
+        return ["no such option", None]
+    if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        return ["maybe", None]
+    if isinstance(control, widgets.Text):
+        return [3, None]
+    if hasattr(control, "value") and isinstance(control.value, int | float):
+        return [math.nan, "ten", None]
+    return []
+
+
+def _another(value) -> list:
+    """A second valid value for a free-input control, next to ``value``."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [value + 1]
+    if isinstance(value, float):
+        return [value + 0.5]
+    if isinstance(value, str):
+        return [value + " "]
+    return []
+
+
+@pytest.mark.parametrize("name", COURSE_WIDGETS)
+def test_every_control_answers_a_wrong_value_in_the_banner(name, monkeypatch):
+    """Issue 33: an unknown option, NaN, text for a number, a non-bool for a checkbox:
+    the banner names the control in the student's words and the value stays; a number
+    beyond a slider's end is taken as the end. Never a traitlets or numpy message."""
+    from clear_errors import unclear_reason
+
+    monkeypatch.setenv("COURSE_STRICT_WIDGETS", "1")
+    widget = getattr(cl.widgets, name)()
+    problems = []
+
+    def attempt(control_name, control, value, what):
+        try:
+            control.value = value
+        except Exception as error:  # noqa: BLE001 - any escape is the finding
+            problems.append(f"{control_name} = {what} raised {error!r:.200}")
+            return None
+        message = widget.error.message
+        if message and unclear_reason(message):
+            problems.append(f"{control_name} = {what}: {message}")
+        return message
+
+    for control_name, control in list(widget.controls.items()):
+        original = control.value
+        ends = [v for v in control_ends(control) if v != original]
+        for wrong in _wrong_values(control):
+            message = attempt(control_name, control, wrong, repr(wrong))
+            if message is None:
+                continue
+            taken = control.value is wrong
+            if taken and not message:
+                problems.append(f"{control_name} = {wrong!r} taken without a word")
+            names = {control_name, getattr(control, "_course_name", control_name)}
+            same = str(wrong).casefold() == str(control.value).casefold()  # "None"
+            if not taken and not same and not any(n in message for n in names):
+                problems.append(f"{control_name} = {wrong!r} refused without naming it")
+            # another valid value, then the first, clear the banner
+            others = ends[:1] or _another(original)
+            if not others or getattr(control, "min", 0) == getattr(control, "max", 1):
+                continue  # a control with one possible value: nothing else to set
+            for value in [*others, original]:
+                attempt(control_name, control, value, f"{value!r} (valid)")
+            if widget.error.message:
+                problems.append(f"{control_name} back: {widget.error.message}")
+        number = isinstance(control.value, int | float) and not isinstance(
+            control.value, bool
+        )
+        if hasattr(control, "max") and number:
+            attempt(control_name, control, control.max * 10 + 10**6, "beyond its end")
+            attempt(control_name, control, original, f"{original!r} (valid)")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("name", COURSE_WIDGETS)
 def test_every_control_works_at_its_ends(name, monkeypatch):
     monkeypatch.setenv("COURSE_STRICT_WIDGETS", "1")
@@ -58,7 +139,18 @@ def test_every_control_works_at_its_ends(name, monkeypatch):
             )
             if widget.figure_image.value != before:
                 changed.append(control_name)
-        bad = FREE_INPUT_BAD_VALUES.get(type(control))
+        bad = next(
+            (v for kind, v in FREE_INPUT_BAD_VALUES.items() if type(control) is kind),
+            None,
+        )
+        bad = next(
+            (
+                v
+                for k, v in FREE_INPUT_BAD_VALUES.items()
+                if k.__name__ == type(control).__name__
+            ),
+            bad,
+        )
         if bad is not None:
             control.value = bad
             assert widget.error.message, (
