@@ -298,7 +298,7 @@ def test_spread_is_the_sample_standard_deviation():
         aug.train_small("cats")
 
 
-# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+# -- bad input (found by the old bad-input property table) --------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -219,7 +219,7 @@ def test_imagenet_model_fails_fast_offline(cache, monkeypatch):
         explain.imagenet_model("alexnet")
 
 
-# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+# -- bad input (found by the old bad-input property table) --------------------------------------
 
 
 def test_class_scores_refuses_what_is_not_a_model(digits):

@@ -491,7 +491,7 @@ def test_exercise_9_5_has_no_remedy_near_its_threshold():
     assert lecture_09.SPREAD == 3.0
 
 
-# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+# -- bad input (found by the old bad-input property table) --------------------------------------
 
 
 @pytest.mark.parametrize("axis", ["text", None, 1.5, 10**5])

@@ -301,7 +301,7 @@ def test_the_online_lesson_code_runs_on_the_stand_in(cache, monkeypatch, server)
     assert all(0.0 <= a <= 1.0 for a in results.values())
 
 
-# -- bad input (found by tests/test_bad_input.py) --------------------------------------
+# -- bad input (found by the old bad-input property table) --------------------------------------
 
 
 @pytest.mark.parametrize("model", [None, "text", np.ones(3)])
