@@ -57,6 +57,15 @@ STALE_OPACITY = "0.35"
 
 
 @checked()
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel, where widgets can be shown (a script prints)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+@checked()
 def strict() -> bool:
     """True when widget bugs must raise (the test suite sets ``COURSE_STRICT_WIDGETS=1``)."""
     return os.environ.get("COURSE_STRICT_WIDGETS", "").strip() in {"1", "true", "yes"}

@@ -22,6 +22,7 @@ from course_lib.widgets.base import (
     ChoiceDropdown,
     CourseWidget,
     FigureImage,
+    in_notebook,
     new_figure,
     set_in_range,
 )
@@ -232,7 +233,7 @@ class SampleGrid(keras.callbacks.Callback):
     def __init__(self, count: int = 16, columns: int = 8, seed: int = 0, show=None):
         super().__init__()
         self.count, self.columns, self.seed = count, columns, seed
-        self.show = _in_a_kernel() if show is None else show
+        self.show = in_notebook() if show is None else show
         self.figure = new_figure(6.4, 1.9)
         self.axes = self.figure.subplots()
         self.axes.axis("off")
@@ -269,11 +270,3 @@ class SampleGrid(keras.callbacks.Callback):
 
                 display(self.figure_image)
                 self._displayed = True
-
-
-def _in_a_kernel() -> bool:
-    """True inside a Jupyter kernel (where the grid can be shown)."""
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")

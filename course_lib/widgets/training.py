@@ -35,19 +35,9 @@ import keras
 import numpy as np
 
 from course_lib.core import Bool, Int, Items, Optional, Text, checked
-from course_lib.widgets.base import FigureImage, new_figure
+from course_lib.widgets.base import FigureImage, in_notebook, new_figure
 
 _COLORS = {"train": "tab:blue", "validation": "tab:orange"}
-
-
-def _in_notebook() -> bool:
-    """True inside a Jupyter kernel (where widgets can be shown)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
 
 
 def _to_float(value) -> float:
@@ -103,7 +93,7 @@ class LivePlot(keras.callbacks.Callback):
                 f"{list(metrics)!r}"
             )
         self.metrics = tuple(metrics)
-        self.show = _in_notebook() if show is None else bool(show)
+        self.show = in_notebook() if show is None else bool(show)
         self.epochs = None if epochs is None else int(epochs)
         self.steps = None if steps is None else int(steps)
         self.history: dict[str, list[float]] = {}
