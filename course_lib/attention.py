@@ -11,7 +11,7 @@ the picture.
   guess is its input); with ``attention=True`` each step looks at the columns through
   ``keras.layers.Attention`` (Luong et al. 2015 dot-product attention; Xu et al. 2015,
   "Show, Attend and Tell", for images), written out in ``attention_by_hand``;
-- the shipped attention reader (``load_attention_reader``).
+- the shipped attention reader (``cl.data.load_attention_reader()``).
 
 CTC, the other way to read a strip (one prediction per column, no decoder), is in
 ``cl.ctc``; the moving-digit clips for 3D convolution are in ``cl.video``.
@@ -20,7 +20,7 @@ Example::
 
     strips = cl.attention.make_strips(200, seed=0)
     strips.images.shape, strips.digits[0]       # (200, 28, 140), e.g. "5041"
-    reader = cl.attention.load_attention_reader()
+    reader = cl.data.load_attention_reader()
     cl.attention.greedy_decode(reader, strips.images[:3])
 """
 
@@ -47,9 +47,7 @@ from course_lib.core import (
     PathIn,
     Text,
     checked,
-    show,
 )
-from course_lib.data.registry import FILES_DIR
 
 __all__ = [
     "VOCABULARY",
@@ -67,7 +65,6 @@ __all__ = [
     "teacher_forced_accuracy",
     "attention_by_hand",
     "attention_over_pixels",
-    "load_attention_reader",
     "save_reader_weights",
 ]
 
@@ -84,8 +81,6 @@ MAX_DIGITS = 5
 COLUMN_WIDTH = 4
 DECODE_BATCH = 100
 """The encoder pools the width by 4: a 140-pixel strip becomes 35 column features."""
-READER_FILE = FILES_DIR / "attention_reader.npz"
-READER_SHA256 = "2a6054a7528feffffde553c880791f59f61e0b50f71280c62a34885d44dc08ae"
 READER_SETTINGS = {"max_digits": 5, "units": 64, "attention": True, "seed": 0}
 
 
@@ -570,39 +565,3 @@ def save_reader_weights(reader, path: str | Path) -> Path:
     arrays = {f"w{i:02d}": np.asarray(w) for i, w in enumerate(reader.get_weights())}
     np.savez(path, **arrays)
     return path
-
-
-@checked(path=Optional(PathIn()))
-def load_attention_reader(path: str | Path | None = None):
-    """The shipped attention reader (``datasets/attention_reader.npz``), sha256-checked.
-
-    Made by ``datasets/build_attention_reader.py``. Another ``path`` (weights you saved
-    with ``save_reader_weights``) is loaded without the checksum.
-    """
-    from course_lib.data import sha256_of
-
-    shipped = path is None
-    if not shipped and not isinstance(path, str | Path):
-        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
-    path = READER_FILE if shipped else Path(path)
-    rebuild = "rebuild it with: .venv/bin/python datasets/build_attention_reader.py"
-    if not path.is_file():
-        raise FileNotFoundError(f"the reader weights {path} are missing; {rebuild}")
-    if shipped and sha256_of(path) != READER_SHA256:
-        raise ValueError(
-            f"{path.name} fails its sha256 check (the file is corrupt or changed); "
-            f"{rebuild}"
-        )
-    reader = build_reader(
-        READER_SETTINGS["max_digits"], READER_SETTINGS["units"], attention=True
-    )
-    try:
-        with np.load(path) as data:
-            weights = [data[f"w{i:02d}"] for i in range(len(data.files))]
-    except (OSError, ValueError, AttributeError, EOFError, KeyError):
-        raise ValueError(f"{path} is not a file saved by save_reader_weights") from None
-    shapes = [tuple(w.shape) for w in reader.get_weights()]
-    if [tuple(w.shape) for w in weights] != shapes:
-        raise ValueError(f"the weights in {path} do not fit the attention reader")
-    reader.set_weights(weights)
-    return reader

@@ -10,7 +10,7 @@ The compute behind ``cl.widgets.DigitSketchpad``, ``FilterViewer`` and
 - ``feature_map_layers`` and ``feature_maps``: a layer's output for one digit;
 - ``grid_shape`` and ``tile``: many small maps laid out side by side as one image.
 
-Each works with a Keras model (``cl.models.pretrained("mnist_convnet")``) and with the
+Each works with a Keras model (``cl.data.load_mnist_convnet()``) and with the
 same weights run by NumPy (``cl.models.pretrained_numpy("mnist_convnet")``).
 
 Example::

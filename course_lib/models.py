@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.core import lookup, show
-from course_lib.data.registry import FILES_DIR
+from course_lib.data.registry import FILES_DIR, REGISTRY
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
 """One MNIST digit as the networks take it: height, width, channels (gray)."""
@@ -41,13 +41,13 @@ CHECKPOINTS: dict[str, Checkpoint] = {
     "mnist_convnet": Checkpoint(
         name="mnist_convnet",
         filename="mnist_convnet.weights.h5",
-        sha256="e2d4928ba191fba04828b4cd701d221eb0438554beeda445a9c06b97acb3008f",
+        sha256=REGISTRY["mnist_convnet"].sha256,
         description="slides_convnet() trained on the bundled 4,000 MNIST digits",
     ),
     "faces_convnet": Checkpoint(
         name="faces_convnet",
         filename="faces_convnet.weights.h5",
-        sha256="03c94ece2ac6e462f10159dfc6cdf3694c89b9d9cc86ad572c51aa6b81a635e9",
+        sha256=REGISTRY["faces_convnet"].sha256,
         description="slides_convnet(16 filters, 32 dense units, 2 classes) trained on "
         "160 of the 200 25x25 faces / non-faces of skimage.data.lfw_subset()",
         input_shape=(25, 25, 1),

@@ -10,7 +10,7 @@
   ``build_one_stage_detector`` (a small convnet with an SSD-style head: at each of
   16 x 16 positions, for each anchor, 11 class scores and 4 offsets),
   ``detection_loss`` (softmax focal loss, Lin et al. 2017 "RetinaNet", plus a smooth-L1
-  box loss), ``predict_detections`` and the shipped ``load_one_stage_detector``;
+  box loss), ``predict_detections`` (the shipped one: ``cl.data.load_one_stage_detector``);
 - scoring: ``match_detections`` (greedy, best score first, one detection per true box),
   ``precision_recall_curve``, ``average_precision`` (the area under the precision
   envelope, as PASCAL VOC since 2010) and ``mean_average_precision`` (mAP@0.5);
@@ -22,13 +22,10 @@ Boxes are ``(y0, x0, y1, x1)`` in pixels, rows first, as in ``cl.detection``.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from course_lib.core import (
     Anything,
-    Choice,
     Images,
     Int,
     Items,
@@ -68,9 +65,6 @@ __all__ = [
     "precision_recall_curve",
     "average_precision",
     "mean_average_precision",
-    "load_one_stage_detector",
-    "load_one_stage_results",
-    "load_face_benchmark",
 ]
 
 GRID = 16
@@ -86,9 +80,6 @@ ANCHOR_RATIOS = (1.0, 2.0)
 MAX_LOG_SCALE = float(np.log(1000 / 16))
 """The largest t_w, t_h that ``decode_boxes`` turns into a size (as Detectron clips)."""
 DATASETS = FILES_DIR
-WEIGHTS = DATASETS / "one_stage_digits.weights.h5"
-RESULTS = DATASETS / "one_stage_digits.json"
-FACE_BENCHMARK = DATASETS / "face_benchmark.json"
 ANCHORS = GRID * GRID * len(ANCHOR_SCALES) * len(ANCHOR_RATIOS)
 """Anchors per scene: 16 x 16 positions x 4 shapes = 1,024."""
 
@@ -541,68 +532,3 @@ def mean_average_precision(
 # --------------------------------------------------------------------------------------
 # Shipped files
 # --------------------------------------------------------------------------------------
-
-
-@checked()
-def load_one_stage_detector():
-    """The shipped detector (``datasets/one_stage_digits.weights.h5``, made by
-    ``datasets/build_one_stage_detector.py``)."""
-    if not WEIGHTS.exists():
-        raise FileNotFoundError(
-            f"{WEIGHTS} is missing: rebuild it with "
-            "datasets/build_one_stage_detector.py"
-        )
-    model = build_one_stage_detector()
-    model.load_weights(WEIGHTS)
-    return model
-
-
-@checked()
-def load_one_stage_results() -> dict:
-    """The settings and held-out scores recorded when the shipped detector was
-    trained (``datasets/one_stage_digits.json``)."""
-    if not RESULTS.exists():
-        raise FileNotFoundError(
-            f"{RESULTS} is missing: rebuild it with "
-            "datasets/build_one_stage_detector.py"
-        )
-    return json.loads(RESULTS.read_text())
-
-
-@checked(split=Choice("validation", "test"))
-def load_face_benchmark(split: str = "test") -> list[dict]:
-    """The face benchmark (``datasets/face_benchmark.json``): a list of dicts with
-    ``name``, ``image`` (H, W, 3) uint8 and ``faces`` (n, 4) boxes.
-
-    ``split="test"``: the astronaut and the cameraman (hand-drawn boxes) and coffee and
-    chelsea with held-out ``lfw_subset`` faces pasted in; ``"validation"``: the two
-    scikit-learn sample photos (china, flower) with other held-out faces pasted in, for
-    choosing a score threshold.
-    """
-    import skimage.data
-    from skimage.transform import resize
-
-    from course_lib.core import choose
-    from course_lib.data import sample_image
-
-    split = choose(split, ["validation", "test"], "split")
-    if not FACE_BENCHMARK.exists():
-        raise FileNotFoundError(f"{FACE_BENCHMARK} is missing")
-    data = json.loads(FACE_BENCHMARK.read_text())
-    faces = skimage.data.lfw_subset()
-    images = []
-    for entry in data["real"] + data["composites"]:
-        if entry["split"] != split:
-            continue
-        image = np.array(sample_image(entry.get("photo", entry.get("background"))))
-        if image.ndim == 2:  # the cameraman is gray: as RGB, like the others
-            image = np.repeat(image[..., None], 3, axis=2)
-        for paste in entry.get("pasted", []):
-            size, top, left = paste["size"], paste["top"], paste["left"]
-            face = resize(faces[paste["lfw_face"]], (size, size), order=1)
-            image[top : top + size, left : left + size] = np.round(face * 255)[
-                ..., None
-            ]
-        boxes = np.array(entry["faces"], dtype=np.float64).reshape(-1, 4)
-        images.append({"name": entry["name"], "image": image, "faces": boxes})
-    return images

@@ -7,7 +7,7 @@ multiplication) and softmax. ``forward(model, x)`` reads the weights of a traine
 
 Example::
 
-    model = cl.models.pretrained("mnist_convnet")
+    model = cl.data.load_mnist_convnet()
     x = cl.images.prepare_images(x_test[:8])
     np.abs(cl.scratch.forward(model, x) - model.predict(x)).max()  # ~1e-7
 """

@@ -55,7 +55,7 @@ def train():
         callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=report)],
     )
     print(f"trained in {time.perf_counter() - start:.0f} s")
-    classifier = cl.models.pretrained("mnist_convnet")
+    classifier = cl.data.load_mnist_convnet()
     quality = cl.gans.sample_quality(cl.gans.generate(run.generator, 1000), classifier)
     print(
         f"classifier on 1,000 samples: mean confidence {quality['mean_confidence']:.3f}"

@@ -49,7 +49,7 @@ def build(paths: dict[str, Path], args) -> None:
     start = time.time()
     cl.set_seed(0)
     if evaluate_only:  # score the shipped weights again, keep the recorded training
-        model = o.load_one_stage_detector()
+        model = cl.data.load_one_stage_detector()
         old = json.loads(cl.data.path("one_stage_results").read_text())
         shutil.copyfile(cl.data.path("one_stage_digits"), paths["one_stage_digits"])
         final_loss, start = old["final_train_loss"], start - old["seconds"]

@@ -14,7 +14,7 @@ that the shipped model is at least as good as what the notebook trains in full m
 accuracy and mean IoU on 500 test scenes made from the 1,000 held-out digits
 (``digit_scenes(500, seed=2, split="test")``), beside the all-background baseline.
 About 10 minutes on a laptop CPU. ``cl.widgets.SegmentationViewer()`` and the
-notebook's last sections load the result with ``cl.segmentation.pretrained_unet()``.
+notebook's last sections load the result with ``cl.data.load_segmentation_unet()``.
 
 The weights are stored as float32 arrays in an uncompressed ``.npz`` (no time stamps),
 so the same training gives the same bytes on the same machine and TensorFlow build;

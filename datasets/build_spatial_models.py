@@ -140,7 +140,7 @@ def train(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
             if seed == 0:
                 clean = spatial.build(kind, seed=seed, compile=False)
                 clean.set_weights(model.get_weights())  # no optimizer state
-                _build.save_reproducibly(clean, folder / spatial.SHIPPED[kind][0])
+                _build.save_reproducibly(clean, folder / f"spatial_{kind}.weights.h5")
     summary = summarise(results)
     for kind, values in summary.items():
         print(f"{kind}: {values['mean']:.3f} ± {values['sd']:.3f} over {list(seeds)}")
@@ -193,7 +193,7 @@ def transplant(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
     (x_train, y_train), (x_test, y_test) = bundled_mnist()
     test = spatial.distorted_mnist(x_test, y_test, NUM_TEST, seed=2)
     donor = spatial.build("st_cnn", seed=0, compile=False)
-    donor.load_weights(folder / spatial.SHIPPED["st_cnn"][0])
+    donor.load_weights(folder / "spatial_st_cnn.weights.h5")
     runs = []
     for seed in seeds:
         cl.set_seed(seed)
@@ -230,7 +230,9 @@ def transplant(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
         if seed == 0:
             clean = spatial.build(spatial.BEHIND, seed=seed, compile=False)
             clean.set_weights(model.get_weights())  # no optimizer state
-            _build.save_reproducibly(clean, folder / spatial.SHIPPED[spatial.BEHIND][0])
+            _build.save_reproducibly(
+                clean, folder / f"spatial_{spatial.BEHIND}.weights.h5"
+            )
     return {"settings": {"seeds": list(seeds)}, "runs": {"fc_behind_st": runs}}
 
 
@@ -253,7 +255,7 @@ def merge(folders: list[Path], out: Path) -> dict:
 
     from course_lib import spatial
 
-    parts = [json.loads((f / spatial.RESULTS[0]).read_text()) for f in folders]
+    parts = [json.loads((f / "spatial_results.json").read_text()) for f in folders]
     merged = parts[0]
     merged["runs"] = {
         kind: sorted(
@@ -271,7 +273,7 @@ def merge(folders: list[Path], out: Path) -> dict:
     for folder, part in zip(folders, parts, strict=True):
         if 0 in part["settings"]["seeds"] and folder.resolve() != out.resolve():
             for kind in spatial.KINDS:
-                filename = spatial.SHIPPED[kind][0]
+                filename = f"spatial_{kind}.weights.h5"
                 shutil.copyfile(folder / filename, out / filename)
     for folder in folders:  # the FC behind the ST-CNN's transformer (--transplant)
         extra = folder / "transplant.json"
@@ -279,7 +281,7 @@ def merge(folders: list[Path], out: Path) -> dict:
             merged["runs"].setdefault(spatial.BEHIND, []).extend(
                 json.loads(extra.read_text())["runs"][spatial.BEHIND]
             )
-            weights = folder / spatial.SHIPPED[spatial.BEHIND][0]
+            weights = folder / f"spatial_{spatial.BEHIND}.weights.h5"
             if weights.exists() and folder.resolve() != out.resolve():
                 shutil.copyfile(weights, out / weights.name)
     if spatial.BEHIND in merged["runs"]:
@@ -305,8 +307,6 @@ def options(parser) -> None:
 
 
 def build(paths: dict[str, Path], args) -> None:
-    from course_lib import spatial
-
     seeds = tuple(args.seeds)
     if args.transplant:  # a side run, into the folder of seed 0
         out = args.out or args.transplant
@@ -316,7 +316,9 @@ def build(paths: dict[str, Path], args) -> None:
     if args.out:  # a side run, merged later
         args.out.mkdir(parents=True, exist_ok=True)
         results = train(args.out, args.steps, seeds)
-        (args.out / spatial.RESULTS[0]).write_text(json.dumps(results, indent=1) + "\n")
+        (args.out / "spatial_results.json").write_text(
+            json.dumps(results, indent=1) + "\n"
+        )
         print(f"wrote {args.out}; then --transplant (seed 0) and --merge")
         raise SystemExit(0)
     folder = paths["spatial_results"].parent

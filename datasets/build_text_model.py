@@ -5,7 +5,7 @@ the bundled Shakespeare (``course_lib/data/files/shakespeare.txt``), lowercased 
 first 90 % for training, the last 10 % for validation, sequences of 64 characters,
 batches of 32, Adam at 0.005, 10 epochs, seed 0, TensorFlow's deterministic ops, on the
 CPU. The weights are stored as float32 NumPy arrays (no Keras needed to read them) with
-the symbols and the per-epoch losses; ``cl.rnn.load_text_model()`` reads it.
+the symbols and the per-epoch losses; ``cl.data.load_text_model()`` reads it.
 
 Usage::
 

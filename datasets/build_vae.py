@@ -10,7 +10,7 @@ It trains ``cl.autoencoders.build_vae(latent_dim=2, hidden=256)`` (a dense encod
 Adam 1e-3, batch 64, with deterministic TensorFlow ops, and stores every weight as
 float16 in one flat ``.npy`` vector (about 0.8 MB; ``.npy`` holds no time stamps, so the
 same weights give the same bytes). About a minute on a laptop CPU.
-``cl.widgets.LatentExplorer()`` and ``cl.autoencoders.load_vae_weights()`` read it and
+``cl.widgets.LatentExplorer()`` and ``cl.data.load_vae_weights()`` read it and
 check its sha256 (``VAE_SHA256`` in ``course_lib/autoencoders/shipped.py``).
 
 The same seed gives the same file on the same machine and TensorFlow build; another CPU

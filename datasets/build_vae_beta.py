@@ -9,7 +9,7 @@ full mode offline, and measures on the 1,000 bundled test digits: the reconstruc
 term (binary cross-entropy summed over the 784 pixels, from ``z_mean``), the squared
 error per pixel, the KL term (nats per digit), and the class entropy of 1,000 codes
 drawn from N(0, 1) and decoded, classified by the course's MNIST convnet
-(``cl.models.pretrained("mnist_convnet")``). The same for a plain dense autoencoder
+(``cl.data.load_mnist_convnet()``). The same for a plain dense autoencoder
 with a 2-D code (``build_dense_autoencoder(2, hidden=256)``, 15 epochs, Adam 3e-3),
 whose prior samples are decoded the same way. beta = 1 and the autoencoder get three more
 seeds (2, 3, 4), since lecture 18 compares their entropies. About 10-15 minutes on 2
@@ -46,7 +46,7 @@ def build(paths: dict[str, Path], args) -> None:
     ae = cl.autoencoders
     (x_train, _), (x_test, _) = bundled_mnist()
     x_train, x_test = ae.as_images(x_train), ae.as_images(x_test)
-    classifier = cl.models.pretrained("mnist_convnet")
+    classifier = cl.data.load_mnist_convnet()
 
     def prior_entropy(decoder) -> float:
         codes = np.random.default_rng(0).standard_normal((NUM_PRIOR, 2))
@@ -109,7 +109,7 @@ def build(paths: dict[str, Path], args) -> None:
             "latent_dim": 2,
             "num_prior_samples": NUM_PRIOR,
             "data": "bundled MNIST subset: 4,000 training, 1,000 test digits",
-            "classifier": "cl.models.pretrained('mnist_convnet')",
+            "classifier": "cl.data.load_mnist_convnet()",
         },
         "vae": runs,
         "autoencoder": autoencoders,

@@ -114,7 +114,7 @@ def test_vae_loss_terms_equal_keras():
 
 
 def test_shipped_vae_in_numpy_equals_keras(digits):
-    weights = A.load_vae_weights()
+    weights = cl.data.load_vae_weights()
     assert len(weights) == 10 and weights[0].shape == (784, A.VAE_HIDDEN)
     vae = A.build_vae(2)
     A.set_vae_weights(vae, np.concatenate([w.ravel() for w in weights]))
@@ -132,7 +132,7 @@ def test_shipped_vae_in_numpy_equals_keras(digits):
 
 def test_shipped_vae_learned(digits):
     x_train, _, x_test, _ = digits
-    weights = A.load_vae_weights()
+    weights = cl.data.load_vae_weights()
     rebuilt = A.decode_numpy(weights, A.encode_numpy(weights, x_test)[0])
     error = float(np.mean((rebuilt - x_test[..., 0]) ** 2))
     assert error < 0.8 * A.mean_image_error(x_train, x_test)
@@ -142,15 +142,15 @@ def test_vae_weights_refused_when_wrong(tmp_path):
     bad = tmp_path / "vae.npy"
     np.save(bad, np.zeros(10, np.float16))
     with pytest.raises(ValueError, match="weights"):
-        A.load_vae_weights(bad)
-    with pytest.raises(ValueError, match="missing"):
-        A.load_vae_weights(tmp_path / "nothing.npy")
+        cl.data.load_vae_weights(bad)
+    with pytest.raises(FileNotFoundError, match="no file"):
+        cl.data.load_vae_weights(tmp_path / "nothing.npy")
     with pytest.raises(ValueError, match="codes"):
-        A.decode_numpy(A.load_vae_weights(), np.zeros((1, 3)))
+        A.decode_numpy(cl.data.load_vae_weights(), np.zeros((1, 3)))
     text = tmp_path / "text.npy"
     text.write_text("not weights")
     with pytest.raises(ValueError, match="not a .npy file"):
-        A.load_vae_weights(text)
+        cl.data.load_vae_weights(text)
     with pytest.raises(ValueError, match="ten weight arrays"):
         A.decode_numpy([np.zeros(3)], np.zeros((1, 2)))
     with pytest.raises(ValueError, match="autoencoder must be an autoencoder"):
@@ -234,9 +234,7 @@ def test_class_entropy_is_zero_for_one_class_and_ln_k_for_k_equal_classes():
 
 
 def test_the_beta_sweep_shows_the_trade_off_and_the_entropy_gap():
-    import json
-
-    sweep = json.loads(A.BETA_FILE.read_text())
+    sweep = cl.data.load_vae_beta()
     betas = sweep["settings"]["betas"]
     kl = [np.mean([r["kl"] for r in sweep["vae"] if r["beta"] == b]) for b in betas]
     assert all(np.diff(kl) < 0)

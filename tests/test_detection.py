@@ -145,15 +145,15 @@ def test_selective_search_finds_the_astronaut_face():
     boxes = det.selective_search(image, max_side=192, min_size=30)
     assert 100 < len(boxes) < 2000
     assert len(np.unique(boxes, axis=0)) == len(boxes)
-    face = det.load_face_boxes("astronaut")
+    face = cl.data.load_face_boxes("astronaut")
     assert det.iou_matrix(boxes, face).max() > 0.7
     again = det.selective_search(image, max_side=192, min_size=30)
     assert np.array_equal(boxes, again)
 
 
 def test_shipped_proposals_and_model_agree():
-    found = det.load_proposal_scores()
-    model = det.load_face_detector()
+    found = cl.data.load_astronaut_proposals()
+    model = cl.data.load_face_detector()
     image = skimage.data.astronaut()
     some = found["boxes"][:40]
     scores = det.score_boxes(model, image, some)
@@ -162,10 +162,10 @@ def test_shipped_proposals_and_model_agree():
 
 def test_the_shipped_detector_ranks_the_astronaut_face_behind_other_boxes():
     # the honest state of the small face model: the face is found, but not first
-    found = det.load_proposal_scores()
+    found = cl.data.load_astronaut_proposals()
     shaped = det.face_shaped(found["boxes"])
     result = det.detect(found["boxes"][shaped], found["scores"][shaped], 0.0, 0.3)
-    overlaps = det.iou_matrix(result.boxes, det.load_face_boxes("astronaut"))[:, 0]
+    overlaps = det.iou_matrix(result.boxes, cl.data.load_face_boxes("astronaut"))[:, 0]
     first_hit = int(np.flatnonzero(overlaps >= 0.5)[0])
     assert 1 <= first_hit <= 5
     assert result.scores[first_hit] > 0.9
@@ -192,7 +192,7 @@ def test_face_data_and_a_short_training_learns():
 def test_cascade_at_its_documented_settings_finds_only_the_astronaut_face():
     boxes = det.cascade_faces(skimage.data.astronaut())
     assert len(boxes) == 1
-    assert det.iou_matrix(boxes, det.load_face_boxes("astronaut")).max() > 0.5
+    assert det.iou_matrix(boxes, cl.data.load_face_boxes("astronaut")).max() > 0.5
 
 
 @pytest.mark.parametrize(
@@ -223,7 +223,7 @@ def test_cascade_at_its_documented_settings_finds_only_the_astronaut_face():
             ),
             "similarities",
         ),
-        (lambda: det.load_face_boxes("camera"), "photo"),
+        (lambda: cl.data.load_face_boxes("camera"), "photo"),
         (
             lambda: det.detect([[0, 0, 1, 1]], [0.5], score_threshold=2),
             "score_threshold",

@@ -11,7 +11,7 @@ from course_lib import explain
 
 @pytest.fixture(scope="module")
 def model():
-    return cl.models.pretrained("mnist_convnet")
+    return cl.data.load_mnist_convnet()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from course_lib import gans
 
 @pytest.fixture(scope="module")
 def classifier():
-    return cl.models.pretrained("mnist_convnet")
+    return cl.data.load_mnist_convnet()
 
 
 @pytest.fixture(scope="module")
@@ -170,22 +170,11 @@ def test_the_run_is_reproducible(digits):
 
 
 def test_the_shipped_generator_makes_recognisable_digits(classifier):
-    generator = gans.load_generator()
+    generator = cl.data.load_gan_generator()
     quality = gans.sample_quality(gans.generate(generator, 1000), classifier)
     assert quality["mean_confidence"] > 0.85
     assert quality["entropy"] > 2.0
-    assert gans.GENERATOR_FILE.stat().st_size < 1_000_000
-
-
-def test_a_changed_generator_file_fails_its_checksum(tmp_path, monkeypatch):
-    changed = tmp_path / "gan_generator.weights.h5"
-    changed.write_bytes(gans.GENERATOR_FILE.read_bytes() + b"x")
-    monkeypatch.setattr(gans.shipped, "GENERATOR_FILE", changed)
-    with pytest.raises(ValueError, match="sha256"):
-        gans.load_generator()
-    monkeypatch.setattr(gans.shipped, "GENERATOR_FILE", tmp_path / "missing.h5")
-    with pytest.raises(FileNotFoundError, match="build_gan_generator"):
-        gans.load_generator()
+    assert cl.data.path("gan_generator").stat().st_size < 1_000_000
 
 
 def test_nearest_distances_are_zero_for_copies_and_exact_otherwise():

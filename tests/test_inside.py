@@ -13,7 +13,7 @@ from course_lib import inside
 
 @pytest.fixture(scope="module")
 def model():
-    return cl.models.pretrained("mnist_convnet")
+    return cl.data.load_mnist_convnet()
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +242,7 @@ def test_functions_of_a_model_say_when_it_is_not_one(numpy_model, digits):
         inside.feature_map_layers(None)
     with pytest.raises(ValueError, match="cache must be a dict"):
         inside.feature_maps(
-            cl.models.pretrained("mnist_convnet"), digits[0][0], "conv1", cache=[]
+            cl.data.load_mnist_convnet(), digits[0][0], "conv1", cache=[]
         )
     with pytest.raises(ValueError, match="layer_name must be non-empty text, got 3"):
         inside.feature_maps(numpy_model, digits[0][0], 3)

@@ -123,17 +123,17 @@ def test_the_loss_is_smaller_for_right_answers():
 
 
 def test_the_shipped_detector_reaches_its_recorded_map():
-    results = o.load_one_stage_results()
+    results = cl.data.load_one_stage_results()
     assert results["test_map50"] >= 0.8
     scenes = cl.segmentation.digit_scenes(100, seed=1, split="test")
     boxes, digits = o.scene_truth(scenes)
-    found = o.predict_detections(o.load_one_stage_detector(), scenes.images)
+    found = o.predict_detections(cl.data.load_one_stage_detector(), scenes.images)
     assert o.mean_average_precision(found, boxes, digits)[0] >= 0.75
 
 
 def test_the_face_benchmark_has_held_out_faces_in_both_splits():
-    validation = o.load_face_benchmark("validation")
-    test = o.load_face_benchmark("test")
+    validation = cl.data.load_face_benchmark("validation")
+    test = cl.data.load_face_benchmark("test")
     assert {e["name"] for e in test} >= {"astronaut", "camera"}
     assert sum(len(e["faces"]) for e in validation) == 8
     assert sum(len(e["faces"]) for e in test) == 8
@@ -152,7 +152,7 @@ def test_the_face_benchmark_has_held_out_faces_in_both_splits():
         (lambda: o.decode_boxes([[0, 0, np.nan, 0]], [[0, 0, 1, 1]]), "finite"),
         (lambda: o.match_anchors([[0, 0, 1, 1]], [[0, 0, 1, 1]], 0.2, 0.3), "positive"),
         (lambda: o.average_precision([0.5], [2], 1), "hits must be"),
-        (lambda: o.load_face_benchmark("train"), "split"),
+        (lambda: cl.data.load_face_benchmark("train"), "split"),
     ],
 )
 def test_bad_input_is_refused(call, message):

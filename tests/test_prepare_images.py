@@ -74,7 +74,7 @@ def test_preprocess_ignores_where_and_how_big_the_digit_was_drawn():
 
 def test_preprocess_keeps_mnist_digits_recognisable(held_out):
     x_test, y_test = held_out
-    model = cl.models.pretrained("mnist_convnet")
+    model = cl.data.load_mnist_convnet()
     redone = np.stack([cl.images.preprocess_drawing(x) for x in x_test[:200]])
     accuracy = (
         model.predict(redone[..., None], verbose=0).argmax(1) == y_test[:200]

@@ -267,7 +267,7 @@ def test_course_augmentation_shifts_and_turns_digits_and_keeps_them_readable(dig
     check_shifted(x, _augment(cl.recipes.build_course_model(), x, layers=(1,)))
     # The label still holds: the shipped convnet reads the augmented digits as before.
     augmented = _augment(cl.recipes.build_course_model(), x)
-    reader = cl.models.pretrained("mnist_convnet")
+    reader = cl.data.load_mnist_convnet()
     before = reader.predict(x, verbose=0).argmax(1)
     after = reader.predict(augmented, verbose=0).argmax(1)
     assert (before == y).mean() >= 0.95

@@ -10,7 +10,7 @@ import course_lib as cl
 
 @pytest.fixture(scope="module")
 def model():
-    return cl.models.pretrained("mnist_convnet")
+    return cl.data.load_mnist_convnet()
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_numpy_convnet_matches_keras_without_importing_tensorflow():
     import subprocess
     import sys
 
-    keras_model = cl.models.pretrained("mnist_convnet")
+    keras_model = cl.data.load_mnist_convnet()
     numpy_model = cl.models.pretrained_numpy("mnist_convnet")
     (_, _), (x_test, _) = cl.data.load_mnist()
     x = cl.images.prepare_images(x_test[:16])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import keras
 import numpy as np
 import pytest
@@ -369,27 +367,14 @@ def test_a_short_training_beats_the_background_baseline():
 
 
 def test_the_shipped_unet_is_checked_and_segments():
-    digest = hashlib.sha256(seg.UNET_FILE.read_bytes()).hexdigest()
-    assert digest == seg.UNET_SHA256
-    assert seg.UNET_FILE.stat().st_size < 1_000_000
-    model = seg.pretrained_unet()
+    assert cl.data.path("segmentation_unet").stat().st_size < 1_000_000
+    model = cl.data.load_segmentation_unet()
     test = seg.digit_scenes(50, seed=2, split="test")
     report = seg.segmentation_report(
         test.semantic, seg.predict_labels(model, test.images)
     )
     assert report["mean_iou"] > report["baseline_mean_iou"] + 0.3
     assert report["pixel_accuracy"] > report["baseline_pixel_accuracy"]
-
-
-def test_a_changed_weights_file_is_refused(tmp_path, monkeypatch):
-    changed = tmp_path / "segmentation_unet.npz"
-    changed.write_bytes(seg.UNET_FILE.read_bytes()[:-10] + b"0" * 10)
-    monkeypatch.setattr(seg.shipped, "UNET_FILE", changed)
-    with pytest.raises(ValueError, match="fails its sha256 check"):
-        seg.pretrained_unet()
-    monkeypatch.setattr(seg.shipped, "UNET_FILE", tmp_path / "missing.npz")
-    with pytest.raises(FileNotFoundError, match="build_segmentation_unet"):
-        seg.pretrained_unet()
 
 
 def test_saved_weights_are_byte_identical(tmp_path):
@@ -412,7 +397,7 @@ def test_bad_training_arguments_are_refused(scenes):
     with pytest.raises(ValueError, match="model must be a U-Net"):
         seg.save_unet_weights(None, "x.npz")
     with pytest.raises(ValueError, match="path must be a path"):
-        seg.pretrained_unet(path=3)
+        cl.data.load_segmentation_unet(path=3)
 
 
 def test_text_and_dicts_as_arrays_are_a_value_error():
@@ -433,4 +418,4 @@ def test_a_folder_or_an_empty_file_as_weights_path_is_a_value_error(tmp_path):
     empty = tmp_path / "empty.npz"
     empty.write_bytes(b"")
     with pytest.raises(ValueError, match="not a weights file"):
-        seg.pretrained_unet(empty)
+        cl.data.load_segmentation_unet(empty)

@@ -194,7 +194,7 @@ def test_a_short_seeded_training_learns(digits):
 def test_the_shipped_models_score_what_the_shipped_results_say():
     """Seed 0's weights, on the shipped test canvases, give the accuracy recorded in
     the results file (the same run wrote both)."""
-    results = spatial.load_results()
+    results = cl.data.load_spatial_results()
     settings = results["settings"]
     (x, y), (x_test, y_test) = cl.data.load_mnist()
     if len(x) != settings["train_digits"]:
@@ -203,7 +203,7 @@ def test_the_shipped_models_score_what_the_shipped_results_say():
         x_test, y_test, settings["test_canvases"], seed=settings["test_seed"]
     )
     for kind in [*spatial.KINDS, spatial.BEHIND]:
-        model = spatial.pretrained(kind)
+        model = cl.data.load_spatial_model(kind)
         recorded = results["runs"][kind][0]
         assert recorded["seed"] == 0
         measured = spatial.accuracy(model, test.images, test.labels)
@@ -211,7 +211,7 @@ def test_the_shipped_models_score_what_the_shipped_results_say():
 
 
 def test_the_shipped_results_hold_three_seeds_of_each_network():
-    results = spatial.load_results()
+    results = cl.data.load_spatial_results()
     assert set(results["runs"]) == {*spatial.KINDS, spatial.BEHIND}
     for kind, runs in results["runs"].items():
         assert [run["seed"] for run in runs] == [0, 1, 2]
@@ -326,19 +326,6 @@ def test_a_huge_request_is_refused_with_a_way_out(digits):
         spatial.distorted_mnist(x, y, 200_000)
 
 
-def test_a_changed_shipped_file_is_refused(monkeypatch, tmp_path):
-    fake = tmp_path / "spatial_cnn.weights.h5"
-    fake.write_bytes(b"not weights")
-    (tmp_path / spatial.RESULTS[0]).write_text("{}")
-    monkeypatch.setattr(spatial.shipped, "DATA_DIR", tmp_path)
-    with pytest.raises(ValueError, match="sha256"):
-        spatial.pretrained("cnn")
-    with pytest.raises(ValueError, match="sha256"):
-        spatial.load_results()
-    with pytest.raises(FileNotFoundError, match="build_spatial_models"):
-        spatial.pretrained("st_cnn")
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -371,7 +358,7 @@ def test_a_changed_shipped_file_is_refused(monkeypatch, tmp_path):
             "scales must",
         ),
         (lambda: spatial.build("stn"), "kind must be one of"),
-        (lambda: spatial.pretrained("resnet"), "kind must be one of"),
+        (lambda: cl.data.load_spatial_model("resnet"), "kind must be one of"),
         (lambda: spatial.build_stn(output_size=3), "output_size"),
         (
             lambda: spatial.sample_numpy(

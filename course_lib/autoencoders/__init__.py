@@ -16,7 +16,7 @@ One idea per module:
 - :mod:`~course_lib.autoencoders.variational`: ``reparameterize``, ``kl_divergence``,
   ``kl_monte_carlo``, ``vae_loss_terms``, ``build_vae`` and ``VariationalAutoencoder``,
   a ``keras.Model`` with its own ``train_step``;
-- :mod:`~course_lib.autoencoders.shipped`: the shipped 2-D VAE (``load_vae_weights``)
+- :mod:`~course_lib.autoencoders.shipped`: the shipped 2-D VAE (``cl.data.load_vae_weights``)
   run in NumPy (``encode_numpy``, ``decode_numpy``), what ``cl.widgets.LatentExplorer``
   uses;
 - :mod:`~course_lib.autoencoders.concepts`: ``class_entropy``, ``latent_grid``, and a
@@ -57,14 +57,11 @@ from course_lib.autoencoders.plain import (
     train_autoencoder,
 )
 from course_lib.autoencoders.shipped import (
-    BETA_FILE,
     VAE,
-    VAE_FILE,
-    VAE_SHA256,
     WEIGHTS,
     decode_numpy,
     encode_numpy,
-    load_vae_weights,
+    read_vae_weights,
     set_vae_weights,
     vae_weights,
 )
@@ -90,8 +87,6 @@ __all__ = [
     "DECODER",
     "VAE",
     "WEIGHTS",
-    "VAE_FILE",
-    "VAE_SHA256",
     "VAE_HIDDEN",
     "VAE_LATENT",
     "as_images",
@@ -112,11 +107,10 @@ __all__ = [
     "build_vae",
     "vae_weights",
     "set_vae_weights",
-    "load_vae_weights",
+    "read_vae_weights",
     "encode_numpy",
     "decode_numpy",
     "class_entropy",
-    "BETA_FILE",
     "latent_grid",
     "ink",
     "concept_vector",

@@ -1,6 +1,7 @@
 """The shipped 2-D VAE of lecture 18, run in NumPy.
 
-``load_vae_weights`` reads the VAE made by ``datasets/build_vae.py`` (sha256-checked);
+``read_vae_weights`` reads a VAE's weight file (``cl.data.load_vae_weights()``: the one
+made by ``datasets/build_vae.py``, verified);
 ``encode_numpy`` and ``decode_numpy`` run it without TensorFlow, which is what
 ``cl.widgets.LatentExplorer`` uses. ``vae_weights`` and ``set_vae_weights`` move the
 weights of a Keras VAE to and from one flat vector.
@@ -8,20 +9,11 @@ weights of a Keras VAE to and from one flat vector.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from course_lib.autoencoders.plain import DECODER, DIGITS, ENCODER, PIXELS
 from course_lib.autoencoders.variational import VAE_HIDDEN, VAE_LATENT
-from course_lib.core import Array, Constraint, Optional, PathIn, checked
-from course_lib.data.registry import FILES_DIR
-
-VAE_FILE = FILES_DIR / "vae_2d.npy"
-"""The shipped 2-D VAE: every weight, float16, in one flat ``.npy`` vector."""
-BETA_FILE = VAE_FILE.parent / "vae_beta.json"
-"""The KL-weight sweep and the prior-sample entropies (``datasets/build_vae_beta.py``)."""
-VAE_SHA256 = "f759dcdafdd2e161de61a4cdb71371d97f6605ade3a860c6403f2fd71c87c21e"
+from course_lib.core import Array, Constraint, PathIn, checked
 
 
 def _weight_shapes(hidden: int, latent: int) -> list[tuple[int, ...]]:
@@ -75,7 +67,9 @@ class _VaeWeights(Constraint):
     """The dense VAE's ten weight arrays (encoder's six, decoder's four)."""
 
     def describe(self):
-        return "the dense VAE's ten weight arrays (as load_vae_weights gives them)"
+        return (
+            "the dense VAE's ten weight arrays (as cl.data.load_vae_weights gives them)"
+        )
 
     def convert(self, value, name):
         if isinstance(value, (str, bytes, np.ndarray)) or value is None:
@@ -135,22 +129,10 @@ def set_vae_weights(vae, vector) -> None:
     vae.decoder.set_weights(parts[6:])
 
 
-@checked(path=Optional(PathIn()))
-def load_vae_weights(path: str | Path | None = None) -> list[np.ndarray]:
-    """The shipped 2-D VAE's weights as float32 arrays (encoder's six, decoder's four).
-
-    The shipped file (``path`` None) must pass its sha256 check; rebuild it with
-    ``.venv/bin/python datasets/build_vae.py``.
-    """
-    from course_lib.data import _file, sha256_of
-
-    shipped = path is None
-    path = VAE_FILE if shipped else _file(path)
-    rebuild = "rebuild it with .venv/bin/python datasets/build_vae.py"
-    if not path.exists():
-        raise ValueError(f"the VAE weights {path} are missing; {rebuild}")
-    if shipped and sha256_of(path) != VAE_SHA256:
-        raise ValueError(f"{path} fails its sha256 check; {rebuild}")
+@checked(path=PathIn(exists=True))
+def read_vae_weights(path) -> list[np.ndarray]:
+    """A dense 2-D VAE's weights from a flat ``.npy`` vector, as float32 arrays (the
+    encoder's six, the decoder's four). The shipped VAE: ``cl.data.load_vae_weights()``."""
     try:
         vector = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:

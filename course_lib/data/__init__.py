@@ -132,9 +132,6 @@ __all__ = [
     "stratified_split",
 ]
 
-Dataset = Entry  # the name the registry's rows had before
-_file = registry.as_file
-
 ILSVRC_FILE = location("ilsvrc_history")
 """Where the shipped ILSVRC table lives (``load_ilsvrc_history`` reads it verified)."""
 

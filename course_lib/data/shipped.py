@@ -168,7 +168,7 @@ def load_text_model(path=None):
 def load_vae_weights(path=None) -> list[np.ndarray]:
     """Lecture 18's 2-D VAE as float32 arrays (encoder's six, decoder's four), for
     ``cl.autoencoders.encode_numpy`` / ``decode_numpy``."""
-    from course_lib.autoencoders import load_vae_weights as read
+    from course_lib.autoencoders import read_vae_weights as read
 
     return read(_file("vae_2d", path))
 

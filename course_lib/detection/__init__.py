@@ -11,8 +11,8 @@
   ``skimage.data.lfw_subset()`` (``face_data``, ``build_face_model``,
   ``train_face_model``, ``hard_negatives``, ``score_boxes``, ``detect``,
   ``precision_recall``) and scikit-image's LBP cascade (``cascade_faces``);
-- :mod:`~course_lib.detection.shipped`: ``load_face_boxes``, ``load_face_detector``,
-  ``load_proposal_scores``.
+- the shipped face boxes, detector and scored proposals: ``cl.data.load_face_boxes``,
+  ``cl.data.load_face_detector``, ``cl.data.load_astronaut_proposals``.
 
 Boxes are ``(y0, x0, y1, x1)`` in pixels, rows first, as TensorFlow writes them
 (``tf.image.non_max_suppression``): ``y`` is the row, ``x`` the column, the box covers
@@ -61,11 +61,6 @@ from course_lib.detection.proposals import (
     initial_regions,
     selective_search,
 )
-from course_lib.detection.shipped import (
-    load_face_boxes,
-    load_face_detector,
-    load_proposal_scores,
-)
 from course_lib.detection.windows import sliding_window_count, window_count
 
 __all__ = [
@@ -101,7 +96,4 @@ __all__ = [
     "detect",
     "precision_recall",
     "cascade_faces",
-    "load_face_boxes",
-    "load_face_detector",
-    "load_proposal_scores",
 ]

@@ -19,12 +19,12 @@ input or to a feature map* (the weights never change):
 One idea per module: ``running`` (a model run up to a layer), ``patterns``, ``gradcam``,
 ``occlusion``, ``saliency`` and ``dream``; every name is here, as ``cl.explain.<name>``.
 
-Each works with the shipped MNIST convnet (``cl.models.pretrained("mnist_convnet")``)
+Each works with the shipped MNIST convnet (``cl.data.load_mnist_convnet()``)
 and with ImageNet models from ``keras.applications`` (``imagenet_model``, online only).
 
 Example::
 
-    model = cl.models.pretrained("mnist_convnet")
+    model = cl.data.load_mnist_convnet()
     (_, _), (x_test, y_test) = cl.data.load_mnist()
     cam = cl.explain.grad_cam(model, x_test[:4], "conv2")
     cam.heatmap.shape   # (4, 28, 28), each scaled to 0..1

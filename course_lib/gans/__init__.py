@@ -16,14 +16,15 @@ One idea per module:
   ``train_step``, and ``train_gan``, a seeded run of ``GAN.fit``;
 - :mod:`~course_lib.gans.measures`: the shipped classifier's verdict
   (``sample_quality``), collapse within a class, memorisation, ``image_grid``;
-- :mod:`~course_lib.gans.shipped`: ``load_generator``, the generator that ships.
+- :mod:`~course_lib.gans.shipped`: the shipped generator's width (``cl.data.load_gan_generator``
+  loads it).
 
 Example::
 
     (x_train, _), _ = cl.data.load_mnist()
     run = cl.gans.train_gan(x_train, epochs=5, callbacks=[cl.widgets.SampleGrid()])
     images = cl.gans.generate(run.generator, 64)
-    cl.gans.sample_quality(images, cl.models.pretrained("mnist_convnet"))
+    cl.gans.sample_quality(images, cl.data.load_mnist_convnet())
 """
 
 from __future__ import annotations
@@ -51,10 +52,7 @@ from course_lib.gans.networks import (
     generator_loss_gradients,
 )
 from course_lib.gans.shipped import (
-    GENERATOR_FILE,
-    GENERATOR_SHA256,
     GENERATOR_WIDTH,
-    load_generator,
 )
 from course_lib.gans.training import GAN, GanRun, train_gan
 
@@ -62,8 +60,6 @@ __all__ = [
     "LATENT_DIM",
     "LOSSES",
     "MAX_ENTROPY",
-    "GENERATOR_FILE",
-    "GENERATOR_SHA256",
     "GENERATOR_WIDTH",
     "GENERATOR",
     "DISCRIMINATOR",
@@ -86,5 +82,4 @@ __all__ = [
     "within_class_diversity",
     "nearest_distances",
     "image_grid",
-    "load_generator",
 ]

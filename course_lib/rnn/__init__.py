@@ -10,7 +10,7 @@
   downloaded), its vocabulary and training sequences; a small character model for Keras;
 - ``sampling``: temperature and top-k sampling written out, and text generation from a
   character LSTM in NumPy (fast enough for a widget, no TensorFlow needed); the small
-  trained model shipped in ``datasets/text_model.npz``.
+  trained model that ships with the course (``cl.data.load_text_model()``).
 
 Every name is here too: ``cl.rnn.lstm_forward``, ``cl.rnn.Vocabulary``,
 ``cl.rnn.generate``.
@@ -40,14 +40,10 @@ from course_lib.rnn.corpus import (
     unigram_entropy,
 )
 from course_lib.rnn.sampling import (
-    BUNDLE_DIR,
     MAX_GENERATE,
-    MODEL_FILE,
-    MODEL_SHA256,
     TextModel,
     generate,
     generate_stream,
-    load_text_model,
     model_from_keras,
     model_to_keras,
     read_text_model,
@@ -57,12 +53,9 @@ from course_lib.rnn.sampling import (
 )
 
 __all__ = [
-    "BUNDLE_DIR",
     "CORPORA",
     "LAYER_KINDS",
     "MAX_GENERATE",
-    "MODEL_FILE",
-    "MODEL_SHA256",
     "CorpusStats",
     "TextModel",
     "Vocabulary",
@@ -72,7 +65,6 @@ __all__ = [
     "generate_stream",
     "gru_parameters",
     "load_corpus",
-    "load_text_model",
     "lstm_forward",
     "lstm_step",
     "make_sequences",

@@ -26,12 +26,8 @@ from course_lib.core import (
     Text,
     checked,
 )
-from course_lib.data.registry import FILES_DIR
 from course_lib.rnn.corpus import CORPUS, Vocabulary, _Character, char_model
 
-BUNDLE_DIR = FILES_DIR
-MODEL_FILE = BUNDLE_DIR / "text_model.npz"
-MODEL_SHA256 = "06b37842e38dd058878de0f7b6a5860759dc92fbc9bc8270ee851048a9788809"
 MAX_GENERATE = 5000
 """The most characters one call of ``generate`` writes."""
 LOGITS = Array(ndim=1, what="logits (one per symbol)")
@@ -217,13 +213,15 @@ def model_from_keras(model, vocab: Vocabulary | Sequence[str]) -> TextModel:
 
 TEXT_MODEL = Instance(
     TextModel,
-    "a TextModel (cl.rnn.load_text_model() or cl.rnn.model_from_keras(...))",
+    "a TextModel (cl.data.load_text_model() or cl.rnn.model_from_keras(...))",
     example=lambda: _shipped(),
 )
 
 
 @functools.cache
 def _shipped() -> TextModel:
+    from course_lib.data import load_text_model
+
     return load_text_model()
 
 
@@ -355,19 +353,3 @@ def _read_text_model(path: Path) -> TextModel:
             f["dense_bias"].astype(np.float64),
             history,
         )
-
-
-@checked(path=Optional(PathIn()))
-def load_text_model(path=None) -> TextModel:
-    """The small character LSTM shipped in ``datasets/text_model.npz`` (made by
-    ``datasets/build_text_model.py``), checked against its sha256."""
-    from course_lib.data import sha256_of
-
-    path = MODEL_FILE if path is None else _path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; run datasets/build_text_model.py")
-    if path == MODEL_FILE and sha256_of(path) != MODEL_SHA256:
-        raise ValueError(
-            f"{path} fails its checksum; rebuild it with datasets/build_text_model.py"
-        )
-    return read_text_model(path)

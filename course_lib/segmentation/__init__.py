@@ -20,9 +20,9 @@
   (instances read off a semantic map as connected regions, and the share of true
   instances found at IoU >= 0.5);
 - ``train_unet``, ``predict_labels`` (:mod:`.training`);
-- ``pretrained_unet`` (:mod:`.shipped`): the small U-Net trained on digit scenes that
-  ships in ``datasets/segmentation_unet.npz`` (made by
-  ``datasets/build_segmentation_unet.py``), checked against its sha256.
+- ``UNET_SETTINGS`` (:mod:`.shipped`): the shape of the small U-Net trained on digit
+  scenes that ships with the course (made by ``datasets/build_segmentation_unet.py``;
+  ``cl.data.load_segmentation_unet()`` loads it).
 
 Images are uint8 0-255 or float 0-1 (the same answer either way); floats above 1.5,
 NaN and a colour photo are refused (``cl.core``'s conventions).
@@ -58,11 +58,7 @@ from course_lib.segmentation.scenes import (
     touching_digit_scenes,
 )
 from course_lib.segmentation.shipped import (
-    SEEDS_FILE,
-    UNET_FILE,
     UNET_SETTINGS,
-    UNET_SHA256,
-    pretrained_unet,
 )
 from course_lib.segmentation.training import (
     BATCH_SIZE,
@@ -116,10 +112,6 @@ __all__ = [
     "ink_weights",
     "compile_unet",
     "train_unet",
-    "pretrained_unet",
     "save_unet_weights",
-    "UNET_FILE",
-    "UNET_SHA256",
     "UNET_SETTINGS",
-    "SEEDS_FILE",
 ]

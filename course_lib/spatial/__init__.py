@@ -33,8 +33,9 @@ The package, by idea:
   :data:`KINDS`;
 - :mod:`.training`: :func:`train_steps` trains several side by side on the same
   batches; :func:`accuracy`, :func:`accuracy_by_angle`, :func:`as_inputs`;
-- :mod:`.shipped`: the four trained networks and the three-seed comparison (made by
-  ``datasets/build_spatial_models.py``), :func:`pretrained` and :func:`load_results`.
+- the trained networks and the three-seed comparison (made by
+  ``datasets/build_spatial_models.py``): ``cl.data.load_spatial_model(kind)`` and
+  ``cl.data.load_spatial_results()``.
 
 Images are uint8 0-255 or float 0-1 (the same answer either way); floats above 1.5,
 NaN, and a colour photo where grey images are wanted are refused (``cl.core``).
@@ -80,14 +81,6 @@ from course_lib.spatial.sampling import (
     sample_numpy,
     transform,
 )
-from course_lib.spatial.shipped import (
-    DATA_DIR,
-    RESULTS,
-    SHIPPED,
-    load_results,
-    pretrained,
-    shipped_path,
-)
 from course_lib.spatial.training import (
     accuracy,
     accuracy_by_angle,
@@ -108,9 +101,6 @@ __all__ = [
     "KINDS",
     "BEHIND",
     "CLASSIFIERS",
-    "DATA_DIR",
-    "SHIPPED",
-    "RESULTS",
     "DistortedDigits",
     "rotation_theta",
     "placement_theta",
@@ -135,7 +125,4 @@ __all__ = [
     "accuracy",
     "accuracy_by_angle",
     "as_inputs",
-    "shipped_path",
-    "pretrained",
-    "load_results",
 ]

@@ -3,7 +3,7 @@
 Pick a test strip and an output step: the picture shows the strip with that step's
 attention weights (``cl.attention.attention_model``) spread over its pixel columns, and
 below it the weights of every step, one row each. The shipped attention reader
-(``cl.attention.load_attention_reader()``) reads all the strips once, at construction;
+(``cl.data.load_attention_reader()``) reads all the strips once, at construction;
 moving a control only redraws.
 """
 
@@ -14,6 +14,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
+import course_lib as cl
 from course_lib.core import SEED, Int, Number, checked
 from course_lib.widgets.base import CourseWidget, new_figure
 
@@ -47,7 +48,7 @@ class AttentionViewer(CourseWidget):
         super().__init__()
         from course_lib import attention
 
-        reader = attention.load_attention_reader()
+        reader = cl.data.load_attention_reader()
         max_digits = attention.READER_SETTINGS["max_digits"]
         self.strips = attention.make_strips(count, max_digits, split="test", seed=seed)
         self.read, self.tokens = attention.greedy_decode(

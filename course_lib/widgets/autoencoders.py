@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+import course_lib as cl
 from course_lib.autoencoders import DIGITS, WEIGHTS
 from course_lib.core import Int, Labels, Number, Optional, check_int, checked
 from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
@@ -108,7 +109,7 @@ class LatentExplorer(CourseWidget):
                 "labels need their images: pass images=... too (without both, the "
                 "bundled test digits and their labels are shown)"
             )
-        self.weights = autoencoders.load_vae_weights() if weights is None else weights
+        self.weights = cl.data.load_vae_weights() if weights is None else weights
         if images is None:
             images, labels = _test_digits()
         self.codes, _ = autoencoders.encode_numpy(self.weights, images)

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
 
+import course_lib as cl
 from course_lib.core import checked
 from course_lib.widgets.base import CourseWidget, new_figure
 
@@ -43,11 +44,11 @@ class DetectionExplorer(CourseWidget):
         from course_lib import detection
 
         self._detection = detection
-        found = detection.load_proposal_scores()
+        found = cl.data.load_astronaut_proposals()
         shaped = detection.face_shaped(found["boxes"])
         self.boxes = found["boxes"][shaped]
         self.scores = found["scores"][shaped]
-        self.truth = detection.load_face_boxes("astronaut")
+        self.truth = cl.data.load_face_boxes("astronaut")
         self.image = skimage.data.astronaut()
         self.detections = detection.detect(self.boxes[:0], self.scores[:0])
         self.precision, self.recall = 1.0, 0.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+import course_lib as cl
 from course_lib.core import Int, Model, Number, Optional, checked
 from course_lib.widgets.base import ChoiceDropdown, CourseWidget, new_figure
 from course_lib.widgets.inside import (
@@ -31,7 +32,7 @@ TARGETS = ["predicted", "true label", *[str(digit) for digit in range(10)]]
 class GradCamViewer(CourseWidget):
     """Where does the network look when it calls this digit a 3? Grad-CAM, per class.
 
-    Without arguments: the shipped checkpoint (``cl.models.pretrained("mnist_convnet")``)
+    Without arguments: the shipped checkpoint (``cl.data.load_mnist_convnet()``)
     on the first 200 bundled test digits.
 
     Example::
@@ -57,9 +58,7 @@ class GradCamViewer(CourseWidget):
         from course_lib.explain import feature_layers, grad_cam
 
         if model is None:
-            from course_lib.models import pretrained
-
-            model = pretrained("mnist_convnet")
+            model = cl.data.load_mnist_convnet()
         if images is None:
             images, test_labels = _test_digits()
             images = DIGIT_BATCH.check(images, "images")

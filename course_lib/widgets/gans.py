@@ -16,6 +16,7 @@ import keras
 import numpy as np
 from matplotlib.patches import Rectangle
 
+import course_lib as cl
 from course_lib.core import SEED, Bool, Int, Number, Optional, checked
 from course_lib.gans import CLASSIFIER, GENERATOR
 from course_lib.widgets.base import (
@@ -35,8 +36,8 @@ GAP = 6  # pixels between the path's digits
 class GanExplorer(CourseWidget):
     """Where does a 3 turn into an 8? Interpolate between two codes of a trained GAN.
 
-    Without arguments: the shipped generator (``cl.gans.load_generator()``) and the
-    shipped MNIST classifier (``cl.models.pretrained("mnist_convnet")``) as the judge.
+    Without arguments: the shipped generator (``cl.data.load_gan_generator()``) and the
+    shipped MNIST classifier (``cl.data.load_mnist_convnet()``) as the judge.
 
     Example::
 
@@ -70,11 +71,9 @@ class GanExplorer(CourseWidget):
         from course_lib import gans
 
         if generator is None:
-            generator = gans.load_generator()
+            generator = cl.data.load_gan_generator()
         if classifier is None:
-            from course_lib.models import pretrained
-
-            classifier = pretrained("mnist_convnet")
+            classifier = cl.data.load_mnist_convnet()
         self.generator = generator
         self.classifier = classifier
         self.latent_dim = int(generator.inputs[0].shape[-1])

@@ -1,6 +1,6 @@
 """Widget of lecture 17: ``TextGenerator``, a character LSTM writing Shakespeare.
 
-The shipped model (``cl.rnn.load_text_model()``, an LSTM(192) trained on the bundled
+The shipped model (``cl.data.load_text_model()``, an LSTM(192) trained on the bundled
 plays, lowercased) runs in NumPy, one character at a time, so that a whole sample is
 written again on every change of a control (no TensorFlow, no training). The picture
 shows the next-character distribution after the seed text at the chosen temperature
@@ -16,6 +16,7 @@ import re
 import ipywidgets as widgets
 import numpy as np
 
+import course_lib as cl
 from course_lib.core import Int, Number, Optional, Text, checked
 from course_lib.rnn.sampling import TEXT_MODEL
 from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
@@ -76,7 +77,9 @@ class TextGenerator(CourseWidget):
         super().__init__()
         from course_lib import rnn as cl_rnn
 
-        self.text_model = cl_rnn.load_text_model() if text_model is None else text_model
+        self.text_model = (
+            cl.data.load_text_model() if text_model is None else text_model
+        )
         corpus = cl_rnn.load_corpus("shakespeare").lower()
         self.words = set(_WORD.findall(corpus))
         self.vocab = self.text_model.vocab

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
 
+import course_lib as cl
 from course_lib.core import Array, Int, Optional, checked
 from course_lib.segmentation.scenes import SCENES
 from course_lib.segmentation.unet import UNET
@@ -63,7 +64,7 @@ def majority_digits(instances: np.ndarray, labels: np.ndarray, count: int) -> li
 class SegmentationViewer(CourseWidget):
     """Which digit does the U-Net see at each pixel? Truth, prediction, per-class IoU.
 
-    Without arguments: the shipped U-Net (``cl.segmentation.pretrained_unet()``) on the
+    Without arguments: the shipped U-Net (``cl.data.load_segmentation_unet()``) on the
     first 100 test scenes (``cl.segmentation.digit_scenes(100, seed=2,
     split="test")``, digits the network never saw).
 
@@ -87,7 +88,7 @@ class SegmentationViewer(CourseWidget):
         if scenes is None:
             scenes = seg.digit_scenes(count, seed=2, split="test")
         if model is None:
-            model = seg.pretrained_unet()
+            model = cl.data.load_segmentation_unet()
         self.scenes = seg.DigitScenes(
             scenes.images[:count],
             scenes.semantic[:count],

@@ -334,7 +334,7 @@ class MnistDashboard(CourseWidget):
     Example::
 
         cl.widgets.MnistDashboard()
-        cl.widgets.MnistDashboard(cl.models.pretrained("mnist_convnet"), x_test, y_test)
+        cl.widgets.MnistDashboard(cl.data.load_mnist_convnet(), x_test, y_test)
 
     Controls: ``example`` (the test digit put on the pad). Parts: ``pad`` (a
     ``DigitSketchpad``), ``viewer`` (an ``ActivationViewer``); the dashboard's

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+import course_lib as cl
 from course_lib.core import Choice, Int, Items, Number, checked
 from course_lib.widgets.base import (
     ChoiceToggleButtons,
@@ -181,8 +182,8 @@ class DistortionExplorer(CourseWidget):
         from course_lib import spatial
 
         if pair not in self._predict:
-            plain = spatial.pretrained(pair)
-            st = spatial.pretrained(f"st_{pair}")
+            plain = cl.data.load_spatial_model(pair)
+            st = cl.data.load_spatial_model(f"st_{pair}")
             parts = spatial.transformer_outputs(st)
             both = keras.Model(st.input, [plain(st.input), *parts.outputs, st.output])
             # traced once: a call then takes milliseconds, not 0.2 s

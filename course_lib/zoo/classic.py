@@ -204,7 +204,7 @@ def slides_convnet(
     Two ``Conv2D(32, 5)`` + ReLU, ``MaxPooling2D(2)``, ``Dropout(0.25)``, ``Flatten``
     (10 x 10 x 32 = 3200), ``Dense(128)`` + ReLU, ``Dropout(0.5)``, ``Dense(10)`` softmax.
     It is the one definition of that network: the recipes, the shipped checkpoint
-    (``cl.models.pretrained("mnist_convnet")``) and the NumPy copy follow it.
+    (``cl.data.load_mnist_convnet()``) and the NumPy copy follow it.
 
     Examples
     --------

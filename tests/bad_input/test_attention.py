@@ -24,7 +24,7 @@ def _error(call, *names):
 
 @pytest.fixture(scope="module")
 def reader():
-    return attention.load_attention_reader()
+    return cl.data.load_attention_reader()
 
 
 @pytest.fixture(scope="module")

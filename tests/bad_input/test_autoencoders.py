@@ -25,7 +25,7 @@ def digits():
 
 @pytest.fixture(scope="module")
 def weights():
-    return A.load_vae_weights()
+    return cl.data.load_vae_weights()
 
 
 def _error(call, *names):

@@ -23,7 +23,7 @@ SMALL = ASTRONAUT[::4, ::4]  # 128 x 128: the photo of issue 33's selective-sear
 
 @pytest.fixture(scope="module")
 def detector():
-    return det.load_face_detector()
+    return cl.data.load_face_detector()
 
 
 def _error(call, *names):
@@ -37,7 +37,7 @@ def _error(call, *names):
 
 
 def test_score_boxes_refuses_a_0_255_float_photo(detector):
-    face = det.load_face_boxes("astronaut")
+    face = cl.data.load_face_boxes("astronaut")
     message = _error(
         lambda: det.score_boxes(detector, ASTRONAUT.astype(np.float32), face), "image"
     )
@@ -45,7 +45,7 @@ def test_score_boxes_refuses_a_0_255_float_photo(detector):
 
 
 def test_score_boxes_gives_the_face_the_same_score_for_uint8_and_float(detector):
-    face = det.load_face_boxes("astronaut")
+    face = cl.data.load_face_boxes("astronaut")
     as_uint8 = det.score_boxes(detector, ASTRONAUT, face)
     as_float = det.score_boxes(detector, ASTRONAUT / 255.0, face)
     as_float32 = det.score_boxes(detector, (ASTRONAUT / 255.0).astype(np.float32), face)
@@ -76,7 +76,7 @@ _MODELS = {}
 
 def _face_model():
     if "face" not in _MODELS:
-        _MODELS["face"] = det.load_face_detector()
+        _MODELS["face"] = cl.data.load_face_detector()
     return _MODELS["face"]
 
 

@@ -23,7 +23,7 @@ def _error(call, *names):
 
 @pytest.fixture(scope="module")
 def model():
-    return cl.models.pretrained("mnist_convnet")
+    return cl.data.load_mnist_convnet()
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def viewer(model, digits):
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_grad_cam_and_saliency_agree_for_uint8_and_float_pixels(seed):
-    model = cl.models.pretrained("mnist_convnet")
+    model = cl.data.load_mnist_convnet()
     (_, _), (x_test, _) = cl.data.load_mnist()
     rng = np.random.default_rng(seed)
     digits = x_test[rng.choice(len(x_test), 2, replace=False)]

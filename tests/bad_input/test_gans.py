@@ -24,7 +24,7 @@ def digits():
 
 @pytest.fixture(scope="module")
 def classifier():
-    return cl.models.pretrained("mnist_convnet")
+    return cl.data.load_mnist_convnet()
 
 
 def _error(call, *names):

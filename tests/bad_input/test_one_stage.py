@@ -15,7 +15,7 @@ o = cl.one_stage
 
 @pytest.fixture(scope="module")
 def detector():
-    return o.load_one_stage_detector()
+    return cl.data.load_one_stage_detector()
 
 
 @pytest.fixture(scope="module")

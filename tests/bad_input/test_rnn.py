@@ -25,7 +25,7 @@ def _error(call, *names):
 
 @pytest.fixture(scope="module")
 def shipped():
-    return rnn.load_text_model()
+    return cl.data.load_text_model()
 
 
 def _char_model(symbols: int, squash: str | None):

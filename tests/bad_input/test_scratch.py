@@ -19,7 +19,7 @@ def _error(call, *names):
 
 @pytest.fixture(scope="module")
 def model():
-    return cl.models.pretrained("mnist_convnet")
+    return cl.data.load_mnist_convnet()
 
 
 @pytest.fixture(scope="module")

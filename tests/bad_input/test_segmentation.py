@@ -20,7 +20,7 @@ seg = cl.segmentation
 
 @pytest.fixture(scope="module")
 def shipped():
-    return seg.pretrained_unet()
+    return cl.data.load_segmentation_unet()
 
 
 @pytest.fixture(scope="module")

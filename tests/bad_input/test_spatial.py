@@ -80,7 +80,7 @@ def test_distorted_mnist_same_for_uint8_and_float_digits(digits):
 def test_the_shipped_cnn_reads_uint8_and_float_canvases_alike(digits):
     x, y = digits
     test = spatial.distorted_mnist(x[:300], y[:300], 100, seed=2)
-    model = spatial.pretrained("cnn")
+    model = cl.data.load_spatial_model("cnn")
     as_uint8 = np.round(test.images * 255).astype(np.uint8)
     assert spatial.accuracy(model, as_uint8, test.labels) == pytest.approx(
         spatial.accuracy(model, np.round(test.images * 255) / 255, test.labels)

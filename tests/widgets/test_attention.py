@@ -30,7 +30,7 @@ def test_the_heatmap_is_the_chosen_steps_attention(viewer):
 
 
 def test_the_reading_is_the_readers_greedy_decoding(viewer):
-    reader = seq.load_attention_reader()
+    reader = cl.data.load_attention_reader()
     texts = seq.greedy_decode(reader, viewer.strips.images[:8])
     assert texts == viewer.read[:8]
     assert viewer.misread == [
@@ -52,7 +52,7 @@ def test_the_first_step_finds_the_first_digit_untold(viewer):
 
 
 def test_the_weights_are_those_of_keras_attention(viewer):
-    reader = seq.load_attention_reader()
+    reader = cl.data.load_attention_reader()
     fed = np.full_like(viewer.tokens[:4], seq.PAD)
     fed[:, 0] = seq.START
     fed[:, 1:] = viewer.tokens[:4, :-1]

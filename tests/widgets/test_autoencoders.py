@@ -24,7 +24,7 @@ def test_it_builds_quickly_without_training(explorer):
 
 def test_the_decoded_digit_is_the_decoders(explorer):
     explorer.z1.value, explorer.z2.value = 0.5, -1.0
-    weights = cl.autoencoders.load_vae_weights()
+    weights = cl.data.load_vae_weights()
     expected = cl.autoencoders.decode_numpy(weights, [[0.5, -1.0]])[0]
     np.testing.assert_allclose(explorer.image, expected, atol=1e-6)
     assert explorer.image.shape == (28, 28) and explorer.image.max() > 0.5
@@ -35,7 +35,7 @@ def test_the_codes_are_the_test_digits_z_mean(explorer):
     (_, _), (x_test, y_test) = cl.data.load_mnist()
     assert explorer.codes.shape == (len(x_test), 2)
     np.testing.assert_array_equal(explorer.labels, y_test)
-    weights = cl.autoencoders.load_vae_weights()
+    weights = cl.data.load_vae_weights()
     np.testing.assert_allclose(
         explorer.codes[:5], cl.autoencoders.encode_numpy(weights, x_test[:5])[0]
     )
@@ -90,7 +90,7 @@ def test_bad_arguments_are_clear_errors():
         cl.widgets.LatentExplorer(z1=5)
     with pytest.raises(ValueError, match="k must be an int"):
         cl.widgets.LatentExplorer(k=0)
-    weights = cl.autoencoders.load_vae_weights()
+    weights = cl.data.load_vae_weights()
     (_, _), (x_test, _) = cl.data.load_mnist()
     with pytest.raises(ValueError, match="labels must be one per image"):
         cl.widgets.LatentExplorer(weights, x_test[:5], np.zeros(3))

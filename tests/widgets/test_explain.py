@@ -30,7 +30,7 @@ def test_the_heatmap_follows_the_class(viewer):
 
 
 def test_the_heatmaps_are_those_of_grad_cam():
-    model = cl.models.pretrained("mnist_convnet")
+    model = cl.data.load_mnist_convnet()
     (_, _), (x_test, y_test) = cl.data.load_mnist()
     small = cl.widgets.GradCamViewer(model, x_test[:5], y_test[:5], count=5)
     cam = cl.explain.grad_cam(model, x_test[:5], "pool", 3)

@@ -47,8 +47,8 @@ def test_the_predictions_are_those_of_the_shipped_models(explorer, pair):
     explorer.digit.value = 3
     explorer.rotation.value = 10.0
     inputs = explorer.canvas[None, :, :, None]
-    plain = spatial.pretrained(pair).predict(inputs, verbose=0)[0]
-    st = spatial.pretrained(f"st_{pair}")
+    plain = cl.data.load_spatial_model(pair).predict(inputs, verbose=0)[0]
+    st = cl.data.load_spatial_model(f"st_{pair}")
     assert np.allclose(explorer.plain_probabilities, plain, atol=1e-5)
     assert np.allclose(
         explorer.st_probabilities, st.predict(inputs, verbose=0)[0], atol=1e-5
