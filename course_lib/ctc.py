@@ -58,7 +58,7 @@ from course_lib.core import (
     checked,
     show,
 )
-from course_lib.data.registry import FILES_DIR
+from course_lib.data.registry import path as shipped_file
 
 __all__ = [
     "BLANK",
@@ -76,7 +76,6 @@ __all__ = [
 
 BLANK = 10
 """The CTC blank: the CTC reader predicts 11 symbols, the digits 0-9 and the blank."""
-RESULTS_FILE = FILES_DIR / "sequence_results.json"
 SYMBOL = Int(0, 39)
 LABEL = Items(SYMBOL, 0, 12)
 """A label for the by-hand CTC: up to 12 symbol ids (the blank is not one of them)."""
@@ -305,7 +304,7 @@ def load_sequence_results(path: str | Path | None = None) -> dict:
     """
     if path is not None and not isinstance(path, str | Path):
         raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
-    path = RESULTS_FILE if path is None else Path(path)
+    path = shipped_file("sequence_results") if path is None else Path(path)
     if not path.is_file():
         raise ValueError(
             f"no results at {path}; make them with datasets/build_sequence_results.py"

@@ -33,7 +33,6 @@ from course_lib.core import (
     Number,
     checked,
 )
-from course_lib.data.registry import FILES_DIR
 from course_lib.detection import anchor_boxes, iou_matrix
 from course_lib.detection._checks import (
     FOUND,
@@ -79,7 +78,6 @@ ANCHOR_RATIOS = (1.0, 2.0)
 4 to 20 wide)."""
 MAX_LOG_SCALE = float(np.log(1000 / 16))
 """The largest t_w, t_h that ``decode_boxes`` turns into a size (as Detectron clips)."""
-DATASETS = FILES_DIR
 ANCHORS = GRID * GRID * len(ANCHOR_SCALES) * len(ANCHOR_RATIOS)
 """Anchors per scene: 16 x 16 positions x 4 shapes = 1,024."""
 

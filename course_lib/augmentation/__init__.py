@@ -26,7 +26,6 @@ the content down (rows) or right (columns) by a tenth of the image. Images are u
 from __future__ import annotations
 
 from course_lib.augmentation.experiment import (
-    RESULTS_FILE,
     TASKS,
     TrainingResult,
     compare,
@@ -103,7 +102,6 @@ __all__ = [
     "train_small",
     "compare",
     "predict_over_views",
-    "RESULTS_FILE",
     "load_augmentation_results",
     "mean_and_sd",
     "format_spread",

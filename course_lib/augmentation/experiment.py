@@ -33,7 +33,7 @@ from course_lib.core import (
     PathIn,
     checked,
 )
-from course_lib.data.registry import FILES_DIR
+from course_lib.data.registry import path as shipped_file
 
 TASKS = ("digits", "faces")
 """The small-data tasks of :func:`train_small`."""
@@ -215,7 +215,6 @@ def predict_over_views(
     return total / (views + 1)
 
 
-RESULTS_FILE = FILES_DIR / "augmentation_results.json"
 """The full-budget results that ship with the course (``datasets/``)."""
 
 
@@ -231,7 +230,7 @@ def load_augmentation_results(path: str | Path | None = None) -> dict:
     """
     import json
 
-    path = RESULTS_FILE if path is None else Path(path)
+    path = shipped_file("augmentation_results") if path is None else Path(path)
     if not path.is_file():
         raise ValueError(
             f"no results at {path}; make them with "

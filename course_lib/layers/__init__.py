@@ -36,7 +36,6 @@ and ``curves`` (its results read back); every name is here, as ``cl.layers.<name
 from __future__ import annotations
 
 from course_lib.layers.curves import (
-    REMEDY_CURVES_FILE,
     check_remedy_curves,
     format_summary,
     load_remedy_curves,
@@ -92,7 +91,6 @@ __all__ = [
     "format_summary",
     "save_remedy_curves",
     "load_remedy_curves",
-    "REMEDY_CURVES_FILE",
     "check_remedy_curves",
     "BN_MOMENTUM",
     "L2_PENALTY",

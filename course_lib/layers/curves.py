@@ -22,10 +22,8 @@ from course_lib.core import (
     choose,
     show,
 )
-from course_lib.data.registry import FILES_DIR
+from course_lib.data.registry import path as shipped_file
 from course_lib.layers.remedies import METRICS
-
-REMEDY_CURVES_FILE = FILES_DIR / "remedy_curves.json"
 
 CURVES = Instance(
     dict, "remedy curves (the dict compare_remedies returns)", example=dict
@@ -217,7 +215,7 @@ def load_remedy_curves(path: str | Path | None = None) -> dict:
     (``datasets/remedy_curves.json``, made by ``datasets/build_remedy_curves.py``)."""
     if path is not None and not isinstance(path, (str, Path)):
         raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
-    path = REMEDY_CURVES_FILE if path is None else Path(path)
+    path = shipped_file("remedy_curves") if path is None else Path(path)
     if not path.is_file():
         raise ValueError(
             f"no remedy curves at {path}; make them with datasets/build_remedy_curves.py"

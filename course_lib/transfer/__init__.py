@@ -41,10 +41,8 @@ from course_lib.transfer.networks import (
     with_head,
 )
 from course_lib.transfer.online import (
-    BUNDLE_DIR,
     CHOLLET_ACCURACIES,
     CHOLLET_SOURCE,
-    RESULTS_FILE,
     cats_vs_dogs_folder,
     check_transfer_results,
     load_transfer_results,
@@ -69,7 +67,6 @@ from course_lib.transfer.training import (
 
 __all__ = [
     "BATCH_SIZE",
-    "BUNDLE_DIR",
     "CHOLLET_ACCURACIES",
     "CHOLLET_SOURCE",
     "DIGIT_BLOCKS",
@@ -77,7 +74,6 @@ __all__ = [
     "MAX_CLASSES",
     "MAX_STEPS",
     "MODES",
-    "RESULTS_FILE",
     "VGG16_BLOCKS",
     "block_of",
     "cats_vs_dogs_folder",

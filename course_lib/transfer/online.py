@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from course_lib.core import Choice, Instance, Int, Optional, PathIn, checked
-from course_lib.data.registry import FILES_DIR
+from course_lib.data.registry import path as shipped_file
 from course_lib.transfer.networks import (
     VGG16_BLOCKS,
     network1,
@@ -19,9 +19,6 @@ from course_lib.transfer.networks import (
     vgg16_base,
 )
 from course_lib.transfer.training import _check_sweep, _example_sweep
-
-BUNDLE_DIR = FILES_DIR
-RESULTS_FILE = BUNDLE_DIR / "transfer_results.json"
 
 CHOLLET_ACCURACIES = {
     "from scratch": "70-72 %",
@@ -69,10 +66,11 @@ def check_transfer_results(results: dict) -> dict:
     return _check_results(results)
 
 
-@checked(path=PathIn(suffixes=(".json",), exists=True))
-def load_transfer_results(path=RESULTS_FILE) -> dict:
-    """The results that ship with the course (made by
-    ``datasets/build_transfer_results.py``)."""
+@checked(path=Optional(PathIn(suffixes=(".json",), exists=True)))
+def load_transfer_results(path=None) -> dict:
+    """Results in the layout of those that ship with the course (``path`` None: the
+    shipped ones, made by ``datasets/build_transfer_results.py``, verified)."""
+    path = shipped_file("transfer_results") if path is None else path
     try:
         with open(path) as file:
             return _check_results(json.load(file))
