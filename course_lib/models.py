@@ -14,47 +14,38 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.core import lookup, show
-from course_lib.data.registry import FILES_DIR, REGISTRY
+from course_lib.data import registry
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
 """One MNIST digit as the networks take it: height, width, channels (gray)."""
 
-CHECKPOINT_DIR = FILES_DIR
-
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A shipped set of weights: file, checksum and the input shape it was trained on."""
+    """A shipped set of weights (its file, size and sha256 are its registry row, named
+    ``name``) and the network it fits."""
 
     name: str
-    filename: str
-    sha256: str
     description: str
     input_shape: tuple[int, int, int] = MNIST_SHAPE
     filters: int = 32
     dense_units: int = 128
     num_classes: int = 10
-    script: str = "train_checkpoint.py"
 
 
 CHECKPOINTS: dict[str, Checkpoint] = {
     "mnist_convnet": Checkpoint(
         name="mnist_convnet",
-        filename="mnist_convnet.weights.h5",
-        sha256=REGISTRY["mnist_convnet"].sha256,
         description="slides_convnet() trained on the bundled 4,000 MNIST digits",
     ),
     "faces_convnet": Checkpoint(
         name="faces_convnet",
-        filename="faces_convnet.weights.h5",
-        sha256=REGISTRY["faces_convnet"].sha256,
         description="slides_convnet(16 filters, 32 dense units, 2 classes) trained on "
         "160 of the 200 25x25 faces / non-faces of skimage.data.lfw_subset()",
         input_shape=(25, 25, 1),
         filters=16,
         dense_units=32,
         num_classes=2,
-        script="build_faces_convnet.py",
     ),
 }
 
@@ -71,7 +62,7 @@ def _as_path(path) -> Path:
 
 def checkpoint_path(name: str) -> Path:
     """Where the shipped checkpoint ``name`` lives (it may be missing)."""
-    return CHECKPOINT_DIR / lookup(CHECKPOINTS, name, "checkpoint").filename
+    return registry.location(lookup(CHECKPOINTS, name, "checkpoint").name)
 
 
 def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
@@ -82,31 +73,18 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     checksum: it must exist and be a Keras weights file (``.weights.h5``); whether its
     weights fit the network is checked when it is loaded (``pretrained``).
     """
-    from course_lib.data import sha256_of
-
-    entry = lookup(CHECKPOINTS, name, "checkpoint")
-    name = entry.name
+    name = lookup(CHECKPOINTS, name, "checkpoint").name
     shipped = checkpoint_path(name)
     path = _as_path(path) if path is not None else shipped
-    rebuild = f"rebuild it with: .venv/bin/python datasets/{entry.script}"
     if path.resolve() != shipped.resolve():
         if not path.exists():
             raise FileNotFoundError(
                 f"the weights file {path} is missing (for the shipped checkpoint "
-                f"{name!r}, leave out path; {rebuild})"
+                f"{name!r}, leave out path; {registry.entry(name).rebuild_hint})"
             )
         _weights_in_file(path)  # readable as a Keras weights file
         return path
-    if not path.exists():
-        raise FileNotFoundError(f"checkpoint {name!r} is missing: {path}; {rebuild}")
-    digest = sha256_of(path)
-    if digest != entry.sha256:
-        raise ValueError(
-            f"checkpoint {name!r} at {path} fails its sha256 check "
-            f"(got {digest[:12]}…, expected {entry.sha256[:12]}…): the file is "
-            f"corrupt or was changed; {rebuild}"
-        )
-    return path
+    return registry.path(name)  # size and sha256, as every shipped file
 
 
 def build_for(name: str):

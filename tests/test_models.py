@@ -38,7 +38,7 @@ def test_corrupt_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
     data = bytearray(copy.read_bytes())
     data[len(data) // 2] ^= 0xFF
     copy.write_bytes(bytes(data))
-    monkeypatch.setattr(cl.models, "CHECKPOINT_DIR", tmp_path)
+    monkeypatch.setattr(cl.data.registry, "FILES_DIR", tmp_path)
     with pytest.raises(ValueError, match="fails its sha256 check"):
         cl.models.pretrained("mnist_convnet")
     with pytest.raises(ValueError, match="fails its sha256 check"):
@@ -74,7 +74,7 @@ def _trained_for_one_step(path, **sizes):
 def test_pretrained_loads_a_students_own_weights(tmp_path):
     path = tmp_path / "mine.weights.h5"
     trained, x = _trained_for_one_step(path)
-    assert cl.data.sha256_of(path) != cl.models.CHECKPOINTS["mnist_convnet"].sha256
+    assert cl.data.sha256_of(path) != cl.data.REGISTRY["mnist_convnet"].sha256
     loaded = cl.models.pretrained("mnist_convnet", path=path)
     np.testing.assert_allclose(
         loaded.predict(x, verbose=0), trained.predict(x, verbose=0), rtol=1e-6
@@ -118,6 +118,6 @@ def test_the_shipped_faces_convnet_tells_faces_from_non_faces():
 def test_a_corrupt_faces_checkpoint_names_its_own_build_script(tmp_path, monkeypatch):
     bad = tmp_path / "faces_convnet.weights.h5"
     bad.write_bytes(b"not weights")
-    monkeypatch.setattr(cl.models, "CHECKPOINT_DIR", tmp_path)
+    monkeypatch.setattr(cl.data.registry, "FILES_DIR", tmp_path)
     with pytest.raises(ValueError, match="build_faces_convnet.py"):
         cl.models.pretrained("faces_convnet")
