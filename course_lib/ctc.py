@@ -294,7 +294,7 @@ def accuracy_by_length(predicted, strips: Strips) -> dict[int, float]:
 @checked(path=Optional(PathIn()))
 def load_sequence_results(path: str | Path | None = None) -> dict:
     """The full-budget results that ship with the course
-    (``datasets/sequence_results.json``, made by ``datasets/build_sequence_results.py``).
+    (``course_lib/data/files/sequence_results.json``, made by ``datasets/build_sequence_results.py``).
 
     Returns the JSON as a dict: ``settings``, ``machine``; ``readers`` with lists over
     seeds of the sequence accuracy of the reader without attention (``"plain"``) and

@@ -25,7 +25,7 @@ effect stands out of the spread between seeds::
 
     [row["remedy"] for row in cl.layers.remedy_effects(curves) if row["beyond"]]
 
-``load_remedy_curves()`` reads the curves that ship in ``datasets/remedy_curves.json``
+``load_remedy_curves()`` reads the curves that ship in ``course_lib/data/files/remedy_curves.json``
 (made by ``datasets/build_remedy_curves.py``); ``cl.widgets.RemedyExplorer`` draws them.
 
 One idea per module: ``outputs`` (softmax, sigmoid, rotated digits for a regression

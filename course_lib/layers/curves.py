@@ -212,7 +212,7 @@ def save_remedy_curves(curves: dict, path: str | Path) -> Path:
 @checked(path=Optional(PathIn()))
 def load_remedy_curves(path: str | Path | None = None) -> dict:
     """The remedy curves in ``path``; by default those that ship with the course
-    (``datasets/remedy_curves.json``, made by ``datasets/build_remedy_curves.py``)."""
+    (``course_lib/data/files/remedy_curves.json``, made by ``datasets/build_remedy_curves.py``)."""
     if path is not None and not isinstance(path, (str, Path)):
         raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
     path = shipped_file("remedy_curves") if path is None else Path(path)

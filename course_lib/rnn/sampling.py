@@ -1,7 +1,7 @@
 """Lecture 17, sampling: temperature and top-k sampling written out, a character
 LSTM in NumPy that generates text (fast enough for a widget, no TensorFlow needed), its
 copies to and from Keras, and the small trained model shipped in
-``datasets/text_model.npz``."""
+``course_lib/data/files/text_model.npz``."""
 
 from __future__ import annotations
 

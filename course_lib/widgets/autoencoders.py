@@ -4,7 +4,7 @@ digit decoded from it.
 Left: the codes (``z_mean``) of the 1,000 bundled test digits, coloured by class, and a
 cross at the point chosen with the sliders ``z1`` and ``z2``. Right: the digit the
 decoder draws for that point. The model is the shipped 2-D VAE
-(``datasets/vae_2d.npy``, made by ``datasets/build_vae.py``), run in NumPy
+(``course_lib/data/files/vae_2d.npy``, made by ``datasets/build_vae.py``), run in NumPy
 (``cl.autoencoders.encode_numpy`` / ``decode_numpy``): nothing is trained and TensorFlow
 is not started, so the widget builds in a fraction of a second and redraws in a few ms.
 """

@@ -1,7 +1,7 @@
 """Widget of lecture 14: ``DetectionExplorer``, proposals -> scores -> NMS, live.
 
 The astronaut's selective-search proposals, each scored by the shipped face / non-face
-convnet, are loaded from ``datasets/astronaut_proposals.json`` (made by
+convnet, are loaded from ``course_lib/data/files/astronaut_proposals.json`` (made by
 ``datasets/build_face_detector.py``): nothing is trained or run through a network here,
 so every control only re-runs the threshold and non-maximum suppression
 (``cl.detection.detect``) and redraws the boxes.
