@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_lib.core import lookup, show
+from course_lib.core import Choice, Optional, PathIn, checked, lookup, show
 from course_lib.data import registry
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
@@ -50,6 +50,13 @@ CHECKPOINTS: dict[str, Checkpoint] = {
 }
 
 
+NAME = Choice(*CHECKPOINTS)
+"""The name of a shipped checkpoint."""
+
+WEIGHTS_FILE = Optional(PathIn())
+"""None for the shipped file, or a weights file of your own."""
+
+
 def _as_path(path) -> Path:
     """A path given as text or ``pathlib.Path``, else a ValueError."""
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
@@ -60,11 +67,13 @@ def _as_path(path) -> Path:
     return path
 
 
+@checked(name=NAME)
 def checkpoint_path(name: str) -> Path:
     """Where the shipped checkpoint ``name`` lives (it may be missing)."""
     return registry.location(lookup(CHECKPOINTS, name, "checkpoint").name)
 
 
+@checked(name=NAME, path=WEIGHTS_FILE)
 def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     """The checkpoint's path after its checks (clear errors if missing or corrupt).
 
@@ -87,6 +96,7 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     return registry.path(name)  # size and sha256, as every shipped file
 
 
+@checked(name=NAME)
 def build_for(name: str):
     """The (untrained) network that the shipped checkpoint ``name`` fits."""
     from course_lib.zoo import slides_convnet
@@ -100,6 +110,7 @@ def build_for(name: str):
     )
 
 
+@checked(name=NAME, path=WEIGHTS_FILE)
 def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
     """Load a shipped, checksummed checkpoint as a compiled Keras model.
 
@@ -176,6 +187,7 @@ def _check_weights_fit(path: Path, model) -> None:
             )
 
 
+@checked(name=NAME, path=WEIGHTS_FILE)
 def pretrained_numpy(name: str = "mnist_convnet", path: str | Path | None = None):
     """The same checkpoint run by NumPy alone (``cl.scratch.NumpyConvnet``): no TensorFlow.
 

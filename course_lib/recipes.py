@@ -50,7 +50,6 @@ from course_lib.core import (
     checked,
     set_seed,
 )
-from course_lib.images import DIGITS
 
 TARGET_ACCURACY = 0.97
 

@@ -187,7 +187,7 @@ def test_bad_input_is_refused_clearly():
             "reader must be a reader from build_reader",
         ),
         (lambda: seq.save_reader_weights(None, "x.npz"), "reader must be"),
-        (lambda: cl.data.load_attention_reader(3), "path must be a path"),
+        (lambda: cl.data.load_attention_reader(3), "path must be a file name"),
     ],
 )
 def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):

@@ -429,7 +429,7 @@ def test_sample_image_refuses_a_huge_size_before_resizing():
 def test_files_and_folders_are_told_apart(tmp_path):
     with pytest.raises(ValueError, match="is a folder, not a file"):
         data.sha256_of(tmp_path)
-    with pytest.raises(ValueError, match="path must be a path"):
+    with pytest.raises(ValueError, match="path must be a file name"):
         data.sha256_of(0)  # not file descriptor 0
     with pytest.raises(FileNotFoundError):
         data.sha256_of(tmp_path / "missing")

@@ -44,6 +44,12 @@ def _cases():
                 )
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path, monkeypatch):
+    """Functions that write files (a path example is relative) write them here."""
+    monkeypatch.chdir(tmp_path)
+
+
 class _Slow(Exception):
     pass
 

@@ -441,8 +441,8 @@ def test_char_model_refuses_bad_sizes():
         (lambda: cl.rnn.unigram_entropy([0, 1], symbols=10**9), "symbols must be"),
         (lambda: cl.rnn.unigram_entropy([0, 1], symbols=2**63), "symbols must be"),
         (lambda: cl.rnn.save_text_model(None, "x.npz"), "text_model must be"),
-        (lambda: cl.rnn.read_text_model(3), "path must be a path"),
-        (lambda: cl.data.load_text_model(3), "path must be a path"),
+        (lambda: cl.rnn.read_text_model(3), "path must be a file name"),
+        (lambda: cl.data.load_text_model(3), "path must be a file name"),
     ],
 )
 def test_bad_input_found_by_the_property_test_is_a_value_error(call, message):

@@ -396,7 +396,7 @@ def test_bad_training_arguments_are_refused(scenes):
         seg.train_unet("unet", scenes)
     with pytest.raises(ValueError, match="model must be a U-Net"):
         seg.save_unet_weights(None, "x.npz")
-    with pytest.raises(ValueError, match="path must be a path"):
+    with pytest.raises(ValueError, match="path must be a file name"):
         cl.data.load_segmentation_unet(path=3)
 
 

@@ -363,7 +363,7 @@ class PathIn(Constraint):
         self.root, self.exists, self.suffixes = root, exists, tuple(suffixes)
 
     def describe(self):
-        text = "a path"
+        text = "a file name (text or a pathlib.Path)"
         if self.suffixes:
             text += " ending in " + " or ".join(self.suffixes)
         if self.root is not None:

@@ -228,6 +228,7 @@ def test_a_control_set_to_a_bad_value_shows_the_error_in_the_widget(
     message = explorer.error.message
     assert message and explorer.stale
     assert_clear(ValueError(message), control)
+    explorer.method.value = "spherical"  # a change: the widget renders again
     explorer.method.value = "linear"
     explorer.t.value = 0.5
     explorer.shifts[1].value = 0.0
