@@ -46,9 +46,15 @@ def test_corrupt_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
 
 
 def test_unknown_checkpoint_lists_the_known_ones():
-    with pytest.raises(ValueError, match="name must be one of 'mnist_convnet', 'faces_convnet', got 'imagenet'"):
+    with pytest.raises(
+        ValueError,
+        match="name must be one of 'mnist_convnet', 'faces_convnet', got 'imagenet'",
+    ):
         cl.models.pretrained("imagenet")
-    with pytest.raises(ValueError, match="name must be one of 'mnist_convnet', 'faces_convnet', got 'imagenet'"):
+    with pytest.raises(
+        ValueError,
+        match="name must be one of 'mnist_convnet', 'faces_convnet', got 'imagenet'",
+    ):
         cl.models.pretrained_numpy("imagenet")
     assert cl.models.checkpoint_path(" MNIST_convnet") == cl.models.checkpoint_path(
         "mnist_convnet"
