@@ -373,7 +373,10 @@ def test_check_transfer_results_refuses_entries_that_are_not_lists(results):
 
 def test_load_transfer_results_refuses_a_folder_or_a_non_path(tmp_path):
     for path in (tmp_path, 3):
-        with pytest.raises(ValueError, match=r"path must be a file name \(text or a pathlib.Path\) ending in .json"):
+        with pytest.raises(
+            ValueError,
+            match=r"path must be a file name \(text or a pathlib.Path\) ending in .json",
+        ):
             transfer.load_transfer_results(path)
 
 
