@@ -69,21 +69,32 @@ class _Convnet(Constraint):
     the same weights run by NumPy (``cl.models.pretrained_numpy(...)``), which is taken
     as it is: it is always the shipped digit convnet."""
 
-    def __init__(self, keras_model: Model, names: bool = False):
-        self.keras_model, self.names = keras_model, names
+    def __init__(self, keras_model: Model, names: tuple[str, ...] = ()):
+        self.keras_model, self.names = keras_model, tuple(names)
 
     def describe(self):
         text = f"{self.keras_model.describe()}, or cl.models.pretrained_numpy(...)"
-        return text + (" or a shipped checkpoint's name" if self.names else "")
+        if not self.names:
+            return text
+        return (
+            text
+            + " or a shipped checkpoint's name ("
+            + ", ".join(map(repr, self.names))
+            + ")"
+        )
 
     def convert(self, value, name):
         import sys
 
         from course_lib.scratch import NumpyConvnet  # NumPy only: no TensorFlow
 
-        # a name: cl.models.pretrained_numpy(name) refuses an unknown one
-        if isinstance(value, NumpyConvnet) or (self.names and isinstance(value, str)):
+        if isinstance(value, NumpyConvnet):
             return value
+        if self.names and isinstance(value, str):
+            known = {n.lower(): n for n in self.names}
+            if value.strip().lower() not in known:
+                self.fail(name, value)
+            return known[value.strip().lower()]
         keras = sys.modules.get("keras")  # not imported yet: value is no Keras model
         if keras is None or not isinstance(value, keras.Model):
             self.fail(name, value)

@@ -38,12 +38,14 @@ LABELS = Optional(Labels(10))
 CLASSIFIER_OR_NAME = Optional(
     _Convnet(
         Model((28, 28, 1), (10,), outputs="probabilities", what="a digit classifier"),
-        names=True,
+        names=("mnist_convnet",),
     )
 )
 """None (the shipped checkpoint), its name, a Keras digit classifier or a NumPy one."""
 
-CONVNET_OR_NAME = Optional(_Convnet(Model(what="a Keras model"), names=True))
+CONVNET_OR_NAME = Optional(
+    _Convnet(Model(what="a Keras model"), names=("mnist_convnet",))
+)
 """None (the shipped checkpoint), its name, or any model with convolution layers."""
 
 

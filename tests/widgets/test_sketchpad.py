@@ -44,7 +44,9 @@ def test_sketchpad_defaults_to_the_shipped_checkpoint():
     pad = cl.widgets.DigitSketchpad()
     assert isinstance(pad.model, cl.scratch.NumpyConvnet)
     assert isinstance(cl.widgets.DigitSketchpad(None).model, cl.scratch.NumpyConvnet)
-    with pytest.raises(ValueError, match="unknown checkpoint 'cat'; known: mnist"):
+    with pytest.raises(
+        ValueError, match="checkpoint's name \\('mnist_convnet'\\), got 'cat'"
+    ):
         cl.widgets.DigitSketchpad("cat")
     with pytest.raises(ValueError, match="model must be a digit classifier"):
         cl.widgets.DigitSketchpad(42)
