@@ -560,8 +560,6 @@ def attention_over_pixels(weights, width: int) -> np.ndarray:
 def save_reader_weights(reader, path: str | Path) -> Path:
     """Save a reader's weights as an .npz (arrays ``w00``, ``w01``, ...), byte for
     byte the same for the same weights."""
-    if path.is_dir():
-        raise ValueError(f"path must be a file name, got the folder {str(path)!r}")
     arrays = {f"w{i:02d}": np.asarray(w) for i, w in enumerate(reader.get_weights())}
     np.savez(path, **arrays)
     return path

@@ -32,7 +32,6 @@ Example::
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from pathlib import Path
 
@@ -56,9 +55,8 @@ from course_lib.core import (
     Optional,
     PathIn,
     checked,
-    show,
 )
-from course_lib.data.registry import path as shipped_file
+from course_lib.data.registry import read_results
 
 __all__ = [
     "BLANK",
@@ -302,17 +300,8 @@ def load_sequence_results(path: str | Path | None = None) -> dict:
     the share of test strips with anything written and the sequence accuracy after
     every epoch, the ``escape_epoch`` and the accuracy ``by_length`` at the end.
     """
-    if path is not None and not isinstance(path, str | Path):
-        raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
-    path = shipped_file("sequence_results") if path is None else Path(path)
-    if not path.is_file():
-        raise ValueError(
-            f"no results at {path}; make them with datasets/build_sequence_results.py"
-        )
-    try:
-        results = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    results = read_results("sequence_results", path)
+    path = path or "the shipped sequence_results.json"
     if not isinstance(results, dict) or not {"readers", "ctc"} <= set(results):
         raise ValueError(f"{path} holds no readers and ctc results")
     for part in ("readers", "ctc"):  # JSON keys are text: lengths back to ints

@@ -9,11 +9,10 @@ NumPy alone. Digits are prepared for it by ``cl.images.prepare_images``.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_lib.core import Choice, Optional, PathIn, checked, lookup, show
+from course_lib.core import Choice, Optional, PathIn, checked, lookup
 from course_lib.data import registry
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
@@ -57,16 +56,6 @@ WEIGHTS_FILE = Optional(PathIn())
 """None for the shipped file, or a weights file of your own."""
 
 
-def _as_path(path) -> Path:
-    """A path given as text or ``pathlib.Path``, else a ValueError."""
-    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"path {path} is a folder, not a weights file")
-    return path
-
-
 @checked(name=NAME)
 def checkpoint_path(name: str) -> Path:
     """Where the shipped checkpoint ``name`` lives (it may be missing)."""
@@ -84,7 +73,7 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     """
     name = lookup(CHECKPOINTS, name, "checkpoint").name
     shipped = checkpoint_path(name)
-    path = _as_path(path) if path is not None else shipped
+    path = shipped if path is None else path
     if path.resolve() != shipped.resolve():
         if not path.exists():
             raise FileNotFoundError(

@@ -203,7 +203,7 @@ def test_a_folder_or_an_empty_file_as_reader_path_is_a_value_error(tmp_path):
     reader = seq.build_reader(max_digits=1, units=4)
     with pytest.raises(ValueError, match="path must be a file name"):
         seq.save_reader_weights(reader, tmp_path)
-    with pytest.raises(ValueError, match="is a folder"):
+    with pytest.raises(ValueError, match="got the folder"):
         cl.data.load_attention_reader(tmp_path)
     empty = tmp_path / "empty.npz"
     empty.write_bytes(b"")

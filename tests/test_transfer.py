@@ -388,7 +388,7 @@ def test_train_digit_base_refuses_bad_callbacks_before_it_trains():
 
 @pytest.mark.parametrize("folder", [True, b"\x00", "", " "])
 def test_run_cats_vs_dogs_refuses_a_folder_that_is_not_a_path(folder):
-    with pytest.raises(ValueError, match="folder must be a file name"):
+    with pytest.raises(ValueError, match="folder must be a folder name"):
         transfer.run_cats_vs_dogs(epochs=1, folder=folder)
 
 

@@ -33,7 +33,7 @@ from course_lib.core import (
     PathIn,
     checked,
 )
-from course_lib.data.registry import path as shipped_file
+from course_lib.data.registry import read_results
 
 TASKS = ("digits", "faces")
 """The small-data tasks of :func:`train_small`."""
@@ -228,18 +228,8 @@ def load_augmentation_results(path: str | Path | None = None) -> dict:
     ``train_accuracy`` (inference mode) and, for digits, ``rotated_accuracy``; and for
     digits ``"tta"``: the augmented model's test accuracy with test-time augmentation.
     """
-    import json
-
-    path = shipped_file("augmentation_results") if path is None else Path(path)
-    if not path.is_file():
-        raise ValueError(
-            f"no results at {path}; make them with "
-            "datasets/build_augmentation_results.py"
-        )
-    try:
-        results = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    results = read_results("augmentation_results", path)
+    path = path or "the shipped augmentation_results.json"
     for task in TASKS:
         arms = results.get(task) if isinstance(results, dict) else None
         if not isinstance(arms, dict) or not {"without", "with"} <= set(arms):

@@ -97,7 +97,7 @@ def face_data(train_size: int = 20, seed: int = 0):
 
 
 @checked(
-    root=PathIn(),
+    root=PathIn(folder=True),
     images=Images(("NHW", "NHWC"), channels=(1, 3), to="uint8"),
     labels=Labels(1000),
     class_names=Items(Text(max_length=100), 1, 1000),

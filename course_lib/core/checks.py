@@ -356,19 +356,29 @@ class Callbacks(Constraint):
 
 
 class PathIn(Constraint):
-    """A path (text or ``pathlib.Path``); inside ``root`` when given, an existing file
-    when ``exists``. Returned as a resolved ``pathlib.Path``."""
+    """A path (text or ``pathlib.Path``) to a file, or with ``folder`` to a folder;
+    inside ``root`` when given, one that exists when ``exists``. A folder where a file
+    is wanted (or a file where a folder is) is refused. Returned as a resolved
+    ``pathlib.Path``."""
 
-    def __init__(self, root=None, exists: bool = False, suffixes: tuple = ()):
+    def __init__(
+        self,
+        root=None,
+        exists: bool = False,
+        suffixes: tuple = (),
+        folder: bool = False,
+    ):
         self.root, self.exists, self.suffixes = root, exists, tuple(suffixes)
+        self.folder = folder
 
     def describe(self):
-        text = "a file name (text or a pathlib.Path)"
+        kind = "a folder" if self.folder else "a file"
+        text = f"{kind} name (text or a pathlib.Path)"
         if self.suffixes:
             text += " ending in " + " or ".join(self.suffixes)
         if self.root is not None:
             text += f" inside {self.root}"
-        return text + (" to a file that exists" if self.exists else "")
+        return text + (" that exists" if self.exists else "")
 
     def convert(self, value, name):
         from pathlib import Path
@@ -380,7 +390,10 @@ class PathIn(Constraint):
             self.fail(name, value)
         if self.suffixes and not str(path).endswith(self.suffixes):
             self.fail(name, value)
-        if self.exists and not path.is_file():
+        if path.is_dir() != self.folder and path.exists():
+            what = "folder" if path.is_dir() else "file"
+            self.fail(name, value, got=f"the {what} {str(value)!r}")
+        if self.exists and not path.exists():
             self.fail(name, value, got=f"{str(value)!r}, which does not exist")
         return path
 

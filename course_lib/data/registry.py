@@ -13,13 +13,21 @@ sha256); ``tests/test_data_registry.py`` checks every row against the file.
 from __future__ import annotations
 
 import hashlib
-import os
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from course_lib.core import Anything, Choice, PathIn, Text, checked, lookup, show
+from course_lib.core import (
+    Anything,
+    Choice,
+    Optional,
+    PathIn,
+    Text,
+    checked,
+    lookup,
+)
 from course_lib.data import checks, readers
 
 FILES_DIR = Path(__file__).resolve().parent / "files"
@@ -249,15 +257,10 @@ def by_filename(filename: str) -> Entry:
 # Hashing, one way for everything (shipped files, downloads, the build scripts)
 
 
-@checked(path=Anything("a file name, checked in the body", "f.txt"))
+@checked(path=PathIn())
 def as_file(path) -> Path:
     """A path given as text or ``pathlib.Path`` that is not a folder, else a ValueError
     (a missing file is left to ``open``: FileNotFoundError)."""
-    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-        raise ValueError(f"path must be a file name (text or a Path), got {show(path)}")
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder, not a file")
     return path
 
 
@@ -338,3 +341,22 @@ def path(name: str) -> Path:
         )
     _VERIFIED[file] = stamp
     return file
+
+
+@checked(name=Text(max_length=100), own=Optional(PathIn()))
+def read_results(name: str, own: Path | None = None):
+    """The JSON results of a sweep: the shipped file ``name`` (checked as ``path`` checks
+    it), or ``own``, a file of your own in the same layout (made by the same script).
+
+    A missing or unreadable file raises a ValueError naming it and the ``datasets/``
+    script that makes it; the caller checks the layout."""
+    file = path(name) if own is None else own
+    if not file.is_file():
+        raise ValueError(
+            f"no results at {file}; make them with datasets/{entry(name).script}"
+        )
+    try:
+        with open(file, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{file} is not valid JSON: {exc}") from None

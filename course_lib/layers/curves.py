@@ -22,7 +22,7 @@ from course_lib.core import (
     choose,
     show,
 )
-from course_lib.data.registry import path as shipped_file
+from course_lib.data.registry import read_results
 from course_lib.layers.remedies import METRICS
 
 CURVES = Instance(
@@ -203,8 +203,6 @@ def format_summary(rows: list[dict]) -> str:
 def save_remedy_curves(curves: dict, path: str | Path) -> Path:
     """Write the curves as JSON and return the path."""
     check_remedy_curves(curves)
-    if path.is_dir():
-        raise ValueError(f"path must be a file name, got the folder {path}")
     path.write_text(json.dumps(curves, indent=1) + "\n")
     return path
 
@@ -213,15 +211,4 @@ def save_remedy_curves(curves: dict, path: str | Path) -> Path:
 def load_remedy_curves(path: str | Path | None = None) -> dict:
     """The remedy curves in ``path``; by default those that ship with the course
     (``course_lib/data/files/remedy_curves.json``, made by ``datasets/build_remedy_curves.py``)."""
-    if path is not None and not isinstance(path, (str, Path)):
-        raise ValueError(f"path must be a file name (str or Path), got {show(path)}")
-    path = shipped_file("remedy_curves") if path is None else Path(path)
-    if not path.is_file():
-        raise ValueError(
-            f"no remedy curves at {path}; make them with datasets/build_remedy_curves.py"
-        )
-    try:
-        curves = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not valid JSON: {exc}") from None
-    return check_remedy_curves(curves)
+    return check_remedy_curves(read_results("remedy_curves", path))

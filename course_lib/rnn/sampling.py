@@ -293,7 +293,6 @@ def generate(
 def save_text_model(text_model: TextModel, path, history: dict | None = None) -> None:
     """Write a ``TextModel`` as a float32 ``.npz`` (the symbols stored as one string;
     ``history``, lists of numbers by name, stored as ``history_<name>``)."""
-    path = _path(path)
     arrays = {"symbols": np.array("".join(text_model.vocab.symbols))}
     for name, values in (history or {}).items():
         curve = Array(ndim=1, what="a list of numbers").check(
@@ -309,17 +308,9 @@ def save_text_model(text_model: TextModel, path, history: dict | None = None) ->
         np.savez(handle, **arrays)
 
 
-def _path(path: Path) -> Path:
-    """``path`` as PathIn gave it, refused when it names a folder."""
-    if path.is_dir():
-        raise ValueError(f"path must be a file name, got the folder {str(path)!r}")
-    return path
-
-
 @checked(path=PathIn())
 def read_text_model(path) -> TextModel:
     """Read a ``TextModel`` written by ``save_text_model`` (no checksum check)."""
-    path = _path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing")
     try:

@@ -173,9 +173,6 @@ def train_unet(
 def save_unet_weights(model, path):
     """Save ``model``'s weights as an ``.npz`` (``w000``, ``w001``, ...), byte for byte
     the same for the same weights."""
-    from course_lib.segmentation.shipped import _as_path
-
-    path = _as_path(path)
     weights = {f"w{i:03d}": w for i, w in enumerate(model.get_weights())}
     with open(path, "wb") as handle:
         np.savez(handle, **weights)

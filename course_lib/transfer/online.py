@@ -4,13 +4,12 @@ ImageNet weights (the slides' lesson, run when the photos and weights can be fet
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from pathlib import Path
 
 from course_lib.core import Choice, Instance, Int, Optional, PathIn, checked
-from course_lib.data.registry import path as shipped_file
+from course_lib.data.registry import read_results
 from course_lib.transfer.networks import (
     VGG16_BLOCKS,
     network1,
@@ -70,12 +69,7 @@ def check_transfer_results(results: dict) -> dict:
 def load_transfer_results(path=None) -> dict:
     """Results in the layout of those that ship with the course (``path`` None: the
     shipped ones, made by ``datasets/build_transfer_results.py``, verified)."""
-    path = shipped_file("transfer_results") if path is None else path
-    try:
-        with open(path) as file:
-            return _check_results(json.load(file))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not a JSON file: {exc}") from None
+    return _check_results(read_results("transfer_results", path))
 
 
 # --------------------------------------------------------------------------------------
@@ -112,7 +106,7 @@ def online_lesson_available() -> tuple[bool, str]:
 @checked(
     epochs=Int(1, 1000),
     image_size=Int(32, 512),
-    folder=Optional(PathIn()),
+    folder=Optional(PathIn(folder=True)),
     weights=Optional(Choice("imagenet")),
 )
 def run_cats_vs_dogs(
