@@ -178,10 +178,14 @@ def test_a_path_for_a_file_refuses_a_folder_and_one_for_a_folder_refuses_a_file(
     note.write_text("hi")
     assert PathIn().check(str(note), "path") == note.resolve()
     assert PathIn().check(tmp_path / "new.txt", "path").name == "new.txt"  # may be new
-    with pytest.raises(ValueError, match=r"path must be a file name .*, got the folder"):
+    with pytest.raises(
+        ValueError, match=r"path must be a file name .*, got the folder"
+    ):
         PathIn().check(tmp_path, "path")
     assert PathIn(folder=True).check(tmp_path, "root") == tmp_path.resolve()
-    with pytest.raises(ValueError, match=r"root must be a folder name .*, got the file"):
+    with pytest.raises(
+        ValueError, match=r"root must be a folder name .*, got the file"
+    ):
         PathIn(folder=True).check(note, "root")
     with pytest.raises(ValueError, match="that exists, got .*which does not exist"):
         PathIn(exists=True).check(tmp_path / "missing.txt", "path")

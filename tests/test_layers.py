@@ -448,7 +448,10 @@ def test_curves_survive_a_round_trip_and_bad_files_are_clear(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(ValueError, match="is not valid JSON"):
         L.load_remedy_curves(tmp_path / "bad.json")
-    with pytest.raises(ValueError, match="no results at .*missing.json; make them with datasets/build_remedy_curves.py"):
+    with pytest.raises(
+        ValueError,
+        match="no results at .*missing.json; make them with datasets/build_remedy_curves.py",
+    ):
         L.load_remedy_curves(tmp_path / "missing.json")
     broken = _synthetic()
     del broken["remedies"]["none"]["val_loss"]

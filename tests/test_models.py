@@ -107,7 +107,9 @@ def test_pretrained_refuses_what_is_not_a_weights_file(tmp_path):
     for function in (cl.models.pretrained, cl.models.pretrained_numpy):
         with pytest.raises(ValueError, match="is not a Keras weights file"):
             function("mnist_convnet", path=text)
-        with pytest.raises(ValueError, match="path must be a file name .*, got the folder"):
+        with pytest.raises(
+            ValueError, match="path must be a file name .*, got the folder"
+        ):
             function("mnist_convnet", path=tmp_path)
         with pytest.raises(ValueError, match="path must be a file name"):
             function("mnist_convnet", path=3.5)
