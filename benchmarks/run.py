@@ -138,6 +138,7 @@ def main() -> dict:
         "budget_seconds": BUDGET,
         "target_budget_seconds": TARGET_BUDGET,
         "eval_every_seconds": EVAL_EVERY,
+        "eval_every_after_target_seconds": cl.recipes.EVAL_EVERY_AFTER_TARGET,
         "recipes": {},
     }
     results["mnist_time_to_97"] = {}
