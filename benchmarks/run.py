@@ -50,7 +50,7 @@ SEEDS = (
 # not reached 97 % by then keeps going until TARGET_BUDGET (about 4.5 min worst case).
 BUDGET = 10.0 if QUICK else 60.0
 TARGET_BUDGET = 15.0 if QUICK else 90.0
-EVAL_EVERY = 0.5  # seconds of training between two held-out measurements
+EVAL_EVERY = cl.recipes.EVAL_EVERY  # seconds of training between two measurements
 
 
 def median_or_none(values: list) -> float | None:
@@ -138,6 +138,7 @@ def main() -> dict:
         "budget_seconds": BUDGET,
         "target_budget_seconds": TARGET_BUDGET,
         "eval_every_seconds": EVAL_EVERY,
+        "eval_every_after_target_seconds": cl.recipes.EVAL_EVERY_AFTER_TARGET,
         "recipes": {},
     }
     results["mnist_time_to_97"] = {}

@@ -7,7 +7,7 @@
   published description: 3x3 convolutions with 32 and 64 filters each followed by 2x2
   max pooling, dropout 0.5, softmax; Adam, batch 128, 15 epochs.
 - ``"fast"``: the course's fastest recipe: a small batch-normalized convnet (24,282
-  parameters, no dense layer), batch 32, a one-cycle learning rate up to 7e-3 after a
+  parameters, no dense layer, pooling before batch normalization), batch 32, a one-cycle learning rate up to 7e-3 after a
   short warm-up, trained by ``cl.train.fit``'s plain ``tf.function`` step instead of
   ``model.fit``, and judged by a moving average of its weights (Polyak averaging,
   ``cl.train.averaged_weights``), which is steadier than the last step's weights.
@@ -52,6 +52,17 @@ from course_lib.core import (
 )
 
 TARGET_ACCURACY = 0.97
+
+EVAL_EVERY = 0.1
+"""Seconds of training between two held-out measurements of a race. A recipe's time to
+the target is read at the first measurement at or above it, so it is late by up to this
+much (plus one step): 0.1 s tells a 2.2 s race from a 2.6 s one, where 0.5 s could not.
+The clock is paused while measuring, so measuring often costs wall time, not race time."""
+
+EVAL_EVERY_AFTER_TARGET = 0.5
+"""Once a recipe has reached its target, a race measures only every 0.5 s (or every
+``eval_every`` if that is longer): the time to the target is then known, and the best
+accuracy within the budget needs no finer grid. Every recipe follows the same rule."""
 
 MAX_BUDGET = 3600.0
 """The longest race, in seconds of training (an hour)."""
@@ -184,19 +195,25 @@ def one_cycle(
 @checked(batch_norm=Bool())
 def build_fast_model(batch_norm: bool = True):
     """The course's small, quick convnet (24,282 parameters): three 3x3 convolutions
-    (16, 32, 64 filters) each with batch normalization and ReLU, max pooling after the
-    first two, global average pooling, softmax. Batch normalization lets it train at a
-    high learning rate; few parameters and no dense layer keep each step cheap.
-    ``batch_norm=False`` gives the same network without it (biases instead), for the
-    benchmark that measures what batch normalization is worth."""
+    (16, 32, 64 filters) each followed by batch normalization and ReLU, with 2x2 max
+    pooling straight after the first two convolutions, global average pooling,
+    softmax. Batch normalization lets it train at a high learning rate; few parameters
+    and no dense layer keep each step cheap. Pooling *before* batch normalization and
+    ReLU (conv, pool, BN, ReLU) lets them work on a quarter of the pixels: on a CPU,
+    batch normalization's passes over the 26x26 maps cost more than the convolutions,
+    and this order made the training step about 35 % cheaper. ``batch_norm=False``
+    gives the same network without it (biases instead), for the benchmark that
+    measures what batch normalization is worth."""
     import keras
     from keras import layers
 
     blocks = []
     for filters, pool in ((16, True), (32, True), (64, False)):
         if batch_norm:
+            blocks.append(layers.Conv2D(filters, 3, use_bias=False))
+            if pool:
+                blocks.append(layers.MaxPooling2D(2))
             blocks += [
-                layers.Conv2D(filters, 3, use_bias=False),
                 # momentum 0.9 (Keras' default is 0.99): a run of a few hundred steps
                 # needs moving statistics that keep up with the weights.
                 layers.BatchNormalization(momentum=0.9),
@@ -204,8 +221,8 @@ def build_fast_model(batch_norm: bool = True):
             ]
         else:
             blocks.append(layers.Conv2D(filters, 3, activation="relu"))
-        if pool:
-            blocks.append(layers.MaxPooling2D(2))
+            if pool:
+                blocks.append(layers.MaxPooling2D(2))
     return keras.Sequential(
         [
             keras.Input((28, 28, 1)),
@@ -261,8 +278,8 @@ RECIPES: dict[str, Recipe] = {
     "fast": Recipe(
         name="fast",
         description=(
-            "small BN convnet (3 conv 3x3 16/32/64 + BN, global average pooling, 24.3k "
-            "parameters); Adam with a one-cycle schedule to 7e-3 (2.5 % warm-up), batch "
+            "small BN convnet (3 conv 3x3 16/32/64, each pooled before BN + ReLU but "
+            "the last, global average pooling, 24.3k parameters); Adam with a one-cycle schedule to 7e-3 (2.5 % warm-up), batch "
             "32, 24 epochs; judged by a moving average of its weights (momentum 0.9); "
             "trained by cl.train.fit's tf.function step, not model.fit"
         ),
@@ -338,13 +355,15 @@ def build(name: str, steps_per_epoch: int, epochs: int | None = None):
 class RaceClock:
     """A Keras callback that races training against a wall clock.
 
-    Every ``eval_every`` seconds of training it pauses the clock, measures the accuracy
-    on ``(x_test, y_test)`` with ``cl.train.evaluate`` (one traced step per model), and
-    records ``(seconds, accuracy)`` in ``curve``. It stops training once the clock
-    passes ``budget`` seconds and either ``target`` was reached or the clock passed
-    ``target_budget`` seconds. The clock includes everything training costs (tracing,
-    the input pipeline, Keras' own work, keeping a moving average of the weights) but
-    not evaluation. When the optimizer keeps that average (``use_ema=True``) the
+    Every ``eval_every`` seconds of training (``EVAL_EVERY``, 0.1 s, by default) it
+    pauses the clock, measures the accuracy on ``(x_test, y_test)`` with one call of a
+    ``cl.train.EvaluateStep`` over all of them (traced once per model), and records
+    ``(seconds, accuracy)`` in ``curve``; once ``target`` is reached, only every
+    ``EVAL_EVERY_AFTER_TARGET`` seconds (0.5 s) or ``eval_every``, whichever is longer.
+    It stops training once the clock passes ``budget`` seconds and either ``target``
+    was reached or the clock passed ``target_budget`` seconds. The clock includes
+    everything training costs (tracing, the input pipeline, Keras' own work, keeping a
+    moving average of the weights) but not evaluation. When the optimizer keeps that average (``use_ema=True``) the
     average is what is evaluated, as ``model.fit`` would leave it at the end.
     """
 
@@ -363,11 +382,10 @@ class RaceClock:
         target: float = TARGET_ACCURACY,
         budget: float = 60.0,
         target_budget: float | None = None,
-        eval_every: float = 0.5,
+        eval_every: float = EVAL_EVERY,
     ):
         import keras
-
-        from course_lib.train import as_dataset
+        import tensorflow as tf
 
         if len(x_test) != len(y_test):
             raise ValueError(
@@ -376,9 +394,12 @@ class RaceClock:
         self._keras_callback = keras.callbacks.Callback
         self.x_test = x_test
         self.y_test = y_test
-        # Made once: the held-out batches, and (per model) one traced evaluation step.
-        self._test_batches = as_dataset(
-            (self.x_test, self.y_test), batch_size=1000, shuffle=False
+        # Made once: the held-out digits as tensors, and (per model) one traced
+        # evaluation step that takes them all in one call. Iterating a tf.data pipeline
+        # instead cost several times the forward pass itself at every measurement.
+        self._test_tensors = (
+            tf.convert_to_tensor(x_test, tf.float32),
+            tf.convert_to_tensor(y_test, tf.int64),
         )
         self._evaluate_step = None
         self.target = target
@@ -401,20 +422,23 @@ class RaceClock:
         seconds = self.elapsed()
         if seconds >= self._next_eval or seconds >= self.budget:
             self.measure(model, seconds)
-            self._next_eval = seconds + self.eval_every
+            every = self.eval_every
+            if self.time_to_target is not None:
+                every = max(every, EVAL_EVERY_AFTER_TARGET)
+            self._next_eval = seconds + every
         reached = self.time_to_target is not None
         return seconds >= self.target_budget or (seconds >= self.budget and reached)
 
     def measure(self, model, seconds: float) -> None:
         """Record the held-out accuracy of ``model`` after ``seconds`` of training."""
-        from course_lib.train import EvaluateStep, averaged_weights, evaluate
+        from course_lib.train import EvaluateStep, averaged_weights
 
         began = time.perf_counter()
         if self._evaluate_step is None or self._evaluate_step.model is not model:
             self._evaluate_step = EvaluateStep(model)  # traced once, reused every time
         # A recipe whose optimizer averages the weights is judged by that average.
         with averaged_weights(model):
-            accuracy = evaluate(self._evaluate_step, self._test_batches)["accuracy"]
+            accuracy = float(self._evaluate_step(*self._test_tensors)["accuracy"])
         self.curve.append((seconds, accuracy))
         if self.time_to_target is None and accuracy >= self.target:
             self.time_to_target = seconds

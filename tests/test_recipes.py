@@ -133,6 +133,32 @@ def test_race_clock_stops_at_the_budget_and_pauses_for_evaluation():
     assert isinstance(clock.callback(), keras.callbacks.Callback)
 
 
+def test_race_clock_measures_finely_until_the_target_then_every_half_second():
+    x = np.zeros((4, 28, 28, 1), np.float32)
+    model = cl.recipes.build_keras_io_model()
+    # An unreachable target: a measurement every eval_every seconds until the budget.
+    clock = cl.recipes.RaceClock(
+        x, [0, 1, 2, 3], target=1.0, budget=0.5, eval_every=0.05
+    )
+    clock.start()
+    while not clock.check(model):
+        pass
+    assert clock.time_to_target is None and len(clock.curve) >= 6
+    # A target reached at once (any accuracy is >= 0): from then on, every 0.5 s.
+    clock = cl.recipes.RaceClock(
+        x, [0, 1, 2, 3], target=0.0, budget=1.2, eval_every=0.05
+    )
+    clock.start()
+    while not clock.check(model):
+        pass
+    seconds = [s for s, _ in clock.curve]
+    assert clock.time_to_target == seconds[0] < 0.5
+    gaps = np.diff([s for s in seconds if s < clock.budget])
+    assert len(gaps) >= 1 and all(
+        gap >= cl.recipes.EVAL_EVERY_AFTER_TARGET for gap in gaps
+    )
+
+
 def test_race_clock_measures_with_one_traced_step_per_model():
     x = np.zeros((8, 28, 28, 1), np.float32)
     clock = cl.recipes.RaceClock(x, np.zeros(8, np.int64), eval_every=0.0)
