@@ -436,8 +436,7 @@ def greedy_decode(reader, images, return_tokens: bool = False):
     Step t runs the whole reader on the tokens chosen so far (the GRU only looks
     back, so later positions do not change step t). Returns the digits as text, one
     string per strip, or with ``return_tokens`` the chosen tokens (N, steps) too.
-    The strips go through the reader 100 at a time, called eagerly (no traced predict
-    function, no ``tf.data`` pipeline), to keep the memory small.
+    The strips go through the reader 100 at a time, to keep the memory small.
     ``images``: uint8 0-255 or float 0-1 strips (the same strip reads the same).
     """
     images = _fit_strips(reader, images)
@@ -448,7 +447,7 @@ def greedy_decode(reader, images, return_tokens: bool = False):
     for t in range(steps):
         for first in range(0, len(images), DECODE_BATCH):
             block = slice(first, first + DECODE_BATCH)
-            probabilities = reader([images[block], tokens[block]], training=False)
+            probabilities = reader.predict_on_batch([images[block], tokens[block]])
             chosen[block, t] = np.asarray(probabilities)[:, t].argmax(axis=-1)
         if t + 1 < steps:
             tokens[:, t + 1] = chosen[:, t]
@@ -480,15 +479,7 @@ def teacher_forced_accuracy(reader, strips: Strips) -> float:
     inputs, targets, _ = decoder_sequences(strips)
     images = STRIP_IMAGES.check(strips.images, "strips.images")
     images = _fit_strips(reader, images, "strips.images")
-    probabilities = np.concatenate(
-        [
-            np.asarray(reader([images[block], inputs[block]], training=False))
-            for block in (
-                slice(first, first + DECODE_BATCH)
-                for first in range(0, len(images), DECODE_BATCH)
-            )
-        ]
-    )
+    probabilities = np.asarray(reader.predict([images, inputs], verbose=0))
     keep = targets != PAD
     return float((probabilities.argmax(-1) == targets)[keep].mean())
 
