@@ -42,6 +42,21 @@ def test_reconstruction_error_refuses_non_models():
         A.reconstruction_error("model", np.zeros((1, 28, 28)))
 
 
+def test_rebuild_equals_predict_in_any_block_size(digits):
+    x_test = digits[2][:70]
+    autoencoder, _, _ = A.build_dense_autoencoder(4, hidden=16)
+    expected = autoencoder.predict(x_test, verbose=0)
+    for batch_size in (1, 32, 250):
+        rebuilt = A.rebuild(autoencoder, x_test, batch_size=batch_size)
+        assert rebuilt.shape == (70, 28, 28, 1) and rebuilt.dtype == np.float32
+        np.testing.assert_allclose(rebuilt, expected, atol=1e-6)
+    assert np.mean((rebuilt - x_test) ** 2) == pytest.approx(
+        A.reconstruction_error(autoencoder, x_test), rel=1e-5
+    )
+    with pytest.raises(ValueError, match="is it an encoder"):
+        A.rebuild(lambda x: x[:, :2, 0, 0], x_test)
+
+
 def test_add_noise_is_seeded_and_clipped():
     images = np.full((4, 28, 28), 0.5)
     one, two = A.add_noise(images, 0.4, seed=3), A.add_noise(images, 0.4, seed=3)

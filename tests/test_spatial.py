@@ -320,6 +320,20 @@ def test_accuracy_by_angle_and_accuracy_agree(digits):
     assert by_angle["fc"][1] == spatial.accuracy(model, data.images, data.labels)
 
 
+def test_predict_classes_equals_predict_and_feeds_accuracy(digits):
+    x, y = digits
+    data = spatial.distorted_mnist(x, y, 45, seed=4)
+    for kind in ("cnn", "st_cnn"):
+        model = spatial.build(kind, seed=1)
+        expected = model.predict(spatial.as_inputs(data.images), verbose=0).argmax(1)
+        for batch_size in (1, 16, 500):
+            classes = spatial.predict_classes(model, data.images, batch_size)
+            np.testing.assert_array_equal(classes, expected)
+        assert spatial.accuracy(model, data.images, data.labels) == np.mean(
+            expected == data.labels
+        )
+
+
 def test_a_huge_request_is_refused_with_a_way_out(digits):
     x, y = digits
     with pytest.raises(ValueError, match="distorted_batches"):

@@ -53,6 +53,7 @@ from course_lib.autoencoders.plain import (
     build_conv_autoencoder,
     build_dense_autoencoder,
     mean_image_error,
+    rebuild,
     reconstruction_error,
     train_autoencoder,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "VAE_LATENT",
     "as_images",
     "mean_image_error",
+    "rebuild",
     "reconstruction_error",
     "build_dense_autoencoder",
     "build_conv_autoencoder",

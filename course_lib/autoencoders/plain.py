@@ -107,6 +107,28 @@ def reconstruction_error(model, images, batch_size: int = 500) -> float:
     return total / images.size
 
 
+@checked(model=_Rebuilder(), images=DIGITS, batch_size=Int(1, 100_000))
+def rebuild(model, images, batch_size: int = 250) -> np.ndarray:
+    """``model(images)``: the rebuilt digits, float32 (N, 28, 28, 1) in 0..1.
+
+    The model is called on ``batch_size`` digits at a time, eagerly and in inference
+    mode: the same digits as ``model.predict``, without the ``tf.data`` pipeline and
+    the traced predict function that ``predict`` builds (and keeps) for every model.
+    """
+    images = _batch(images)
+    parts = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size]
+        rebuilt = np.asarray(model(batch), dtype=np.float32)
+        if rebuilt.size != batch.size:
+            raise ValueError(
+                f"model must give back digits shaped like its input {batch.shape}, "
+                f"got {rebuilt.shape}: is it an encoder?"
+            )
+        parts.append(rebuilt.reshape(batch.shape))
+    return np.concatenate(parts)
+
+
 @checked(images=DIGITS, std=Number(0.0, 2.0), seed=SEED)
 def add_noise(images, std: float = 0.4, seed: int = 0) -> np.ndarray:
     """``images`` plus Gaussian noise of standard deviation ``std``, clipped to 0..1

@@ -48,7 +48,14 @@ def sample_quality(images, classifier) -> dict:
     ``effective_classes`` = exp(entropy) (1 to 10).
     """
     images = images.reshape(-1, 28, 28, 1)
-    probabilities = np.asarray(classifier.predict(images, batch_size=500, verbose=0))
+    # Called eagerly, 250 digits at a time: model.predict would build a tf.data
+    # pipeline and trace (and keep) a predict function, far more memory for a verdict.
+    probabilities = np.concatenate(
+        [
+            np.asarray(classifier(images[start : start + 250], training=False))
+            for start in range(0, len(images), 250)
+        ]
+    )
     predictions = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
     histogram = np.bincount(predictions, minlength=10)
@@ -70,7 +77,7 @@ def _rows(images: np.ndarray) -> np.ndarray:
 
 
 @checked(images=DIGITS, reference=DIGITS, batch_size=Int(1, 100_000))
-def nearest_distances(images, reference, batch_size: int = 500) -> np.ndarray:
+def nearest_distances(images, reference, batch_size: int = 100) -> np.ndarray:
     """For each image, the Euclidean distance (pixels 0..1) to its nearest image in
     ``reference``: a memorisation check. A generator that copies its training digits
     scores near 0 against them; real test digits show what "new" looks like.
@@ -79,15 +86,20 @@ def nearest_distances(images, reference, batch_size: int = 500) -> np.ndarray:
     >>> nearest_distances(digits, digits).round(6).tolist()
     [0.0, 0.0, 0.0]
     """
-    flat, ref = _rows(images), _rows(reference)
-    ref_squares = (ref**2).sum(axis=1)
-    best = np.empty(len(flat))
-    for start in range(0, len(flat), batch_size):
-        chunk = flat[start : start + batch_size]
-        squared = (
-            (chunk**2).sum(axis=1)[:, None] + ref_squares[None] - 2 * chunk @ ref.T
-        )
-        best[start : start + batch_size] = squared.min(axis=1)
+    flat = _rows(images)
+    squares = (flat**2).sum(axis=1)
+    best = np.full(len(flat), np.inf)
+    # The reference in blocks too: float64 copies of a block at a time, never of all.
+    for first in range(0, len(reference), 10 * batch_size):
+        ref = _rows(reference[first : first + 10 * batch_size])
+        ref_squares = (ref**2).sum(axis=1)
+        for start in range(0, len(flat), batch_size):
+            chunk = flat[start : start + batch_size]
+            squared = squares[start : start + batch_size, None] + ref_squares[None]
+            squared -= 2 * chunk @ ref.T
+            best[start : start + batch_size] = np.minimum(
+                best[start : start + batch_size], squared.min(axis=1)
+            )
     return np.sqrt(np.maximum(best, 0.0))
 
 

@@ -32,7 +32,8 @@ The package, by idea:
   identity θ (the whole canvas) or by a spatial transformer (:func:`build_stn`);
   :data:`KINDS`;
 - :mod:`.training`: :func:`train_steps` trains several side by side on the same
-  batches; :func:`accuracy`, :func:`accuracy_by_angle`, :func:`as_inputs`;
+  batches; :func:`predict_classes`, :func:`accuracy`, :func:`accuracy_by_angle`,
+  :func:`as_inputs`;
 - the trained networks and the three-seed comparison (made by
   ``datasets/build_spatial_models.py``): ``cl.data.load_spatial_model(kind)`` and
   ``cl.data.load_spatial_results()``.
@@ -85,6 +86,7 @@ from course_lib.spatial.training import (
     accuracy,
     accuracy_by_angle,
     as_inputs,
+    predict_classes,
     train_steps,
 )
 
@@ -123,6 +125,7 @@ __all__ = [
     "build",
     "train_steps",
     "accuracy",
+    "predict_classes",
     "accuracy_by_angle",
     "as_inputs",
 ]
