@@ -15,13 +15,17 @@ import ipywidgets as widgets
 import numpy as np
 
 import course_lib as cl
-from course_lib.core import SEED, Int, Number, checked
+from course_lib.core import SEED, Anything, Array, Int, Number, checked
 from course_lib.widgets.base import CourseWidget, new_figure
 
 HIGHLIGHT = np.array([1.0, 0.35, 0.0], np.float32)  # orange: where the reader looks
 OPACITY = Number(0, 1)
 
 
+@checked(
+    reader=Anything("an attention reader, as cl.data.load_attention_reader()"),
+    images=Array(),
+)
 def read_strips(reader, images) -> tuple[list[str], np.ndarray, np.ndarray]:
     """What ``AttentionViewer`` shows of ``reader`` on strips ``images``: the text it
     reads (greedy decoding), its tokens (N, steps) and its attention weights (N, steps,
