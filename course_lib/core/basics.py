@@ -43,11 +43,87 @@ def set_seed(seed: int = 0) -> None:
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
-    import keras  # imported here so that `import course_lib` stays fast
-    import tensorflow as tf
+    # TensorFlow and Keras are seeded now if they are imported, else the moment they are:
+    # a lecture whose first cells need neither does not wait 3 s for TensorFlow to load.
+    _SEED_ON_IMPORT.seed = seed
+    for name in ("tensorflow", "keras"):
+        if name in sys.modules:
+            _seed_backend(name, seed)
+        elif _SEED_ON_IMPORT not in sys.meta_path:
+            sys.meta_path.insert(0, _SEED_ON_IMPORT)
 
-    keras.utils.set_random_seed(seed)  # seeds python, numpy and the backend
-    tf.random.set_seed(seed)
+
+def _seed_backend(name: str, seed: int) -> None:
+    """Seed TensorFlow's global generator (``name="tensorflow"``) or Keras' global seed
+    (``"keras"``), leaving Python's and NumPy's generators as they are."""
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        tf.random.set_seed(seed)
+        return
+    import keras
+
+    states = random.getstate(), np.random.get_state()
+    try:  # what keras.utils.set_random_seed does besides seeding Python, NumPy and TF
+        from keras.src.backend.common import global_state
+        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+        from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+
+        global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
+        global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)
+    except ImportError:  # another Keras layout: the public call, then undo its extras
+        keras.utils.set_random_seed(seed)
+    random.setstate(states[0])
+    np.random.set_state(states[1])
+
+
+class _SeedOnImport:
+    """A finder on ``sys.meta_path`` that seeds TensorFlow and Keras right after their
+    first import, with the seed of the last ``set_seed`` call (see ``set_seed``)."""
+
+    seed: int = 0
+
+    def find_spec(self, name, path, target=None):
+        if name not in {"tensorflow", "keras"}:
+            return None
+        import importlib.util
+
+        sys.meta_path.remove(self)  # find the real module without this finder
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            if not {"tensorflow", "keras"} <= set(sys.modules) | {name}:
+                sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _SeedingLoader(spec.loader, self.seed)
+        return spec
+
+
+class _SeedingLoader:
+    """Runs a loader, then seeds the module it loaded (``_seed_backend``)."""
+
+    def __init__(self, loader, seed: int):
+        self._loader, self._seed = loader, seed
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self._loader
+        # the import draws from Python's generator (Keras seeds its own from it later):
+        # as if it had happened before set_seed, it leaves both generators as they were
+        states = random.getstate(), np.random.get_state()
+        self._loader.exec_module(module)
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        _seed_backend(module.__name__, self._seed)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+_SEED_ON_IMPORT = _SeedOnImport()
 
 
 def environment() -> dict:

@@ -51,10 +51,13 @@ from course_lib.data.registry import (
     shipped_names,
 )
 from course_lib.data.shipped import (
+    PRECOMPUTED,
     SPATIAL_KINDS,
+    array_sha256,
     load_astronaut_proposals,
     load_attention_reader,
     load_augmentation_results,
+    load_dashboard_outputs,
     load_face_benchmark,
     load_face_boxes,
     load_face_detector,
@@ -73,12 +76,17 @@ from course_lib.data.shipped import (
     load_transfer_results,
     load_vae_beta,
     load_vae_weights,
+    precomputed,
 )
 
 __all__ = [
+    "PRECOMPUTED",
     "SPATIAL_KINDS",
+    "array_sha256",
+    "precomputed",
     "load_astronaut_proposals",
     "load_attention_reader",
+    "load_dashboard_outputs",
     "load_augmentation_results",
     "load_face_benchmark",
     "load_face_boxes",

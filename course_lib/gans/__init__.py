@@ -29,6 +29,8 @@ Example::
 
 from __future__ import annotations
 
+import importlib
+
 from course_lib.gans.codes import generate, interpolate, latent_code, latent_codes
 from course_lib.gans.measures import (
     MAX_ENTROPY,
@@ -54,7 +56,6 @@ from course_lib.gans.networks import (
 from course_lib.gans.shipped import (
     GENERATOR_WIDTH,
 )
-from course_lib.gans.training import GAN, GanRun, train_gan
 
 __all__ = [
     "LATENT_DIM",
@@ -83,3 +84,20 @@ __all__ = [
     "nearest_distances",
     "image_grid",
 ]
+
+
+# Training needs Keras (and TensorFlow, 3 s to import): imported on first use, so that the
+# codes, the measures and the NumPy generator of the GAN dashboard start without it.
+_LAZY = {"GAN": "training", "GanRun": "training", "train_gan": "training"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"course_lib.gans.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'course_lib.gans' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -41,7 +41,7 @@ WIDGETS: dict[str, str] = {
     "TextGenerator": "rnn",  # 17
     "LatentExplorer": "autoencoders",  # 18
     "GanExplorer": "gans",  # 19
-    "SampleGrid": "gans",  # 19 (a Keras callback)
+    "SampleGrid": "gan_samples",  # 19 (a Keras callback)
     "AttentionViewer": "attention",  # 20
 }
 

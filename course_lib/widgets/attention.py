@@ -15,18 +15,37 @@ import ipywidgets as widgets
 import numpy as np
 
 import course_lib as cl
-from course_lib.core import SEED, Int, Number, checked
+from course_lib.core import SEED, Anything, Array, Int, Number, checked
 from course_lib.widgets.base import CourseWidget, new_figure
 
 HIGHLIGHT = np.array([1.0, 0.35, 0.0], np.float32)  # orange: where the reader looks
 OPACITY = Number(0, 1)
 
 
+@checked(
+    reader=Anything("an attention reader, as cl.data.load_attention_reader()"),
+    images=Array(),
+)
+def read_strips(reader, images) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """What ``AttentionViewer`` shows of ``reader`` on strips ``images``: the text it
+    reads (greedy decoding), its tokens (N, steps) and its attention weights (N, steps,
+    columns) with its own tokens fed back."""
+    from course_lib import attention
+
+    read, tokens = attention.greedy_decode(reader, images, return_tokens=True)
+    fed = np.full_like(tokens, attention.PAD)
+    fed[:, 0] = attention.START
+    fed[:, 1:] = tokens[:, :-1]
+    weights = attention.attention_model(reader).predict_on_batch([images, fed])
+    return read, tokens, np.asarray(weights)
+
+
 class AttentionViewer(CourseWidget):
     """Which columns of the strip does the reader look at when it writes each digit?
 
     Without arguments: the shipped attention reader on 60 test strips (digits the
-    reader never saw).
+    reader never saw); its reading of the default strips ships with the course
+    (``cl.data.precomputed``), so the widget then starts without TensorFlow.
 
     Example::
 
@@ -48,19 +67,18 @@ class AttentionViewer(CourseWidget):
         super().__init__()
         from course_lib import attention
 
-        reader = cl.data.load_attention_reader()
         max_digits = attention.READER_SETTINGS["max_digits"]
         self.strips = attention.make_strips(count, max_digits, split="test", seed=seed)
-        self.read, self.tokens = attention.greedy_decode(
-            reader, self.strips.images, return_tokens=True
-        )
-        fed = np.full_like(self.tokens, attention.PAD)
-        fed[:, 0] = attention.START
-        fed[:, 1:] = self.tokens[:, :-1]
-        weights = attention.attention_model(reader).predict_on_batch(
-            [self.strips.images, fed]
-        )
-        self.weights = np.asarray(weights)
+        # the default strips' reading ships with the course (no TensorFlow to start:
+        # datasets/build_dashboard_outputs.py); any other strips are read here
+        shipped = cl.data.precomputed("attention", self.strips.images)
+        if shipped is not None:
+            self.read = [str(text) for text in shipped["read"]]
+            self.tokens, self.weights = shipped["tokens"], shipped["weights"]
+        else:
+            self.read, self.tokens, self.weights = read_strips(
+                cl.data.load_attention_reader(), self.strips.images
+            )
         width = self.strips.images.shape[2]
         self.pixel_weights = attention.attention_over_pixels(self.weights, width)
         self.misread = [

@@ -5,25 +5,24 @@ them, the large picture the digit at position t, each with the shipped classifie
 label and confidence. Three sliders shift the first three coordinates of the code.
 Nothing is trained: the generator ships in ``datasets/`` (``cl.gans.load_generator``).
 
-``SampleGrid`` is a Keras callback that draws the digits of the same codes after every
-epoch of a GAN's training (``cl.gans.train_gan(..., callbacks=[SampleGrid()])``).
+Without arguments it runs the shipped generator and classifier with NumPy
+(``cl.gans.numpy_generator``, ``cl.models.pretrained_numpy``): the dashboard starts
+without TensorFlow. ``SampleGrid``, the Keras callback of lecture 19, is in
+``gan_samples.py``.
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
-import keras
 import numpy as np
 from matplotlib.patches import Rectangle
 
 import course_lib as cl
-from course_lib.core import SEED, Bool, Int, Number, Optional, checked
+from course_lib.core import Int, Number, Optional, checked
 from course_lib.gans import CLASSIFIER, GENERATOR
 from course_lib.widgets.base import (
     ChoiceDropdown,
     CourseWidget,
-    FigureImage,
-    in_notebook,
     new_figure,
     set_in_range,
 )
@@ -37,7 +36,8 @@ class GanExplorer(CourseWidget):
     """Where does a 3 turn into an 8? Interpolate between two codes of a trained GAN.
 
     Without arguments: the shipped generator (``cl.data.load_gan_generator()``) and the
-    shipped MNIST classifier (``cl.data.load_mnist_convnet()``) as the judge.
+    shipped MNIST classifier (``cl.data.load_mnist_convnet()``) as the judge, both run
+    by NumPy (``NumpyGenerator``, ``cl.models.pretrained_numpy``).
 
     Example::
 
@@ -70,13 +70,19 @@ class GanExplorer(CourseWidget):
         super().__init__()
         from course_lib import gans
 
+        # the shipped networks run by NumPy: the same numbers as cl.data's Keras ones
+        # (to float round-off) without importing TensorFlow
         if generator is None:
-            generator = cl.data.load_gan_generator()
+            from course_lib.gans.numpy_generator import NumpyGenerator
+
+            generator = NumpyGenerator.from_file()
+            self.latent_dim = generator.latent_dim
+        else:
+            self.latent_dim = int(generator.inputs[0].shape[-1])
         if classifier is None:
-            classifier = cl.data.load_mnist_convnet()
+            classifier = cl.models.pretrained_numpy("mnist_convnet")
         self.generator = generator
         self.classifier = classifier
-        self.latent_dim = int(generator.inputs[0].shape[-1])
         self._gans = gans
 
         self.seed_a = widgets.IntSlider(0, 0, 99, description="seed A")
@@ -215,57 +221,3 @@ class GanExplorer(CourseWidget):
             f"{self.confidence:.0%} confidence; along the path its label changes "
             f"{changes} time{'s' if changes != 1 else ''}."
         )
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """A live grid of generated digits, redrawn after every epoch: a Keras callback.
-
-    Give it to ``cl.gans.train_gan(x, callbacks=[SampleGrid()])`` (or to the ``fit`` of
-    any model with a ``generator``, or of a generator itself). After each epoch it
-    draws the digits of the same ``count`` codes (``cl.gans.latent_codes(count,
-    latent_dim, seed)``; with ``seed`` equal to ``train_gan``'s they are the codes of
-    ``run.snapshots``). In a notebook it shows itself at the first epoch; elsewhere it
-    only keeps ``images``.
-    """
-
-    @checked(count=Int(1, 256), columns=Int(1, 64), seed=SEED, show=Optional(Bool()))
-    def __init__(self, count: int = 16, columns: int = 8, seed: int = 0, show=None):
-        super().__init__()
-        self.count, self.columns, self.seed = count, columns, seed
-        self.show = in_notebook() if show is None else show
-        self.figure = new_figure(6.4, 1.9)
-        self.axes = self.figure.subplots()
-        self.axes.axis("off")
-        self.artist = None
-        self.title = self.axes.set_title("", fontsize=10)
-        self.images: np.ndarray | None = None
-        self.figure_image = FigureImage(self.figure) if self.show else None
-        self._displayed = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        from course_lib import gans
-
-        logs = logs or {}
-        generator = getattr(self.model, "generator", self.model)
-        latent_dim = int(generator.inputs[0].shape[-1])
-        codes = gans.latent_codes(self.count, latent_dim, self.seed)
-        self.images = gans.generate(generator, codes)
-        grid = gans.image_grid(self.images, self.columns)
-        if self.artist is None:
-            self.artist = self.axes.imshow(grid, cmap="gray_r", vmin=0, vmax=1)
-        else:
-            self.artist.set_data(grid)
-        epochs = (self.params or {}).get("epochs")
-        of = f"/{epochs}" if epochs else ""
-        self.title.set_text(
-            f"the same {len(self.images)} codes after epoch {epoch + 1}{of}: "
-            f"D(real) {float(logs.get('d_real', float('nan'))):.2f}, "
-            f"D(fake) {float(logs.get('d_fake', float('nan'))):.2f}"
-        )
-        if self.figure_image is not None:
-            self.figure_image.refresh()
-            if not self._displayed:
-                from IPython.display import display
-
-                display(self.figure_image)
-                self._displayed = True

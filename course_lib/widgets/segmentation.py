@@ -66,7 +66,9 @@ class SegmentationViewer(CourseWidget):
 
     Without arguments: the shipped U-Net (``cl.data.load_segmentation_unet()``) on the
     first 100 test scenes (``cl.segmentation.digit_scenes(100, seed=2,
-    split="test")``, digits the network never saw).
+    split="test")``, digits the network never saw); its labels of those scenes ship
+    with the course (``cl.data.precomputed``), so the widget then starts without
+    TensorFlow.
 
     Example::
 
@@ -87,8 +89,6 @@ class SegmentationViewer(CourseWidget):
 
         if scenes is None:
             scenes = seg.digit_scenes(count, seed=2, split="test")
-        if model is None:
-            model = cl.data.load_segmentation_unet()
         self.scenes = seg.DigitScenes(
             scenes.images[:count],
             scenes.semantic[:count],
@@ -96,7 +96,17 @@ class SegmentationViewer(CourseWidget):
             scenes.digits[:count],
             scenes.boxes[:count],
         )
-        self.predictions = seg.predict_labels(model, self.scenes.images)
+        # the shipped U-Net's labels of the default scenes ship too (no TensorFlow to
+        # start: datasets/build_dashboard_outputs.py); any other scenes are computed
+        shipped = None
+        if model is None:
+            shipped = cl.data.precomputed("segmentation", self.scenes.images)
+        if shipped is not None:
+            self.predictions = shipped["predictions"]
+        else:
+            if model is None:
+                model = cl.data.load_segmentation_unet()
+            self.predictions = seg.predict_labels(model, self.scenes.images)
         self.ious = np.stack(
             [
                 seg.per_class_iou(truth, predicted)

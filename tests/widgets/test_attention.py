@@ -29,6 +29,24 @@ def test_the_heatmap_is_the_chosen_steps_attention(viewer):
     assert f"writes <b>{html.escape(token)}</b>" in viewer.caption.value
 
 
+def test_the_shipped_reading_is_the_shipped_readers(viewer):
+    """The default strips' reading ships (the dashboard starts without TensorFlow): it
+    is the shipped reader's, and any other strips are not answered from the file."""
+    from course_lib.widgets.attention import read_strips
+
+    shipped = cl.data.precomputed("attention", viewer.strips.images)
+    if cl.data.source("mnist") != "bundled":  # other digits: computed, not shipped
+        assert shipped is None
+        return
+    read, tokens, weights = read_strips(
+        cl.data.load_attention_reader(), viewer.strips.images
+    )
+    assert [str(t) for t in shipped["read"]] == read == viewer.read
+    assert np.array_equal(shipped["tokens"], tokens)
+    assert np.allclose(shipped["weights"], weights, atol=1e-4)
+    assert cl.data.precomputed("attention", viewer.strips.images[:5]) is None
+
+
 def test_the_reading_is_the_readers_greedy_decoding(viewer):
     reader = cl.data.load_attention_reader()
     texts = seq.greedy_decode(reader, viewer.strips.images[:8])

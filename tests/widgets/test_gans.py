@@ -43,9 +43,11 @@ def test_the_ends_of_the_path_are_the_seeds_codes(explorer):
 def test_the_digit_and_label_are_the_generators_and_classifiers(explorer):
     explorer.seed_a.value = 2
     explorer.t.value = 0.0
-    expected = gans.generate(explorer.generator, gans.latent_code(2)[None])[0]
+    # the shipped networks (the explorer runs them with NumPy)
+    generator, classifier = cl.data.load_gan_generator(), cl.data.load_mnist_convnet()
+    expected = gans.generate(generator, gans.latent_code(2)[None])[0]
     assert np.allclose(explorer.digit, expected, atol=1e-5)
-    probabilities = explorer.classifier.predict(expected[None, ..., None], verbose=0)
+    probabilities = classifier.predict(expected[None, ..., None], verbose=0)
     assert explorer.label == int(probabilities.argmax())
     assert f"<b>{explorer.label}</b>" in explorer.caption.value
     assert len(explorer.path_labels) == 8
@@ -95,3 +97,19 @@ def test_the_sample_grid_is_a_keras_callback_that_shows_the_runs_snapshots():
     np.testing.assert_allclose(grid.images, run.snapshots[-1], atol=1e-6)
     assert "epoch 1/1" in grid.title.get_text()
     assert grid.model.generator is run.generator
+
+
+def test_the_numpy_networks_are_the_shipped_keras_ones():
+    """Without arguments the explorer runs the shipped networks with NumPy (the
+    dashboard starts without TensorFlow): the same digits and labels as Keras."""
+    from course_lib.gans.numpy_generator import NumpyGenerator
+
+    generator = NumpyGenerator.from_file()
+    codes = cl.gans.latent_codes(16, generator.latent_dim, 0)
+    digits = generator(codes)
+    expected = np.asarray(cl.data.load_gan_generator()(codes, training=False))
+    np.testing.assert_allclose(digits, expected, atol=1e-5)
+    judge = np.asarray(cl.data.load_mnist_convnet()(expected, training=False))
+    np.testing.assert_allclose(
+        cl.models.pretrained_numpy("mnist_convnet")(digits), judge, atol=1e-4
+    )

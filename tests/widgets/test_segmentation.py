@@ -28,6 +28,20 @@ def test_it_shows_the_shipped_unet_on_test_scenes(viewer):
     assert "mean IoU" in viewer.caption.value
 
 
+def test_the_shipped_labels_are_the_shipped_unets(viewer):
+    """The default scenes' labels ship (the dashboard starts without TensorFlow): they
+    are the shipped U-Net's, and any other scenes are not answered from the file."""
+    scenes = seg.digit_scenes(100, seed=2, split="test")
+    shipped = cl.data.precomputed("segmentation", scenes.images)
+    if cl.data.source("mnist") != "bundled":  # other digits: computed, not shipped
+        assert shipped is None
+        return
+    fresh = seg.predict_labels(cl.data.load_segmentation_unet(), scenes.images)
+    assert np.mean(shipped["predictions"] == fresh) > 0.999
+    assert np.array_equal(viewer.predictions, shipped["predictions"])
+    assert cl.data.precomputed("segmentation", scenes.images[:20]) is None
+
+
 def test_the_picture_follows_the_scene(viewer):
     viewer.view.value = "prediction"
     viewer.index.value = 4
@@ -81,8 +95,9 @@ def test_each_control_redraws_within_100_ms(viewer):
 
 
 def test_it_constructs_quickly_without_training():
+    # the dashboard's widget: the default scenes, whose labels ship
     start = time.perf_counter()
-    cl.widgets.SegmentationViewer(count=20)
+    cl.widgets.SegmentationViewer()
     assert time.perf_counter() - start < 3
 
 

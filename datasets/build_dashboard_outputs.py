@@ -1,0 +1,74 @@
+"""Write course_lib/data/files/dashboard_outputs.npz: what two dashboards' first pictures need.
+
+    .venv/bin/python datasets/build_dashboard_outputs.py [--check]
+
+The lecture 15 and 20 dashboards (``SegmentationViewer()``, ``AttentionViewer()`` with
+their defaults) run a shipped network once over fixed test inputs and then only index
+the results. Importing TensorFlow and running the network took most of their 4 s start
+(page opened to first picture); this file holds those results, so the dashboards start
+without TensorFlow:
+
+- ``segmentation.predictions``: the U-Net's label of every pixel (100, 64, 64) uint8, on
+  ``digit_scenes(100, seed=2, split="test")`` (``cl.segmentation.predict_labels``);
+- ``attention.read``, ``attention.tokens``, ``attention.weights``: the reader's text, its
+  tokens and its attention weights (float32) on ``make_strips(60, 5, split="test",
+  seed=20)`` (``cl.widgets.attention.read_strips``).
+
+Each section keeps the sha256 of the shipped weights it came from (``.model``) and of its
+inputs (``.inputs``, ``cl.data.array_sha256``): ``cl.data.precomputed`` hands the results
+out only when both still match (the bundled digits and the shipped network), so with the
+full MNIST online, with another network or after a retraining, the widget computes them.
+Seconds to run; deterministic (no timestamps in the zip).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import _build
+import numpy as np
+
+
+def write_npz(arrays: dict[str, np.ndarray], path: Path) -> None:
+    """An .npz whose bytes depend only on the arrays (as ``build_bundles.py`` writes)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(array))
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue(), compresslevel=9)
+
+
+def build(paths: dict[str, Path], args) -> None:
+    import course_lib as cl
+    from course_lib import attention
+    from course_lib.data import registry
+    from course_lib.widgets.attention import read_strips
+
+    seg = cl.segmentation
+    scenes = seg.digit_scenes(100, seed=2, split="test")
+    strips = attention.make_strips(
+        60, attention.READER_SETTINGS["max_digits"], split="test", seed=20
+    )
+    read, tokens, weights = read_strips(cl.data.load_attention_reader(), strips.images)
+    arrays = {
+        "segmentation.model": np.array(registry.entry("segmentation_unet").sha256),
+        "segmentation.inputs": np.array(cl.data.array_sha256(scenes.images)),
+        "segmentation.predictions": seg.predict_labels(
+            cl.data.load_segmentation_unet(), scenes.images
+        ),
+        "attention.model": np.array(registry.entry("attention_reader").sha256),
+        "attention.inputs": np.array(cl.data.array_sha256(strips.images)),
+        "attention.read": np.array(read),
+        "attention.tokens": tokens,
+        "attention.weights": weights.astype(np.float32),
+    }
+    write_npz(arrays, paths["dashboard_outputs"])
+
+
+if __name__ == "__main__":
+    sys.exit(_build.main(build, ["dashboard_outputs"], __doc__))
