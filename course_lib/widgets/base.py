@@ -118,6 +118,7 @@ class FigureImage(widgets.Image):
         self.figure = figure
         self.jpeg = jpeg
         self.animated: list[Artist] = []
+        self._parts: list[Artist] = []  # the animated artists and all their parts
         self._background = None  # (renderer, saved region) of the figure without them
         self.key: Hashable | None = None
         self._pictures: dict[Hashable, bytes] = {}
@@ -132,6 +133,7 @@ class FigureImage(widgets.Image):
             # its parts too (a legend's texts): a change of theirs must not reach the axes
             for part in artist.findobj():
                 part.set_animated(True)
+                self._parts.append(part)
             self.animated.append(artist)
         self._background = None
         self.figure.stale = True
@@ -143,7 +145,7 @@ class FigureImage(widgets.Image):
         picture, e.g. the network shown), the picture drawn for that key is kept and
         sent again, without drawing, when the key comes back (the last ``KEPT`` keys).
         """
-        moving = any(artist.stale for artist in self.animated)
+        moving = any(part.stale for part in self._parts)
         if self.value and not self.figure.stale and not moving:
             return
         if self.key is not None and self.key in self._pictures:
@@ -174,7 +176,8 @@ class FigureImage(widgets.Image):
         for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
             if artist.get_visible():
                 self.figure.draw_artist(artist)
-            artist.stale = False  # an animated artist tells nobody (the figure stays)
+        for part in self._parts:  # drawn (or hidden): up to date
+            part.stale = False  # an animated artist tells nobody (the figure stays)
 
 
 def _encode(figure: Figure, jpeg: bool) -> bytes:
