@@ -151,7 +151,7 @@ class TextGenerator(CourseWidget):
             self.axes.xaxis,
             self.title,
         )
-        self._written: tuple = (None, [], iter(()))  # see _sample
+        self._written: tuple = (None, [], iter(()))  # see _stream_chars
 
         self.watch(
             temperature=self.temperature,
@@ -209,7 +209,11 @@ class TextGenerator(CourseWidget):
         _, written, chars = self._written
         for n in range(self.length.value):
             if n == len(written):
-                written.append(next(chars))
+                try:
+                    written.append(next(chars))
+                except Exception:  # a generation that failed is not kept
+                    self._written = (None, [], iter(()))
+                    raise
             yield written[n]
 
     def _show_text(self, seed: str, written: str) -> None:
