@@ -432,12 +432,15 @@ def markdown(results: dict) -> str:
             )
     if results.get("widget_latency_p95_ms"):
         from widget_latency import markdown as latency_table
+        from widget_latency import verdict as latency_verdict
 
         lines += [
             "",
             "## Widget latency: value change to updated picture, p95 (target ≤ 100 ms)",
             "",
             *latency_table(results["widget_latency_p95_ms"]),
+            "",
+            latency_verdict(results["widget_latency_p95_ms"]),
         ]
     for key, title in (
         ("dashboards", "Dashboards: page opened to first picture (target ≤ 3 s)"),

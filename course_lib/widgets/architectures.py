@@ -135,6 +135,7 @@ class ArchitectureExplorer(CourseWidget):
         network = next(iter(self.networks)) if network is None else network
         network = choose(network, self.networks, "network")
         self.summary: Architecture | None = None
+        self._drawn: Architecture | None = None  # the summary the picture shows
         self.network = ChoiceDropdown(
             self,
             "network",
@@ -205,6 +206,16 @@ class ArchitectureExplorer(CourseWidget):
         name = self.network.value
         summary = self._summary(name)
         self.summary = summary
+        if summary is not self._drawn:  # else only the table changes
+            self._draw_network(name, summary)
+            self._drawn = summary
+        rows = summary.blocks if self.detail.value == "blocks" else summary.rows
+        self.table.value = table_html(rows)
+
+    def _draw_network(self, name: str, summary: Architecture) -> None:
+        build = self.networks[name]
+        # The picture depends on the network only: it is drawn once per network.
+        self.figure_image.key = (name, build) if isinstance(build, Hashable) else None
         growth = receptive_field_growth(summary.rows)
         if not growth:
             raise ValueError(f"{name} has no convolution or dense layer to show")
@@ -217,8 +228,6 @@ class ArchitectureExplorer(CourseWidget):
             f"{name}: receptive field layer by layer (dashed: the input side)"
         )
         self._draw_blocks(summary.blocks)
-        rows = summary.blocks if self.detail.value == "blocks" else summary.rows
-        self.table.value = table_html(rows)
         self.caption.value = (
             f"<b>{html.escape(name)}</b>: input {format_shape(summary.input_shape)}, "
             f"output {format_shape(summary.output_shape)}; "
@@ -312,7 +321,7 @@ class HistoryChart(CourseWidget):
             color="tab:blue",
             label="winner (challenge data only)",
         )
-        for row in top:
+        self.annotations = [
             axes.annotate(
                 f"{row['network'].split(' (')[0]}\n{row['top5_error_percent']} %",
                 (row["year"], row["top5_error_percent"]),
@@ -321,6 +330,8 @@ class HistoryChart(CourseWidget):
                 ha="center",
                 fontsize=7,
             )
+            for row in top
+        ]
         others = [
             r for r in self.history if r not in top and r["external_data"] == "no"
         ]
@@ -382,6 +393,14 @@ class HistoryChart(CourseWidget):
             "human": (self.human_line, self.show_human),
             "external": (self.external_points, self.show_external),
         }
+        # Only these change: they are drawn over a saved picture of the rest (with
+        # the labels of the winners, which must stay above the human line).
+        self.figure_image.animate(
+            *(line for line, _ in self.toggled.values()),
+            *self.annotations,
+            self.legend_error,
+            self.legend_size,
+        )
 
     def _render(self):
         for line, checkbox in self.toggled.values():

@@ -69,6 +69,7 @@ class DetectionExplorer(CourseWidget):
         y0, x0, y1, x1 = self.truth[0].astype(int)
         top, left = max(y0 - 70, 0), max(x0 - 70, 0)
         bottom, right = min(y1 + 70, 512), min(x1 + 70, 512)
+        self._zoom = (top, left, bottom, right)
         self.axes[0].imshow(self.image[::2, ::2], extent=(0, 512, 512, 0))
         self.axes[1].imshow(
             self.image[top:bottom, left:right], extent=(left, right, bottom, top)
@@ -109,9 +110,19 @@ class DetectionExplorer(CourseWidget):
             )
             for _ in range(MAX_DRAWN)
         ]
-        for ax in self.axes:
-            for box in self.truth:
-                ax.add_patch(_rectangle(box, ec="red", ls="--", lw=1.5))
+        truth_patches = [
+            ax.add_patch(_rectangle(box, ec="red", ls="--", lw=1.5))
+            for ax in self.axes
+            for box in self.truth
+        ]
+        # The photos are drawn once; the boxes and scores over a saved picture of them
+        # (the hand-drawn face too, to stay on top).
+        self.figure_image.animate(
+            *self.proposal_patches,
+            *(patch for patches in self.kept_patches for patch in patches),
+            *truth_patches,
+            *self.kept_labels,
+        )
         self.watch(
             proposals=self.proposals,
             score_threshold=self.score_threshold,
@@ -146,8 +157,10 @@ class DetectionExplorer(CourseWidget):
             box = self.detections.boxes[n] if n < len(self.detections.boxes) else None
             for patch in patches:
                 _place(patch, box)
-            label.set_visible(box is not None)
-            if box is not None:
+            # a score is drawn only near the zoom (text costs most to draw; the others
+            # would be clipped away whole)
+            label.set_visible(box is not None and self._near_zoom(box))
+            if label.get_visible():
                 label.set_position((box[1], box[0]))
                 label.set_text(f"{self.detections.scores[n]:.3f}")
         kept = len(self.detections.boxes)
@@ -159,6 +172,13 @@ class DetectionExplorer(CourseWidget):
             f"<b>{self.precision:.2f}</b>, recall <b>{self.recall:.2f}</b> "
             f"({hits} of {len(self.truth)} found)."
         )
+
+    def _near_zoom(self, box) -> bool:
+        """Whether a score written at the box's top-left corner may show in the zoom
+        (it is at most ~50 pixels wide and ~15 high, written right and up)."""
+        top, left, bottom, right = self._zoom
+        y0, x0 = float(box[0]), float(box[1])
+        return left - 80 <= x0 <= right + 5 and top - 5 <= y0 <= bottom + 40
 
 
 def _rectangle(box, **style) -> Rectangle:

@@ -18,7 +18,7 @@ import numpy as np
 
 import course_lib as cl
 from course_lib.core import Int, Number, Optional, Text, checked
-from course_lib.rnn.sampling import TEXT_MODEL
+from course_lib.rnn.sampling import MAX_GENERATE, TEXT_MODEL
 from course_lib.widgets.base import CourseWidget, new_figure, set_in_range
 
 BARS = 20  # the most likely characters shown
@@ -142,6 +142,16 @@ class TextGenerator(CourseWidget):
         self.axes.set_ylabel("probability", fontsize=11)
         self.axes.legend(loc="upper right", fontsize=10)
         self.title = self.axes.set_title("", fontsize=12)
+        # The bars, their characters and the title change; the rest is drawn once
+        # (the spines too: they are drawn over the bars).
+        self.figure_image.animate(
+            *self.model_bars,
+            *self.sample_bars,
+            *self.axes.spines.values(),
+            self.axes.xaxis,
+            self.title,
+        )
+        self._written: tuple = (None, [], iter(()))  # see _stream_chars
 
         self.watch(
             temperature=self.temperature,
@@ -178,16 +188,33 @@ class TextGenerator(CourseWidget):
         return seed
 
     def _stream_chars(self, seed: str, draw: int):
+        """The sample's characters one by one, ``length`` of them.
+
+        A sample is the start of the same draw written longer, so the characters written
+        for the current seed text, temperature, top-k and draw are kept: a shorter
+        length cuts them, a longer one writes on from where they stop."""
         from course_lib.rnn import generate_stream
 
-        return generate_stream(
-            self.text_model,
-            seed,
-            self.length.value,
-            self.temperature.value,
-            self.top_k.value,
-            seed=draw,
-        )
+        key = (seed, self.temperature.value, self.top_k.value, draw)
+        if self._written[0] != key:
+            chars = generate_stream(
+                self.text_model,
+                seed,
+                MAX_GENERATE,  # lazily: only as many as are asked for are written
+                self.temperature.value,
+                self.top_k.value,
+                seed=draw,
+            )
+            self._written = (key, [], chars)
+        _, written, chars = self._written
+        for n in range(self.length.value):
+            if n == len(written):
+                try:
+                    written.append(next(chars))
+                except Exception:  # a generation that failed is not kept
+                    self._written = (None, [], iter(()))
+                    raise
+            yield written[n]
 
     def _show_text(self, seed: str, written: str) -> None:
         self.output.value = (

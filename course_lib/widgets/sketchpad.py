@@ -139,6 +139,15 @@ class DigitSketchpad(CourseWidget):
         self.axes_bars.set_ylim(0, 1)
         self.axes_bars.set_xlabel("digit")
         self.axes_bars.set_ylabel("probability")
+        # The digit, its title and the bars change; the rest is drawn once (the
+        # frames too: they are drawn over the digit and the bars).
+        self.figure_image.animate(
+            self.image_artist,
+            self.title,
+            *self.bars,
+            *self.axes_image.spines.values(),
+            *self.axes_bars.spines.values(),
+        )
 
         self.canvas.on_mouse_down(self._on_mouse_down)
         self.canvas.on_mouse_move(self._on_mouse_move)

@@ -154,6 +154,18 @@ class DistortionExplorer(CourseWidget):
         for ax in (ax_canvas, ax_out):
             ax.axis("off")
         self.legend = ax_bars.get_legend()
+        # Only the pictures, the bars, the legend's names and two titles change: they
+        # are drawn over a saved picture of the rest.
+        self.figure_image.animate(
+            self.canvas_artist,
+            self.outline_artist,
+            self.points_artist,
+            self.out_artist,
+            *self.plain_bars,
+            *self.st_bars,
+            self.legend,
+            *self.titles[:2],
+        )
         self.watch(
             pair=self.pair,
             digit=self.digit,

@@ -137,6 +137,16 @@ class FineTuneExplorer(CourseWidget):
         self.axes_count.set_ylim(0, millions.max() * 1.12)
         self.count_title = self.axes_count.set_title("", fontsize=10)
         self.count_label = self.axes_count.text(0, 0, "", ha="center", fontsize=8)
+        # The marker, the bars, the label and the titles change; the rest is drawn once
+        # (the frame of the bars too: it is drawn over them).
+        self.figure_image.animate(
+            self.marker,
+            self.accuracy_title,
+            *self.count_bars,
+            *self.axes_count.spines.values(),
+            self.count_label,
+            self.count_title,
+        )
 
     @property
     def trainable(self) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import time
 
 import numpy as np
 import pytest
@@ -80,12 +79,17 @@ def test_the_weights_are_those_of_keras_attention(viewer):
     assert np.allclose(weights, viewer.weights[:4], atol=1e-5)
 
 
-def test_each_control_redraws_quickly(viewer):
-    for control, value in [(viewer.step, 2), (viewer.index, 7), (viewer.opacity, 0.3)]:
-        start = time.perf_counter()
+def test_each_control_redraws_the_picture(viewer):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
+    for control, value in [
+        (viewer.step, 2),
+        (viewer.index, 7),
+        (viewer.opacity, 0.3),
+    ]:
+        before = viewer.figure_image.value
         control.value = value
-        # 100 ms on an idle laptop; the shared test machine is slower
-        assert time.perf_counter() - start < 1.0, control.description
+        assert viewer.error.message == "", control.description
+        assert viewer.figure_image.value != before, control.description
 
 
 def test_bad_arguments_are_clear_errors():

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+import keras
 import numpy as np
 import pytest
 
@@ -15,11 +14,14 @@ def explorer():
     return cl.widgets.LatentExplorer()
 
 
-def test_it_builds_quickly_without_training(explorer):
-    # CPU time, not wall time: the test machine may be shared
-    start = time.process_time()
-    cl.widgets.LatentExplorer()
-    assert time.process_time() - start < 3
+def test_it_builds_without_training(monkeypatch):
+    def train(*args, **kwargs):
+        raise AssertionError("the widget trains a network")
+
+    monkeypatch.setattr(keras.Model, "fit", train)
+    monkeypatch.setattr(keras.Model, "train_on_batch", train)
+    widget = cl.widgets.LatentExplorer()
+    assert widget.error.message == "" and widget.figure_image.value
 
 
 def test_the_decoded_digit_is_the_decoders(explorer):
@@ -76,12 +78,17 @@ def test_a_4_turns_into_a_9_somewhere(explorer):
     assert votes[0] == 4 and 9 in votes
 
 
-def test_each_control_redraws_quickly(explorer):
-    explorer.update()  # warm up
-    for control, value in [(explorer.z1, 1.5), (explorer.z2, 2.0), (explorer.digit, 3)]:
-        start = time.process_time()  # CPU time: the test machine may be shared
+def test_each_control_redraws_the_picture(explorer):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
+    for control, value in [
+        (explorer.z1, 1.5),
+        (explorer.z2, 2.0),
+        (explorer.digit, 3),
+    ]:
+        before = explorer.figure_image.value
         control.value = value
-        assert time.process_time() - start < 0.2, control.description
+        assert explorer.error.message == "", control.description
+        assert explorer.figure_image.value != before, control.description
     explorer.digit.value = -1
 
 

@@ -6,6 +6,7 @@ A new widget is covered by being listed in ``cl.widgets.WIDGETS``, nothing more.
 
 from __future__ import annotations
 
+import io
 import math
 
 import ipywidgets as widgets
@@ -13,7 +14,12 @@ import numpy as np
 import pytest
 
 import course_lib as cl
-from course_lib.widgets.base import CourseWidget, control_ends, new_figure
+from course_lib.widgets.base import (
+    CourseWidget,
+    control_ends,
+    figure_to_png,
+    new_figure,
+)
 
 COURSE_WIDGETS = [
     name
@@ -236,3 +242,48 @@ def test_a_bug_is_shown_to_a_student_but_raised_under_the_tests(monkeypatch):
     monkeypatch.setenv("COURSE_STRICT_WIDGETS", "1")
     with pytest.raises(KeyError):
         widget.power.value = 4
+
+
+class Bars(CourseWidget):
+    """Three bars whose heights follow a slider, drawn over a saved picture of the
+    rest (``FigureImage.animate``); the title is part of that saved picture."""
+
+    def __init__(self):
+        super().__init__()
+        self.height = widgets.FloatSlider(0.5, min=0.0, max=1.0)
+        self.use_figure(new_figure(3, 2))
+        self.axes = self.figure.subplots()
+        self.axes.set_ylim(0, 1)
+        self.bars = self.axes.bar(range(3), [0, 0, 0])
+        self.figure_image.animate(*self.bars, *self.axes.spines.values())
+        self.watch(height=self.height)
+        self.children = [self.height, self.figure_image, self.error]
+        self.update()
+
+    def _render(self):
+        for n, bar in enumerate(self.bars):
+            bar.set_height(self.height.value * (n + 1) / 3)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_animated_artists_are_drawn_over_the_rest_as_in_a_whole_drawing():
+    widget = Bars()
+    for height in (1.0, 0.2, 0.7):
+        widget.height.value = height
+        assert np.array_equal(
+            _pixels(widget.figure_image.value), _pixels(figure_to_png(widget.figure))
+        )
+    picture = widget.figure_image.value
+    widget.update()  # nothing changed: the same picture, not drawn again
+    assert widget.figure_image.value is picture or widget.figure_image.value == picture
+    widget.axes.set_title("a title")  # not animated: the saved picture is redrawn
+    widget.update()
+    assert widget.figure_image.value != picture
+    assert np.array_equal(
+        _pixels(widget.figure_image.value), _pixels(figure_to_png(widget.figure))
+    )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+import keras
 import numpy as np
 import pytest
 
@@ -15,12 +14,14 @@ def explorer():
     return cl.widgets.DetectionExplorer()
 
 
-def test_it_constructs_quickly_without_training(explorer):
-    # CPU time of this process (the shared test machine's wall time varies with load);
-    # the module fixture has already paid for the imports
-    start = time.process_time()
-    cl.widgets.DetectionExplorer()
-    assert time.process_time() - start < 3
+def test_it_constructs_without_training(monkeypatch):
+    def train(*args, **kwargs):
+        raise AssertionError("the widget trains a network")
+
+    monkeypatch.setattr(keras.Model, "fit", train)
+    monkeypatch.setattr(keras.Model, "train_on_batch", train)
+    widget = cl.widgets.DetectionExplorer()
+    assert widget.error.message == "" and widget.figure_image.value
 
 
 def test_the_kept_boxes_are_those_of_detect(explorer):
@@ -54,16 +55,20 @@ def test_fewer_proposals_and_a_high_threshold_find_nothing(explorer):
     explorer.score_threshold.value = 0.99
 
 
-def test_each_control_redraws_quickly(explorer):
+def test_each_control_redraws_the_picture(explorer):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
+    explorer.proposals.value = explorer.proposals.max
+    explorer.score_threshold.value = 0.9
+    explorer.iou_threshold.value = 0.3
     for control, value in [
-        (explorer.proposals, 50),
-        (explorer.score_threshold, 0.5),
-        (explorer.iou_threshold, 0.7),
+        (explorer.iou_threshold, 0.95),  # more boxes kept
+        (explorer.score_threshold, 1.0),  # none kept
+        (explorer.proposals, 1),  # one grey outline
     ]:
-        start = time.process_time()
+        before = explorer.figure_image.value
         control.value = value
-        assert time.process_time() - start < 1.0, control.description
-        assert not explorer.error.message
+        assert explorer.error.message == "", control.description
+        assert explorer.figure_image.value != before, control.description
 
 
 def test_the_task_can_be_done_at_the_defaults():

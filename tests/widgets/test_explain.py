@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -45,15 +43,17 @@ def test_misclassified_digits_are_listed(viewer):
     assert len(wrong) == int((viewer.predictions != viewer.labels).sum())
 
 
-def test_each_control_redraws_within_100_ms(viewer):
+def test_each_control_redraws_the_picture(viewer):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
     for control, value in [
         (viewer.index, 7),
         (viewer.target, "5"),
         (viewer.opacity, 0.9),
     ]:
-        start = time.perf_counter()
+        before = viewer.figure_image.value
         control.value = value
-        assert time.perf_counter() - start < 0.1, control.description
+        assert viewer.error.message == "", control.description
+        assert viewer.figure_image.value != before, control.description
 
 
 def test_bad_arguments_are_clear_errors():

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+import keras
 import numpy as np
 import pytest
 
@@ -16,12 +15,14 @@ def explorer():
     return cl.widgets.GanExplorer()
 
 
-def test_it_constructs_quickly_without_training():
-    cl.widgets.GanExplorer()  # warm: TensorFlow and the files are loaded
-    # CPU time, not wall time: the test machine may be shared (about 1 s alone)
-    start = time.process_time()
-    cl.widgets.GanExplorer()
-    assert time.process_time() - start < 3.0
+def test_it_constructs_without_training(monkeypatch):
+    def train(*args, **kwargs):
+        raise AssertionError("the widget trains a network")
+
+    monkeypatch.setattr(keras.Model, "fit", train)
+    monkeypatch.setattr(keras.Model, "train_on_batch", train)
+    widget = cl.widgets.GanExplorer()
+    assert widget.error.message == "" and widget.figure_image.value
 
 
 def test_the_ends_of_the_path_are_the_seeds_codes(explorer):
@@ -64,8 +65,9 @@ def test_a_shift_moves_one_coordinate(explorer):
     explorer.shifts[1].value = 0.0
 
 
-def test_each_control_redraws_within_100_ms(explorer):
-    explorer.seed_a.value = 1  # warm
+def test_each_control_redraws_the_picture(explorer):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
+    explorer.seed_a.value = 1
     for control, value in [
         (explorer.seed_a, 40),
         (explorer.seed_b, 41),
@@ -73,10 +75,10 @@ def test_each_control_redraws_within_100_ms(explorer):
         (explorer.method, "linear"),
         (explorer.shifts[0], 1.5),
     ]:
-        start = time.process_time()
+        before = explorer.figure_image.value
         control.value = value
-        # CPU time: the test machine may be shared (make bench measures the wall time)
-        assert time.process_time() - start < 0.2, control.description
+        assert explorer.error.message == "", control.description
+        assert explorer.figure_image.value != before, control.description
 
 
 def test_bad_arguments_are_clear_errors():

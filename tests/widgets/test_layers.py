@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -106,20 +105,18 @@ def test_bad_curves_and_names_are_clear_errors():
         cl.widgets.RemedyExplorer(broken)
 
 
-def test_every_control_redraws_quickly():
+def test_every_control_redraws_the_picture():
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
     explorer = cl.widgets.RemedyExplorer()
-    timings = []
-    for _ in range(3):
-        for control, value in [
-            (explorer.checkboxes["batch norm"], True),
-            (explorer.metric, "loss"),
-            (explorer.epoch, 5),
-            (explorer.checkboxes["batch norm"], False),
-            (explorer.metric, "accuracy"),
-            (explorer.epoch, explorer.epochs),
-        ]:
-            start = time.perf_counter()
-            control.value = value
-            timings.append(time.perf_counter() - start)
-    # the goal is 100 ms; a shared test machine gets some slack
-    assert np.median(timings) < 0.25, f"median redraw {np.median(timings):.3f} s"
+    for control, value in [
+        (explorer.checkboxes["batch norm"], True),
+        (explorer.metric, "loss"),
+        (explorer.epoch, 5),
+        (explorer.checkboxes["batch norm"], False),
+        (explorer.metric, "accuracy"),
+        (explorer.epoch, explorer.epochs),
+    ]:
+        before = explorer.figure_image.value
+        control.value = value
+        assert explorer.error.message == "", control.description
+        assert explorer.figure_image.value != before, control.description

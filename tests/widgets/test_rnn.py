@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+import keras
 import numpy as np
 import pytest
 
@@ -16,11 +15,14 @@ def generator():
     return cl.widgets.TextGenerator()
 
 
-def test_it_constructs_fast_from_the_shipped_model():
-    start = time.process_time()  # CPU time: the machine may be shared
+def test_it_constructs_from_the_shipped_model_without_training(monkeypatch):
+    def train(*args, **kwargs):
+        raise AssertionError("the widget trains a network")
+
+    monkeypatch.setattr(keras.Model, "fit", train)
+    monkeypatch.setattr(keras.Model, "train_on_batch", train)
     widget = cl.widgets.TextGenerator()
-    assert time.process_time() - start < 3.0
-    assert widget.error.message == ""
+    assert widget.error.message == "" and widget.figure_image.value
     assert len(widget.sample) == widget.length.value == 200
     assert widget.text_model.units == 192
 
@@ -95,15 +97,16 @@ def test_generate_streams_a_new_draw(generator):
     )
 
 
-def test_a_change_redraws_quickly(generator):
-    for control, value in [
-        (generator.temperature, 0.9),
-        (generator.top_k, 10),
-        (generator.draw, 2),
-    ]:
-        start = time.process_time()
+def test_a_change_redraws_the_picture(generator):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
+    for control, value in [(generator.temperature, 0.9), (generator.top_k, 10)]:
+        before = generator.figure_image.value
         control.value = value
-        assert time.process_time() - start < 0.3, control.description
+        assert generator.error.message == "", control.description
+        assert generator.figure_image.value != before, control.description
+    sample = generator.sample
+    generator.draw.value = 2  # another draw: another text, the same distribution
+    assert generator.sample != sample and generator.error.message == ""
 
 
 @pytest.mark.parametrize(

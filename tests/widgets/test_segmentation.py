@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+import keras
 import numpy as np
 import pytest
 
@@ -86,19 +85,26 @@ def test_the_confused_pair_can_be_found_from_the_viewer(viewer):
     assert pixels == matrix[a, b] + matrix[b, a] > 0
 
 
-def test_each_control_redraws_within_100_ms(viewer):
-    # CPU time of this process: other work on a shared machine does not count
-    for control, value in [(viewer.index, 17), (viewer.view, "mistakes")]:
-        start = time.process_time()
+def test_each_control_redraws_the_picture(viewer):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
+    for control, value in [
+        (viewer.index, 17),
+        (viewer.view, "mistakes"),
+    ]:
+        before = viewer.figure_image.value
         control.value = value
-        assert time.process_time() - start < 0.1, control.description
+        assert viewer.error.message == "", control.description
+        assert viewer.figure_image.value != before, control.description
 
 
-def test_it_constructs_quickly_without_training():
-    # the dashboard's widget: the default scenes, whose labels ship
-    start = time.perf_counter()
-    cl.widgets.SegmentationViewer()
-    assert time.perf_counter() - start < 3
+def test_it_constructs_without_training(monkeypatch):
+    def train(*args, **kwargs):
+        raise AssertionError("the widget trains a network")
+
+    monkeypatch.setattr(keras.Model, "fit", train)
+    monkeypatch.setattr(keras.Model, "train_on_batch", train)
+    widget = cl.widgets.SegmentationViewer()  # the dashboard's
+    assert widget.error.message == "" and widget.figure_image.value
 
 
 def test_bad_arguments_are_clear_errors():

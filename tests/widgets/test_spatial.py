@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+import keras
 import numpy as np
 import pytest
 
@@ -17,11 +16,14 @@ def explorer():
     return cl.widgets.DistortionExplorer()
 
 
-def test_it_constructs_quickly_without_training(explorer):
-    # TensorFlow is imported by now (the fixture): time the widget itself
-    start = time.perf_counter()
-    cl.widgets.DistortionExplorer(count=10)
-    assert time.perf_counter() - start < 3.0
+def test_it_constructs_without_training(monkeypatch):
+    def train(*args, **kwargs):
+        raise AssertionError("the widget trains a network")
+
+    monkeypatch.setattr(keras.Model, "fit", train)
+    monkeypatch.setattr(keras.Model, "train_on_batch", train)
+    widget = cl.widgets.DistortionExplorer(count=10)
+    assert widget.error.message == "" and widget.figure_image.value
 
 
 def test_the_canvas_follows_the_sliders(explorer):
@@ -81,7 +83,8 @@ def test_undistorted_digits_are_mostly_read_right(explorer):
     assert right["plain"] >= 12 and right["st"] >= 12, right
 
 
-def test_each_control_redraws_quickly(explorer):
+def test_each_control_redraws_the_picture(explorer):
+    # the latency target (100 ms p95) lives in benchmarks/widget_latency.py
     for control, value in [
         (explorer.rotation, 45.0),
         (explorer.scale, 1.2),
@@ -90,9 +93,10 @@ def test_each_control_redraws_quickly(explorer):
         (explorer.pair, "fc"),
         (explorer.pair, "cnn"),
     ]:
-        start = time.perf_counter()
+        before = explorer.figure_image.value
         control.value = value
-        assert time.perf_counter() - start < 0.5, control.description
+        assert explorer.error.message == "", control.description
+        assert explorer.figure_image.value != before, control.description
 
 
 def test_bad_arguments_are_clear_errors():
