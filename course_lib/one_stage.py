@@ -389,6 +389,15 @@ def predict_detections(
         labels = probs.argmax(axis=1)
         scores = probs.max(axis=1)
         keep = np.flatnonzero(scores >= threshold)
+        if not len(keep):  # nothing scores above the threshold: no detections
+            found.append(
+                {
+                    "boxes": np.zeros((0, 4), np.float32),
+                    "scores": np.zeros(0, np.float32),
+                    "labels": np.zeros(0, np.int64),
+                }
+            )
+            continue
         boxes = decode_boxes(out[keep, NUM_CLASSES + 1 :], anchors[keep])
         kept = []
         for digit in np.unique(labels[keep]):
