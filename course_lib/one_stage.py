@@ -383,13 +383,21 @@ def predict_detections(
         images = images[..., None]
     threshold, nms, most = score_threshold, iou_threshold, max_per_image
     anchors = digit_anchors()
-    outputs = model.predict(images.astype(np.float32), verbose=0, batch_size=64)
     found = []
-    for out in outputs:
+    for out in _outputs(model, images):
         probs = tf.nn.softmax(out[:, : NUM_CLASSES + 1]).numpy()[:, 1:]
         labels = probs.argmax(axis=1)
         scores = probs.max(axis=1)
         keep = np.flatnonzero(scores >= threshold)
+        if not len(keep):  # nothing scores above the threshold: no detections
+            found.append(
+                {
+                    "boxes": np.zeros((0, 4), np.float32),
+                    "scores": np.zeros(0, np.float32),
+                    "labels": np.zeros(0, np.int64),
+                }
+            )
+            continue
         boxes = decode_boxes(out[keep, NUM_CLASSES + 1 :], anchors[keep])
         kept = []
         for digit in np.unique(labels[keep]):
@@ -407,6 +415,15 @@ def predict_detections(
             }
         )
     return found
+
+
+def _outputs(model, images, batch_size: int = 16):
+    """The detector's outputs, one image at a time, run 16 images per call. (Not
+    ``model.predict``: it first copies all the images into TensorFlow and traces a
+    function for each model, 0.06 GB more at the peak of lecture 14.)"""
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size].astype(np.float32)
+        yield from np.asarray(model(batch, training=False))
 
 
 # --------------------------------------------------------------------------------------

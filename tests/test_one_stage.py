@@ -158,3 +158,14 @@ def test_the_face_benchmark_has_held_out_faces_in_both_splits():
 def test_bad_input_is_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_predict_detections_gives_empty_detections_when_nothing_scores_enough():
+    scenes = cl.segmentation.digit_scenes(3, seed=1, split="test")
+    found = o.predict_detections(
+        cl.data.load_one_stage_detector(), scenes.images, score_threshold=1.0
+    )
+    assert [len(f["boxes"]) for f in found] == [0, 0, 0]
+    assert all(f["boxes"].shape == (0, 4) and not len(f["labels"]) for f in found)
+    boxes, digits = o.scene_truth(scenes)
+    assert o.mean_average_precision(found, boxes, digits)[0] == 0.0

@@ -359,7 +359,8 @@ def test_a_short_training_beats_the_background_baseline():
     train = seg.digit_scenes(400, seed=1)
     test = seg.digit_scenes(40, seed=2, split="test")
     model = seg.build_unet(filters=8, depth=3)
-    history = seg.train_unet(model, train, epochs=2)
+    # 4 epochs of 50 steps: after 2, some seeds still call every pixel background.
+    history = seg.train_unet(model, train, epochs=4)
     assert history.history["loss"][-1] < history.history["loss"][0]
     predicted = seg.predict_labels(model, test.images)
     report = seg.segmentation_report(test.semantic, predicted)

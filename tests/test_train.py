@@ -509,3 +509,38 @@ def test_fit_ends_with_the_averaged_weights_as_model_fit_does():
         strict=True,
     ):
         np.testing.assert_array_equal(v.numpy(), a.numpy())
+
+
+def test_array_batches_cover_every_example_once_per_epoch_in_a_seeded_order():
+    x = np.arange(10, dtype=np.uint8)[:, None] * np.ones((1, 3), np.uint8)
+    y = np.arange(10)
+    batches = cl.train.array_batches(x, y, batch_size=4, seed=1)
+    assert len(batches) == 3  # 4 + 4 + 2
+    epoch = [batches[i] for i in range(len(batches))]
+    assert [len(b[1]) for b in epoch] == [4, 4, 2]
+    seen = np.concatenate([b[1] for b in epoch])
+    assert sorted(seen.tolist()) == list(range(10))
+    for bx, by in epoch:
+        assert bx.dtype == np.uint8 and np.array_equal(bx[:, 0], by)  # rows stay paired
+    again = cl.train.array_batches(x, y, batch_size=4, seed=1)
+    assert np.array_equal(np.concatenate([again[i][1] for i in range(3)]), seen)
+    batches.on_epoch_end()
+    reshuffled = np.concatenate([batches[i][1] for i in range(3)])
+    assert sorted(reshuffled.tolist()) == list(range(10))
+    in_order = cl.train.array_batches(x, y, batch_size=4, shuffle=False)
+    assert np.concatenate([in_order[i][1] for i in range(3)]).tolist() == list(
+        range(10)
+    )
+
+
+def test_array_batches_give_weights_and_train_a_model_like_arrays():
+    x, y = _toy_data()
+    batches = cl.train.array_batches(x, y, 32, weight=lambda labels: labels + 1.0)
+    bx, by, bw = batches[0]
+    assert np.array_equal(bw, by + 1.0)
+    model = _toy_model()
+    cl.train.compile_for_classification(model, "adam")
+    history = model.fit(cl.train.array_batches(x, y, 32), epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(ValueError, match="same number of examples"):
+        cl.train.array_batches(x, y[:-1])

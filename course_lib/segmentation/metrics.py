@@ -50,8 +50,18 @@ def _confusion(truth, prediction, num_classes) -> np.ndarray:
             f"class ids must be below num_classes = {num_classes}, got "
             f"{max(truth.max(), prediction.max())}"
         )
-    flat = truth.ravel() * num_classes + prediction.ravel()
-    return np.bincount(flat, minlength=num_classes**2).reshape(num_classes, num_classes)
+    # A million pixels at a time: one pass over 500 scenes made int64 copies of every
+    # pixel, 0.05 GB at lecture 15's peak.
+    truth, prediction = truth.ravel(), prediction.ravel()
+    counts = np.zeros(num_classes**2, np.int64)
+    for start in range(0, truth.size, _CHUNK):
+        flat = truth[start : start + _CHUNK].astype(np.int64) * num_classes
+        flat += prediction[start : start + _CHUNK]
+        counts += np.bincount(flat, minlength=num_classes**2)
+    return counts.reshape(num_classes, num_classes)
+
+
+_CHUNK = 1 << 20
 
 
 def _iou(matrix) -> np.ndarray:
@@ -100,7 +110,8 @@ def segmentation_report(truth, prediction, num_classes: int = NUM_CLASSES) -> di
     """Pixel accuracy, mean IoU and per-class IoU of a prediction and of the
     all-background baseline, as a dict."""
     matrix = _confusion(truth, prediction, num_classes)
-    baseline = _confusion(truth, np.zeros_like(truth), num_classes)
+    baseline = np.zeros_like(matrix)  # every pixel called background: column 0
+    baseline[:, 0] = matrix.sum(axis=1)
     return {
         "pixel_accuracy": float(np.trace(matrix) / matrix.sum()),
         "mean_iou": float(np.nanmean(_iou(matrix))),

@@ -43,6 +43,7 @@ from course_lib.train.inputs import (
     STRATEGY,
 )
 from course_lib.train.loop import (
+    array_batches,
     as_dataset,
     averaged_weights,
     benchmark_train_step,
@@ -67,6 +68,7 @@ __all__ = [
     "STRATEGY",
     "EvaluateStep",
     "TrainStep",
+    "array_batches",
     "as_dataset",
     "averaged_weights",
     "benchmark_train_step",

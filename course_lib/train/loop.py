@@ -10,9 +10,11 @@ import numpy as np
 
 from course_lib.core import (
     SEED,
+    Array,
     Bool,
     Callbacks,
     Choice,
+    Function,
     Instance,
     Int,
     Items,
@@ -59,6 +61,72 @@ def as_dataset(data, batch_size: int = 32, shuffle: bool = True, seed: int = 0):
     if shuffle:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+MAX_ARRAY = 200_000_000
+"""The most numbers ``array_batches`` takes in one array."""
+
+
+@checked(
+    x=Array(dtype="number", max_size=MAX_ARRAY, what="inputs (N, ...)"),
+    y=Array(dtype="number", max_size=MAX_ARRAY, what="targets (N, ...)"),
+    batch_size=BATCH_SIZE,
+    shuffle=Bool(),
+    seed=SEED,
+    weight=Optional(Function()),
+)
+def array_batches(
+    x, y, batch_size: int = 32, shuffle: bool = True, seed: int = 0, weight=None
+):
+    """Batches of the arrays ``x`` and ``y`` for ``model.fit``, cut when Keras asks.
+
+    ``model.fit(x, y)`` first copies both arrays whole into TensorFlow (and
+    ``tf.data.Dataset.from_tensor_slices`` does too); these batches are cut from the
+    arrays one at a time, so the data sits in memory once. ``x`` and ``y`` keep their
+    dtypes; their first axes must have the same length. The order is reshuffled every
+    epoch from a fixed ``seed``. ``weight``, a function of a batch of ``y``, gives each
+    example (or pixel) its weight in the loss, as ``sample_weight`` does.
+
+    Example::
+
+        model.fit(cl.train.array_batches(x_train, y_train, 32), epochs=3)
+    """
+    if len(x) != len(y):
+        raise ValueError(
+            f"x and y must have the same number of examples, got {len(x)} and {len(y)}"
+        )
+    return _array_batches_class()(x, y, batch_size, shuffle, seed, weight)
+
+
+def _array_batches_class():
+    import keras
+
+    class ArrayBatches(keras.utils.PyDataset):
+        """``array_batches``: a Keras ``PyDataset`` over two arrays."""
+
+        def __init__(self, x, y, batch_size, shuffle, seed, weight):
+            super().__init__()
+            self.x, self.y, self.batch_size, self.weight = x, y, batch_size, weight
+            self.shuffle, self.rng = shuffle, np.random.default_rng(seed)
+            self.order = self._order()
+
+        def _order(self):
+            count = len(self.x)
+            return self.rng.permutation(count) if self.shuffle else np.arange(count)
+
+        def __len__(self):
+            return -(-len(self.x) // self.batch_size)
+
+        def __getitem__(self, index):
+            start = index * self.batch_size
+            rows = np.sort(self.order[start : start + self.batch_size])
+            x, y = self.x[rows], self.y[rows]
+            return (x, y) if self.weight is None else (x, y, self.weight(y))
+
+        def on_epoch_end(self):
+            self.order = self._order()
+
+    return ArrayBatches
 
 
 def _mean(totals: dict) -> dict:
