@@ -32,6 +32,9 @@ def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     count = 0
     for cell in notebook.cells:
         if cell.cell_type != "code":
+            # outputs on a text cell make the notebook invalid (JupyterLab says so)
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
             continue
         if TAG not in cell.metadata.get("tags", []):
             cell.metadata.pop("keep_output", None)

@@ -152,6 +152,13 @@ def test_notebooks_are_small_and_carry_no_widget_state(path):
             )
 
 
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebooks_are_valid_so_jupyterlab_opens_them_without_a_warning(path):
+    import nbformat
+
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
 @pytest.mark.parametrize(
     "path",
     [p for p in _notebooks() if "dashboards" not in p.parts],
