@@ -4,7 +4,8 @@
 
 The lecture 15 and 20 dashboards (``SegmentationViewer()``, ``AttentionViewer()`` with
 their defaults) run a shipped network once over fixed test inputs and then only index
-the results. Importing TensorFlow and running the network took most of their 4 s start
+the results; the lecture 16 one (``DistortionExplorer()``) runs its pair once for its
+first picture. Importing TensorFlow and running the network took most of their 4 s start
 (page opened to first picture); this file holds those results, so the dashboards start
 without TensorFlow:
 
@@ -12,7 +13,12 @@ without TensorFlow:
   ``digit_scenes(100, seed=2, split="test")`` (``cl.segmentation.predict_labels``);
 - ``attention.read``, ``attention.tokens``, ``attention.weights``: the reader's text, its
   tokens and its attention weights (float32) on ``make_strips(60, 5, split="test",
-  seed=20)`` (``cl.widgets.attention.read_strips``).
+  seed=20)`` (``cl.widgets.attention.read_strips``);
+- ``spatial.plain``, ``spatial.theta``, ``spatial.view``, ``spatial.st``: the shipped CNN
+  and ST-CNN's outputs (plain probabilities, θ, the 30×30×1 view, ST-CNN probabilities)
+  on the lecture 16 dashboard's first canvas (``DistortionExplorer()``: digit 0 of
+  ``load_mnist()``'s test set, undistorted, with its clutter), so ``.model`` holds both
+  weights files' sha256, space-separated.
 
 Each section keeps the sha256 of the shipped weights it came from (``.model``) and of its
 inputs (``.inputs``, ``cl.data.array_sha256``): ``cl.data.precomputed`` hands the results
@@ -67,6 +73,27 @@ def build(paths: dict[str, Path], args) -> None:
         "attention.tokens": tokens,
         "attention.weights": weights.astype(np.float32),
     }
+    # lecture 16: the explorer's first canvas, run live (never answered from the file)
+    from course_lib.widgets.spatial import DistortionExplorer
+
+    explorer = DistortionExplorer()
+    canvas = explorer.distorted()[None, :, :, None].astype(np.float32)
+    plain, theta, view, st = (
+        np.asarray(output)[0] for output in explorer.predictor("cnn")(canvas)
+    )
+    networks = " ".join(
+        registry.entry(name).sha256 for name in ("spatial_cnn", "spatial_st_cnn")
+    )
+    arrays.update(
+        {
+            "spatial.model": np.array(networks),
+            "spatial.inputs": np.array(cl.data.array_sha256(canvas)),
+            "spatial.plain": plain,
+            "spatial.theta": theta,
+            "spatial.view": view,
+            "spatial.st": st,
+        }
+    )
     write_npz(arrays, paths["dashboard_outputs"])
 
 

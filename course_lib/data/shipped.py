@@ -296,8 +296,19 @@ def load_sequence_results() -> dict:
 # --------------------------------------------------------------------------------------
 # What a dashboard's first picture needs (datasets/build_dashboard_outputs.py)
 
-PRECOMPUTED = {"segmentation": "segmentation_unet", "attention": "attention_reader"}
-"""The sections of ``dashboard_outputs.npz`` and the shipped network each came from."""
+PRECOMPUTED = {
+    "segmentation": "segmentation_unet",
+    "attention": "attention_reader",
+    "spatial": ("spatial_cnn", "spatial_st_cnn"),
+}
+"""The sections of ``dashboard_outputs.npz`` and the shipped network(s) each came from."""
+
+
+def _networks_sha256(section: str) -> str:
+    """The sha256 of the shipped network file(s) of ``section`` (space-separated)."""
+    names = PRECOMPUTED[section]
+    names = (names,) if isinstance(names, str) else names
+    return " ".join(registry.entry(name).sha256 for name in names)
 
 
 @checked(images=Array())
@@ -319,12 +330,14 @@ def precomputed(section: str, inputs) -> dict[str, np.ndarray] | None:
     once over a widget's default inputs; the results are handed out only when ``inputs``
     are those (same sha256) and the network's shipped file is the one they came from, so
     a caller computes them itself otherwise. Keys: the section's arrays without the
-    ``"<section>."`` prefix (e.g. ``"predictions"``).
+    ``"<section>."`` prefix (e.g. ``"predictions"``). A section of two networks (lecture
+    16's pair) holds both files' sha256, space-separated.
     """
     prefix = f"{section}."
     stored = load_dashboard_outputs()
-    network = registry.entry(PRECOMPUTED[section]).sha256
-    if stored[prefix + "model"].item() != network:
+    if prefix + "model" not in stored:
+        return None
+    if stored[prefix + "model"].item() != _networks_sha256(section):
         return None
     if stored[prefix + "inputs"].item() != array_sha256(inputs):
         return None

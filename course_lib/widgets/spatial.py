@@ -202,6 +202,22 @@ class DistortionExplorer(CourseWidget):
             self._predict[pair] = tf.function(lambda x: both(x, training=False))
         return self._predict[pair]
 
+    def outputs(self, pair: str, canvas: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The pair's (plain probabilities, θ, view 30×30×1, transformer probabilities)
+        on ``canvas`` (60×60).
+
+        The shipped CNN pair's outputs on the first picture (the default digit and
+        sliders) ship with the course (``cl.data.precomputed("spatial", …)``), so the
+        dashboard starts without TensorFlow; any other canvas runs the networks.
+        """
+        batch = canvas[None, :, :, None].astype(np.float32)
+        if pair == "cnn" and pair not in self._predict:
+            shipped = cl.data.precomputed("spatial", batch)
+            if shipped is not None:
+                return tuple(shipped[key] for key in ("plain", "theta", "view", "st"))
+        outputs = self.predictor(pair)(batch)
+        return tuple(np.asarray(output)[0] for output in outputs)
+
     def clutter_for(self, index: int) -> np.ndarray:
         """The fixed clutter of digit ``index`` (seeded by the index)."""
         from course_lib import spatial
@@ -231,9 +247,7 @@ class DistortionExplorer(CourseWidget):
         from course_lib import spatial
 
         self.canvas = self.distorted()
-        predict = self.predictor(self.pair.value)
-        outputs = predict(self.canvas[None, :, :, None].astype(np.float32))
-        plain, theta, resampled, st = (np.asarray(o)[0] for o in outputs)
+        plain, theta, resampled, st = self.outputs(self.pair.value, self.canvas)
         self.plain_probabilities, self.st_probabilities = plain, st
         self.theta, self.resampled = theta, resampled[:, :, 0]
         self.plain_prediction = int(plain.argmax())

@@ -26,6 +26,30 @@ def test_it_constructs_without_training(monkeypatch):
     assert widget.error.message == "" and widget.figure_image.value
 
 
+def test_the_first_picture_ships_and_is_the_shipped_networks():
+    """The default first picture's outputs ship (the dashboard starts without
+    TensorFlow): they are the shipped CNN pair's, the picture and caption are those of
+    the live networks, and any other canvas is not answered from the file."""
+    widget = cl.widgets.DistortionExplorer()
+    batch = widget.canvas[None, :, :, None].astype(np.float32)
+    shipped = cl.data.precomputed("spatial", batch)
+    if shipped is None:  # other digits (the full MNIST): computed, not shipped
+        assert cl.data.source("mnist") != "bundled"
+        return
+    assert "cnn" not in widget._predict  # the first picture ran no network
+    live = [np.asarray(o)[0] for o in widget.predictor("cnn")(batch)]
+    for key, value in zip(("plain", "theta", "view", "st"), live, strict=True):
+        assert np.allclose(shipped[key], value, atol=1e-5), key
+    assert np.array_equal(widget.st_probabilities, shipped["st"])
+    assert np.array_equal(widget.theta, shipped["theta"])
+    first = (widget.caption.value, widget.figure_image.value)
+    widget.rotation.value = 5.0
+    widget.rotation.value = 0.0  # back to the first picture, now run live
+    assert np.allclose(widget.plain_probabilities, live[0], atol=1e-6)
+    assert widget.caption.value == first[0]
+    assert cl.data.precomputed("spatial", batch[:, ::-1]) is None
+
+
 def test_the_canvas_follows_the_sliders(explorer):
     explorer.clutter.value = False
     explorer.rotation.value = 30.0
