@@ -262,6 +262,21 @@ def load_vae_beta() -> dict:
 
 
 @checked()
+def load_bottleneck_curve() -> dict:
+    """Lecture 18's code-size sweep at the full budget: ``sizes``, ``errors`` (squared
+    error per pixel on the bundled test digits), ``baseline``, ``settings``."""
+    curve = registry.read_results("bottleneck_curve")
+    sizes, errors = curve.get("sizes"), curve.get("errors")
+    if not isinstance(sizes, list) or not isinstance(errors, list) or not sizes:
+        raise ValueError("bottleneck_curve.json has no lists 'sizes' and 'errors'")
+    if len(sizes) != len(errors) or "baseline" not in curve:
+        raise ValueError(
+            "bottleneck_curve.json needs as many errors as sizes, and a baseline"
+        )
+    return curve
+
+
+@checked()
 def load_remedy_curves() -> dict:
     """Lecture 09's learning curves of the overfitting remedies (checked)."""
     from course_lib.layers import check_remedy_curves
