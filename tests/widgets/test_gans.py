@@ -1,4 +1,4 @@
-"""cl.widgets.GanExplorer and SampleGrid (the generic contract test is in test_base.py)."""
+"""cl.widgets.GanExplorer (SampleGrid: test_gan_samples.py; the generic contract test is in test_base.py)."""
 
 from __future__ import annotations
 
@@ -86,19 +86,6 @@ def test_bad_arguments_are_clear_errors():
         cl.widgets.GanExplorer(seed_a=500)
     with pytest.raises(ValueError, match="t must be a finite number from 0 to 1"):
         cl.widgets.GanExplorer(t=2.0)
-
-
-def test_the_sample_grid_is_a_keras_callback_that_shows_the_runs_snapshots():
-    import keras
-
-    (x_train, _), _ = cl.data.load_mnist()
-    grid = cl.widgets.SampleGrid(show=False)
-    assert isinstance(grid, keras.callbacks.Callback)
-    run = gans.train_gan(x_train[:128], epochs=1, seed=0, callbacks=[grid])
-    assert grid.images.shape == (16, 28, 28)
-    np.testing.assert_allclose(grid.images, run.snapshots[-1], atol=1e-6)
-    assert "epoch 1/1" in grid.title.get_text()
-    assert grid.model.generator is run.generator
 
 
 def test_the_numpy_networks_are_the_shipped_keras_ones():
