@@ -301,9 +301,9 @@ def load_sequence_results(path: str | Path | None = None) -> dict:
     every epoch, the ``escape_epoch`` and the accuracy ``by_length`` at the end.
     """
     results = read_results("sequence_results", path)
-    path = path or "the shipped sequence_results.json"
+    source = path or "the shipped sequence_results.json"
     if not isinstance(results, dict) or not {"readers", "ctc"} <= set(results):
-        raise ValueError(f"{path} holds no readers and ctc results")
+        raise ValueError(f"{source} holds no readers and ctc results")
     for part in ("readers", "ctc"):  # JSON keys are text: lengths back to ints
         for key, runs in results[part].items():
             if key.endswith("by_length"):

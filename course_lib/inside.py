@@ -37,6 +37,7 @@ from course_lib.core import (
     Optional,
     Text,
     checked,
+    choose,
     show,
 )
 from course_lib.images import DIGITS, DRAWING, preprocess_drawing, shrink_drawing
@@ -91,10 +92,12 @@ class _Convnet(Constraint):
         if isinstance(value, NumpyConvnet):
             return value
         if self.names and isinstance(value, str):
-            known = {n.lower(): n for n in self.names}
-            if value.strip().lower() not in known:
-                self.fail(name, value)
-            return known[value.strip().lower()]
+            try:
+                return choose(value, self.names, "checkpoint")
+            except ValueError:
+                self.fail(
+                    name, value
+                )  # this constraint's message: what else is allowed
         keras = sys.modules.get("keras")  # not imported yet: value is no Keras model
         if keras is None or not isinstance(value, keras.Model):
             self.fail(name, value)

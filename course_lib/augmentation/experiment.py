@@ -229,11 +229,11 @@ def load_augmentation_results(path: str | Path | None = None) -> dict:
     digits ``"tta"``: the augmented model's test accuracy with test-time augmentation.
     """
     results = read_results("augmentation_results", path)
-    path = path or "the shipped augmentation_results.json"
+    source = path or "the shipped augmentation_results.json"
     for task in TASKS:
         arms = results.get(task) if isinstance(results, dict) else None
         if not isinstance(arms, dict) or not {"without", "with"} <= set(arms):
-            raise ValueError(f"{path} has no results for {task!r} with both arms")
+            raise ValueError(f"{source} has no results for {task!r} with both arms")
     return results
 
 

@@ -216,5 +216,5 @@ def load_ilsvrc_history(path=None) -> list[dict]:
     another table in the same layout (None: the shipped one, verified).
     """
     return readers.ilsvrc_rows(
-        registry.path("ilsvrc_history") if path is None else registry.as_file(path)
+        registry.path("ilsvrc_history") if path is None else path
     )

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from course_lib.core import (
-    Anything,
     Choice,
     Optional,
     PathIn,
@@ -259,17 +258,9 @@ def by_filename(filename: str) -> Entry:
 # Hashing, one way for everything (shipped files, downloads, the build scripts)
 
 
-@checked(path=PathIn())
-def as_file(path) -> Path:
-    """A path given as text or ``pathlib.Path`` that is not a folder, else a ValueError
-    (a missing file is left to ``open``: FileNotFoundError)."""
-    return path
-
-
 @checked(path=PathIn(), algorithm=Choice("sha256", "md5"))
 def file_hash(path, algorithm: str = "sha256") -> str:
     """Hex digest of a file, read in chunks (``algorithm``: sha256, or md5 for Keras')."""
-    path = as_file(path)
     digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(_CHUNK), b""):
@@ -277,7 +268,7 @@ def file_hash(path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
-@checked(path=Anything("a file name, checked by as_file", "f.txt"))
+@checked(path=PathIn())
 def sha256_of(path) -> str:
     """Hex sha256 of a file, read in chunks."""
     return file_hash(path, "sha256")

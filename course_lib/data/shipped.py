@@ -22,13 +22,13 @@ SPATIAL_KINDS = ("fc", "st_fc", "cnn", "st_cnn", "fc_behind_st")
 
 
 def _file(name: str, path=None) -> Path:
-    """The verified shipped file ``name``, or a file of your own at ``path``."""
+    """The verified shipped file ``name``, or a file of your own at ``path`` (its caller
+    declares ``PathIn``: a path, not a folder)."""
     if path is None:
         return registry.path(name)
-    file = registry.as_file(path)
-    if not file.is_file():
-        raise FileNotFoundError(f"there is no file {file}")
-    return file
+    if not path.is_file():
+        raise FileNotFoundError(f"there is no file {path}")
+    return path
 
 
 def _keras_weights(model, file: Path):
