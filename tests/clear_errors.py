@@ -53,3 +53,14 @@ def assert_clear(error: BaseException, *names: str) -> None:
     assert isinstance(error, ValueError), f"{type(error).__name__}: {error}"
     reason = unclear_reason(str(error), names)
     assert reason is None, f"unclear message ({reason}): {error}"
+
+
+def refused(call, *names: str) -> str:
+    """The message of the ValueError that ``call()`` raises, checked to be clear and to
+    name one of ``names``; fails when ``call()`` raises nothing or something else."""
+    import pytest
+
+    with pytest.raises(ValueError) as info:
+        call()
+    assert_clear(info.value, *names)
+    return str(info.value)

@@ -3,35 +3,29 @@ do not cover (tests/test_declared.py generates the rest)."""
 
 from __future__ import annotations
 
-import pytest
-from clear_errors import assert_clear
+from clear_errors import refused
 
 import course_lib as cl
 from course_lib import architectures
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 def test_an_unbuilt_model_or_a_builder_of_nothing_is_named():
     import keras
 
     unbuilt = keras.Sequential([keras.layers.Dense(3)])
-    assert "keras.Input" in _error(lambda: architectures.summarize(unbuilt), "network")
-    assert "returned int" in _error(
+    assert "keras.Input" in refused(lambda: architectures.summarize(unbuilt), "network")
+    assert "returned int" in refused(
         lambda: architectures.summarize(lambda: 3), "network"
     )
-    assert "'LeNet-5'" in _error(lambda: architectures.summarize("Xception"), "network")
+    assert "'LeNet-5'" in refused(
+        lambda: architectures.summarize("Xception"), "network"
+    )
 
 
 def test_a_layer_never_used_has_no_shapes_to_count():
     import keras
 
-    message = _error(
+    message = refused(
         lambda: architectures.multiply_adds(keras.layers.Dense(2)), "layer"
     )
     assert "has not been used on an input" in message
@@ -39,22 +33,22 @@ def test_a_layer_never_used_has_no_shapes_to_count():
 
 def test_the_explorer_refuses_a_network_it_does_not_have():
     networks = {"LeNet-5": cl.zoo.lenet5}
-    _error(
+    refused(
         lambda: cl.widgets.ArchitectureExplorer("VGG-D", networks=networks), "network"
     )
-    _error(lambda: cl.widgets.ArchitectureExplorer(networks={"x": len}), "networks")
+    refused(lambda: cl.widgets.ArchitectureExplorer(networks={"x": len}), "networks")
 
 
 def test_the_history_chart_refuses_rows_without_a_year():
     row = dict(cl.data.load_ilsvrc_history()[0])
     row["year"] = "2012?"
-    _error(lambda: cl.widgets.HistoryChart([row]), "history")
+    refused(lambda: cl.widgets.HistoryChart([row]), "history")
 
 
 def test_liveplot_refuses_settings_it_cannot_show():
-    _error(lambda: cl.widgets.LivePlot(metrics="loss"), "metrics")
-    _error(lambda: cl.widgets.LivePlot(metrics=["loss", "loss"]), "metrics")
-    _error(lambda: cl.widgets.LivePlot(epochs=0), "epochs")
+    refused(lambda: cl.widgets.LivePlot(metrics="loss"), "metrics")
+    refused(lambda: cl.widgets.LivePlot(metrics=["loss", "loss"]), "metrics")
+    refused(lambda: cl.widgets.LivePlot(epochs=0), "epochs")
 
 
 def test_the_explorers_controls_answer_an_unknown_value_in_the_banner():

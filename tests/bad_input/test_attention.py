@@ -9,17 +9,10 @@ import math
 
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import assert_clear, refused
 
 import course_lib as cl
 from course_lib import attention
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +45,7 @@ def test_a_uint8_strip_reads_as_its_label(reader, strips):
 
 
 def test_0_255_float_strips_are_refused_with_the_fix(reader, strips):
-    message = _error(
+    message = refused(
         lambda: attention.greedy_decode(reader, strips.images * 255), "images"
     )
     assert "divide by 255" in message
@@ -62,19 +55,19 @@ def test_nan_strips_are_refused_never_read(reader, strips):
     """Issue 33: NaN strips read '000000'."""
     bad = strips.images[:3].copy()
     bad[1, 5, 5] = np.nan
-    assert "NaN" in _error(lambda: attention.greedy_decode(reader, bad), "images")
+    assert "NaN" in refused(lambda: attention.greedy_decode(reader, bad), "images")
     for value in (np.inf, -np.inf):
         bad[1, 5, 5] = value
-        _error(lambda: attention.greedy_decode(reader, bad), "images")
+        refused(lambda: attention.greedy_decode(reader, bad), "images")
 
 
 def test_one_strip_gets_the_batch_fix_and_strips_of_another_width_are_refused(
     reader, strips
 ):
-    assert "x[None]" in _error(
+    assert "x[None]" in refused(
         lambda: attention.greedy_decode(reader, strips.images[0]), "images"
     )
-    message = _error(
+    message = refused(
         lambda: attention.greedy_decode(reader, strips.images[:, :, :56]), "images"
     )
     assert "(N, 28, 140)" in message
@@ -94,7 +87,7 @@ def test_teacher_forcing_reads_uint8_strips_the_same(reader, strips):
 
 def test_the_wrong_model_is_refused_by_what_it_is(strips):
     ctc_reader = cl.ctc.build_ctc_reader(max_digits=5, units=4, recurrent_units=2)
-    message = _error(
+    message = refused(
         lambda: attention.greedy_decode(ctc_reader, strips.images), "reader"
     )
     assert "a reader from build_reader" in message
@@ -103,16 +96,16 @@ def test_the_wrong_model_is_refused_by_what_it_is(strips):
     one_input = keras.Sequential(
         [keras.Input((28, 140)), keras.layers.Dense(13), keras.layers.Softmax()]
     )
-    message = _error(
+    message = refused(
         lambda: attention.greedy_decode(one_input, strips.images), "reader"
     )
     assert "two inputs" in message
-    _error(lambda: attention.attention_model(one_input), "reader")
+    refused(lambda: attention.attention_model(one_input), "reader")
 
 
 def test_a_reader_without_attention_has_no_attention_model():
     plain = attention.build_reader(max_digits=1, units=4, attention=False)
-    assert "attention=True" in _error(lambda: attention.attention_model(plain))
+    assert "attention=True" in refused(lambda: attention.attention_model(plain))
 
 
 # -- make_strips: digits in either convention, never divided twice ------------------
@@ -132,52 +125,52 @@ def test_0_1_digits_make_the_same_strips_as_uint8_digits(small_mnist):
 def test_0_255_float_digits_and_bad_labels_are_refused(small_mnist):
     (x_train, y_train), test = small_mnist
     as_255 = ((x_train.astype(np.float32), y_train), test)
-    assert "divide by 255" in _error(
+    assert "divide by 255" in refused(
         lambda: attention.make_strips(5, mnist=as_255), "mnist"
     )
-    _error(
+    refused(
         lambda: attention.make_strips(5, mnist=((x_train, y_train + 10), test)), "mnist"
     )
-    _error(
+    refused(
         lambda: attention.make_strips(5, mnist=((x_train, y_train[:5]), test)), "mnist"
     )
     one_hot = np.eye(10)[y_train]
-    assert "argmax" in _error(
+    assert "argmax" in refused(
         lambda: attention.make_strips(5, mnist=((x_train, one_hot), test)), "mnist"
     )
-    _error(lambda: attention.make_strips(5, mnist=(x_train, y_train)), "mnist")
+    refused(lambda: attention.make_strips(5, mnist=(x_train, y_train)), "mnist")
     nan = x_train.astype(np.float32) / 255
     nan[0, 0, 0] = np.nan
-    _error(lambda: attention.make_strips(5, mnist=((nan, y_train), test)), "mnist")
+    refused(lambda: attention.make_strips(5, mnist=((nan, y_train), test)), "mnist")
 
 
 def test_min_digits_above_max_digits_is_refused():
-    _error(lambda: attention.make_strips(5, max_digits=2, min_digits=3), "min_digits")
+    refused(lambda: attention.make_strips(5, max_digits=2, min_digits=3), "min_digits")
 
 
 # -- the rest of the checks between arguments ---------------------------------------
 
 
 def test_one_text_per_strip(strips):
-    _error(lambda: attention.sequence_accuracy(["1"], strips), "predicted")
-    _error(lambda: attention.sequence_accuracy("15860", strips), "predicted")
+    refused(lambda: attention.sequence_accuracy(["1"], strips), "predicted")
+    refused(lambda: attention.sequence_accuracy("15860", strips), "predicted")
     assert attention.sequence_accuracy(strips.digits, strips) == 1.0
 
 
 def test_attention_shapes_must_agree():
-    _error(
+    refused(
         lambda: attention.attention_by_hand(np.ones((2, 3)), np.ones((4, 5))), "query"
     )
-    _error(lambda: attention.attention_by_hand(np.ones(3), np.ones(3)), "query")
-    _error(lambda: attention.attention_over_pixels(np.full(3, 1 / 3), 8), "width")
-    _error(
+    refused(lambda: attention.attention_by_hand(np.ones(3), np.ones(3)), "query")
+    refused(lambda: attention.attention_over_pixels(np.full(3, 1 / 3), 8), "width")
+    refused(
         lambda: attention.attention_over_pixels(np.array([0.5, np.nan]), 8), "weights"
     )
 
 
 def test_saving_to_a_folder_is_refused(tmp_path):
     plain = attention.build_reader(max_digits=1, units=4, attention=True)
-    _error(lambda: attention.save_reader_weights(plain, tmp_path), "path")
+    refused(lambda: attention.save_reader_weights(plain, tmp_path), "path")
 
 
 # -- the widget --------------------------------------------------------------------
@@ -222,4 +215,4 @@ def test_sliders_set_out_of_range_stay_in_range(viewer, control, value):
     [({"count": 0}, "count"), ({"count": 1.5}, "count"), ({"seed": -1}, "seed")],
 )
 def test_bad_constructor_arguments_are_clear(kwargs, name):
-    _error(lambda: cl.widgets.AttentionViewer(**kwargs), name)
+    refused(lambda: cl.widgets.AttentionViewer(**kwargs), name)

@@ -6,19 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import assert_clear, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import course_lib as cl
 from course_lib import augmentation as aug
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 def _digit(seed=0):
@@ -31,7 +24,7 @@ def _digit(seed=0):
 @pytest.mark.parametrize("shape", [(1, 28, 28), (28, 28, 1, 1), (2, 28, 28, 1)])
 def test_augment_refuses_a_digit_with_the_wrong_axes(shape):
     digit = np.zeros(shape, np.uint8)
-    message = _error(lambda: aug.augment(digit, aug.View(rotation=0.1)), "image")
+    message = refused(lambda: aug.augment(digit, aug.View(rotation=0.1)), "image")
     assert str(shape) in message
 
 
@@ -45,8 +38,8 @@ def test_a_gray_digit_with_a_channel_axis_keeps_its_shape():
 
 def test_rotate_batch_refuses_one_image_and_channels_first():
     batch = np.zeros((2, 12, 12, 1), np.float32)
-    _error(lambda: aug.rotate_batch(batch[0], 0.1), "images")
-    assert "channels go last" in _error(
+    refused(lambda: aug.rotate_batch(batch[0], 0.1), "images")
+    assert "channels go last" in refused(
         lambda: aug.rotate_batch(np.zeros((2, 3, 12, 12)), 0.1), "images"
     )
 
@@ -85,7 +78,7 @@ def test_uint8_and_float_pixels_give_the_same_view(
     ],
 )
 def test_0_255_floats_are_refused_with_the_fix(call):
-    message = _error(lambda: call(_digit().astype(np.float32)), "image")
+    message = refused(lambda: call(_digit().astype(np.float32)), "image")
     assert "divide by 255" in message
 
 
@@ -94,7 +87,7 @@ def test_batch_functions_agree_on_uint8_and_float():
     np.testing.assert_allclose(
         aug.rotate_batch(batch, 0.1), aug.rotate_batch(batch / 255.0, 0.1), atol=1e-5
     )
-    assert "divide by 255" in _error(
+    assert "divide by 255" in refused(
         lambda: aug.rotate_batch(batch.astype(np.float32), 0.1), "images"
     )
     model = aug.small_convnet((10, 10, 1), 3, filters=(2,))
@@ -109,7 +102,7 @@ def test_batch_functions_agree_on_uint8_and_float():
 def test_nan_pixels_are_refused():
     digit = _digit().astype(np.float32) / 255
     digit[3, 3] = np.nan
-    _error(lambda: aug.augment(digit, aug.View()), "image")
+    refused(lambda: aug.augment(digit, aug.View()), "image")
 
 
 # -- numbers: the declared ints and numbers agree with cl.core -----------------------
@@ -129,14 +122,14 @@ def test_float32_settings_at_their_limits_are_accepted():
     assert model.layers[-2].rate == pytest.approx(0.99)
     # np.float32(1e-8) is 9.99999994e-09 as a float64: the old lower bound refused it
     aug.small_convnet((8, 8, 1), 2, filters=(2,), learning_rate=np.float32(1e-8))
-    _error(lambda: aug.small_convnet((8, 8, 1), 2, dropout=1.0), "dropout")
+    refused(lambda: aug.small_convnet((8, 8, 1), 2, dropout=1.0), "dropout")
 
 
 # -- lists where one value was given --------------------------------------------------
 
 
 def test_compare_refuses_a_single_seed_with_the_fix_before_training():
-    message = _error(lambda: aug.compare("faces", seeds=5, epochs=1), "seeds")
+    message = refused(lambda: aug.compare("faces", seeds=5, epochs=1), "seeds")
     assert "[5]" in message
 
 
@@ -157,7 +150,7 @@ def test_compare_refuses_bad_settings_before_training(kwargs, name, monkeypatch)
         raise AssertionError("trained before refusing")
 
     monkeypatch.setattr(aug.experiment, "train_small", no_training)
-    _error(lambda: aug.compare(**kwargs), name)
+    refused(lambda: aug.compare(**kwargs), name)
 
 
 def test_callbacks_none_trains():
@@ -166,18 +159,18 @@ def test_callbacks_none_trains():
 
 
 def test_value_range_needs_low_below_high():
-    _error(
+    refused(
         lambda: aug.augmentation_layers(contrast=0.1, value_range=(1, 0)), "value_range"
     )
-    _error(lambda: aug.augmentation_layers(value_range=0), "value_range")
+    refused(lambda: aug.augmentation_layers(value_range=0), "value_range")
 
 
 def test_labels_and_images_must_pair_up(tmp_path):
     x = np.zeros((3, 6, 6, 1), np.uint8)
-    _error(lambda: aug.augmented_dataset(x, [0, 1]), "label")
-    _error(lambda: aug.augmented_dataset(x, np.eye(3)), "y")
-    _error(lambda: aug.augmented_dataset(x, [0, -1, 0]), "y")
-    _error(
+    refused(lambda: aug.augmented_dataset(x, [0, 1]), "label")
+    refused(lambda: aug.augmented_dataset(x, np.eye(3)), "y")
+    refused(lambda: aug.augmented_dataset(x, [0, -1, 0]), "y")
+    refused(
         lambda: aug.export_image_folders(tmp_path / "out", x, [0, 1, 2], ["a", "b"]),
         "labels",
     )
@@ -189,12 +182,12 @@ def test_labels_and_images_must_pair_up(tmp_path):
 def test_the_explorer_refuses_bad_pictures_and_settings():
     pictures = {"gray": _digit()}
     explorer = cl.widgets.AugmentationExplorer
-    _error(lambda: explorer("gray", {"gray": _digit().astype(float)}), "image 'gray'")
-    _error(lambda: explorer("gray", {"gray": np.zeros((1, 28, 28))}), "image 'gray'")
-    _error(lambda: explorer("gray", pictures, flip="diagonal"), "flip")
-    _error(lambda: explorer("gray", pictures, seed=100), "seed")
-    _error(lambda: explorer("gray", pictures, contrast=np.nan), "contrast")
-    _error(lambda: explorer("cat", pictures), "image")
+    refused(lambda: explorer("gray", {"gray": _digit().astype(float)}), "image 'gray'")
+    refused(lambda: explorer("gray", {"gray": np.zeros((1, 28, 28))}), "image 'gray'")
+    refused(lambda: explorer("gray", pictures, flip="diagonal"), "flip")
+    refused(lambda: explorer("gray", pictures, seed=100), "seed")
+    refused(lambda: explorer("gray", pictures, contrast=np.nan), "contrast")
+    refused(lambda: explorer("cat", pictures), "image")
 
 
 def test_the_explorer_shows_uint8_and_float_pictures_alike():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import assert_clear, refused
 
 import course_lib as cl
 
@@ -28,29 +28,22 @@ def weights():
     return cl.data.load_vae_weights()
 
 
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
-
-
 # -- the wrong model -------------------------------------------------------------------
 
 
 def test_an_encoder_for_an_autoencoder_is_named(dense, digits):
     _, encoder, decoder = dense
     images = digits[0]
-    message = _error(lambda: A.train_autoencoder(encoder, images), "autoencoder")
+    message = refused(lambda: A.train_autoencoder(encoder, images), "autoencoder")
     assert "an autoencoder (N, 28, 28, 1) -> (N, 28, 28, 1)" in message
     assert "got 'encoder' (N, 28, 28, 1) -> (N, 8)" in message
-    message = _error(lambda: A.reconstruction_error(encoder, images), "model")
+    message = refused(lambda: A.reconstruction_error(encoder, images), "model")
     assert "got 'encoder'" in message
-    _error(lambda: A.reconstruction_error(decoder, images), "model")
+    refused(lambda: A.reconstruction_error(decoder, images), "model")
 
 
 def test_a_function_that_encodes_is_caught(digits):
-    message = _error(
+    message = refused(
         lambda: A.reconstruction_error(
             lambda x: x.reshape(len(x), -1)[:, :8], digits[0]
         ),
@@ -61,22 +54,22 @@ def test_a_function_that_encodes_is_caught(digits):
 
 def test_a_vae_with_its_parts_swapped_is_refused():
     encoder, decoder = A.build_vae_encoder(2, 8), A.build_vae_decoder(2, 8)
-    _error(lambda: A.VariationalAutoencoder(decoder, encoder), "encoder")
-    _error(lambda: A.VariationalAutoencoder(encoder, encoder), "decoder")
+    refused(lambda: A.VariationalAutoencoder(decoder, encoder), "encoder")
+    refused(lambda: A.VariationalAutoencoder(encoder, encoder), "decoder")
 
 
 def test_a_plain_autoencoder_is_no_vae(dense):
     autoencoder, _, _ = dense
-    message = _error(lambda: A.vae_weights(autoencoder), "vae")
+    message = refused(lambda: A.vae_weights(autoencoder), "vae")
     assert "variational autoencoder" in message
-    _error(lambda: A.set_vae_weights(autoencoder, np.zeros(10)), "vae")
+    refused(lambda: A.set_vae_weights(autoencoder, np.zeros(10)), "vae")
 
 
 def test_weights_of_the_wrong_shape_are_refused(weights):
     vae = A.build_vae(2, hidden=8)
-    _error(lambda: A.set_vae_weights(vae, np.zeros(10)), "hidden=8")
-    _error(lambda: A.decode_numpy(weights[:6], np.zeros((1, 2))), "weights")
-    message = _error(lambda: A.decode_numpy(weights, np.zeros((1, 3))), "codes")
+    refused(lambda: A.set_vae_weights(vae, np.zeros(10)), "hidden=8")
+    refused(lambda: A.decode_numpy(weights[:6], np.zeros((1, 2))), "weights")
+    message = refused(lambda: A.decode_numpy(weights, np.zeros((1, 3))), "codes")
     assert "(N, 2)" in message
 
 
@@ -113,18 +106,18 @@ def test_uint8_and_float_digits_give_the_same_answers(dense, digits, weights):
 )
 def test_0_255_floats_are_refused_with_the_fix(call, dense, digits, weights):
     x = digits[0].astype(np.float32)
-    message = _error(lambda: call(x, weights, dense[0]), "images")
+    message = refused(lambda: call(x, weights, dense[0]), "images")
     assert "divide by 255" in message
 
 
 def test_nan_digits_and_codes_never_give_an_answer(dense, weights):
     nan_digits = np.full((2, 28, 28), np.nan)
-    _error(lambda: A.reconstruction_error(dense[0], nan_digits), "images")
-    _error(lambda: A.encode_numpy(weights, nan_digits), "images")
-    _error(lambda: A.decode_numpy(weights, [[np.nan, 0.0]]), "codes")
-    _error(lambda: A.kl_divergence([np.nan], [0.0]), "z_mean")
-    _error(lambda: A.reparameterize([0.0], [np.inf], [1.0]), "z_log_var")
-    _error(
+    refused(lambda: A.reconstruction_error(dense[0], nan_digits), "images")
+    refused(lambda: A.encode_numpy(weights, nan_digits), "images")
+    refused(lambda: A.decode_numpy(weights, [[np.nan, 0.0]]), "codes")
+    refused(lambda: A.kl_divergence([np.nan], [0.0]), "z_mean")
+    refused(lambda: A.reparameterize([0.0], [np.inf], [1.0]), "z_log_var")
+    refused(
         lambda: A.concept_vector(np.full((2, 2), np.nan), nan_digits, [0, 1]), "codes"
     )
 
@@ -141,14 +134,14 @@ def test_callbacks_none_trains(digits):
 def test_bottleneck_sizes_out_of_range_are_refused_before_training(digits):
     x = digits[0]
     for sizes in ((0,), (10**9,), 32, ()):
-        _error(lambda s=sizes: A.bottleneck_curve(x, x, sizes=s), "sizes")
+        refused(lambda s=sizes: A.bottleneck_curve(x, x, sizes=s), "sizes")
 
 
 def test_targets_and_validation_must_match(dense, digits):
     autoencoder, _, _ = dense
     x = digits[0]
-    _error(lambda: A.train_autoencoder(autoencoder, x, targets=x[:3]), "targets")
-    _error(
+    refused(lambda: A.train_autoencoder(autoencoder, x, targets=x[:3]), "targets")
+    refused(
         lambda: A.train_autoencoder(autoencoder, x, validation_data=(x, x[:3])),
         "validation_data",
     )
@@ -156,12 +149,14 @@ def test_targets_and_validation_must_match(dense, digits):
 
 def test_measures_refuse_what_does_not_fit(digits):
     x, y = digits
-    _error(lambda: A.class_entropy(np.array([0, 10])), "classes")
-    _error(lambda: A.class_entropy(np.array([], int)), "classes")
-    _error(lambda: A.concept_vector(np.zeros((3, 2)), x, y), "codes")
-    _error(lambda: A.concept_vector(np.zeros((len(x), 2)), x, y + 1), "labels")
-    _error(lambda: A.latent_grid(1, -1), "low")
-    _error(lambda: A.kl_monte_carlo(np.zeros(100), np.zeros(100), 1_000_000), "samples")
+    refused(lambda: A.class_entropy(np.array([0, 10])), "classes")
+    refused(lambda: A.class_entropy(np.array([], int)), "classes")
+    refused(lambda: A.concept_vector(np.zeros((3, 2)), x, y), "codes")
+    refused(lambda: A.concept_vector(np.zeros((len(x), 2)), x, y + 1), "labels")
+    refused(lambda: A.latent_grid(1, -1), "low")
+    refused(
+        lambda: A.kl_monte_carlo(np.zeros(100), np.zeros(100), 1_000_000), "samples"
+    )
 
 
 # -- LatentExplorer ----------------------------------------------------------------------
@@ -169,12 +164,12 @@ def test_measures_refuse_what_does_not_fit(digits):
 
 def test_labels_1_to_10_are_refused_when_the_explorer_is_built(weights, digits):
     x = digits[0][:10]
-    message = _error(
+    message = refused(
         lambda: cl.widgets.LatentExplorer(weights, x, np.arange(1, 11)), "labels"
     )
     assert "0 to 9" in message
-    _error(lambda: cl.widgets.LatentExplorer(weights, x, np.eye(10)), "labels")
-    _error(lambda: cl.widgets.LatentExplorer(labels=np.zeros(1000)), "labels")
+    refused(lambda: cl.widgets.LatentExplorer(weights, x, np.eye(10)), "labels")
+    refused(lambda: cl.widgets.LatentExplorer(labels=np.zeros(1000)), "labels")
 
 
 def test_good_labels_survive_every_slider_move(weights, digits):
@@ -188,10 +183,10 @@ def test_good_labels_survive_every_slider_move(weights, digits):
 
 def test_the_explorer_refuses_bad_arguments(weights, digits):
     x = digits[0]
-    _error(lambda: cl.widgets.LatentExplorer(weights, x, k=len(x) + 1), "k")
-    _error(lambda: cl.widgets.LatentExplorer(weights[:4]), "weights")
-    _error(lambda: cl.widgets.LatentExplorer(images=x.astype(float)), "images")
-    _error(lambda: cl.widgets.LatentExplorer(z1=np.nan), "z1")
+    refused(lambda: cl.widgets.LatentExplorer(weights, x, k=len(x) + 1), "k")
+    refused(lambda: cl.widgets.LatentExplorer(weights[:4]), "weights")
+    refused(lambda: cl.widgets.LatentExplorer(images=x.astype(float)), "images")
+    refused(lambda: cl.widgets.LatentExplorer(z1=np.nan), "z1")
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,12 @@ from __future__ import annotations
 import hypothesis_profiles  # noqa: F401 - loads the Hypothesis profile
 import numpy as np
 import pytest
-from clear_errors import assert_clear, unclear_reason
+from clear_errors import refused, unclear_reason
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import course_lib as cl
 from course_lib import explain
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +58,10 @@ def test_grad_cam_and_saliency_agree_for_uint8_and_float_pixels(seed):
 def test_0_255_floats_and_nan_are_refused(model, digits, name):
     x, _ = digits
     function = getattr(explain, name)
-    assert "divide by 255" in _error(lambda: function(model, x * 1.0), "images")
+    assert "divide by 255" in refused(lambda: function(model, x * 1.0), "images")
     broken = x / 255.0
     broken[1, 5, 5] = np.nan
-    assert "NaN" in _error(lambda: function(model, broken), "images")
+    assert "NaN" in refused(lambda: function(model, broken), "images")
 
 
 def test_one_gray_digit_is_a_batch_of_one_never_28_images(model, digits):
@@ -79,7 +72,7 @@ def test_one_gray_digit_is_a_batch_of_one_never_28_images(model, digits):
 
 def test_colour_images_for_a_gray_model_are_refused(model):
     photo = np.zeros((28, 28, 3), np.uint8)
-    assert "gray" in _error(lambda: explain.grad_cam(model, photo), "images")
+    assert "gray" in refused(lambda: explain.grad_cam(model, photo), "images")
 
 
 # -- classes: -1 is never class 9 ----------------------------------------------------
@@ -88,8 +81,8 @@ def test_colour_images_for_a_gray_model_are_refused(model):
 @pytest.mark.parametrize("classes", [-1, [0, 1, 2, 3, 4, -1], 10, [0] * 5])
 def test_classes_out_of_range_or_miscounted_are_refused(model, digits, classes):
     x, _ = digits
-    _error(lambda: explain.grad_cam(model, x, classes=classes), "classes")
-    _error(lambda: explain.saliency_map(model, x, classes=classes), "classes")
+    refused(lambda: explain.grad_cam(model, x, classes=classes), "classes")
+    refused(lambda: explain.saliency_map(model, x, classes=classes), "classes")
 
 
 # -- occlude: a corner outside the image erases nothing -------------------------------
@@ -97,7 +90,7 @@ def test_classes_out_of_range_or_miscounted_are_refused(model, digits, classes):
 
 @pytest.mark.parametrize("corner", [(28, 0), (0, 28), (100, 100)])
 def test_a_corner_outside_the_image_is_refused_with_its_size(corner):
-    message = _error(
+    message = refused(
         lambda: explain.occlude(np.ones((28, 28), np.uint8), corner, 4), "corner"
     )
     assert "28x28" in message
@@ -112,7 +105,7 @@ def test_occlude_erases_the_square_for_uint8_and_float_pixels():
 
 def test_occlusion_check_refuses_heatmaps_that_are_not_one_per_image(model, digits):
     x, y = digits
-    assert "(6, 28, 28)" in _error(
+    assert "(6, 28, 28)" in refused(
         lambda: explain.occlusion_check(model, x, np.ones((5, 28, 28)), y), "heatmaps"
     )
 
@@ -122,11 +115,11 @@ def test_occlusion_check_refuses_heatmaps_that_are_not_one_per_image(model, digi
 
 def test_deep_dream_refuses_a_photo_outside_its_value_range(model):
     photo = np.full((40, 40), 2.0)
-    assert "value_range" in _error(
+    assert "value_range" in refused(
         lambda: explain.deep_dream(model, photo, {"conv2": 1}, value_range=(-1, 1)),
         "value_range",
     )
-    assert "divide by 255" in _error(
+    assert "divide by 255" in refused(
         lambda: explain.deep_dream(model, photo * 100, {"conv2": 1}), "image"
     )
 
@@ -138,7 +131,7 @@ def test_grad_cam_viewer_refuses_label_minus_one(model, digits):
     x, y = digits
     labels = y.astype(np.int64)
     labels[0] = -1
-    message = _error(
+    message = refused(
         lambda: cl.widgets.GradCamViewer(model, x, labels, count=6), "labels"
     )
     assert "from 0 to 9" in message

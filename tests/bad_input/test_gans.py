@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import assert_clear, refused
 
 import course_lib as cl
 from course_lib import gans
@@ -27,13 +27,6 @@ def classifier():
     return cl.data.load_mnist_convnet()
 
 
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
-
-
 # -- interpolate: a path through zero ------------------------------------------------
 
 
@@ -41,7 +34,7 @@ def _error(call, *names):
 def test_opposite_codes_are_refused_with_the_reason(method):
     z = gans.latent_code(1)
     for other in (-z, -0.5 * z, -z + 0.01):
-        message = _error(lambda o=other: gans.interpolate(z, o, 5, method), "z_b")
+        message = refused(lambda o=other: gans.interpolate(z, o, 5, method), "z_b")
         assert "linear" in message and "spherical" in message
         assert "through 0" in message and "great circle" in message
 
@@ -58,12 +51,12 @@ def test_nan_codes_are_refused():
     z = gans.latent_code(1)
     bad = z.copy()
     bad[3] = np.nan
-    _error(lambda: gans.interpolate(z, bad), "z_b")
-    _error(lambda: gans.generate(gans.build_generator(16, 2), bad[None]), "codes")
+    refused(lambda: gans.interpolate(z, bad), "z_b")
+    refused(lambda: gans.generate(gans.build_generator(16, 2), bad[None]), "codes")
 
 
 def test_codes_of_two_lengths_are_refused():
-    _error(lambda: gans.interpolate(np.zeros(3), np.ones(4)), "z_a")
+    refused(lambda: gans.interpolate(np.zeros(3), np.ones(4)), "z_a")
 
 
 # -- the wrong model ------------------------------------------------------------------
@@ -71,17 +64,17 @@ def test_codes_of_two_lengths_are_refused():
 
 def test_g_and_d_swapped_are_named(pair):
     generator, discriminator = pair
-    message = _error(lambda: gans.generate(discriminator, 3), "generator")
+    message = refused(lambda: gans.generate(discriminator, 3), "generator")
     assert "a generator (N, ?) -> (N, 28, 28, 1)" in message
     assert "'discriminator' (N, 28, 28, 1) -> (N, 1)" in message
-    message = _error(lambda: gans.GAN(discriminator, generator), "generator")
+    message = refused(lambda: gans.GAN(discriminator, generator), "generator")
     assert "got 'discriminator'" in message
 
 
 def test_the_generator_is_no_classifier(pair):
     generator, _ = pair
     images = np.zeros((2, 28, 28), np.uint8)
-    message = _error(lambda: gans.sample_quality(images, generator), "classifier")
+    message = refused(lambda: gans.sample_quality(images, generator), "classifier")
     assert "a digit classifier" in message and "got 'generator'" in message
 
 
@@ -96,19 +89,19 @@ def test_a_discriminator_with_a_sigmoid_is_refused(pair):
             keras.layers.Dense(1, "sigmoid"),
         ]
     )
-    message = _error(lambda: gans.GAN(generator, squashed), "discriminator")
+    message = refused(lambda: gans.GAN(generator, squashed), "discriminator")
     assert "softmax/sigmoid" in message
 
 
 def test_the_explorer_names_a_swapped_model(pair):
     generator, discriminator = pair
-    _error(lambda: cl.widgets.GanExplorer(generator=discriminator), "generator")
-    _error(lambda: cl.widgets.GanExplorer(classifier=generator), "classifier")
+    refused(lambda: cl.widgets.GanExplorer(generator=discriminator), "generator")
+    refused(lambda: cl.widgets.GanExplorer(classifier=generator), "classifier")
 
 
 def test_codes_of_the_wrong_length_for_the_generator(pair):
     generator, _ = pair
-    message = _error(lambda: gans.generate(generator, np.zeros((3, 5))), "codes")
+    message = refused(lambda: gans.generate(generator, np.zeros((3, 5))), "codes")
     assert "(N, 16)" in message
 
 
@@ -139,7 +132,7 @@ def test_train_gan_refuses_before_it_trains(kwargs, name, digits, monkeypatch):
 
     monkeypatch.setattr(gans.GAN, "fit", no_training)
     arguments = {"images": digits[0], "epochs": 1, **kwargs}
-    _error(lambda: gans.train_gan(**arguments), name)
+    refused(lambda: gans.train_gan(**arguments), name)
 
 
 def test_train_gan_with_callbacks_none_trains(digits):
@@ -160,7 +153,7 @@ def test_uint8_and_float_digits_get_the_same_verdict(digits, classifier):
     np.testing.assert_allclose(
         as_uint8["confidence"], as_float["confidence"], atol=1e-5
     )
-    message = _error(
+    message = refused(
         lambda: gans.sample_quality(images.astype(np.float32), classifier), "images"
     )
     assert "divide by 255" in message
@@ -179,37 +172,37 @@ def test_uint8_and_float_digits_are_as_far_apart(digits):
         gans.within_class_diversity(images / 255.0, labels),
         atol=1e-5,
     )
-    _error(lambda: gans.nearest_distances(images * 1.0, images), "images")
+    refused(lambda: gans.nearest_distances(images * 1.0, images), "images")
 
 
 def test_nan_digits_never_get_a_verdict(classifier):
     images = np.full((2, 28, 28), np.nan)
-    _error(lambda: gans.sample_quality(images, classifier), "images")
-    _error(lambda: gans.nearest_distances(np.zeros((2, 28, 28)), images), "reference")
+    refused(lambda: gans.sample_quality(images, classifier), "images")
+    refused(lambda: gans.nearest_distances(np.zeros((2, 28, 28)), images), "reference")
 
 
 # -- what the old table tried that the declarations do not -----------------------------
 
 
 def test_measures_refuse_what_does_not_fit():
-    _error(lambda: gans.class_entropy(np.zeros(3)), "counts")
-    _error(
+    refused(lambda: gans.class_entropy(np.zeros(3)), "counts")
+    refused(
         lambda: gans.nearest_distances(np.zeros((2, 5, 5)), np.zeros((2, 28, 28))),
         "images",
     )
-    _error(
+    refused(
         lambda: gans.nearest_distances(np.zeros((2, 28, 28)), np.zeros((0, 28, 28))),
         "reference",
     )
     images = np.zeros((4, 28, 28))
-    _error(lambda: gans.within_class_diversity(images, [0, 1, 2]), "classes")
-    _error(lambda: gans.within_class_diversity(images, [0, 1, 2, 20]), "classes")
-    _error(lambda: gans.generator_loss_gradients([0.0, 0.5]), "d_outputs")
+    refused(lambda: gans.within_class_diversity(images, [0, 1, 2]), "classes")
+    refused(lambda: gans.within_class_diversity(images, [0, 1, 2, 20]), "classes")
+    refused(lambda: gans.generator_loss_gradients([0.0, 0.5]), "d_outputs")
 
 
 def test_the_sample_grid_refuses_bad_arguments():
-    _error(lambda: cl.widgets.SampleGrid(count=0), "count")
-    _error(lambda: cl.widgets.SampleGrid(columns="8"), "columns")
+    refused(lambda: cl.widgets.SampleGrid(count=0), "count")
+    refused(lambda: cl.widgets.SampleGrid(columns="8"), "columns")
 
 
 @pytest.fixture(scope="module")

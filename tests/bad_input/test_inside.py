@@ -7,19 +7,12 @@ import hypothesis_profiles  # noqa: F401 - loads the Hypothesis profile
 import keras
 import numpy as np
 import pytest
-from clear_errors import assert_clear, unclear_reason
+from clear_errors import refused, unclear_reason
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import course_lib as cl
 from course_lib import inside
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +69,15 @@ def test_nan_pixels_never_give_a_confident_answer(numpy_model, digits):
     x, _ = digits
     broken = x / 255.0
     broken[0, 3, 3] = np.nan
-    assert "NaN" in _error(lambda: inside.classify(numpy_model, broken), "digits")
-    assert "NaN" in _error(
+    assert "NaN" in refused(lambda: inside.classify(numpy_model, broken), "digits")
+    assert "NaN" in refused(
         lambda: inside.feature_maps(numpy_model, broken[0], "conv1"), "image"
     )
 
 
 def test_one_digit_with_a_batch_axis_is_not_taken_for_28_images(numpy_model, digits):
     x, _ = digits
-    message = _error(lambda: inside.feature_maps(numpy_model, x[:2], "pool"), "image")
+    message = refused(lambda: inside.feature_maps(numpy_model, x[:2], "pool"), "image")
     assert "(2, 28, 28)" in message
 
 
@@ -95,7 +88,7 @@ def test_a_model_with_the_wrong_output_is_named():
     inputs = keras.Input((28, 28, 1))
     score = keras.layers.Dense(1)(keras.layers.Flatten()(inputs))
     critic = keras.Model(inputs, score, name="critic")
-    message = _error(lambda: inside.classify(critic, np.zeros((28, 28))), "model")
+    message = refused(lambda: inside.classify(critic, np.zeros((28, 28))), "model")
     assert "a digit classifier (N, 28, 28, 1) -> (N, 10)" in message
     assert "'critic' (N, 28, 28, 1) -> (N, 1)" in message
 
@@ -104,7 +97,7 @@ def test_a_logits_model_is_refused_where_probabilities_are_read():
     inputs = keras.Input((28, 28, 1))
     logits = keras.layers.Dense(10)(keras.layers.Flatten()(inputs))
     model = keras.Model(inputs, logits, name="logits")
-    assert "softmax" in _error(
+    assert "softmax" in refused(
         lambda: inside.classify(model, np.zeros((28, 28))), "model"
     )
 
@@ -113,13 +106,13 @@ def test_a_logits_model_is_refused_where_probabilities_are_read():
 
 
 def test_an_input_channel_the_kernel_lacks_names_its_range():
-    assert "from 0 to 1" in _error(
+    assert "from 0 to 1" in refused(
         lambda: inside.filter_grid(np.zeros((3, 3, 2, 4)), 2), "input_channel"
     )
 
 
 def test_a_grid_too_small_for_its_images_is_refused():
-    assert "need 2 rows" in _error(
+    assert "need 2 rows" in refused(
         lambda: inside.tile(np.ones((3, 2, 2)), columns=2, rows=1), "rows"
     )
 
@@ -151,7 +144,7 @@ def test_labels_out_of_range_are_refused(widget, digits):
     x, y = digits
     labels = y.astype(np.int64)
     labels[0] = -1
-    message = _error(
+    message = refused(
         lambda: getattr(cl.widgets, widget)(images=x, labels=labels), "labels"
     )
     assert "from 0 to 9" in message
@@ -159,6 +152,6 @@ def test_labels_out_of_range_are_refused(widget, digits):
 
 def test_a_colour_image_is_not_taken_for_digits(digits):
     photos = np.zeros((2, 28, 28, 3), np.uint8)
-    assert "(2, 28, 28, 3)" in _error(
+    assert "(2, 28, 28, 3)" in refused(
         lambda: cl.widgets.ActivationViewer(images=photos), "images"
     )

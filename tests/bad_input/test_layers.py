@@ -5,31 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clear_errors import assert_clear, unclear_reason
+from clear_errors import refused, unclear_reason
 
 import course_lib as cl
 from course_lib import layers
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
-
 
 # -- LRN: settings that give NaN are refused, and say why ------------------------------
 
 
 def test_lrn_with_bias_0_is_refused_with_the_reason():
-    message = _error(
+    message = refused(
         lambda: layers.local_response_norm(np.zeros((2, 4)), bias=0), "bias"
     )
     assert "NaN" in message and "zero" in message
 
 
 def test_lrn_with_a_negative_alpha_is_refused_with_the_reason():
-    message = _error(
+    message = refused(
         lambda: layers.local_response_norm(np.ones((2, 4)), alpha=-0.5), "alpha"
     )
     assert "negative alpha" in message
@@ -44,7 +36,7 @@ def test_lrn_of_zeros_with_allowed_settings_is_never_nan(convention):
 
 
 def test_a_plain_wrong_value_gets_no_made_up_reason():
-    message = _error(lambda: layers.local_response_norm(np.ones(4), bias="x"), "bias")
+    message = refused(lambda: layers.local_response_norm(np.ones(4), bias="x"), "bias")
     assert "NaN" not in message
 
 
@@ -52,11 +44,11 @@ def test_a_plain_wrong_value_gets_no_made_up_reason():
 
 
 def test_a_dropout_rate_of_1_is_refused_with_the_reason():
-    assert "1 - rate = 0" in _error(lambda: layers.dropout(np.ones(3), 1.0), "rate")
+    assert "1 - rate = 0" in refused(lambda: layers.dropout(np.ones(3), 1.0), "rate")
 
 
 def test_a_negative_variance_is_refused_with_the_reason():
-    message = _error(
+    message = refused(
         lambda: layers.batch_norm(np.ones((2, 3)), np.zeros(3), [1.0, -1.0, 1.0]),
         "variance",
     )
@@ -72,20 +64,20 @@ def test_batch_norm_with_its_default_gamma_and_beta_normalises():
 
 
 def test_statistics_per_channel_must_match_the_channels():
-    assert "one per channel (3)" in _error(
+    assert "one per channel (3)" in refused(
         lambda: layers.batch_norm(np.ones((2, 3)), np.zeros(4), np.ones(3)), "mean"
     )
 
 
 def test_moving_averages_of_other_shapes_are_not_broadcast():
-    message = _error(
+    message = refused(
         lambda: layers.update_moving(np.zeros(3), np.ones((2, 3))), "moving"
     )
     assert "same shape" in message
 
 
 def test_an_axis_the_array_lacks_is_refused():
-    assert "2 axes" in _error(lambda: layers.softmax(np.ones((2, 3)), axis=2), "axis")
+    assert "2 axes" in refused(lambda: layers.softmax(np.ones((2, 3)), axis=2), "axis")
 
 
 # -- rotated digits: the pixel convention ---------------------------------------------
@@ -97,7 +89,7 @@ def test_rotated_digits_are_the_same_for_uint8_and_float_pixels():
     as_float, same_angles = layers.rotate_digits(x_test[:4] / 255.0, seed=1)
     np.testing.assert_allclose(as_uint8, as_float, atol=1e-6)
     np.testing.assert_array_equal(angles, same_angles)
-    assert "divide by 255" in _error(
+    assert "divide by 255" in refused(
         lambda: layers.rotate_digits(x_test[:4] * 1.0), "images"
     )
 
@@ -109,7 +101,7 @@ def test_rotated_digits_are_the_same_for_uint8_and_float_pixels():
 def test_labels_out_of_range_or_one_hot_are_refused_before_training(labels):
     digits = np.zeros((4, 28, 28), np.uint8)
     good = (digits, np.arange(4))
-    _error(
+    refused(
         lambda: layers.train_with_remedy("none", (digits, labels), good, epochs=1),
         "train",
     )
@@ -117,7 +109,7 @@ def test_labels_out_of_range_or_one_hot_are_refused_before_training(labels):
 
 def test_a_scalar_where_seeds_go_gets_the_fix():
     digits = (np.zeros((4, 28, 28), np.uint8), np.arange(4))
-    message = _error(
+    message = refused(
         lambda: layers.compare_remedies(digits, digits, ("none",), 5), "seeds"
     )
     assert "one value goes in a list, e.g. [5]" in message
@@ -127,13 +119,13 @@ def test_a_scalar_where_seeds_go_gets_the_fix():
 
 
 def test_remedy_explorer_with_a_number_for_remedies_gets_the_fix():
-    message = _error(lambda: cl.widgets.RemedyExplorer(remedies=3), "remedies")
+    message = refused(lambda: cl.widgets.RemedyExplorer(remedies=3), "remedies")
     assert "one value goes in a list, e.g. [3]" in message
     assert "not iterable" not in message
 
 
 def test_remedy_explorer_names_an_unknown_remedy():
-    assert "unknown remedy 'weight decay'" in _error(
+    assert "unknown remedy 'weight decay'" in refused(
         lambda: cl.widgets.RemedyExplorer(remedies=["weight decay"]), "remedy"
     )
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import refused
 
 import course_lib as cl
 from course_lib import recipes
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +30,13 @@ def test_labels_10_to_19_one_hot_and_minus_one_are_refused(digits, which):
         (np.eye(10)[y], "looks one-hot: pass y.argmax(axis=1)"),
     ]:
         pairs = {"train": (x, y), "test": (x, y), which: (x, labels)}
-        message = _error(lambda p=pairs: _race(p["train"], p["test"]), which)
+        message = refused(lambda p=pairs: _race(p["train"], p["test"]), which)
         assert phrase in message
 
 
 def test_digits_and_labels_of_two_lengths_are_refused(digits):
     x, y = digits
-    assert "32 inputs and 31 labels" in _error(
+    assert "32 inputs and 31 labels" in refused(
         lambda: _race((x, y[:-1]), (x, y)), "train"
     )
 
@@ -54,7 +47,7 @@ def test_uint8_and_0_1_floats_give_the_race_the_same_numbers(digits):
     as_float = recipes.DIGITS_AND_LABELS.check((x / 255.0, y), "train")
     np.testing.assert_array_equal(as_uint8[0], as_float[0].astype(np.float32))
     assert as_uint8[0].shape == (32, 28, 28, 1) and as_uint8[0].dtype == np.float32
-    message = _error(lambda: _race((x * 1.0, y), (x, y)), "train")
+    message = refused(lambda: _race((x * 1.0, y), (x, y)), "train")
     assert "divide by 255" in message
 
 
@@ -67,11 +60,11 @@ def test_callbacks_none_races(digits):
 def test_the_race_clock_checks_its_held_out_digits(digits):
     x, y = digits
     prepared = cl.images.prepare_images(x)
-    _error(lambda: recipes.RaceClock(prepared, y[:-1]), "x_test")
-    _error(lambda: recipes.RaceClock(prepared * 255.0, y), "x_test")
-    _error(lambda: recipes.RaceClock(prepared, y + 10), "y_test")
+    refused(lambda: recipes.RaceClock(prepared, y[:-1]), "x_test")
+    refused(lambda: recipes.RaceClock(prepared * 255.0, y), "x_test")
+    refused(lambda: recipes.RaceClock(prepared, y + 10), "y_test")
 
 
 def test_an_unknown_recipe_lists_the_known_ones():
-    message = _error(lambda: recipes.get("fastest"), "name")
+    message = refused(lambda: recipes.get("fastest"), "name")
     assert "'fast', 'course', 'keras_io', 'slides'" in message

@@ -10,17 +10,10 @@ import math
 import keras
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import assert_clear, refused
 
 import course_lib as cl
 from course_lib import rnn
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def _char_model(symbols: int, squash: str | None):
 @pytest.mark.parametrize("squash", ["softmax", "sigmoid"])
 def test_a_model_ending_in_softmax_is_refused_with_the_fix(squash):
     """Issue 33: its probabilities were sampled as logits (a flatter, wrong distribution)."""
-    message = _error(
+    message = refused(
         lambda: rnn.model_from_keras(_char_model(4, squash), "abcd"), "model"
     )
     assert "softmax/sigmoid: drop it" in message
@@ -51,7 +44,7 @@ def test_a_softmax_layer_at_the_end_is_refused_too():
     inputs = keras.Input((None, 4))
     x = keras.layers.Dense(4)(keras.layers.LSTM(4, return_sequences=True)(inputs))
     model = keras.Model(inputs, keras.layers.Softmax()(x))
-    _error(lambda: rnn.model_from_keras(model, "abcd"), "model")
+    refused(lambda: rnn.model_from_keras(model, "abcd"), "model")
 
 
 def test_a_logits_model_is_copied_and_samples_its_own_distribution():
@@ -67,13 +60,15 @@ def test_a_logits_model_is_copied_and_samples_its_own_distribution():
 
 
 def test_a_model_without_one_output_per_symbol_is_refused():
-    message = _error(lambda: rnn.model_from_keras(_char_model(4, None), "abc"), "model")
+    message = refused(
+        lambda: rnn.model_from_keras(_char_model(4, None), "abc"), "model"
+    )
     assert "one output per symbol (3)" in message
 
 
 def test_a_model_with_the_wrong_shapes_is_refused_by_its_shape():
     image_model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()])
-    message = _error(lambda: rnn.model_from_keras(image_model, "abcd"), "model")
+    message = refused(lambda: rnn.model_from_keras(image_model, "abcd"), "model")
     assert "(N, 28, 28, 1)" in message
 
 
@@ -82,7 +77,7 @@ def test_a_model_with_the_wrong_shapes_is_refused_by_its_shape():
 
 def test_generate_refuses_top_k_above_the_symbols(shipped):
     symbols = len(shipped.vocab)
-    message = _error(
+    message = refused(
         lambda: rnn.generate(shipped, "to be", 5, top_k=symbols + 1), "top_k"
     )
     assert f"from 0 to {symbols}" in message
@@ -91,12 +86,12 @@ def test_generate_refuses_top_k_above_the_symbols(shipped):
 
 @pytest.mark.parametrize("seed_text", ["§", "to be §", "x" * 20_000, ""])
 def test_generate_refuses_a_seed_text_it_cannot_read(shipped, seed_text):
-    _error(lambda: rnn.generate(shipped, seed_text, 5), "seed_text", "text")
+    refused(lambda: rnn.generate(shipped, seed_text, 5), "seed_text", "text")
 
 
 def test_generate_refuses_nan_temperature_never_writes_from_it(shipped):
     for temperature in (math.nan, math.inf, 0.0, -1.0):
-        _error(
+        refused(
             lambda t=temperature: rnn.generate(shipped, "to be", 5, t), "temperature"
         )
 
@@ -107,25 +102,25 @@ def test_the_stream_checks_its_arguments_when_called_not_when_read(shipped):
 
 
 def test_vocabulary_refuses_repeated_symbols_and_long_symbols():
-    assert "'a'" in _error(lambda: rnn.Vocabulary(["a", "b", "a"]), "text_or_symbols")
-    _error(lambda: rnn.Vocabulary(["ab", "c"]), "text_or_symbols")
-    _error(lambda: rnn.Vocabulary([]), "text_or_symbols")
+    assert "'a'" in refused(lambda: rnn.Vocabulary(["a", "b", "a"]), "text_or_symbols")
+    refused(lambda: rnn.Vocabulary(["ab", "c"]), "text_or_symbols")
+    refused(lambda: rnn.Vocabulary([]), "text_or_symbols")
     vocab = rnn.Vocabulary("abc")
-    assert "'z'" in _error(lambda: vocab.encode("abz"), "text")
-    assert "0 to 2" in _error(lambda: vocab.decode([0, 3]), "ids")
-    _error(lambda: vocab.decode([0.5]), "ids")
+    assert "'z'" in refused(lambda: vocab.encode("abz"), "text")
+    assert "0 to 2" in refused(lambda: vocab.decode([0, 3]), "ids")
+    refused(lambda: vocab.decode([0.5]), "ids")
 
 
 def test_ids_must_fit_the_symbols():
-    _error(lambda: rnn.one_hot_ids([0, 4], 4), "ids")
-    _error(lambda: rnn.unigram_entropy([0, 4], 4), "ids")
-    _error(lambda: rnn.unigram_entropy([]), "ids")
-    _error(lambda: rnn.make_sequences([0, 1, 2], 3), "length")
-    _error(lambda: rnn.make_sequences([[0, 1], [2, 3]], 1), "ids")
+    refused(lambda: rnn.one_hot_ids([0, 4], 4), "ids")
+    refused(lambda: rnn.unigram_entropy([0, 4], 4), "ids")
+    refused(lambda: rnn.unigram_entropy([]), "ids")
+    refused(lambda: rnn.make_sequences([0, 1, 2], 3), "length")
+    refused(lambda: rnn.make_sequences([[0, 1], [2, 3]], 1), "ids")
 
 
 def test_one_hot_needs_three_symbols():
-    assert "3 distinct" in _error(lambda: rnn.one_hot("abab"), "text")
+    assert "3 distinct" in refused(lambda: rnn.one_hot("abab"), "text")
 
 
 @pytest.mark.parametrize(
@@ -140,14 +135,14 @@ def test_one_hot_needs_three_symbols():
     ],
 )  # fmt: skip
 def test_cell_weights_and_states_must_fit_together(call, name):
-    _error(call, name)
+    refused(call, name)
 
 
 def test_save_refuses_a_folder_and_a_history_that_is_not_numbers(shipped, tmp_path):
-    _error(lambda: rnn.save_text_model(shipped, tmp_path), "path")
+    refused(lambda: rnn.save_text_model(shipped, tmp_path), "path")
     bad = {"loss": "x"}
-    _error(lambda: rnn.save_text_model(shipped, tmp_path / "m.npz", bad), "history")
-    _error(lambda: rnn.save_text_model(shipped, tmp_path / "m.npz", [1.0]), "history")
+    refused(lambda: rnn.save_text_model(shipped, tmp_path / "m.npz", bad), "history")
+    refused(lambda: rnn.save_text_model(shipped, tmp_path / "m.npz", [1.0]), "history")
 
 
 # -- the widget: constructor arguments and controls -------------------------------------
@@ -191,4 +186,4 @@ def test_an_unknown_seed_text_shows_in_the_widget(generator):
     ],
 )
 def test_bad_constructor_arguments_are_clear(kwargs, name):
-    _error(lambda: cl.widgets.TextGenerator(**kwargs), name)
+    refused(lambda: cl.widgets.TextGenerator(**kwargs), name)

@@ -9,7 +9,7 @@ import hypothesis_profiles  # noqa: F401 - loads the Hypothesis profile
 import keras
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,13 +34,6 @@ def small_unet():
     return seg.build_unet(filters=2, depth=1)
 
 
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
-
-
 def _as_uint8(images):
     return np.round(images * 255).astype(np.uint8)
 
@@ -59,7 +52,7 @@ def test_predict_labels_reads_uint8_scenes_as_well_as_float(shipped, scenes):
 
 
 def test_predict_labels_refuses_0_255_floats(shipped, scenes):
-    message = _error(
+    message = refused(
         lambda: seg.predict_labels(shipped, scenes.images * 255.0), "images"
     )
     assert "looks like 0-255 pixels" in message and "divide by 255" in message
@@ -80,7 +73,7 @@ def test_nan_scenes_are_refused_not_read_as_background(shipped, scenes):
     """Issue 33: NaN scenes came back as "all background"."""
     images = scenes.images[:2].copy()
     images[0, 10, 10] = np.nan
-    message = _error(lambda: seg.predict_labels(shipped, images), "images")
+    message = refused(lambda: seg.predict_labels(shipped, images), "images")
     assert "NaN" in message
 
 
@@ -88,7 +81,7 @@ def test_digit_scenes_refuse_0_255_float_digits():
     """Issue 33: float 0-255 digits painted solid blocks."""
     rng = np.random.default_rng(0)
     digits = rng.integers(0, 256, (6, 28, 28)).astype(np.float32)
-    message = _error(
+    message = refused(
         lambda: seg.digit_scenes(3, digits=(digits, np.arange(6))), "digits"
     )
     assert "divide by 255" in message
@@ -107,7 +100,7 @@ def test_scenes_are_the_same_for_uint8_and_float_digits(make):
 def test_nan_digits_are_refused():
     digits = np.zeros((3, 28, 28))
     digits[1, 4, 4] = np.nan
-    _error(lambda: seg.digit_scenes(2, digits=(digits, [1, 2, 3])), "digits")
+    refused(lambda: seg.digit_scenes(2, digits=(digits, [1, 2, 3])), "digits")
 
 
 # -- settings that mean nothing --------------------------------------------------------
@@ -115,7 +108,7 @@ def test_nan_digits_are_refused():
 
 def test_a_unet_with_one_class_is_refused_with_the_reason():
     """Issue 33: num_classes=1 gave a net whose every pixel scores 1.0."""
-    message = _error(lambda: seg.build_unet(num_classes=1), "num_classes")
+    message = refused(lambda: seg.build_unet(num_classes=1), "num_classes")
     assert "background" in message and "at least one class" in message
     assert seg.build_unet(num_classes=2, filters=1, depth=1).output_shape[-1] == 2
 
@@ -140,13 +133,13 @@ def test_the_mnist_convnet_for_the_unet_names_what_is_wanted(mnist_convnet, scen
         lambda: seg.compile_unet(mnist_convnet),
         lambda: cl.widgets.SegmentationViewer(model=mnist_convnet, count=2),
     ):
-        message = _error(call, "model")
+        message = refused(call, "model")
         assert "a U-Net: (N, H, W, 1) -> (N, H, W, classes)" in message
         assert "'mnist_convnet' (N, 28, 28, 1) -> (N, 10)" in message
 
 
 def test_scenes_of_another_size_than_the_unet_takes(shipped):
-    message = _error(
+    message = refused(
         lambda: seg.predict_labels(shipped, np.zeros((2, 28, 28), np.uint8)), "images"
     )
     assert "28x28" in message and "64x64" in message
@@ -159,13 +152,13 @@ def test_a_unet_trained_without_softmax_is_refused_for_training(scenes):
         name="logits",
     )
     assert seg.predict_labels(logits, scenes.images[:2]).shape == (2, 64, 64)
-    message = _error(lambda: seg.train_unet(logits, scenes), "model")
+    message = refused(lambda: seg.train_unet(logits, scenes), "model")
     assert "softmax" in message
 
 
 def test_scenes_with_more_classes_than_the_unet_scores(scenes):
     two_classes = seg.build_unet(num_classes=2, filters=1, depth=1)
-    message = _error(lambda: seg.train_unet(two_classes, scenes), "scenes")
+    message = refused(lambda: seg.train_unet(two_classes, scenes), "scenes")
     assert "2 classes" in message
 
 
@@ -181,7 +174,7 @@ def test_train_unet_takes_callbacks_none_one_or_a_list(small_unet, scenes):
         history = seg.train_unet(small_unet, few, batch_size=4, callbacks=callbacks)
         assert len(history.history["loss"]) == 1
     assert seen == [0, 0]
-    _error(lambda: seg.train_unet(small_unet, few, callbacks=[object()]), "callbacks")
+    refused(lambda: seg.train_unet(small_unet, few, callbacks=[object()]), "callbacks")
 
 
 # -- two arguments that must agree, and sizes (hand checks in the bodies) ----------------
@@ -240,12 +233,12 @@ def test_train_unet_takes_callbacks_none_one_or_a_list(small_unet, scenes):
     ],
 )
 def test_hand_checked_cases_are_clear(call, name, words):
-    message = _error(call, name)
+    message = refused(call, name)
     assert words in message
 
 
 def test_saving_into_a_folder_is_refused(small_unet, tmp_path):
-    message = _error(lambda: seg.save_unet_weights(small_unet, tmp_path), "path")
+    message = refused(lambda: seg.save_unet_weights(small_unet, tmp_path), "path")
     assert "folder" in message
 
 
@@ -259,7 +252,7 @@ def test_the_viewer_refuses_bad_arguments_in_words():
         ({"scenes": np.zeros((3, 64, 64))}, "scenes"),
         ({"model": "unet"}, "model"),
     ]:
-        _error(lambda kwargs=kwargs: cl.widgets.SegmentationViewer(**kwargs), name)
+        refused(lambda kwargs=kwargs: cl.widgets.SegmentationViewer(**kwargs), name)
 
 
 def test_the_viewer_shows_uint8_and_float_scenes_alike(shipped, scenes):

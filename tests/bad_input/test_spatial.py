@@ -9,7 +9,7 @@ import tracemalloc
 import hypothesis_profiles  # noqa: F401 - loads the Hypothesis profile
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import assert_clear, refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,20 +24,13 @@ def digits():
     return x, y
 
 
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
-
-
 # -- axes: a colour photo is not a batch of grey images ---------------------------------
 
 
 def test_transform_refuses_an_rgb_photo_as_64_grey_images():
     """Issue 33: (64, 64, 3) was read as 64 grey images of 64x3."""
     photo = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    message = _error(lambda: spatial.transform(photo, spatial.IDENTITY), "images")
+    message = refused(lambda: spatial.transform(photo, spatial.IDENTITY), "images")
     assert "colour image" in message and "(64, 64, 3)" in message
     # as a batch of one colour image it is resampled channel by channel
     out = spatial.transform(photo[None], spatial.rotation_theta(90))
@@ -51,7 +44,7 @@ def test_transform_refuses_an_rgb_photo_as_64_grey_images():
 def test_as_inputs_refuses_0_255_and_converts_uint8():
     """Issue 33: as_inputs passed 0-255 through although its docstring says 0-1."""
     canvases = np.random.default_rng(1).integers(0, 256, (3, 60, 60), dtype=np.uint8)
-    message = _error(lambda: spatial.as_inputs(canvases.astype(np.float32)), "images")
+    message = refused(lambda: spatial.as_inputs(canvases.astype(np.float32)), "images")
     assert "divide by 255" in message
     as_uint8 = spatial.as_inputs(canvases)
     assert as_uint8.shape == (3, 60, 60, 1) and as_uint8.max() <= 1.0
@@ -74,7 +67,7 @@ def test_distorted_mnist_same_for_uint8_and_float_digits(digits):
     as_uint8 = spatial.distorted_mnist(x, y, 50, seed=4)
     as_float = spatial.distorted_mnist(x / 255.0, y, 50, seed=4)
     assert np.array_equal(as_uint8.images, as_float.images)
-    _error(lambda: spatial.distorted_mnist(x * 1.0, y, 5), "images")
+    refused(lambda: spatial.distorted_mnist(x * 1.0, y, 5), "images")
 
 
 def test_the_shipped_cnn_reads_uint8_and_float_canvases_alike(digits):
@@ -85,17 +78,17 @@ def test_the_shipped_cnn_reads_uint8_and_float_canvases_alike(digits):
     assert spatial.accuracy(model, as_uint8, test.labels) == pytest.approx(
         spatial.accuracy(model, np.round(test.images * 255) / 255, test.labels)
     )
-    _error(lambda: spatial.accuracy(model, test.images * 255, test.labels), "images")
+    refused(lambda: spatial.accuracy(model, test.images * 255, test.labels), "images")
 
 
 def test_nan_is_refused():
     image = np.zeros((8, 8))
     image[2, 2] = np.nan
-    _error(lambda: spatial.transform(image, spatial.IDENTITY), "images")
-    _error(lambda: spatial.as_inputs(image[None]), "images")
+    refused(lambda: spatial.transform(image, spatial.IDENTITY), "images")
+    refused(lambda: spatial.as_inputs(image[None]), "images")
     digits = np.zeros((3, 28, 28))
     digits[0, 1, 1] = np.nan
-    _error(lambda: spatial.distorted_mnist(digits, [1, 2, 3], 2), "images")
+    refused(lambda: spatial.distorted_mnist(digits, [1, 2, 3], 2), "images")
 
 
 # -- sizes: what fits in memory -------------------------------------------------------
@@ -104,11 +97,11 @@ def test_nan_is_refused():
 def test_a_huge_request_is_refused_with_a_way_out(digits):
     """Issue 33: 200,000 canvases (the documented maximum then) needed ~2.9 GB."""
     x, y = digits
-    message = _error(lambda: spatial.distorted_mnist(x, y, 200_000), "count")
+    message = refused(lambda: spatial.distorted_mnist(x, y, 200_000), "count")
     assert "5,000" in message and "distorted_batches" in message
-    message = _error(lambda: spatial.distorted_mnist(x, y, 5_000, canvas=512), "count")
+    message = refused(lambda: spatial.distorted_mnist(x, y, 5_000, canvas=512), "count")
     assert "68" in message  # 5,000 x 60 x 60 pixels hold 68 canvases of 512 x 512
-    _error(lambda: spatial.distorted_batches(x, y, 4096, canvas=512), "batch_size")
+    refused(lambda: spatial.distorted_batches(x, y, 4096, canvas=512), "batch_size")
 
 
 def test_the_largest_request_fits_in_half_a_gigabyte(digits):
@@ -124,7 +117,7 @@ def test_the_largest_request_fits_in_half_a_gigabyte(digits):
 
 
 def test_transform_refuses_an_output_too_large():
-    message = _error(
+    message = refused(
         lambda: spatial.transform(np.zeros((100, 8, 8)), spatial.IDENTITY, 4096),
         "size",
     )
@@ -137,17 +130,17 @@ def test_transform_refuses_an_output_too_large():
 def test_the_wrong_model_names_what_is_wanted():
     unet = cl.segmentation.build_unet(filters=1, depth=1)
     canvases = np.zeros((2, 60, 60), np.uint8)
-    message = _error(lambda: spatial.accuracy(unet, canvases, [1, 2]), "model")
+    message = refused(lambda: spatial.accuracy(unet, canvases, [1, 2]), "model")
     assert "a digit classifier (N, ?, ?, 1) -> (N, 10)" in message
     assert "'unet'" in message
-    _error(lambda: spatial.compile_model(unet), "model")
-    message = _error(lambda: spatial.transformer_outputs(spatial.build_cnn()), "stn")
+    refused(lambda: spatial.compile_model(unet), "model")
+    message = refused(lambda: spatial.transformer_outputs(spatial.build_cnn()), "stn")
     assert "build_stn" in message
 
 
 def test_canvases_of_another_size_than_the_model_reads(digits):
     model = spatial.build("cnn", compile=False)
-    message = _error(
+    message = refused(
         lambda: spatial.accuracy(model, digits[0][:5], digits[1][:5]), "images"
     )
     assert "28x28" in message and "60x60" in message
@@ -155,7 +148,7 @@ def test_canvases_of_another_size_than_the_model_reads(digits):
 
 def test_train_steps_refuses_an_uncompiled_model(digits):
     x, y = digits
-    message = _error(
+    message = refused(
         lambda: spatial.train_steps({"a": spatial.build("fc", compile=False)}, x, y, 2),
         "models",
     )
@@ -216,7 +209,7 @@ def test_train_steps_refuses_an_uncompiled_model(digits):
     ],
 )
 def test_hand_checked_cases_are_clear(call, name, words):
-    message = _error(call, name)
+    message = refused(call, name)
     assert words in message
 
 
@@ -224,7 +217,7 @@ def test_a_distortion_option_given_as_text_or_float_is_converted_or_refused(digi
     x, y = digits
     inputs, _ = next(spatial.distorted_batches(x, y, 4, clutter=2.0, canvas=60.0))
     assert inputs.shape == (4, 60, 60, 1)
-    _error(lambda: spatial.distorted_batches(x, y, 4, canvas="60"), "canvas")
+    refused(lambda: spatial.distorted_batches(x, y, 4, canvas="60"), "canvas")
 
 
 # -- the widget -----------------------------------------------------------------------
@@ -244,7 +237,7 @@ def test_a_distortion_option_given_as_text_or_float_is_converted_or_refused(digi
     ],
 )
 def test_the_explorer_refuses_bad_arguments_in_words(kwargs, name):
-    _error(lambda: cl.widgets.DistortionExplorer(**kwargs), name)
+    refused(lambda: cl.widgets.DistortionExplorer(**kwargs), name)
 
 
 @pytest.fixture(scope="module")

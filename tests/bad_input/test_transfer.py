@@ -6,17 +6,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import assert_clear, refused
 
 import course_lib as cl
 from course_lib import transfer
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +42,12 @@ class NoTraining:
 
 
 def test_one_digit_with_a_channel_axis_is_refused_with_the_fix():
-    message = _error(lambda: transfer.to_images(np.zeros((28, 28, 1))), "x")
+    message = refused(lambda: transfer.to_images(np.zeros((28, 28, 1))), "x")
     assert "x[None]" in message and "(28, 28, 1)" in message
 
 
 def test_one_digit_without_a_batch_axis_is_refused():
-    assert "x[None]" in _error(lambda: transfer.to_images(np.zeros((28, 28))), "x")
+    assert "x[None]" in refused(lambda: transfer.to_images(np.zeros((28, 28))), "x")
 
 
 def test_uint8_and_float_digits_give_the_same_images():
@@ -62,7 +55,7 @@ def test_uint8_and_float_digits_give_the_same_images():
     as_uint8, as_float = transfer.to_images(x), transfer.to_images(x / 255.0)
     assert as_uint8.shape == (3, 28, 28, 1) and as_uint8.dtype == np.float32
     np.testing.assert_allclose(as_uint8, as_float, atol=1e-6)
-    assert "divide by 255" in _error(lambda: transfer.to_images(x * 1.0), "x")
+    assert "divide by 255" in refused(lambda: transfer.to_images(x * 1.0), "x")
 
 
 def test_the_same_digits_as_uint8_and_float_give_the_same_accuracy(base, task):
@@ -79,10 +72,10 @@ def test_the_same_digits_as_uint8_and_float_give_the_same_accuracy(base, task):
 def test_labels_10_to_19_are_refused_before_training(base, task, monkeypatch):
     x, y, x_test, y_test = task
     monkeypatch.setattr(transfer.training, "_fit_steps", NoTraining())
-    message = _error(lambda: transfer.transfer(base, x, y + 10, x_test, y_test), "y")
+    message = refused(lambda: transfer.transfer(base, x, y + 10, x_test, y_test), "y")
     assert "every label from 0" in message and "split_digits" in message
     model = transfer.digit_base(5, seed=0)
-    assert "5 outputs" in _error(
+    assert "5 outputs" in refused(
         lambda: transfer.fit_steps(model, x, y + 10, steps=1), "y"
     )
 
@@ -90,24 +83,24 @@ def test_labels_10_to_19_are_refused_before_training(base, task, monkeypatch):
 def test_one_hot_labels_are_refused_with_the_fix(base, task):
     x, y, x_test, y_test = task
     one_hot = np.eye(5)[y]
-    message = _error(lambda: transfer.transfer(base, x, one_hot, x_test, y_test), "y")
+    message = refused(lambda: transfer.transfer(base, x, one_hot, x_test, y_test), "y")
     assert "y.argmax(axis=1)" in message
     model = transfer.digit_base(5, seed=0)
-    assert "argmax" in _error(lambda: transfer.fit_steps(model, x, one_hot, 1), "y")
+    assert "argmax" in refused(lambda: transfer.fit_steps(model, x, one_hot, 1), "y")
 
 
 def test_validation_labels_minus_one_are_refused(base, task):
     x, y, x_test, y_test = task
     bad = y_test.copy()
     bad[0] = -1
-    assert "-1" in _error(lambda: transfer.transfer(base, x, y, x_test, bad), "y_test")
-    _error(lambda: transfer.transfer(base, x, y, x_test, y_test + 5), "y_test")
+    assert "-1" in refused(lambda: transfer.transfer(base, x, y, x_test, bad), "y_test")
+    refused(lambda: transfer.transfer(base, x, y, x_test, y_test + 5), "y_test")
 
 
 def test_labels_and_images_of_different_lengths(base, task):
     x, y, x_test, y_test = task
-    _error(lambda: transfer.transfer(base, x, y[:-1], x_test, y_test), "label")
-    _error(lambda: transfer.split_digits(x, y[:-1], (0, 1)), "label")
+    refused(lambda: transfer.transfer(base, x, y[:-1], x_test, y_test), "label")
+    refused(lambda: transfer.split_digits(x, y[:-1], (0, 1)), "label")
 
 
 # -- models: a Sequential base works; a model without blocks is named -----------------
@@ -142,7 +135,7 @@ def test_a_sequential_base_without_blocks_gets_a_clear_message(task):
     plain = keras.Sequential(
         [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(5)]
     )
-    message = _error(
+    message = refused(
         lambda: transfer.transfer(plain, x, y, x_test, y_test), "model", "base"
     )
     assert "block1_" in message
@@ -151,7 +144,7 @@ def test_a_sequential_base_without_blocks_gets_a_clear_message(task):
 def test_an_unbuilt_sequential_base_gets_the_fix(task):
     x, y, x_test, y_test = task
     unbuilt = keras.Sequential([keras.layers.Conv2D(4, 3, name="block1_conv")])
-    message = _error(
+    message = refused(
         lambda: transfer.transfer(unbuilt, x, y, x_test, y_test), "base_model"
     )
     assert "keras.Input" in message
@@ -160,7 +153,7 @@ def test_an_unbuilt_sequential_base_gets_the_fix(task):
 def test_images_of_another_size_than_the_base(base, task):
     _, y, _, y_test = task
     small = np.zeros((20, 16, 16), np.uint8)
-    assert "the base takes" in _error(
+    assert "the base takes" in refused(
         lambda: transfer.transfer(base, small, y, small[:10], y_test), "x"
     )
 
@@ -171,15 +164,15 @@ def test_images_of_another_size_than_the_base(base, task):
 def test_label_sweep_refuses_a_single_seed_with_the_fix(base, digits, monkeypatch):
     x, y, x_test, y_test = digits
     monkeypatch.setattr(transfer.training, "_fit_steps", NoTraining())
-    message = _error(
+    message = refused(
         lambda: transfer.label_sweep(base, x, y, x_test, y_test, seeds=5), "seeds"
     )
     assert "[5]" in message
-    assert "[2]" in _error(
+    assert "[2]" in refused(
         lambda: transfer.label_sweep(base, x, y, x_test, y_test, per_class=2),
         "per_class",
     )
-    _error(
+    refused(
         lambda: transfer.label_sweep(base, x, y, x_test, y_test, modes="frozen"),
         "modes",
     )
@@ -188,7 +181,7 @@ def test_label_sweep_refuses_a_single_seed_with_the_fix(base, digits, monkeypatc
 def test_label_sweep_refuses_too_many_labels_before_training(base, digits, monkeypatch):
     x, y, x_test, y_test = digits
     monkeypatch.setattr(transfer.training, "_fit_steps", NoTraining())
-    message = _error(
+    message = refused(
         lambda: transfer.label_sweep(base, x, y, x_test, y_test, (1, 10_000)),
         "per_class",
     )
@@ -202,7 +195,7 @@ def test_callbacks_none_and_one_callback_train(digits):
             x[:64], y[:64], (0, 1), epochs=1, callbacks=callbacks
         )
         assert model.output_shape == (None, 2)
-    _error(lambda: transfer.train_digit_base(x, y, callbacks="plot"), "callbacks")
+    refused(lambda: transfer.train_digit_base(x, y, callbacks="plot"), "callbacks")
 
 
 # -- the widget -----------------------------------------------------------------------
@@ -210,10 +203,10 @@ def test_callbacks_none_and_one_callback_train(digits):
 
 def test_the_explorer_refuses_bad_settings_in_words():
     explorer = cl.widgets.FineTuneExplorer
-    _error(lambda: explorer(vgg16_blocks=np.nan), "vgg16_blocks")
-    _error(lambda: explorer(labels_per_class=3), "labels_per_class")
-    _error(lambda: explorer(results="results.json"), "results")
-    _error(lambda: explorer(results={"labels": None, "vgg16_trainable": 1}), "sweep")
+    refused(lambda: explorer(vgg16_blocks=np.nan), "vgg16_blocks")
+    refused(lambda: explorer(labels_per_class=3), "labels_per_class")
+    refused(lambda: explorer(results="results.json"), "results")
+    refused(lambda: explorer(results={"labels": None, "vgg16_trainable": 1}), "sweep")
 
 
 def test_a_label_count_not_in_the_results_shows_in_the_widget():

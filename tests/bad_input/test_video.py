@@ -6,17 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clear_errors import assert_clear
+from clear_errors import refused
 
 import course_lib as cl
 from course_lib import video
-
-
-def _error(call, *names):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert_clear(info.value, *names)
-    return str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +32,17 @@ def test_0_1_digits_make_the_same_clips_as_uint8_digits(small_mnist):
 def test_0_255_float_digits_are_refused_with_the_fix(small_mnist):
     (x_train, y_train), test = small_mnist
     as_255 = ((x_train.astype(np.float64), y_train), test)
-    assert "divide by 255" in _error(lambda: video.make_clips(4, mnist=as_255), "mnist")
+    assert "divide by 255" in refused(
+        lambda: video.make_clips(4, mnist=as_255), "mnist"
+    )
 
 
 def test_a_frame_past_the_clip_is_refused():
     clips = video.make_clips(3, frames=4, seed=0)
-    assert "0 to 3" in _error(lambda: video.single_frames(clips, frame=4), "frame")
+    assert "0 to 3" in refused(lambda: video.single_frames(clips, frame=4), "frame")
     assert video.single_frames(clips, frame=3).shape == (3, 28, 28)
 
 
 def test_a_kernel_of_two_sizes_is_refused_and_one_size_is_a_cube():
-    _error(lambda: video.conv3d_parameters((3, 5), 3, 32), "kernel")
+    refused(lambda: video.conv3d_parameters((3, 5), 3, 32), "kernel")
     assert video.conv3d_parameters(3, 1, 1) == video.conv3d_parameters((3, 3, 3), 1, 1)
