@@ -1,13 +1,14 @@
-"""Write course_lib/data/files/dashboard_outputs.npz: what two dashboards' first pictures need.
+"""Write course_lib/data/files/dashboard_outputs.npz: what dashboards' first pictures need.
 
     .venv/bin/python datasets/build_dashboard_outputs.py [--check]
 
 The lecture 15 and 20 dashboards (``SegmentationViewer()``, ``AttentionViewer()`` with
 their defaults) run a shipped network once over fixed test inputs and then only index
 the results; the lecture 16 one (``DistortionExplorer()``) runs its pair once for its
-first picture. Importing TensorFlow and running the network took most of their 4 s start
-(page opened to first picture); this file holds those results, so the dashboards start
-without TensorFlow:
+first picture; the lecture 12 one (``GradCamViewer()``) ran Grad-CAM for 200 digits and
+a randomisation check. Importing TensorFlow and running the network took most of their
+4-5 s start (page opened to first picture); this file holds those results, so the
+dashboards start without TensorFlow:
 
 - ``segmentation.predictions``: the U-Net's label of every pixel (100, 64, 64) uint8, on
   ``digit_scenes(100, seed=2, split="test")`` (``cl.segmentation.predict_labels``);
@@ -18,7 +19,14 @@ without TensorFlow:
   and ST-CNN's outputs (plain probabilities, θ, the 30×30×1 view, ST-CNN probabilities)
   on the lecture 16 dashboard's first canvas (``DistortionExplorer()``: digit 0 of
   ``load_mnist()``'s test set, undistorted, with its clutter), so ``.model`` holds both
-  weights files' sha256, space-separated.
+  weights files' sha256, space-separated;
+- ``gradcam.layer``, ``gradcam.scores``, ``gradcam.shown``, ``gradcam.heatmaps``,
+  ``gradcam.sanity``: the lecture 12 dashboard's (``GradCamViewer()``: the shipped
+  ``mnist_convnet`` on the first 200 test digits of ``load_mnist()``) layer name, class
+  scores (200, 10) float32, the indices of the first digit and of the misclassified ones,
+  their Grad-CAM maps for the ten classes (k, 10, 28, 28) float32, and the line under its
+  pictures: ``GradCamViewer.randomization_check()`` (``cl.explain.randomization_check``
+  on the first 64 digits: Grad-CAM, saliency, two random networks; float64).
 
 Each section keeps the sha256 of the shipped weights it came from (``.model``) and of its
 inputs (``.inputs``, ``cl.data.array_sha256``): ``cl.data.precomputed`` hands the results
@@ -92,6 +100,25 @@ def build(paths: dict[str, Path], args) -> None:
             "spatial.theta": theta,
             "spatial.view": view,
             "spatial.st": st,
+        }
+    )
+    # lecture 12: the viewer's scores, the maps of its first and misclassified digits
+    # and its randomisation check, run live (a model given: never answered from the file)
+    from course_lib.widgets.explain import CHECKS, GradCamViewer
+
+    convnet = cl.data.load_mnist_convnet()
+    viewer = GradCamViewer(convnet)
+    shown = np.array([0, *viewer.misclassified], dtype=np.int64)
+    check = viewer.randomization_check()  # the model given: computed here
+    arrays.update(
+        {
+            "gradcam.model": np.array(registry.entry("mnist_convnet").sha256),
+            "gradcam.inputs": np.array(cl.data.array_sha256(viewer.images)),
+            "gradcam.layer": np.array(viewer.layer),
+            "gradcam.scores": viewer.scores.astype(np.float32),
+            "gradcam.shown": shown,
+            "gradcam.heatmaps": viewer.heatmaps[shown].astype(np.float32),
+            "gradcam.sanity": np.array([check[name] for name in CHECKS]),
         }
     )
     write_npz(arrays, paths["dashboard_outputs"])

@@ -357,6 +357,47 @@ def test_randomized_copy_keeps_the_layers_and_draws_new_weights(model):
     assert np.array_equal(again.get_weights()[0], copy.get_weights()[0])
 
 
+def test_randomization_check_is_the_three_mean_correlations(model, digits):
+    images = digits[0][:8]
+    check = explain.randomization_check(model, images, "pool")
+    classes = explain.class_scores(model, images).argmax(axis=1)
+    first, second = (explain.randomized_copy(model, seed=s) for s in (1, 2))
+    cam = explain.rank_correlation(
+        explain.grad_cam(model, images, "pool", classes).heatmap,
+        explain.grad_cam(first, images, "pool", classes).heatmap,
+    )
+    random = explain.saliency_map(first, images, classes)
+    saliency = explain.rank_correlation(
+        explain.saliency_map(model, images, classes), random
+    )
+    randoms = explain.rank_correlation(
+        random, explain.saliency_map(second, images, classes)
+    )
+    assert check == pytest.approx(
+        {
+            "grad_cam": np.mean(cam),
+            "saliency": np.mean(saliency),
+            "two_random": np.mean(randoms),
+        },
+        abs=1e-9,
+    )
+    assert -1 <= check["grad_cam"] < check["saliency"] <= 1  # what lecture 12 shows
+
+
+def test_grad_cam_by_numpy_is_grad_cam(model, digits):
+    from course_lib.explain.gradcam import _grad_cam_numpy
+
+    images = digits[0][:8].astype(np.float32) / 255  # as the declared images become
+    net = cl.models.pretrained_numpy("mnist_convnet")
+    scores, heatmaps = _grad_cam_numpy(net, images, "pool")
+    assert np.allclose(scores, explain.class_scores(model, images), atol=1e-4)
+    for digit in range(10):
+        cam = explain.grad_cam(model, images, "pool", digit)
+        assert np.allclose(heatmaps[:, digit], cam.heatmap, atol=1e-5)
+    with pytest.raises(ValueError, match="followed by a flatten and dense"):
+        _grad_cam_numpy(net, images, "conv1")
+
+
 def test_rank_correlation_is_spearman():
     from scipy.stats import spearmanr
 

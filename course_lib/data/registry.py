@@ -100,7 +100,7 @@ _ROWS = [
     _shipped("attention_reader", "attention_reader.npz", "npz", 276_276, "2a6054a7528feffffde553c880791f59f61e0b50f71280c62a34885d44dc08ae", "build_attention_reader.py"),
     _shipped("augmentation_results", "augmentation_results.json", "json", 1_575, "b5205877cd95e2ac15cb647a7c8bd070138e42ad339829880e6279bdc10eef7d", "build_augmentation_results.py"),
     _shipped("bottleneck_curve", "bottleneck_curve.json", "json", 627, "4bbfaf18db821079c06896ac172538a6acc356201c34f6a173fc3637f75cc767", "build_bottleneck_curve.py"),
-    _shipped("dashboard_outputs", "dashboard_outputs.npz", "npz", 67_443, "f8cc3a4e95eea672dfff6ca7b6778cb993983ef024af329027911cde2090c686", "build_dashboard_outputs.py"),
+    _shipped("dashboard_outputs", "dashboard_outputs.npz", "npz", 113_396, "6d92a672dc3d7567aeb58b9ad89e67466f2116928ff34b6fb9101fd4afb9634e", "build_dashboard_outputs.py"),
     _shipped("face_benchmark", "face_benchmark.json", "json", 4_073, "21c38e513020cd6f9a45d51aa0c6ae330a53ba7dcc2e3c17732cbbed911ab3eb", ""),
     _shipped("face_detector", "face_detector.weights.h5", "h5", 146_160, "0f7599ae13bdd6853a8142ce1f7b5b88ced9e0825e4da25c760bddd266998b77", "build_face_detector.py"),
     _shipped("faces_convnet", "faces_convnet.weights.h5", "h5", 186_120, "03c94ece2ac6e462f10159dfc6cdf3694c89b9d9cc86ad572c51aa6b81a635e9", "build_faces_convnet.py"),

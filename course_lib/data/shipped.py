@@ -315,6 +315,7 @@ PRECOMPUTED = {
     "segmentation": "segmentation_unet",
     "attention": "attention_reader",
     "spatial": ("spatial_cnn", "spatial_st_cnn"),
+    "gradcam": "mnist_convnet",
 }
 """The sections of ``dashboard_outputs.npz`` and the shipped network(s) each came from."""
 

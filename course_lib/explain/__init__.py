@@ -13,7 +13,8 @@ input or to a feature map* (the weights never change):
 - ``deep_dream``: gradient ascent on a photo to amplify a layer's activations, over a
   few octaves (Mordvintsev, Olah and Tyka 2015, "Inceptionism", Google Research blog;
   Chollet's Keras example ``deep_dream``);
-- ``saliency_map`` and its sanity check (``randomized_copy``, ``rank_correlation``), and
+- ``saliency_map`` and its sanity check (``randomized_copy``, ``rank_correlation``,
+  ``randomization_check``), and
   ``occlusion_check``: does erasing the hottest square lower the score?
 
 One idea per module: ``running`` (a model run up to a layer), ``patterns``, ``gradcam``,
@@ -49,7 +50,12 @@ from course_lib.explain.occlusion import (
 )
 from course_lib.explain.patterns import FilterPattern, filter_pattern
 from course_lib.explain.running import feature_layers, run_to
-from course_lib.explain.saliency import randomized_copy, rank_correlation, saliency_map
+from course_lib.explain.saliency import (
+    randomization_check,
+    randomized_copy,
+    rank_correlation,
+    saliency_map,
+)
 
 __all__ = [
     "Offline",
@@ -68,6 +74,7 @@ __all__ = [
     "saliency_map",
     "randomized_copy",
     "rank_correlation",
+    "randomization_check",
     "deep_dream",
     "imagenet_model",
     "IMAGENET_MODELS",

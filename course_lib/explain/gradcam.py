@@ -151,3 +151,57 @@ def class_scores(model, images) -> np.ndarray:
             for chunk in np.array_split(batch, -(-len(batch) // GRAD_CAM_CHUNK))
         ]
     )
+
+
+def _grad_cam_numpy(net, images: np.ndarray, layer: str) -> tuple[np.ndarray, ...]:
+    """Grad-CAM of every class at once with NumPy alone: (scores (N, C), heatmaps
+    (N, C, H, W)) of ``images`` (float 0..1), as ``grad_cam`` computes them per class.
+
+    ``net`` is a ``cl.scratch.NumpyConvnet`` (the shipped convnet without TensorFlow,
+    ``cl.models.pretrained_numpy()``) whose layers after ``layer`` are a flatten and
+    dense layers, the last one's scores taken before its softmax. The gradient of
+    those scores with respect to the maps is then written out: through each ReLU'd
+    dense layer it is the weights times the units that are on. The upsampling is
+    TensorFlow's bilinear one (half-pixel centres, as ``tf.image.resize``).
+    """
+    kinds = [item.kind for item in net.layers]
+    after = kinds[[item.name for item in net.layers].index(layer) + 1 :]
+    if after[:1] != ["flatten"] or set(after[1:]) != {"dense"}:
+        raise ValueError(f"{layer!r} must be followed by a flatten and dense layers")
+    batch = np.asarray(images, np.float32).reshape(-1, *net.input_shape)
+    maps = net.feature_maps(batch, layer)  # (N, h, w, K)
+    x = maps.reshape(len(maps), -1)
+    denses = [item for item in net.layers if item.kind == "dense"]
+    # d score / d x for every class: (N, features, C), built from the last layer back
+    on = []
+    for item in denses[:-1]:
+        x = x @ item.weights[0] + item.weights[1]
+        on.append(x > 0)
+        x = np.maximum(x, 0)
+    kernel, bias = denses[-1].weights
+    scores = x @ kernel + bias
+    gradient = np.broadcast_to(kernel, (len(maps), *kernel.shape))
+    for item, active in zip(denses[-2::-1], on[::-1], strict=True):
+        gradient = item.weights[0] @ (active[:, :, None] * gradient)
+    n, h, w, k = maps.shape
+    alphas = gradient.reshape(n, h * w, k, -1).mean(axis=1)  # (N, K, C)
+    cam = np.maximum(maps.reshape(n, h * w, k) @ alphas, 0)  # (N, h*w, C)
+    cam = cam.transpose(0, 2, 1).reshape(n, -1, h, w)  # (N, C, h, w)
+    rows = _bilinear_matrix(h, batch.shape[1]).astype(np.float32)
+    columns = _bilinear_matrix(w, batch.shape[2]).astype(np.float32)
+    upsampled = rows @ cam @ columns.T
+    peak = upsampled.max(axis=(2, 3), keepdims=True)
+    heatmaps = np.divide(upsampled, peak, out=np.zeros_like(upsampled), where=peak > 0)
+    return scores.astype(np.float32), heatmaps.astype(np.float32)
+
+
+def _bilinear_matrix(size_in: int, size_out: int) -> np.ndarray:
+    """(size_out, size_in): bilinear resizing along one axis, half-pixel centres."""
+    source = (np.arange(size_out) + 0.5) * size_in / size_out - 0.5
+    low = np.floor(source)
+    frac = source - low
+    matrix = np.zeros((size_out, size_in), np.float64)
+    rows = np.arange(size_out)
+    np.add.at(matrix, (rows, np.clip(low, 0, size_in - 1).astype(int)), 1 - frac)
+    np.add.at(matrix, (rows, np.clip(low + 1, 0, size_in - 1).astype(int)), frac)
+    return matrix

@@ -8,7 +8,7 @@ import numpy as np
 
 from course_lib.core import SEED, Array, Bool, Optional, checked
 from course_lib.explain.gradcam import CLASSES, GRAD_CAM_CHUNK, _check_classes
-from course_lib.explain.running import IMAGES, MODEL, _as_batch, run_to
+from course_lib.explain.running import IMAGES, LAYER, MODEL, _as_batch, run_to
 
 MAPS = Array(ndim=(4, 3, 2), what="maps (N, H, W)")
 """Saliency maps or heatmaps, finite numbers, one per image."""
@@ -81,3 +81,36 @@ def rank_correlation(maps_a, maps_b) -> np.ndarray:
     rb = rankdata(b, axis=1) - (b.shape[1] + 1) / 2
     norm = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
     return np.where(norm > 0, (ra * rb).sum(1) / np.where(norm > 0, norm, 1), 0.0)
+
+
+@checked(model=MODEL, images=IMAGES, layer=Optional(LAYER))
+def randomization_check(model, images, layer: str | None = None) -> dict[str, float]:
+    """The model-randomisation test of Adebayo et al. 2018 on ``images``, as three mean
+    rank correlations (``rank_correlation``), each map for the predicted class:
+
+    - ``"grad_cam"``: Grad-CAM at ``layer`` (default: the last feature map) of the
+      trained model vs of a random copy (``randomized_copy(model, seed=1)``);
+    - ``"saliency"``: the plain saliency map (|gradient|) of the trained model vs the
+      same random copy;
+    - ``"two_random"``: the saliency maps of two random copies (seeds 1 and 2).
+
+    An explanation that shows what the network learned changes when the weights are
+    random (a low first number); one that shows the architecture and the ink does not.
+    """
+    from course_lib.explain.gradcam import class_scores, grad_cam
+
+    classes = class_scores(model, images).argmax(axis=1)
+    random_model = randomized_copy(model, seed=1)
+    other_random = randomized_copy(model, seed=2)
+    cam = rank_correlation(
+        grad_cam(model, images, layer, classes).heatmap,
+        grad_cam(random_model, images, layer, classes).heatmap,
+    )
+    trained = saliency_map(model, images, classes)
+    random = saliency_map(random_model, images, classes)
+    randoms = rank_correlation(random, saliency_map(other_random, images, classes))
+    return {
+        "grad_cam": float(np.mean(cam)),
+        "saliency": float(np.mean(rank_correlation(trained, random))),
+        "two_random": float(np.mean(randoms)),
+    }

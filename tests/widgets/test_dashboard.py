@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import ipywidgets as widgets
+import nbformat
 import pytest
 
 import course_lib as cl
+
+DASHBOARDS = Path(__file__).resolve().parents[2] / "notebooks" / "dashboards"
 
 
 def test_a_broken_dashboard_fails_under_the_tests_and_shows_a_sentence_otherwise(
@@ -58,3 +66,32 @@ def test_the_traceback_goes_to_the_server_log_not_the_page(monkeypatch, capfd):
     assert "test_dashboard.py" in logged  # the file and line, for whoever runs it
     shown = page.children[-1].value
     assert "could not start: KeyError" in shown and "test_dashboard.py" not in shown
+
+
+SHIPPED_FIRST_VIEW = ["12_grad_cam", "15_segmentation", "16_spatial_transformers",
+                      "19_gan_explorer", "20_attention_viewer"]  # fmt: skip
+"""Dashboards whose first view comes from shipped results, without TensorFlow."""
+
+
+@pytest.mark.parametrize("name", SHIPPED_FIRST_VIEW)
+def test_the_first_view_of_a_dashboard_imports_no_tensorflow(name):
+    """The dashboard's cells, run as Voila runs them, build its first view (picture,
+    caption and the lines under it) without importing TensorFlow or Keras."""
+    notebook = nbformat.read(DASHBOARDS / f"{name}.ipynb", as_version=4)
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    script = (
+        f"{code}\n"
+        "import sys\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    environment = {**os.environ, "COURSE_STRICT_WIDGETS": "1", "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=DASHBOARDS,
+        env=environment,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-2:] == ["False", "False"], result.stdout[-2000:]
