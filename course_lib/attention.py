@@ -57,6 +57,7 @@ __all__ = [
     "Strips",
     "make_strips",
     "decoder_sequences",
+    "strip_batches",
     "tokens_to_text",
     "build_reader",
     "attention_model",
@@ -95,7 +96,8 @@ class Strips:
 
     Attributes
     ----------
-    images : (N, 28, 28 * max_digits) float32 in 0..1.
+    images : (N, 28, 28 * max_digits) float32 in 0..1, or uint8 0-255 (a quarter of
+        the memory) from ``make_strips(..., dtype="uint8")``.
     labels : (N, max_digits) int, the digits left to right, padded with -1.
     lengths : (N,) int, how many digits each strip holds (1..max_digits).
     starts : (N, max_digits) int, the left pixel column of each digit (-1 for none).
@@ -192,6 +194,7 @@ def _mnist_split(split: str, mnist=None):
     split=SPLIT,
     seed=SEED,
     mnist=MNIST,
+    dtype=Choice("float32", "uint8"),
 )
 def make_strips(
     count: int,
@@ -200,6 +203,7 @@ def make_strips(
     split: str = "train",
     seed: int = 0,
     mnist=None,
+    dtype: str = "float32",
 ) -> Strips:
     """``count`` strips of ``min_digits``..``max_digits`` real MNIST digits side by side.
 
@@ -216,6 +220,9 @@ def make_strips(
     mnist : ``((x_train, y_train), (x_test, y_test))`` to use instead of
         ``cl.data.load_mnist()``; uint8 0-255 or float 0-1 pixels (the strips are the
         same either way).
+    dtype : ``"float32"``, pixels in 0..1, or ``"uint8"``, the same strips as 0-255
+        bytes in a quarter of the memory (for training, ``strip_batches`` turns them
+        into floats one batch at a time; ``greedy_decode`` takes either).
     """
     if min_digits > max_digits:
         raise ValueError(
@@ -224,7 +231,7 @@ def make_strips(
     x, y, scale = _mnist_split(split, mnist)
     rng = np.random.default_rng(seed)
     width = DIGIT_SIDE * max_digits
-    images = np.zeros((count, DIGIT_SIDE, width), np.float32)
+    images = np.zeros((count, DIGIT_SIDE, width), dtype)
     labels = np.full((count, max_digits), -1, np.int64)
     starts = np.full((count, max_digits), -1, np.int64)
     lengths = rng.integers(min_digits, max_digits + 1, size=count)
@@ -234,7 +241,12 @@ def make_strips(
         left = 0
         for i, pick in enumerate(picks):
             left += gaps[i]
-            images[n, :, left : left + DIGIT_SIDE] = x[pick] / scale
+            digit = x[pick]
+            if dtype == "float32":
+                digit = digit / scale
+            elif scale == 1:  # bytes from 0-1 float digits
+                digit = np.round(digit * 255)
+            images[n, :, left : left + DIGIT_SIDE] = digit
             labels[n, i] = y[pick]
             starts[n, i] = left
             left += DIGIT_SIDE
@@ -273,6 +285,69 @@ def decoder_sequences(strips: Strips) -> tuple[np.ndarray, np.ndarray, np.ndarra
         targets[n, :k] = strips.labels[n, :k]
         targets[n, k] = END
     return inputs, targets, (targets != PAD).astype(np.float32)
+
+
+@checked(
+    strips=STRIPS, batch_size=Int(1, 4096), seed=SEED, targets=Choice("tokens", "ctc")
+)
+def strip_batches(
+    strips: Strips, batch_size: int = 64, seed: int = 0, targets: str = "tokens"
+):
+    """The strips in batches for ``model.fit``, pixels made float32 0..1 one batch at a
+    time.
+
+    ``model.fit(images, ...)`` first copies the arrays whole into TensorFlow, as float32;
+    these batches are cut from the strips (uint8 from ``make_strips(..., dtype="uint8")``,
+    or float32) when Keras asks, so the strips sit in memory once, as bytes. The order
+    is reshuffled every epoch from a fixed ``seed``.
+
+    ``targets="tokens"``: a reader's batches from ``build_reader``, ``((images, input
+    tokens), target tokens, weights)`` as ``decoder_sequences`` makes them (teacher
+    forcing; ``<pad>`` weighs 0). ``targets="ctc"``: a CTC reader's, ``(images,
+    digits)`` as ``cl.ctc.ctc_targets`` makes them.
+
+    Example::
+
+        reader.fit(cl.attention.strip_batches(strips, 64), epochs=12)
+    """
+    if targets == "tokens":
+        inputs, outputs, weights = decoder_sequences(strips)
+    else:
+        inputs, outputs, weights = None, strips.labels.astype(np.int32), None
+    return _strip_batches_class()(
+        strips.images, inputs, outputs, weights, batch_size, seed
+    )
+
+
+def _strip_batches_class():
+    import keras
+
+    class StripBatches(keras.utils.PyDataset):
+        """``strip_batches``: a Keras ``PyDataset`` over strips."""
+
+        def __init__(self, images, inputs, outputs, weights, batch_size, seed):
+            super().__init__()
+            self.images, self.inputs = images, inputs
+            self.outputs, self.weights = outputs, weights
+            self.batch_size, self.rng = batch_size, np.random.default_rng(seed)
+            self.order = self.rng.permutation(len(images))
+            self.scale = np.float32(255 if images.dtype.kind in "iu" else 1)
+
+        def __len__(self):
+            return -(-len(self.images) // self.batch_size)
+
+        def __getitem__(self, index):
+            start = index * self.batch_size
+            rows = np.sort(self.order[start : start + self.batch_size])
+            images = self.images[rows].astype(np.float32) / self.scale
+            if self.inputs is None:
+                return images, self.outputs[rows]
+            return (images, self.inputs[rows]), self.outputs[rows], self.weights[rows]
+
+        def on_epoch_end(self):
+            self.order = self.rng.permutation(len(self.images))
+
+    return StripBatches
 
 
 @checked(tokens=TOKENS)

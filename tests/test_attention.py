@@ -52,6 +52,40 @@ def test_decoder_sequences_shift_by_one(strips):
         assert seq.tokens_to_text(targets[n]) == strips.digits[n]
 
 
+def test_uint8_strips_are_the_float_strips_as_bytes(strips):
+    bytes_ = seq.make_strips(40, seed=3, dtype="uint8")
+    assert bytes_.images.dtype == np.uint8
+    assert np.array_equal(bytes_.images / np.float32(255), strips.images)
+    assert bytes_.digits == strips.digits
+
+
+def test_strip_batches_cover_every_strip_once_with_float_pixels(strips):
+    bytes_ = seq.make_strips(40, seed=3, dtype="uint8")
+    inputs, targets, weights = seq.decoder_sequences(strips)
+    batches = seq.strip_batches(bytes_, batch_size=16, seed=1)
+    assert len(batches) == 3
+    seen = []
+    for index in range(len(batches)):
+        (images, tokens), target, weight = batches[index]
+        assert images.dtype == np.float32
+        rows = [
+            int(np.flatnonzero((strips.images == im).all(axis=(1, 2)))[0])
+            for im in images
+        ]
+        assert np.array_equal(tokens, inputs[rows]) and np.array_equal(
+            target, targets[rows]
+        )
+        assert np.array_equal(weight, weights[rows])
+        seen += rows
+    assert sorted(seen) == list(range(40))
+    images, digits = seq.strip_batches(bytes_, 8, targets="ctc")[0]
+    assert images.shape == (8, 28, 140) and digits.dtype == np.int32
+    rows = [
+        int(np.flatnonzero((strips.images == im).all(axis=(1, 2)))[0]) for im in images
+    ]
+    assert np.array_equal(digits, ctc.ctc_targets(strips)[rows])
+
+
 def test_attention_by_hand_equals_keras():
     import keras
 
