@@ -246,9 +246,9 @@ def check_step_seconds(results, stopwatch):
     # A traced graph skips the Python work eager mode does for every operation.
     assert results["eager"] > results["tf_function"], results
     # The best of several rounds, per step: near what a plain stopwatch sees (not
-    # milliseconds, not a whole round of calls). A factor 4 leaves room for a busy CPU.
+    # milliseconds, not a whole round of 20 calls). A factor 8 leaves room for a busy CPU.
     for mode, seconds in stopwatch.items():
-        assert seconds / 4 < results[mode] < 4 * seconds, (mode, results, stopwatch)
+        assert seconds / 8 < results[mode] < 8 * seconds, (mode, results, stopwatch)
 
 
 def test_benchmark_train_step_reports_seconds_per_step_in_every_mode():
