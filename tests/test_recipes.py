@@ -174,6 +174,20 @@ def test_race_clock_measures_with_one_traced_step_per_model():
     assert clock._evaluate_step is not step  # a new model gets its own step
 
 
+def test_race_clock_measures_in_pieces_with_the_accuracy_of_all_the_digits():
+    # 600 digits: pieces of 250, 250 and 100, weighted by their sizes.
+    rng = np.random.default_rng(0)
+    x = rng.random((600, 28, 28, 1), dtype=np.float32)
+    y = rng.integers(0, 10, 600)
+    clock = cl.recipes.RaceClock(x, y, eval_every=0.0)
+    assert [len(piece) for piece, _ in clock._test_tensors] == [250, 250, 100]
+    model = cl.recipes.build_keras_io_model()
+    clock.start()
+    clock.measure(model, 0.0)
+    expected = (model.predict(x, verbose=0).argmax(1) == y).mean()
+    assert clock.curve[-1][1] == pytest.approx(expected, abs=1e-6)
+
+
 def test_the_fast_optimizer_averages_the_weights_and_each_part_can_be_taken_away():
     optimizer = cl.recipes.fast_optimizer(125, 24)
     assert optimizer.use_ema and optimizer.ema_momentum == cl.recipes.FAST_EMA_MOMENTUM

@@ -39,9 +39,25 @@ def release() -> None:
     """Forget every model built so far (``clear_session``) and collect the garbage.
 
     Also drops the shape-only variables that Keras keeps in a global list, so they can
-    never be filled later. Models you still hold keep working.
+    never be filled later, and hands the memory freed by all this back to the system
+    (``malloc_trim``, where the C library has it: glibc, on Linux): freed memory the
+    process keeps still counts against a notebook server's limit. Models you still
+    hold keep working.
     """
     keras.backend.clear_session(free_memory=True)  # this also runs gc.collect()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    """Return the C heap's free pages to the system (glibc's ``malloc_trim``); a no-op
+    where there is no such function."""
+    import ctypes
+
+    try:  # the symbols the process already has loaded, the C library's among them
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc, or not a POSIX system
+        return
+    trim(0)
 
 
 # ---------------------------------------------------------------------------------------
