@@ -420,3 +420,22 @@ def test_the_fast_recipe_learns_through_cl_train_fit(monkeypatch):
     assert calls == [1]  # trained by the plain step, not model.fit
     assert result["epochs"] == 2
     assert result["final_accuracy"] > 0.9, result["final_accuracy"]
+
+
+def test_race_clock_reaches_the_target_at_exactly_the_target():
+    # 970 of 1,000 right, the 30 wrong ones spread over the four pieces: the pieces'
+    # float32 accuracies times their sizes must add up to 970, not a hair under it.
+    rng = np.random.default_rng(0)
+    x = rng.random((1000, 28, 28, 1), dtype=np.float32)
+    model = cl.recipes.build_keras_io_model()
+    predicted = model.predict(x, verbose=0).argmax(1)
+    wrong = np.concatenate(
+        [start + np.arange(n) for start, n in ((0, 7), (250, 9), (500, 5), (750, 9))]
+    )
+    y = predicted.copy()
+    y[wrong] = (y[wrong] + 1) % 10
+    clock = cl.recipes.RaceClock(x, y, eval_every=0.0, target=0.97)
+    clock.start()
+    clock.measure(model, 0.5)
+    assert clock.curve[-1][1] == 0.97
+    assert clock.time_to_target == 0.5
