@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -68,7 +69,10 @@ def test_the_readme_table_flags_what_misses_the_targets():
         "notebooks": {"a.ipynb": {"seconds": 330, "peak_mb": 1100}},
     }
     table = measure.readme_table(full, {"notebooks": {}})
-    assert "| `a.ipynb` | 5 min 30 s | 1.07 GB (above 1.0) | — | — |" in table
+    assert "| `a.ipynb` | 5 min 30 s | 1.07 GB (above 1.0) | — | — | — |" in table
+    full["notebooks"]["a.ipynb"]["private_peak_mb"] = 512
+    table = measure.readme_table(full, {"notebooks": {}})
+    assert "| `a.ipynb` | 5 min 30 s | 1.07 GB (above 1.0) | 0.50 GB | — | — |" in table
     assert table.startswith(measure.START) and table.endswith(measure.END)
 
 
@@ -140,3 +144,25 @@ def test_ci_runs_the_full_mode_pass_after_the_test_suite():
     makefile = (ROOT / "Makefile").read_text()
     assert ci.index("make test\n") < ci.index("make test-full")
     assert "benchmarks/measure.py --check" in makefile.split("\ntest-full:", 1)[1]
+
+
+def test_the_private_peak_is_the_largest_anonymous_memory_seen():
+    """A child that holds 200 MB of its own for a moment, then frees it: the sampled
+    private peak sees the 200 MB; a file's pages would not count."""
+    import subprocess
+
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            'import time; b = b"x" * (200 * 2**20); time.sleep(0.5); del b; '
+            "time.sleep(0.5)",
+        ]
+    )
+    try:
+        private = measure.PrivatePeak(child.pid, every=0.02).start()
+        child.wait(timeout=30)
+        mb = private.stop()
+    finally:
+        child.kill()
+    assert 200 <= mb < 300, mb
