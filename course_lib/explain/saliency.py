@@ -90,7 +90,7 @@ def randomization_check(model, images, layer: str | None = None) -> dict[str, fl
 
     - ``"grad_cam"``: Grad-CAM at ``layer`` (default: the last feature map) of the
       trained model vs of a random copy (``randomized_copy(model, seed=1)``);
-    - ``"saliency"``: the plain saliency map (|gradient|) of the trained model vs the
+    - ``"saliency"``: the plain saliency map (the gradient's size) of the trained model vs the
       same random copy;
     - ``"two_random"``: the saliency maps of two random copies (seeds 1 and 2).
 
