@@ -24,11 +24,13 @@ so ``import course_lib`` finds the working copy.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
 import sys
 import tempfile
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -48,6 +50,22 @@ def bundled_mnist():
     import course_lib as cl
 
     return cl.data.load_mnist_5k()
+
+
+def npz_bytes(arrays: dict) -> bytes:
+    """An .npz (readable by ``np.load``) whose bytes depend only on the arrays: no
+    timestamps, members in the dict's order, deflated at level 9."""
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(array))
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue(), compresslevel=9)
+    return buffer.getvalue()
 
 
 def save_reproducibly(model, path: Path) -> None:

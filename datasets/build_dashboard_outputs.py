@@ -37,24 +37,11 @@ Seconds to run; deterministic (no timestamps in the zip).
 
 from __future__ import annotations
 
-import io
 import sys
-import zipfile
 from pathlib import Path
 
 import _build
 import numpy as np
-
-
-def write_npz(arrays: dict[str, np.ndarray], path: Path) -> None:
-    """An .npz whose bytes depend only on the arrays (as ``build_bundles.py`` writes)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for key, array in arrays.items():
-            member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(array))
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, member.getvalue(), compresslevel=9)
 
 
 def build(paths: dict[str, Path], args) -> None:
@@ -121,7 +108,7 @@ def build(paths: dict[str, Path], args) -> None:
             "gradcam.sanity": np.array([check[name] for name in CHECKS]),
         }
     )
-    write_npz(arrays, paths["dashboard_outputs"])
+    paths["dashboard_outputs"].write_bytes(_build.npz_bytes(arrays))
 
 
 if __name__ == "__main__":

@@ -86,15 +86,9 @@ def mean_image_error(train_images, test_images) -> float:
     return float(np.mean((test - train.mean(axis=0)) ** 2))
 
 
-@checked(model=_Rebuilder(), images=DIGITS, batch_size=Int(1, 100_000))
-def reconstruction_error(model, images, batch_size: int = 500) -> float:
-    """Mean squared error per pixel between ``images`` and ``model(images)``.
-
-    ``model`` maps ``(N, 28, 28, 1)`` digits to digits of the same shape: a Keras
-    autoencoder, a VAE or a function.
-    """
-    images = _batch(images)
-    total = 0.0
+def _rebuilt_batches(model, images: np.ndarray, batch_size: int):
+    """``(batch, model(batch))`` for ``batch_size`` digits of ``images`` at a time, the
+    rebuilt ones float32 in the batch's shape (a clear error for an encoder)."""
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size]
         rebuilt = np.asarray(model(batch), dtype=np.float32)
@@ -103,7 +97,21 @@ def reconstruction_error(model, images, batch_size: int = 500) -> float:
                 f"model must give back digits shaped like its input {batch.shape}, "
                 f"got {rebuilt.shape}: is it an encoder?"
             )
-        total += float(np.sum((rebuilt.reshape(batch.shape) - batch) ** 2))
+        yield batch, rebuilt.reshape(batch.shape)
+
+
+@checked(model=_Rebuilder(), images=DIGITS, batch_size=Int(1, 100_000))
+def reconstruction_error(model, images, batch_size: int = 500) -> float:
+    """Mean squared error per pixel between ``images`` and ``model(images)``.
+
+    ``model`` maps ``(N, 28, 28, 1)`` digits to digits of the same shape: a Keras
+    autoencoder, a VAE or a function.
+    """
+    images = _batch(images)
+    total = sum(
+        float(np.sum((rebuilt - batch) ** 2))
+        for batch, rebuilt in _rebuilt_batches(model, images, batch_size)
+    )
     return total / images.size
 
 
@@ -116,17 +124,9 @@ def rebuild(model, images, batch_size: int = 250) -> np.ndarray:
     the traced predict function that ``predict`` builds (and keeps) for every model.
     """
     images = _batch(images)
-    parts = []
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size]
-        rebuilt = np.asarray(model(batch), dtype=np.float32)
-        if rebuilt.size != batch.size:
-            raise ValueError(
-                f"model must give back digits shaped like its input {batch.shape}, "
-                f"got {rebuilt.shape}: is it an encoder?"
-            )
-        parts.append(rebuilt.reshape(batch.shape))
-    return np.concatenate(parts)
+    return np.concatenate(
+        [rebuilt for _, rebuilt in _rebuilt_batches(model, images, batch_size)]
+    )
 
 
 @checked(images=DIGITS, std=Number(0.0, 2.0), seed=SEED)
