@@ -442,19 +442,16 @@ class RaceClock:
     def measure(self, model, seconds: float) -> None:
         """Record the held-out accuracy of ``model`` after ``seconds`` of training."""
         from course_lib.train import EvaluateStep, averaged_weights
+        from course_lib.train.loop import _evaluate_with
 
         began = time.perf_counter()
         if self._evaluate_step is None or self._evaluate_step.model is not model:
             self._evaluate_step = EvaluateStep(model)  # traced once, reused every time
         # A recipe whose optimizer averages the weights is judged by that average.
         with averaged_weights(model):
-            # Each piece's digits right, a whole number: float32 accuracy times count
-            # can land a hair under it (970 of 1,000 would read 0.96999...).
-            correct = sum(
-                round(float(out["accuracy"]) * float(out["count"]))
-                for out in (self._evaluate_step(x, y) for x, y in self._test_tensors)
-            )
-        accuracy = correct / len(self.y_test)
+            accuracy = _evaluate_with(self._evaluate_step, self._test_tensors)[
+                "accuracy"
+            ]
         self.curve.append((seconds, accuracy))
         if self.time_to_target is None and accuracy >= self.target:
             self.time_to_target = seconds

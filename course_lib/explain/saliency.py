@@ -7,7 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.core import SEED, Array, Bool, Optional, checked
-from course_lib.explain.gradcam import CLASSES, GRAD_CAM_CHUNK, _check_classes
+from course_lib.explain.gradcam import (
+    CLASSES,
+    GRAD_CAM_CHUNK,
+    _check_classes,
+    class_scores,
+    grad_cam,
+)
 from course_lib.explain.running import IMAGES, LAYER, MODEL, _as_batch, run_to
 
 MAPS = Array(ndim=(4, 3, 2), what="maps (N, H, W)")
@@ -97,8 +103,6 @@ def randomization_check(model, images, layer: str | None = None) -> dict[str, fl
     An explanation that shows what the network learned changes when the weights are
     random (a low first number); one that shows the architecture and the ink does not.
     """
-    from course_lib.explain.gradcam import class_scores, grad_cam
-
     classes = class_scores(model, images).argmax(axis=1)
     random_model = randomized_copy(model, seed=1)
     other_random = randomized_copy(model, seed=2)

@@ -121,7 +121,8 @@ class TrainStep:
 
 
 class EvaluateStep:
-    """Forward pass only: ``evaluate(x, y) -> {"loss", "accuracy", "count"}`` on a batch."""
+    """Forward pass only: ``evaluate(x, y) -> {"loss", "accuracy", "count", "correct"}``
+    on a batch (``correct``: how many of its examples the model got right)."""
 
     @checked(model=MODEL, loss=LOSS, mode=MODE, strategy=STRATEGY)
     def __init__(
@@ -154,7 +155,12 @@ class EvaluateStep:
 
     def __call__(self, x, y) -> dict:
         loss_sum, correct, count = self._step(x, y)
-        return {"loss": loss_sum / count, "accuracy": correct / count, "count": count}
+        return {
+            "loss": loss_sum / count,
+            "accuracy": correct / count,
+            "count": count,
+            "correct": correct,
+        }
 
 
 def _wrap(replica_step: Callable, mode: str, strategy) -> Callable:

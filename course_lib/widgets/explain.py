@@ -84,7 +84,7 @@ class GradCamViewer(CourseWidget):
         self.labels = None if labels is None else labels[:count]
         self._model = model
         self._heatmaps: np.ndarray | None = None
-        self._shipped_maps: dict[int, np.ndarray] = {}  # and those computed by NumPy
+        self._maps: dict[int, np.ndarray] = {}  # shipped, or computed by NumPy
         self._numpy_net = None
         self._shipped_check: dict[str, float] | None = None
         # the shipped network's scores and some maps of the default digits ship (no
@@ -95,7 +95,7 @@ class GradCamViewer(CourseWidget):
         if shipped is not None:
             self.layer = str(shipped["layer"].item())
             self.scores = shipped["scores"]
-            self._shipped_maps = {
+            self._maps = {
                 int(i): maps
                 for i, maps in zip(shipped["shown"], shipped["heatmaps"], strict=True)
             }
@@ -172,7 +172,7 @@ class GradCamViewer(CourseWidget):
         (loaded the first time)."""
         if self._heatmaps is not None:
             return self._heatmaps[index]
-        if index not in self._shipped_maps:
+        if index not in self._maps:
             from course_lib.explain.gradcam import _grad_cam_numpy
 
             if self._numpy_net is None:
@@ -180,8 +180,8 @@ class GradCamViewer(CourseWidget):
             _, maps = _grad_cam_numpy(
                 self._numpy_net, self.images[index : index + 1], self.layer
             )
-            self._shipped_maps[index] = maps[0]
-        return self._shipped_maps[index]
+            self._maps[index] = maps[0]
+        return self._maps[index]
 
     def randomization_check(self) -> dict[str, float]:
         """``cl.explain.randomization_check`` of the network on the first
@@ -210,7 +210,7 @@ class GradCamViewer(CourseWidget):
     def _say_loading(self, change) -> None:
         """Say in the caption that the network loads, when a digit needs it."""
         if self._heatmaps is None and self._numpy_net is None:
-            if change["new"] not in self._shipped_maps:
+            if change["new"] not in self._maps:
                 self.caption.value = LOADING
 
     def chosen_class(self) -> int:
