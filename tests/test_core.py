@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from fresh_python import imported
 
 import course_lib as cl
 
@@ -84,9 +85,7 @@ def test_submodules_load_on_first_use_and_unknown_names_fail():
 
 
 def test_import_does_not_start_tensorflow():
-    code = "import sys, course_lib; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.stdout.strip() == "False"
+    assert imported("import course_lib", ("tensorflow",)) == [False]
 
 
 def test_environment_report():

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from fresh_python import imported
 
 import course_lib as cl
 from course_lib import inside
@@ -170,17 +171,13 @@ def test_grid_shape_and_tile():
 
 
 def test_feature_maps_of_the_numpy_model_do_not_start_tensorflow():
-    import subprocess
-
     code = (
-        "import sys, numpy as np, course_lib as cl\n"
+        "import numpy as np, course_lib as cl\n"
         "m = cl.models.pretrained_numpy()\n"
         "cl.inside.feature_maps(m, np.zeros((28, 28), np.uint8), 'pool')\n"
         "cl.inside.conv_kernels(m)\n"
-        "print('tensorflow' in sys.modules, 'ipywidgets' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.stdout.strip() == "False False", out.stderr[-500:]
+    assert imported(code, ("tensorflow", "ipywidgets")) == [False, False]
 
 
 # --- issue 12: sizes have a maximum, wrong types a clear error ------------------------
