@@ -28,6 +28,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -220,6 +221,12 @@ def parser(doc: str) -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild into a temporary folder and compare with the shipped files",
     )
+    result.add_argument(
+        "--keep",
+        metavar="FOLDER",
+        type=Path,
+        help="with --check: also copy the rebuilt files into FOLDER",
+    )
     return result
 
 
@@ -282,6 +289,9 @@ def main(
                         print(f"  {compare(row.name, fresh, shipped)}")
                 same = same or gap <= tolerance
                 status |= not same
+                if args.keep is not None:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(fresh, args.keep / row.filename)
                 continue
             os.replace(fresh, shipped)
             _rewrite(REGISTRY_FILE, registry_row, row.name, size, digest)
