@@ -310,44 +310,16 @@ def strip_batches(
 
         reader.fit(cl.attention.strip_batches(strips, 64), epochs=12)
     """
+    from course_lib.train import array_batches  # here: it loads TensorFlow
+
     if targets == "tokens":
         inputs, outputs, weights = decoder_sequences(strips)
+        x = (strips.images, inputs)
     else:
-        inputs, outputs, weights = None, strips.labels.astype(np.int32), None
-    return _strip_batches_class()(
-        strips.images, inputs, outputs, weights, batch_size, seed
+        x, outputs, weights = strips.images, strips.labels.astype(np.int32), None
+    return array_batches(
+        x, outputs, batch_size, seed=seed, weight=weights, pixels=True
     )
-
-
-def _strip_batches_class():
-    import keras
-
-    class StripBatches(keras.utils.PyDataset):
-        """``strip_batches``: a Keras ``PyDataset`` over strips."""
-
-        def __init__(self, images, inputs, outputs, weights, batch_size, seed):
-            super().__init__()
-            self.images, self.inputs = images, inputs
-            self.outputs, self.weights = outputs, weights
-            self.batch_size, self.rng = batch_size, np.random.default_rng(seed)
-            self.order = self.rng.permutation(len(images))
-            self.scale = np.float32(255 if images.dtype.kind in "iu" else 1)
-
-        def __len__(self):
-            return -(-len(self.images) // self.batch_size)
-
-        def __getitem__(self, index):
-            start = index * self.batch_size
-            rows = np.sort(self.order[start : start + self.batch_size])
-            images = self.images[rows].astype(np.float32) / self.scale
-            if self.inputs is None:
-                return images, self.outputs[rows]
-            return (images, self.inputs[rows]), self.outputs[rows], self.weights[rows]
-
-        def on_epoch_end(self):
-            self.order = self.rng.permutation(len(self.images))
-
-    return StripBatches
 
 
 @checked(tokens=TOKENS)

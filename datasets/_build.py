@@ -13,8 +13,15 @@ a temporary folder and then:
   never a half-written file there), prints its size and sha256, and writes them into its
   registry row and its row of ``datasets/README.md``;
 - with ``--check``: compares each fresh file's sha256 with its registry row, leaves the
-  shipped files alone, prints what differs (and the script's own ``compare`` report, e.g.
-  the largest weight difference) and exits with status 1 when one differs.
+  shipped files alone, prints what differs and exits with status 1 when one differs.
+
+Training is bit-reproducible on one CPU and TensorFlow build, not across CPUs: another
+CPU rounds differently, a training run then takes another path (as another seed would),
+and its weights differ everywhere. A training script therefore also names its
+``results`` (the numbers its lecture reads from the file: an accuracy, a test error)
+and how far a rebuild's may be from the shipped file's (``within``); a rebuild whose
+bytes differ passes when every result is that close, and ``--check`` prints them side
+by side.
 
 Scripts run as ``python datasets/build_x.py``, so Python puts this folder on ``sys.path``
 and ``import _build`` finds this file; it puts the repository on ``sys.path`` (once, here)
@@ -171,6 +178,47 @@ def largest_difference(fresh: Path, shipped: Path) -> float:
     return largest
 
 
+def json_results(path: Path, keep: Callable[[str], bool] = lambda key: True):
+    """The numbers of a results file (JSON), by their place in it (``/vae/3/kl``),
+    without the run record; ``keep(key)`` picks some."""
+    return {
+        key: float(value)
+        for key, value in _numbers(path).items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and keep(key)
+    }
+
+
+def every_number(name: str, path: Path) -> dict[str, float]:
+    """``results`` for a results file whose every number is a result (accuracies)."""
+    return json_results(path)
+
+
+def _same_results(fresh: dict, shipped: dict, within) -> tuple[bool, list[str]]:
+    """Whether every result of ``fresh`` is within ``within`` of ``shipped``'s, and a
+    line for each (the ten farthest apart of many). ``within`` is one number for all, or
+    a dict by result name, or by the last part of a name (``kl`` for ``/vae/3/kl``)."""
+    if not fresh or fresh.keys() != shipped.keys():
+        return False, ["the rebuild's results are not the shipped file's"] if fresh else []
+
+    def allowed_for(key):
+        if not isinstance(within, dict):
+            return within
+        return within[key] if key in within else within[key.rsplit("/", 1)[-1]]
+
+    allowed = {key: allowed_for(key) for key in fresh}
+    gaps = {key: abs(fresh[key] - shipped[key]) for key in fresh}
+    shown = sorted(gaps, key=lambda key: gaps[key] / (allowed[key] or 1e-12))[::-1]
+    shown = shown[:10]
+    lines = [
+        f"{key}: rebuilt {fresh[key]:.4g}, shipped {shipped[key]:.4g} (within "
+        f"{allowed[key]:g}" + (")" if gaps[key] <= allowed[key] else "? no)")
+        for key in shown
+    ]
+    if len(gaps) > len(shown):
+        lines.insert(0, f"the {len(shown)} of {len(gaps)} results farthest apart:")
+    return all(gaps[key] <= allowed[key] for key in gaps), lines
+
+
 # --------------------------------------------------------------------------------------
 # The registry row and the README row of a rebuilt file
 
@@ -236,8 +284,9 @@ def main(
     doc: str | None = None,
     *,
     options: Callable[[argparse.ArgumentParser], None] | None = None,
-    compare: Callable[[str, Path, Path], str] | None = None,
     tolerance: float = 0.0,
+    results: Callable[[str, Path], dict[str, float]] | None = None,
+    within: float | dict[str, float] = 0.0,
     argv: Sequence[str] | None = None,
 ) -> int:
     """Build the registry files ``names`` with ``build(paths, args)``; write them into
@@ -247,7 +296,10 @@ def main(
     ``options(parser)`` adds the script's own options. A file whose bytes differ is
     reported with the largest difference of a number in it (weights, scores); with a
     ``tolerance``, one within it still passes (float round-off on another CPU).
-    ``compare(name, fresh, shipped)`` adds a line of the script's own (an accuracy).
+    ``results(name, path)`` gives the numbers a lecture reads from file ``name`` (empty
+    for a file with none): a file whose numbers differ by more than ``tolerance`` still
+    passes when each result of the rebuild is within ``within`` of the shipped file's
+    (one number for all, or a dict by result name or by a name's last part).
     """
     from course_lib.data import registry
 
@@ -275,18 +327,31 @@ def main(
                 if not same:
                     exists = shipped.exists()
                     gap = largest_difference(fresh, shipped) if exists else float("inf")
+                lines = []
                 if same:
                     verdict = "matches"
                 elif gap <= tolerance:
                     verdict = "matches in every number (the bytes differ)"
                 else:
                     verdict = f"DIFFERS (largest difference of a number: {gap:.3g})"
+                    if results is not None and shipped.exists():
+                        close, lines = _same_results(
+                            results(row.name, fresh), results(row.name, shipped), within
+                        )
+                        if close:
+                            verdict = (
+                                "reproduces its results (its numbers differ by up to "
+                                f"{gap:.3g}: another CPU rounds differently)"
+                            )
+                        elif lines:
+                            verdict += "; so do its results"
+                        same = close
                 print(f"{row.filename}: {verdict}")
                 print(f"  rebuilt sha256 {digest}, {size:,} B")
-                if not same:
+                if digest != row.sha256:
                     print(f"  shipped sha256 {row.sha256}, {row.size:,} B")
-                    if compare is not None and shipped.exists():
-                        print(f"  {compare(row.name, fresh, shipped)}")
+                for line in lines:
+                    print(f"  {line}")
                 same = same or gap <= tolerance
                 status |= not same
                 if args.keep is not None:

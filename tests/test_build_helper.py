@@ -73,20 +73,57 @@ def test_check_detects_a_difference_and_leaves_the_shipped_file(tiny, capsys):
     before = (table.read_text(), readme.read_text())
     seen = []
 
-    def compare(name, fresh, shipped):
-        seen.append((name, fresh.read_bytes(), shipped.read_bytes()))
-        return "one byte differs"
+    def results(name, path):
+        seen.append((name, path.read_bytes()))
+        return {"accuracy": 0.9 if path.read_bytes() == b"old\n" else 0.8}
 
     status = build.main(
-        _writer(b"new\n"), ["tiny"], "Tiny.", compare=compare, argv=["--check"]
+        _writer(b"new\n"),
+        ["tiny"],
+        "Tiny.",
+        results=results,
+        within=0.05,
+        argv=["--check"],
     )
     out = capsys.readouterr().out
-    assert status == 1 and "tiny.txt: DIFFERS" in out and "one byte differs" in out
+    assert status == 1 and "tiny.txt: DIFFERS" in out and "so do its results" in out
+    assert "accuracy: rebuilt 0.8, shipped 0.9 (within 0.05? no)" in out
     assert "shipped sha256" in out
-    assert seen == [("tiny", b"new\n", b"old\n")]
+    assert seen == [("tiny", b"new\n"), ("tiny", b"old\n")]
     assert (files / "tiny.txt").read_bytes() == b"old\n"
     assert (table.read_text(), readme.read_text()) == before
     assert [p.name for p in files.iterdir()] == ["tiny.txt"]  # no temporary left
+
+
+def test_a_rebuild_with_other_bytes_passes_when_its_results_are_close(tiny, capsys):
+    """Training on another CPU: other weights, the same results within the script's
+    ``within`` (one number, or one per result)."""
+    build, files, *_ = tiny
+
+    def results(name, path):
+        new = path.read_bytes() == b"new\n"
+        return {"accuracy": 0.91 if new else 0.9, "recall": 1.0}
+
+    within = {"accuracy": 0.02, "recall": 0.0}
+    status = build.main(
+        _writer(b"new\n"),
+        ["tiny"],
+        "Tiny.",
+        results=results,
+        within=within,
+        argv=["--check", "--keep", str(files.parent / "kept")],
+    )
+    out = capsys.readouterr().out
+    assert status == 0 and "tiny.txt: reproduces its results" in out, out
+    assert "accuracy: rebuilt 0.91, shipped 0.9 (within 0.02)" in out
+    assert (files / "tiny.txt").read_bytes() == b"old\n"
+    assert (files.parent / "kept" / "tiny.txt").read_bytes() == b"new\n"
+    within["accuracy"] = 0.005
+    status = build.main(
+        _writer(b"new\n"), ["tiny"], "Tiny.", results=results, within=within,
+        argv=["--check"],
+    )  # fmt: skip
+    assert status == 1 and "DIFFERS" in capsys.readouterr().out
 
 
 def test_a_rebuild_moves_into_place_and_rewrites_the_rows(tiny, capsys):
@@ -163,3 +200,13 @@ def test_a_results_file_that_differs_only_in_its_run_record_passes(tmp_path):
     other.write_text('{"accuracy": [0.91, 0.8], "seconds": 872, "machine": "2 cores"}')
     assert build.largest_difference(new, old) == 0.0
     assert build.largest_difference(other, old) == pytest.approx(0.1)
+
+
+def test_every_number_of_a_results_file_is_a_result_but_its_run_record(tmp_path):
+    build = _load_build()
+    path = tmp_path / "r.json"
+    path.write_text(
+        '{"what": "text", "a": {"acc": [0.9, 1]}, "ok": true, "seconds": 3, '
+        '"machine": "x"}'
+    )
+    assert build.every_number("r", path) == {"/a/acc/0": 0.9, "/a/acc/1": 1.0}

@@ -544,3 +544,44 @@ def test_array_batches_give_weights_and_train_a_model_like_arrays():
     assert history.history["loss"][-1] < history.history["loss"][0]
     with pytest.raises(ValueError, match="same number of examples"):
         cl.train.array_batches(x, y[:-1])
+
+
+def test_array_batches_take_several_inputs_row_weights_and_byte_pixels():
+    images = np.arange(6, dtype=np.uint8)[:, None, None] * np.ones((1, 2, 2), np.uint8)
+    tokens = np.repeat(np.arange(6, dtype=np.int32)[:, None], 3, axis=1)
+    y, weights = np.arange(6), np.arange(6) / 10
+    batches = cl.train.array_batches(
+        (images, tokens), y, 4, seed=2, weight=weights, pixels=True
+    )
+    (bx, bt), by, bw = batches[0]
+    assert bx.dtype == np.float32 and np.allclose(bx[:, 0, 0], by / 255)
+    assert bt.dtype == np.int32 and np.array_equal(bt[:, 0], by)  # rows stay paired
+    assert np.array_equal(bw, by / 10)
+    floats = cl.train.array_batches(images / np.float32(255), y, 4, seed=2, pixels=True)
+    assert np.array_equal(floats[0][0], bx)  # floats pass as they are
+    # an array of two or three examples is one input, never split into its rows;
+    # two inputs of one shape stay two inputs, never stacked into one array
+    two = cl.train.array_batches(images[:2], y[:2], 2)
+    assert two[0][0].shape == (2, 2, 2)
+    (first, second), _ = cl.train.array_batches((images, images), y, 6, shuffle=False)[0]
+    assert first.shape == second.shape == (6, 2, 2)
+    for bad, match in [
+        (dict(x=(images, tokens[:-1]), y=y), "same number of examples"),
+        (dict(x=images, y=y, weight=weights[:-1]), "same number of examples"),
+        (dict(x=(images, "text"), y=y), "x must be"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            cl.train.array_batches(**bad)
+
+
+def test_array_checks_copy_no_large_array_to_look_at_it():
+    """A check reads an array where it lies: 8 MB of bytes (or of float32) is not
+    copied into 64 MB of float64 to see that it is finite."""
+    import tracemalloc
+
+    for array in (np.zeros((1000, 8000), np.uint8), np.zeros((1000, 2000), np.float32)):
+        tracemalloc.start()
+        cl.train.array_batches(array, np.zeros(len(array), np.uint8), 32)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 12_000_000, (array.dtype, peak)

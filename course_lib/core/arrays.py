@@ -82,13 +82,13 @@ class Array(Constraint):
             )
         if array.size < self.min_size:
             self.fail(name, value, got=f"{array.size} numbers")
-        kept = array
-        array = array.astype(np.float64)
-        if not np.isfinite(array).all():
+        # Whole numbers are finite; floats are checked where they lie (no float64
+        # copy of a large array just to look at it).
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
             self.fail(name, value, got="NaN or infinite values")
-        if self.dtype == "number":
-            array = kept
-        elif self.dtype == "float32":
+        if self.dtype != "number":
+            array = array.astype(np.float64)
+        if self.dtype == "float32":
             with np.errstate(over="ignore"):
                 array = array.astype(np.float32)
             if not np.isfinite(array).all():

@@ -196,10 +196,19 @@ class Text(Constraint):
 
 class Items(Constraint):
     """A list (or tuple, or 1-D array) of ``min_length`` to ``max_length`` values that
-    each meet ``item``; returned as a tuple. A single value is refused with the fix."""
+    each meet ``item``; returned as a tuple. A single value is refused with the fix.
+    ``split_arrays=False``: an array is one value, never a list of its rows (for a
+    tuple of arrays, in ``OneOf`` beside a single array)."""
 
-    def __init__(self, item: Constraint, min_length: int = 1, max_length: int = 1_000):
+    def __init__(
+        self,
+        item: Constraint,
+        min_length: int = 1,
+        max_length: int = 1_000,
+        split_arrays: bool = True,
+    ):
         self.item, self.min_length, self.max_length = item, min_length, max_length
+        self.split_arrays = split_arrays
 
     def describe(self):
         size = (
@@ -210,9 +219,12 @@ class Items(Constraint):
         return f"a list of {size} values, each {self.item.describe()}"
 
     def convert(self, value, name):
-        if isinstance(value, np.ndarray) and value.ndim >= 1:
+        if isinstance(value, np.ndarray) and value.ndim >= 1 and self.split_arrays:
             value = value.tolist() if value.ndim == 1 else list(value)
-        if isinstance(value, (str, bytes, int, float, np.number)) or value is None:
+        if (
+            isinstance(value, (str, bytes, int, float, np.number, np.ndarray))
+            or value is None
+        ):
             if value is None:
                 hint = ""
             elif self.min_length <= 1:

@@ -67,61 +67,97 @@ MAX_ARRAY = 200_000_000
 """The most numbers ``array_batches`` takes in one array."""
 
 
+INPUTS = Array(dtype="number", max_size=MAX_ARRAY, what="inputs (N, ...)")
+
+
 @checked(
-    x=Array(dtype="number", max_size=MAX_ARRAY, what="inputs (N, ...)"),
+    x=OneOf(Items(INPUTS, 2, 16, split_arrays=False), INPUTS),
     y=Array(dtype="number", max_size=MAX_ARRAY, what="targets (N, ...)"),
     batch_size=BATCH_SIZE,
     shuffle=Bool(),
     seed=SEED,
-    weight=Optional(Function()),
+    weight=Optional(
+        OneOf(Function(), Array(dtype="number", max_size=MAX_ARRAY, what="weights"))
+    ),
+    pixels=Bool(),
 )
 def array_batches(
-    x, y, batch_size: int = 32, shuffle: bool = True, seed: int = 0, weight=None
+    x,
+    y,
+    batch_size: int = 32,
+    shuffle: bool = True,
+    seed: int = 0,
+    weight=None,
+    pixels: bool = False,
 ):
     """Batches of the arrays ``x`` and ``y`` for ``model.fit``, cut when Keras asks.
 
     ``model.fit(x, y)`` first copies both arrays whole into TensorFlow (and
     ``tf.data.Dataset.from_tensor_slices`` does too); these batches are cut from the
-    arrays one at a time, so the data sits in memory once. ``x`` and ``y`` keep their
-    dtypes; their first axes must have the same length. The order is reshuffled every
-    epoch from a fixed ``seed``. ``weight``, a function of a batch of ``y``, gives each
-    example (or pixel) its weight in the loss, as ``sample_weight`` does.
+    arrays one at a time, so the data sits in memory once. ``x`` is an array, or a
+    tuple of arrays for a model with several inputs; every first axis has the same
+    length. The order is reshuffled every epoch from a fixed ``seed``. ``weight``
+    gives each example (or pixel) its weight in the loss, as ``sample_weight`` does:
+    an array with one row per example, or a function of a batch of ``y``.
+
+    The arrays keep their dtypes, except with ``pixels=True``: ``x`` (or its first
+    array) holds pixels, and bytes 0..255 become float32 0..1 one batch at a time, so
+    the whole set can stay in memory as bytes, a quarter of the floats' size.
 
     Example::
 
         model.fit(cl.train.array_batches(x_train, y_train, 32), epochs=3)
+        model.fit(cl.train.array_batches((images, tokens), targets, pixels=True))
     """
-    if len(x) != len(y):
+    inputs = x if isinstance(x, tuple) else (x,)
+    lengths = {len(a) for a in inputs} | {len(y)}
+    if weight is not None and not callable(weight):
+        lengths.add(len(weight))
+    if len(lengths) > 1:
         raise ValueError(
-            f"x and y must have the same number of examples, got {len(x)} and {len(y)}"
+            "x, y (and weight) must have the same number of examples, got "
+            + ", ".join(str(len(a)) for a in (*inputs, y))
+            + ("" if weight is None or callable(weight) else f", {len(weight)}")
         )
-    return _array_batches_class()(x, y, batch_size, shuffle, seed, weight)
+    return _array_batches_class()(x, y, batch_size, shuffle, seed, weight, pixels)
 
 
 def _array_batches_class():
     import keras
 
     class ArrayBatches(keras.utils.PyDataset):
-        """``array_batches``: a Keras ``PyDataset`` over two arrays."""
+        """``array_batches``: a Keras ``PyDataset`` over arrays."""
 
-        def __init__(self, x, y, batch_size, shuffle, seed, weight):
+        def __init__(self, x, y, batch_size, shuffle, seed, weight, pixels):
             super().__init__()
             self.x, self.y, self.batch_size, self.weight = x, y, batch_size, weight
             self.shuffle, self.rng = shuffle, np.random.default_rng(seed)
+            self.inputs = x if isinstance(x, tuple) else (x,)
+            first = self.inputs[0]
+            self.scale = (
+                np.float32(255 if first.dtype.kind in "iub" else 1) if pixels else None
+            )
             self.order = self._order()
 
         def _order(self):
-            count = len(self.x)
+            count = len(self.y)
             return self.rng.permutation(count) if self.shuffle else np.arange(count)
 
         def __len__(self):
-            return -(-len(self.x) // self.batch_size)
+            return -(-len(self.y) // self.batch_size)
 
         def __getitem__(self, index):
             start = index * self.batch_size
             rows = np.sort(self.order[start : start + self.batch_size])
-            x, y = self.x[rows], self.y[rows]
-            return (x, y) if self.weight is None else (x, y, self.weight(y))
+            x = [a[rows] for a in self.inputs]
+            if self.scale is not None:
+                x[0] = x[0].astype(np.float32) / self.scale
+            x = tuple(x) if isinstance(self.x, tuple) else x[0]
+            y = self.y[rows]
+            if self.weight is None:
+                return x, y
+            weight = self.weight(y) if callable(self.weight) else self.weight[rows]
+            return x, y, weight
 
         def on_epoch_end(self):
             self.order = self._order()
