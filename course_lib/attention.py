@@ -317,9 +317,7 @@ def strip_batches(
         x = (strips.images, inputs)
     else:
         x, outputs, weights = strips.images, strips.labels.astype(np.int32), None
-    return array_batches(
-        x, outputs, batch_size, seed=seed, weight=weights, pixels=True
-    )
+    return array_batches(x, outputs, batch_size, seed=seed, weight=weights, pixels=True)
 
 
 @checked(tokens=TOKENS)

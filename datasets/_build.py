@@ -198,7 +198,8 @@ def _same_results(fresh: dict, shipped: dict, within) -> tuple[bool, list[str]]:
     line for each (the ten farthest apart of many). ``within`` is one number for all, or
     a dict by result name, or by the last part of a name (``kl`` for ``/vae/3/kl``)."""
     if not fresh or fresh.keys() != shipped.keys():
-        return False, ["the rebuild's results are not the shipped file's"] if fresh else []
+        mismatch = "the rebuild's results are not the shipped file's"
+        return False, [mismatch] if fresh else []
 
     def allowed_for(key):
         if not isinstance(within, dict):

@@ -563,7 +563,8 @@ def test_array_batches_take_several_inputs_row_weights_and_byte_pixels():
     # two inputs of one shape stay two inputs, never stacked into one array
     two = cl.train.array_batches(images[:2], y[:2], 2)
     assert two[0][0].shape == (2, 2, 2)
-    (first, second), _ = cl.train.array_batches((images, images), y, 6, shuffle=False)[0]
+    pair = cl.train.array_batches((images, images), y, 6, shuffle=False)
+    (first, second), _ = pair[0]
     assert first.shape == second.shape == (6, 2, 2)
     for bad, match in [
         (dict(x=(images, tokens[:-1]), y=y), "same number of examples"),
