@@ -196,7 +196,8 @@ def every_number(name: str, path: Path) -> dict[str, float]:
 def _same_results(fresh: dict, shipped: dict, within) -> tuple[bool, list[str]]:
     """Whether every result of ``fresh`` is within ``within`` of ``shipped``'s, and a
     line for each (the ten farthest apart of many). ``within`` is one number for all, or
-    a dict by result name, or by the last part of a name (``kl`` for ``/vae/3/kl``)."""
+    a dict by result name, or by the part of a name nearest its end that the dict
+    names (``kl`` for ``/vae/3/kl``, ``loss`` for ``/ctc/loss/0/3``)."""
     if not fresh or fresh.keys() != shipped.keys():
         mismatch = "the rebuild's results are not the shipped file's"
         return False, [mismatch] if fresh else []
@@ -204,7 +205,10 @@ def _same_results(fresh: dict, shipped: dict, within) -> tuple[bool, list[str]]:
     def allowed_for(key):
         if not isinstance(within, dict):
             return within
-        return within[key] if key in within else within[key.rsplit("/", 1)[-1]]
+        parts = [key] + key.split("/")[
+            ::-1
+        ]  # the whole name, then its parts from the end
+        return next(within[part] for part in parts if part in within)
 
     allowed = {key: allowed_for(key) for key in fresh}
     gaps = {key: abs(fresh[key] - shipped[key]) for key in fresh}
@@ -300,7 +304,7 @@ def main(
     ``results(name, path)`` gives the numbers a lecture reads from file ``name`` (empty
     for a file with none): a file whose numbers differ by more than ``tolerance`` still
     passes when each result of the rebuild is within ``within`` of the shipped file's
-    (one number for all, or a dict by result name or by a name's last part).
+    (one number for all, or a dict by result name or by a part of the name).
     """
     from course_lib.data import registry
 

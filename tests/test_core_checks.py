@@ -132,6 +132,12 @@ def test_model_checks_shapes_and_logits():
         Model((2,), (28, 28, 1), what="a generator").check(net, "generator")
     with pytest.raises(ValueError, match="give it a keras.Input first"):
         Model().check(keras.Sequential([keras.layers.Dense(3)]), "model")
+    # a network whose last layer is a network ending in a softmax gives probabilities
+    head = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
+    nested = keras.Model(inputs, head(inputs), name="nested")
+    assert Model((28, 28, 1), (10,), outputs="probabilities").check(nested, "m") is nested
+    with pytest.raises(ValueError, match="drop it"):
+        Model((28, 28, 1), (10,), outputs="logits").check(nested, "model")
 
 
 def test_checked_converts_and_refuses_before_the_body_runs():

@@ -448,3 +448,11 @@ def test_add_clutter_refuses_canvases_and_digits_that_are_not_arrays():
         cl.spatial.add_clutter({}, digits, rng)
     with pytest.raises(ValueError, match="digits must be images"):
         cl.spatial.add_clutter(np.zeros((1, 60, 60)), {"a": 1}, rng)
+
+
+def test_the_network_behind_a_trained_transformer_compiles_through_the_check():
+    """``fc_behind_st`` ends in the classifier network's softmax: the declared check
+    sees probabilities (datasets/build_spatial_models.py compiles it this way)."""
+    model = spatial.build(spatial.BEHIND, compile=False)
+    assert spatial.compile_model(model) is model
+    assert not model.get_layer("localisation").trainable

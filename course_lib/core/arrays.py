@@ -485,7 +485,8 @@ class Model(Constraint):
 
 
 def _ends_in_squash(model) -> bool:
-    """True when the model's last layer applies softmax or sigmoid."""
+    """True when the model's last layer (inside a nested network, that network's last
+    layer) applies softmax or sigmoid."""
     import keras
 
     layer = model.layers[-1] if model.layers else None
@@ -497,6 +498,8 @@ def _ends_in_squash(model) -> bool:
         layer = model.layers[index - 1] if index else None
     if layer is None:
         return False
+    if isinstance(layer, keras.Model):  # a nested network: its own last layer
+        return _ends_in_squash(layer)
     if isinstance(layer, keras.layers.Softmax):
         return True
     activation = getattr(layer, "activation", None)
