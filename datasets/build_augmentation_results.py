@@ -107,6 +107,9 @@ def build(paths: dict[str, Path], args) -> None:
     print(f"trained in {time.time() - start:.0f} s")
 
 
+results = _build.every_number  # every number in the file is a result
+
+
 if __name__ == "__main__":
     cl.set_seed(0)
     sys.exit(
@@ -114,7 +117,7 @@ if __name__ == "__main__":
             build,
             ["augmentation_results"],
             __doc__,
-            results=_build.every_number,
+            results=results,
             within=WITHIN,
         )
     )

@@ -15,6 +15,10 @@ seen in training. Anchors are labelled as Faster R-CNN does (IoU >= 0.7 positive
 < 0.3 negative, each digit's best anchor positive); the loss is a softmax focal loss
 plus smooth L1 on the offsets (``cl.one_stage.detection_loss``); Adam, seeded. About
 10-15 minutes on 2 shared CPU cores.
+
+The same seed gives the same files on the same CPU and TensorFlow build. Another CPU
+rounds differently and trains other weights; ``--check`` then passes when the mAP of
+the rebuild (recorded in its JSON, for both files) is within ``WITHIN`` of the file's.
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ import _build
 TRAIN_SCENES = 5000
 VALIDATION_SCENES = 300
 TEST_SCENES = 500
+WITHIN = {
+    "validation_map50": 0.03,
+    "test_map50": 0.03,
+    "test_map75": 0.03,
+    "test_ap50": 0.06,
+}
+"""How far a rebuild's mAP may be from the file's (chosen, not yet measured across CPUs):
+15 of the 500 test scenes' worth; a digit's AP rests on a tenth of them."""
 EPOCHS = 12
 BATCH = 32
 LEARNING_RATE = 2e-3
@@ -148,6 +160,21 @@ def options(parser) -> None:
     )
 
 
+def results(name: str, path: Path) -> dict[str, float]:
+    """The mAP the results JSON beside ``path`` records (the weights' own scores)."""
+    found = json.loads(path.with_name("one_stage_digits.json").read_text())
+    scores = {
+        key: found[key] for key in ("validation_map50", "test_map50", "test_map75")
+    }
+    for digit, ap in enumerate(found["test_ap50_per_digit"]):
+        scores[f"test_ap50/{digit}"] = ap
+    return scores
+
+
 if __name__ == "__main__":
     names = ["one_stage_digits", "one_stage_results"]
-    sys.exit(_build.main(build, names, __doc__, options=options))
+    sys.exit(
+        _build.main(
+            build, names, __doc__, options=options, results=results, within=WITHIN
+        )
+    )

@@ -85,6 +85,9 @@ def build(paths: dict[str, Path], args) -> None:
     print(f"trained in {time.time() - start:.0f} s")
 
 
+results = _build.every_number  # every number in the file is a result
+
+
 if __name__ == "__main__":
     sys.exit(
         _build.main(
@@ -92,7 +95,7 @@ if __name__ == "__main__":
             ["transfer_results"],
             __doc__,
             options=options,
-            results=_build.every_number,
+            results=results,
             within=WITHIN,
         )
     )

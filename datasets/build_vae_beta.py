@@ -135,15 +135,20 @@ def build(paths: dict[str, Path], args) -> None:
     print(json.dumps(result, indent=1))
 
 
+def results(name: str, path: Path) -> dict[str, float]:
+    """Every number of every run in the file."""
+    return _build.json_results(
+        path, lambda key: key.startswith(("/vae/", "/autoencoder/"))
+    )
+
+
 if __name__ == "__main__":
     sys.exit(
         _build.main(
             build,
             ["vae_beta"],
             __doc__,
-            results=lambda name, path: _build.json_results(
-                path, lambda key: key.startswith(("/vae/", "/autoencoder/"))
-            ),
+            results=results,
             within=WITHIN,
         )
     )

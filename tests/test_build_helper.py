@@ -210,3 +210,46 @@ def test_every_number_of_a_results_file_is_a_result_but_its_run_record(tmp_path)
         '"machine": "x"}'
     )
     assert build.every_number("r", path) == {"/a/acc/0": 0.9, "/a/acc/1": 1.0}
+
+
+UNTRAINED = {"build_bundles.py", "build_shakespeare.py", "build_dashboard_outputs.py"}
+"""Scripts that train nothing: their files are the same bytes on any CPU."""
+TRAINING = [p for p in SCRIPTS if p.name not in UNTRAINED]
+
+
+def _load_script(path: Path):
+    """Import a build script as a module (its top level only: no training), leaving
+    the environment as it was (some scripts set defaults such as COURSE_OFFLINE)."""
+    import os
+    from unittest import mock
+
+    sys.path.insert(0, str(DATASETS))
+    try:
+        with mock.patch.dict(os.environ):
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(DATASETS))
+    return module
+
+
+@pytest.mark.parametrize("script", TRAINING, ids=lambda p: p.name)
+def test_every_training_script_measures_the_results_of_its_shipped_files(script):
+    """Training is not bit-reproducible across CPUs, so each training script names the
+    results its lecture reads (``results``) and how close a rebuild's must be
+    (``WITHIN``); measured here on its shipped files, every result is a finite number
+    with an allowance."""
+    import math
+
+    call = script.read_text().split("_build.main(", 1)[1]
+    assert "results=results" in call and "within=WITHIN" in call, script.name
+    module = _load_script(script)
+    build = _load_build()
+    names = [n for n, row in registry.REGISTRY.items() if row.script == script.name]
+    assert names, script.name
+    for name in names:
+        found = module.results(name, registry.location(name))
+        assert found and all(math.isfinite(v) for v in found.values()), (name, found)
+        close, lines = build._same_results(found, found, module.WITHIN)
+        assert close, lines

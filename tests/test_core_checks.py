@@ -135,7 +135,9 @@ def test_model_checks_shapes_and_logits():
     # a network whose last layer is a network ending in a softmax gives probabilities
     head = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
     nested = keras.Model(inputs, head(inputs), name="nested")
-    assert Model((28, 28, 1), (10,), outputs="probabilities").check(nested, "m") is nested
+    assert (
+        Model((28, 28, 1), (10,), outputs="probabilities").check(nested, "m") is nested
+    )
     with pytest.raises(ValueError, match="drop it"):
         Model((28, 28, 1), (10,), outputs="logits").check(nested, "model")
 
