@@ -124,7 +124,7 @@ _ROWS = [
     _shipped("text_model", "text_model.npz", "npz", 787_822, "06b37842e38dd058878de0f7b6a5860759dc92fbc9bc8270ee851048a9788809", "build_text_model.py"),
     _shipped("transfer_results", "transfer_results.json", "json", 1_806, "6a3968172021c1d422409f4007c60394e891fa3b00976fc9cc5362bfd0ce9c73", "build_transfer_results.py"),
     _shipped("vae_2d", "vae_2d.npy", "npy", 808_616, "f759dcdafdd2e161de61a4cdb71371d97f6605ade3a860c6403f2fd71c87c21e", "build_vae.py"),
-    _shipped("vae_beta", "vae_beta.json", "json", 3_273, "5637354c3551156c1f548e3363bc311c7e40682649469f750c24e112efc4ec7b", "build_vae_beta.py"),
+    _shipped("vae_beta", "vae_beta.json", "json", 3_264, "a99874dca4538c5f29d1ad53d1b6b49f94e96e531eb5aaca17b11ccaa1d4ce25", "build_vae_beta.py"),
 ]
 # fmt: on
 
