@@ -17,9 +17,9 @@ strip (``cl.attention.make_strips``):
   the reader answers "blank" everywhere and writes nothing);
 - ``accuracy_by_length``: sequence accuracy of any reader split by how many digits a
   strip holds (1..5);
-- ``load_sequence_results``: the full-budget runs over 3 seeds that ship with the
-  course (attention against none; CTC from scratch), made by
-  ``datasets/build_sequence_results.py``.
+- ``check_sequence_results``: the layout of the full-budget runs over 3 seeds that
+  ship with the course (attention against none; CTC from scratch; made by
+  ``datasets/build_sequence_results.py``, read by ``cl.data.load_sequence_results``).
 
 Example::
 
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -49,14 +48,12 @@ from course_lib.core import (
     SEED,
     Anything,
     Array,
+    Instance,
     Int,
     Items,
     Number,
-    Optional,
-    PathIn,
     checked,
 )
-from course_lib.data.registry import read_results
 
 __all__ = [
     "BLANK",
@@ -69,7 +66,7 @@ __all__ = [
     "build_ctc_reader",
     "escape_epoch",
     "accuracy_by_length",
-    "load_sequence_results",
+    "check_sequence_results",
 ]
 
 BLANK = 10
@@ -289,21 +286,33 @@ def accuracy_by_length(predicted, strips: Strips) -> dict[int, float]:
     }
 
 
-@checked(path=Optional(PathIn()))
-def load_sequence_results(path: str | Path | None = None) -> dict:
-    """The full-budget results that ship with the course
-    (``course_lib/data/files/sequence_results.json``, made by ``datasets/build_sequence_results.py``).
+def _example_sequence_results() -> dict:
+    run = {k: 1.0 for k in range(1, 6)}
+    return {
+        "readers": {"plain": [0.5], "attention": [0.9], "plain_by_length": [run]},
+        "ctc": {"escape_epoch": [4], "by_length": [run]},
+    }
 
-    Returns the JSON as a dict: ``settings``, ``machine``; ``readers`` with lists over
-    seeds of the sequence accuracy of the reader without attention (``"plain"``) and
-    with (``"attention"``), and each by strip length; ``ctc`` with, per seed, the loss,
-    the share of test strips with anything written and the sequence accuracy after
-    every epoch, the ``escape_epoch`` and the accuracy ``by_length`` at the end.
+
+@checked(
+    results=Instance(
+        dict, "the dict cl.data.load_sequence_results gives", _example_sequence_results
+    )
+)
+def check_sequence_results(results: dict) -> dict:
+    """``results`` (lecture 20's full-budget runs, as JSON gives them) with the strip
+    lengths of every ``by_length`` back to ints, or a ValueError when a part is missing.
+
+    It holds ``settings``, ``machine``; ``readers`` with lists over seeds of the
+    sequence accuracy of the reader without attention (``"plain"``) and with
+    (``"attention"``), and each by strip length; ``ctc`` with, per seed, the loss, the
+    share of test strips with anything written and the sequence accuracy after every
+    epoch, the ``escape_epoch`` and the accuracy ``by_length`` at the end.
     """
-    results = read_results("sequence_results", path)
-    source = path or "the shipped sequence_results.json"
-    if not isinstance(results, dict) or not {"readers", "ctc"} <= set(results):
-        raise ValueError(f"{source} holds no readers and ctc results")
+    if not {"readers", "ctc"} <= set(results) or not all(
+        isinstance(results[part], dict) for part in ("readers", "ctc")
+    ):
+        raise ValueError("results must hold 'readers' and 'ctc' (dicts of runs)")
     for part in ("readers", "ctc"):  # JSON keys are text: lengths back to ints
         for key, runs in results[part].items():
             if key.endswith("by_length"):

@@ -107,7 +107,7 @@ def results(name: str, path: Path) -> dict[str, float]:
     """Per remedy, the means over seeds of ``cl.layers.summarize_remedies``."""
     import course_lib as cl
 
-    rows = cl.layers.summarize_remedies(cl.layers.load_remedy_curves(path))
+    rows = cl.layers.summarize_remedies(cl.data.load_remedy_curves(path))
     return {f"{row['remedy']}/{key}": float(row[key]) for row in rows for key in WITHIN}
 
 

@@ -377,7 +377,7 @@ def test_predict_over_views_averages_the_image_and_its_views():
 
 
 def test_shipped_results_have_three_seeds_and_show_the_gain():
-    results = aug.load_augmentation_results()
+    results = cl.data.load_augmentation_results()
     assert results["settings"]["seeds"] == [0, 1, 2]
     for task in aug.TASKS:
         for arm in ("without", "with"):
@@ -394,7 +394,7 @@ def test_load_results_refuses_a_file_without_both_arms(tmp_path):
     path = tmp_path / "results.json"
     path.write_text('{"digits": {"with": {}}, "faces": {}}')
     with pytest.raises(ValueError, match="both arms"):
-        aug.load_augmentation_results(path)
+        cl.data.load_augmentation_results(path)
     path.write_text("not json")
     with pytest.raises(ValueError, match="not valid JSON"):
-        aug.load_augmentation_results(path)
+        cl.data.load_augmentation_results(path)

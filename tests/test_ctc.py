@@ -103,7 +103,7 @@ def test_accuracy_by_length_splits_by_digits():
 
 
 def test_the_shipped_results_load_and_agree_with_their_settings():
-    results = ctc.load_sequence_results()
+    results = cl.data.load_sequence_results()
     readers, runs = results["readers"], results["ctc"]
     seeds = results["settings"]["reader_seeds"]
     assert len(readers["plain"]) == len(readers["attention"]) == len(seeds)
@@ -119,10 +119,10 @@ def test_the_shipped_results_load_and_agree_with_their_settings():
 def test_results_that_are_not_ours_are_refused(tmp_path):
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"readers": {}}))
-    with pytest.raises(ValueError, match="no readers and ctc"):
-        ctc.load_sequence_results(other)
-    with pytest.raises(ValueError, match="no results at"):
-        ctc.load_sequence_results(tmp_path / "missing.json")
+    with pytest.raises(ValueError, match="must hold 'readers' and 'ctc'"):
+        cl.data.load_sequence_results(other)
+    with pytest.raises(ValueError, match="missing.json', which does not exist"):
+        cl.data.load_sequence_results(tmp_path / "missing.json")
 
 
 def test_ctc_from_scratch_first_answers_blank_everywhere():

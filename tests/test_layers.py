@@ -444,15 +444,15 @@ def test_remedy_effects_compare_with_the_spread():
 
 def test_curves_survive_a_round_trip_and_bad_files_are_clear(tmp_path):
     path = L.save_remedy_curves(_synthetic(), tmp_path / "curves.json")
-    assert L.load_remedy_curves(path) == json.loads(json.dumps(_synthetic()))
+    assert cl.data.load_remedy_curves(path) == json.loads(json.dumps(_synthetic()))
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(ValueError, match="is not valid JSON"):
-        L.load_remedy_curves(tmp_path / "bad.json")
+        cl.data.load_remedy_curves(tmp_path / "bad.json")
     with pytest.raises(
         ValueError,
-        match="no results at .*missing.json; make them with datasets/build_remedy_curves.py",
+        match="missing.json', which does not exist",
     ):
-        L.load_remedy_curves(tmp_path / "missing.json")
+        cl.data.load_remedy_curves(tmp_path / "missing.json")
     broken = _synthetic()
     del broken["remedies"]["none"]["val_loss"]
     with pytest.raises(ValueError, match="has no 'val_loss' curves"):
@@ -460,7 +460,7 @@ def test_curves_survive_a_round_trip_and_bad_files_are_clear(tmp_path):
 
 
 def test_the_shipped_curves_show_overfitting_and_every_remedy():
-    curves = L.load_remedy_curves()
+    curves = cl.data.load_remedy_curves()
     assert list(curves["remedies"]) == list(L.REMEDIES)
     settings = curves["settings"]
     assert len(settings["seeds"]) >= 3 and settings["num_train"] == 500
@@ -486,7 +486,7 @@ def test_exercise_9_5_has_no_remedy_near_its_threshold():
     held-out loss lies well below or well above 3 sd."""
     from course_lib.exercises import lecture_09
 
-    curves = L.load_remedy_curves()
+    curves = cl.data.load_remedy_curves()
     base = L.remedy_curve(curves, "none", "val_loss")[:, -1].std(ddof=1)
     for row in L.remedy_effects(curves, "val_loss", last=1):
         ratio = abs(row["difference"]) / max(row["sd"], base)
@@ -561,7 +561,7 @@ def test_saving_and_loading_curves_refuse_folders_and_non_paths(tmp_path):
             L.save_remedy_curves(_synthetic(), path)
         if path is not None:
             with pytest.raises(ValueError, match="path must be|no remedy curves"):
-                L.load_remedy_curves(path)
+                cl.data.load_remedy_curves(path)
 
 
 def test_training_refuses_huge_epochs_and_bad_callbacks_before_it_starts():

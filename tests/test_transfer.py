@@ -184,7 +184,7 @@ def test_face_data_is_resized_to_the_digits():
 
 
 def test_the_shipped_results_are_valid_and_match_the_counts():
-    results = transfer.load_transfer_results()
+    results = cl.data.load_transfer_results()
     assert results["vgg16_trainable"] == transfer.vgg16_trainable_by_blocks()
     sweep = results["labels"]
     assert sweep["per_class"] == list(transfer.LABELS_PER_CLASS)
@@ -193,7 +193,7 @@ def test_the_shipped_results_are_valid_and_match_the_counts():
 
 
 def test_the_shipped_sweep_shows_transfer_winning_with_few_labels_only():
-    summary = transfer.summarize_sweep(transfer.load_transfer_results()["labels"])
+    summary = transfer.summarize_sweep(cl.data.load_transfer_results()["labels"])
     advantage = summary["advantage"]
     assert advantage[0] > 0.03  # with 2 labels per class, transfer is clearly ahead
     assert advantage[-1] < advantage[0] - 0.03  # with 400, the lead is gone
@@ -201,7 +201,7 @@ def test_the_shipped_sweep_shows_transfer_winning_with_few_labels_only():
 
 
 def test_bad_results_are_refused():
-    good = transfer.load_transfer_results()
+    good = cl.data.load_transfer_results()
     with pytest.raises(ValueError, match="must have"):
         transfer.check_transfer_results({"digits": {}})
     broken = json.loads(json.dumps(good))
@@ -377,7 +377,7 @@ def test_load_transfer_results_refuses_a_folder_or_a_non_path(tmp_path):
             ValueError,
             match=r"path must be a file name \(text or a pathlib.Path\) ending in .json",
         ):
-            transfer.load_transfer_results(path)
+            cl.data.load_transfer_results(path)
 
 
 def test_train_digit_base_refuses_bad_callbacks_before_it_trains():

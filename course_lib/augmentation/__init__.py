@@ -28,9 +28,9 @@ from __future__ import annotations
 from course_lib.augmentation.experiment import (
     TASKS,
     TrainingResult,
+    check_augmentation_results,
     compare,
     format_spread,
-    load_augmentation_results,
     mean_and_sd,
     predict_over_views,
     train_small,
@@ -102,7 +102,7 @@ __all__ = [
     "train_small",
     "compare",
     "predict_over_views",
-    "load_augmentation_results",
+    "check_augmentation_results",
     "mean_and_sd",
     "format_spread",
 ]

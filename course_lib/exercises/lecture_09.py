@@ -46,7 +46,8 @@ curves no remedy lies near it: the effects on the held-out loss are below 2.5 or
 def _beyond_the_spread() -> set[str]:
     """The remedies whose held-out loss after the last epoch differs from the plain
     network's by more than 3 sd over the seeds, in the shipped curves."""
-    from course_lib.layers import load_remedy_curves, remedy_effects
+    from course_lib.data import load_remedy_curves
+    from course_lib.layers import remedy_effects
 
     rows = remedy_effects(load_remedy_curves(), "val_loss", last=1, spread=SPREAD)
     return {row["remedy"] for row in rows if row["beyond"]}

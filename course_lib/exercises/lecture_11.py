@@ -29,7 +29,8 @@ def _block5_trainable():
 
 def _passes_at_ten_labels():
     """Average passes over 10 labels per class (50 images) in the shipped budget."""
-    from course_lib.transfer import BATCH_SIZE, load_transfer_results
+    from course_lib.data import load_transfer_results
+    from course_lib.transfer import BATCH_SIZE
 
     steps = load_transfer_results()["labels"]["steps"]
     return steps * BATCH_SIZE / 50

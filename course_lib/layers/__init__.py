@@ -25,8 +25,9 @@ effect stands out of the spread between seeds::
 
     [row["remedy"] for row in cl.layers.remedy_effects(curves) if row["beyond"]]
 
-``load_remedy_curves()`` reads the curves that ship in ``course_lib/data/files/remedy_curves.json``
-(made by ``datasets/build_remedy_curves.py``); ``cl.widgets.RemedyExplorer`` draws them.
+``cl.data.load_remedy_curves()`` reads the curves that ship in
+``course_lib/data/files/remedy_curves.json`` (made by ``datasets/build_remedy_curves.py``);
+``cl.widgets.RemedyExplorer`` draws them.
 
 One idea per module: ``outputs`` (softmax, sigmoid, rotated digits for a regression
 head), ``normalization`` (batch norm, LRN), ``dropout``, ``remedies`` (the experiment)
@@ -38,7 +39,6 @@ from __future__ import annotations
 from course_lib.layers.curves import (
     check_remedy_curves,
     format_summary,
-    load_remedy_curves,
     remedy_curve,
     remedy_effects,
     save_remedy_curves,
@@ -90,7 +90,6 @@ __all__ = [
     "summarize_remedies",
     "format_summary",
     "save_remedy_curves",
-    "load_remedy_curves",
     "check_remedy_curves",
     "BN_MOMENTUM",
     "L2_PENALTY",

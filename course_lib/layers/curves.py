@@ -15,14 +15,12 @@ from course_lib.core import (
     Int,
     Items,
     Number,
-    Optional,
     PathIn,
     Text,
     checked,
     choose,
     show,
 )
-from course_lib.data.registry import read_results
 from course_lib.layers.remedies import METRICS
 
 CURVES = Instance(
@@ -205,10 +203,3 @@ def save_remedy_curves(curves: dict, path: str | Path) -> Path:
     check_remedy_curves(curves)
     path.write_text(json.dumps(curves, indent=1) + "\n")
     return path
-
-
-@checked(path=Optional(PathIn()))
-def load_remedy_curves(path: str | Path | None = None) -> dict:
-    """The remedy curves in ``path``; by default those that ship with the course
-    (``course_lib/data/files/remedy_curves.json``, made by ``datasets/build_remedy_curves.py``)."""
-    return check_remedy_curves(read_results("remedy_curves", path))

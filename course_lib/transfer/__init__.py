@@ -45,7 +45,6 @@ from course_lib.transfer.online import (
     CHOLLET_SOURCE,
     cats_vs_dogs_folder,
     check_transfer_results,
-    load_transfer_results,
     online_lesson_available,
     run_cats_vs_dogs,
 )
@@ -86,7 +85,6 @@ __all__ = [
     "features_of",
     "fit_steps",
     "label_sweep",
-    "load_transfer_results",
     "network1",
     "network2",
     "online_lesson_available",

@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 from course_lib.core import Choice, Instance, Int, Optional, PathIn, checked
-from course_lib.data.registry import read_results
 from course_lib.transfer.networks import (
     VGG16_BLOCKS,
     network1,
@@ -58,18 +57,13 @@ def _check_results(results: dict) -> dict:
 
 
 @checked(
-    results=Instance(dict, "the dict load_transfer_results gives", _example_results)
+    results=Instance(
+        dict, "the dict cl.data.load_transfer_results gives", _example_results
+    )
 )
 def check_transfer_results(results: dict) -> dict:
     """``results`` if it has what ``FineTuneExplorer`` shows, else a ValueError."""
     return _check_results(results)
-
-
-@checked(path=Optional(PathIn(suffixes=(".json",), exists=True)))
-def load_transfer_results(path=None) -> dict:
-    """Results in the layout of those that ship with the course (``path`` None: the
-    shipped ones, made by ``datasets/build_transfer_results.py``, verified)."""
-    return _check_results(read_results("transfer_results", path))
 
 
 # --------------------------------------------------------------------------------------

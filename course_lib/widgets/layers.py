@@ -3,7 +3,7 @@ remedies side by side.
 
 The curves come from :func:`course_lib.layers.compare_remedies` (measured in the
 notebook) or, by default, from the file that ships with the course
-(:func:`course_lib.layers.load_remedy_curves`)::
+(:func:`course_lib.data.load_remedy_curves`)::
 
     cl.widgets.RemedyExplorer()          # the shipped curves
     cl.widgets.RemedyExplorer(curves)    # the notebook's own
@@ -20,7 +20,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from course_lib.core import Items, Optional, Text, checked
-from course_lib.layers import check_remedy_curves, load_remedy_curves, remedy_curve
+from course_lib.data import load_remedy_curves
+from course_lib.layers import check_remedy_curves, remedy_curve
 from course_lib.layers.curves import CURVES
 from course_lib.widgets.base import ChoiceDropdown, CourseWidget, new_figure
 

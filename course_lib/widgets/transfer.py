@@ -6,7 +6,7 @@ the digits 0-4 (plus a new head), and the same base fine-tuned; every run with t
 number of gradient steps; mean ± sd over seeds as a line and a band. Right: what the
 slides' network 2 (VGG16 + a dense head) trains with 0-5 of VGG16's blocks unfrozen,
 counted on a shapes-only model. The numbers come from
-:func:`course_lib.transfer.load_transfer_results` (the shipped file) or from a run::
+:func:`course_lib.data.load_transfer_results` (the shipped file) or from a run::
 
     cl.widgets.FineTuneExplorer()
     cl.widgets.FineTuneExplorer(results)
@@ -18,12 +18,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from course_lib.core import Instance, Int, Optional, checked
-from course_lib.transfer import (
-    VGG16_BLOCKS,
-    check_transfer_results,
-    load_transfer_results,
-    summarize_sweep,
-)
+from course_lib.data import load_transfer_results
+from course_lib.transfer import VGG16_BLOCKS, check_transfer_results, summarize_sweep
 from course_lib.widgets.base import ChoiceSlider, CourseWidget, new_figure
 
 COLORS = {"scratch": "tab:red", "frozen": "tab:blue", "fine-tune": "tab:green"}
@@ -46,7 +42,9 @@ class FineTuneExplorer(CourseWidget):
     """
 
     @checked(
-        results=Optional(Instance(dict, "the dict load_transfer_results gives")),
+        results=Optional(
+            Instance(dict, "the dict cl.data.load_transfer_results gives")
+        ),
         labels_per_class=Optional(Int(1, 100_000)),
         vgg16_blocks=Int(0, VGG16_BLOCKS),
     )
