@@ -300,8 +300,9 @@ def _example_sequence_results() -> dict:
     )
 )
 def check_sequence_results(results: dict) -> dict:
-    """``results`` (lecture 20's full-budget runs, as JSON gives them) with the strip
-    lengths of every ``by_length`` back to ints, or a ValueError when a part is missing.
+    """A copy of ``results`` (lecture 20's full-budget runs, as JSON gives them) with
+    the strip lengths of every ``by_length`` back to ints, or a ValueError when a part
+    is missing.
 
     It holds ``settings``, ``machine``; ``readers`` with lists over seeds of the
     sequence accuracy of the reader without attention (``"plain"``) and with
@@ -313,10 +314,12 @@ def check_sequence_results(results: dict) -> dict:
         isinstance(results[part], dict) for part in ("readers", "ctc")
     ):
         raise ValueError("results must hold 'readers' and 'ctc' (dicts of runs)")
+    results = dict(results)  # a copy: the caller's dict stays as it was
     for part in ("readers", "ctc"):  # JSON keys are text: lengths back to ints
-        for key, runs in results[part].items():
-            if key.endswith("by_length"):
-                results[part][key] = [
-                    {int(k): v for k, v in run.items()} for run in runs
-                ]
+        results[part] = {
+            key: [{int(k): v for k, v in run.items()} for run in runs]
+            if key.endswith("by_length")
+            else runs
+            for key, runs in results[part].items()
+        }
     return results

@@ -16,8 +16,8 @@ a temporary folder and then:
   shipped files alone, prints what differs and exits with status 1 when one differs.
 
 Training is bit-reproducible on one CPU and TensorFlow build, not across CPUs: another
-CPU rounds differently, a training run then takes another path (as another seed would),
-and its weights differ everywhere. A training script therefore also names its
+CPU rounds differently, a training run then takes another path, and its weights differ
+everywhere. A training script therefore also names its
 ``results`` (the numbers its lecture reads from the file: an accuracy, a test error)
 and how far a rebuild's may be from the shipped file's (``within``); a rebuild whose
 bytes differ passes when every result is that close, and ``--check`` prints them side
@@ -189,28 +189,31 @@ def json_results(path: Path, keep: Callable[[str], bool] = lambda key: True):
 
 
 def every_number(name: str, path: Path) -> dict[str, float]:
-    """``results`` for a results file whose every number is a result (accuracies)."""
-    return json_results(path)
+    """``results`` for a results file whose every number but its settings is a result
+    (accuracies); the settings are the script's constants, not results."""
+    return json_results(path, lambda key: not key.startswith("/settings/"))
+
+
+def allowance(key: str, within) -> float:
+    """How far result ``key`` may move: ``within`` itself, or from a dict the entry for
+    the whole name or for the part of it nearest its end that the dict names (``kl``
+    for ``/vae/3/kl``)."""
+    if not isinstance(within, dict):
+        return within
+    for part in [key] + key.split("/")[::-1]:  # the whole name, then its parts
+        if part in within:
+            return within[part]
+    raise ValueError(f"WITHIN names no allowance for the result {key!r}")
 
 
 def _same_results(fresh: dict, shipped: dict, within) -> tuple[bool, list[str]]:
-    """Whether every result of ``fresh`` is within ``within`` of ``shipped``'s, and a
-    line for each (the ten farthest apart of many). ``within`` is one number for all, or
-    a dict by result name, or by the part of a name nearest its end that the dict
-    names (``kl`` for ``/vae/3/kl``, ``loss`` for ``/ctc/loss/0/3``)."""
+    """Whether every result of ``fresh`` is within its ``allowance`` of ``shipped``'s,
+    and a line for each (the ten farthest apart of many)."""
     if not fresh or fresh.keys() != shipped.keys():
         mismatch = "the rebuild's results are not the shipped file's"
         return False, [mismatch] if fresh else []
 
-    def allowed_for(key):
-        if not isinstance(within, dict):
-            return within
-        parts = [key] + key.split("/")[
-            ::-1
-        ]  # the whole name, then its parts from the end
-        return next(within[part] for part in parts if part in within)
-
-    allowed = {key: allowed_for(key) for key in fresh}
+    allowed = {key: allowance(key, within) for key in fresh}
     gaps = {key: abs(fresh[key] - shipped[key]) for key in fresh}
     shown = sorted(gaps, key=lambda key: gaps[key] / (allowed[key] or 1e-12))[::-1]
     shown = shown[:10]
@@ -346,7 +349,7 @@ def main(
                         if close:
                             verdict = (
                                 "reproduces its results (its numbers differ by up to "
-                                f"{gap:.3g}: another CPU rounds differently)"
+                                f"{gap:.3g}; every result is within its allowance)"
                             )
                         elif lines:
                             verdict += "; so do its results"

@@ -31,9 +31,11 @@ SEEDS = (0, 1, 2)
 NUM_TRAIN = 3000
 NUM_TEST = 500
 EPOCHS = 8
-WITHIN = {"mean_iou": 0.02, "pixel_accuracy": 0.002, "seed": 0}
-"""How far a rebuild's runs may be from the file's (chosen, not yet measured across CPUs):
-the seeds' mean IoU spreads from 0.820 to 0.880."""
+WITHIN = {"mean_iou": 0.03, "pixel_accuracy": 0.002}
+"""How far a rebuild's means over the seeds may be from the shipped file's (chosen, not
+yet measured across CPUs): about one standard deviation between seeds (mean IoU
+0.0325, pixel accuracy 0.002). Another CPU changes each run as much as another seed
+would, so single runs are not compared, only their means."""
 
 
 def build(paths: dict[str, Path], args) -> None:
@@ -88,8 +90,9 @@ def build(paths: dict[str, Path], args) -> None:
 
 
 def results(name: str, path: Path) -> dict[str, float]:
-    """Every number of every run in the file."""
-    return _build.json_results(path, lambda key: key.startswith("/runs/"))
+    """The mean IoU and pixel accuracy, each the mean over the seeds."""
+    runs = json.loads(path.read_text())["runs"]
+    return {key: sum(run[key] for run in runs) / len(runs) for key in WITHIN}
 
 
 if __name__ == "__main__":

@@ -303,10 +303,12 @@ CPUs): 60 of the 2,000 test canvases, 25 of the 500 per angle; 0.1 in a correlat
 
 def results(name: str, path: Path) -> dict[str, float]:
     """Per network and seed, from the ``spatial_results.json`` beside ``path``: test
-    accuracy, accuracy by angle, and the correlations of θ with the distortion."""
+    accuracy, accuracy by angle, and the correlations of θ with the distortion (for a
+    weights file, those of its own network)."""
     found = json.loads(path.with_name("spatial_results.json").read_text())
+    kinds = [name.removeprefix("spatial_")] if name in NAMES else list(found["runs"])
     scores = {}
-    for kind, runs in found["runs"].items():
+    for kind, runs in ((kind, found["runs"][kind]) for kind in kinds):
         for run in runs:
             where = f"{kind}/{run['seed']}"
             scores[f"{where}/accuracy"] = run["accuracy"]

@@ -576,8 +576,9 @@ def test_array_batches_take_several_inputs_row_weights_and_byte_pixels():
 
 
 def test_array_checks_copy_no_large_array_to_look_at_it():
-    """A check reads an array where it lies: 8 MB of bytes (or of float32) is not
-    copied into 64 MB of float64 to see that it is finite."""
+    """array_batches' checks keep each array in its own dtype and read it where it
+    lies: 8 MB of bytes (or of float32) is not copied into 64 MB of float64 to see
+    that it is finite."""
     import tracemalloc
 
     for array in (np.zeros((1000, 8000), np.uint8), np.zeros((1000, 2000), np.float32)):

@@ -82,8 +82,8 @@ class Array(Constraint):
             )
         if array.size < self.min_size:
             self.fail(name, value, got=f"{array.size} numbers")
-        # Whole numbers are finite; floats are checked where they lie (no float64
-        # copy of a large array just to look at it).
+        # Whole numbers are finite; floats are checked where they lie: an array kept in
+        # its own dtype ("number") is never copied just to look at it.
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             self.fail(name, value, got="NaN or infinite values")
         if self.dtype != "number":

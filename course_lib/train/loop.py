@@ -135,7 +135,7 @@ def _array_batches_class():
             self.inputs = x if isinstance(x, tuple) else (x,)
             first = self.inputs[0]
             self.scale = (
-                np.float32(255 if first.dtype.kind in "iub" else 1) if pixels else None
+                np.float32(255 if first.dtype.kind in "iu" else 1) if pixels else None
             )
             self.order = self._order()
 
