@@ -17,11 +17,10 @@ a temporary folder and then:
 
 Training is bit-reproducible on one CPU and TensorFlow build, not across CPUs: another
 CPU rounds differently, a training run then takes another path, and its weights differ
-everywhere. A training script therefore also names its
-``results`` (the numbers its lecture reads from the file: an accuracy, a test error)
-and how far a rebuild's may be from the shipped file's (``within``); a rebuild whose
-bytes differ passes when every result is that close, and ``--check`` prints them side
-by side.
+everywhere. A training script therefore also names its ``results`` (the numbers its
+lecture reads from the file: an accuracy, a test error) and how far a rebuild's may be
+from the shipped file's (``within``); a rebuild whose bytes differ passes when every
+result is that close, and ``--check`` prints them side by side.
 
 Scripts run as ``python datasets/build_x.py``, so Python puts this folder on ``sys.path``
 and ``import _build`` finds this file; it puts the repository on ``sys.path`` (once, here)
@@ -212,7 +211,6 @@ def _same_results(fresh: dict, shipped: dict, within) -> tuple[bool, list[str]]:
     if not fresh or fresh.keys() != shipped.keys():
         mismatch = "the rebuild's results are not the shipped file's"
         return False, [mismatch] if fresh else []
-
     allowed = {key: allowance(key, within) for key in fresh}
     gaps = {key: abs(fresh[key] - shipped[key]) for key in fresh}
     shown = sorted(gaps, key=lambda key: gaps[key] / (allowed[key] or 1e-12))[::-1]

@@ -109,15 +109,13 @@ def array_batches(
         model.fit(cl.train.array_batches(x_train, y_train, 32), epochs=3)
         model.fit(cl.train.array_batches((images, tokens), targets, pixels=True))
     """
-    inputs = x if isinstance(x, tuple) else (x,)
-    lengths = {len(a) for a in inputs} | {len(y)}
+    arrays = [*(x if isinstance(x, tuple) else (x,)), y]
     if weight is not None and not callable(weight):
-        lengths.add(len(weight))
-    if len(lengths) > 1:
+        arrays.append(weight)
+    if len({len(a) for a in arrays}) > 1:
         raise ValueError(
             "x, y (and weight) must have the same number of examples, got "
-            + ", ".join(str(len(a)) for a in (*inputs, y))
-            + ("" if weight is None or callable(weight) else f", {len(weight)}")
+            + ", ".join(str(len(a)) for a in arrays)
         )
     return _array_batches_class()(x, y, batch_size, shuffle, seed, weight, pixels)
 
@@ -130,9 +128,10 @@ def _array_batches_class():
 
         def __init__(self, x, y, batch_size, shuffle, seed, weight, pixels):
             super().__init__()
-            self.x, self.y, self.batch_size, self.weight = x, y, batch_size, weight
+            self.y, self.batch_size, self.weight = y, batch_size, weight
             self.shuffle, self.rng = shuffle, np.random.default_rng(seed)
-            self.inputs = x if isinstance(x, tuple) else (x,)
+            self.several = isinstance(x, tuple)  # a tuple of inputs in every batch
+            self.inputs = x if self.several else (x,)
             first = self.inputs[0]
             self.scale = (
                 np.float32(255 if first.dtype.kind in "iu" else 1) if pixels else None
@@ -152,7 +151,7 @@ def _array_batches_class():
             x = [a[rows] for a in self.inputs]
             if self.scale is not None:
                 x[0] = x[0].astype(np.float32) / self.scale
-            x = tuple(x) if isinstance(self.x, tuple) else x[0]
+            x = tuple(x) if self.several else x[0]
             y = self.y[rows]
             if self.weight is None:
                 return x, y
