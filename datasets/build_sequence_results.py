@@ -17,10 +17,11 @@ by ``cl.attention.make_strips`` from the 4,000 bundled training digits
    the blank plateau (``cl.ctc.escape_epoch``); accuracy by strip length at the end.
 
 Both train on the batches of ``cl.attention.strip_batches`` (the strips as bytes, the
-order reshuffled every epoch from the run's seed), as lecture 20 does: its full-mode
-readers are seed 0 here. Writes the numbers, the settings and the machine (CPU cores,
-TensorFlow version) as JSON (a few kB). About 20 minutes on 2 quiet cores; on a busy machine run the parts
-side by side (one process per part and seed), then merge::
+order reshuffled every epoch from the run's seed), as lecture 20 does: offline (on the
+bundled digits) its full-mode readers are seed 0 here. Writes the numbers, the settings
+and the machine (CPU cores, TensorFlow version) as JSON (a few kB). About 6.5 minutes
+on 2 quiet cores; on a busy machine run the parts side by side (one process per part
+and seed), then merge::
 
     for seed in 0 1 2; do
         .venv/bin/python datasets/build_sequence_results.py --part readers --seeds $seed &
