@@ -1,10 +1,12 @@
-"""The shipped checkpoints of the slides' MNIST convnet, and their loaders.
+"""The shipped checkpoints of the slides' convnet: which network each fits, and the
+same weights run by NumPy alone.
 
-The network itself is ``cl.zoo.slides_convnet()`` (the one home of model builders).
-``pretrained("mnist_convnet")`` loads the copy trained on the bundled digits that ships
-in ``datasets/`` (rebuilt by ``datasets/train_checkpoint.py``), so later lectures and
-the dashboards start without training; ``pretrained_numpy`` runs the same weights with
-NumPy alone. Digits are prepared for it by ``cl.images.prepare_images``.
+The network itself is ``cl.zoo.slides_convnet()`` (the one home of model builders);
+``build_for(name)`` sizes it for a checkpoint. Keras loads the shipped copies with
+``cl.data.load_mnist_convnet()`` and ``cl.data.load_faces_convnet()`` (rebuilt by
+``datasets/train_checkpoint.py`` and ``datasets/build_faces_convnet.py``), so later
+lectures start without training; ``pretrained_numpy`` runs the same weights with NumPy
+alone, for the dashboards. Digits are prepared by ``cl.images.prepare_images``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from course_lib.core import Choice, Optional, PathIn, checked, lookup
 from course_lib.data import registry
+from course_lib.data.shipped import weights_in_file
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
 """One MNIST digit as the networks take it: height, width, channels (gray)."""
@@ -69,7 +72,7 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
     The shipped file (``path`` None) must pass its sha256 check. Another file, such
     as weights you saved yourself with ``model.save_weights(...)``, has no known
     checksum: it must exist and be a Keras weights file (``.weights.h5``); whether its
-    weights fit the network is checked when it is loaded (``pretrained``).
+    weights fit the network is checked when it is loaded.
     """
     name = lookup(CHECKPOINTS, name, "checkpoint").name
     shipped = checkpoint_path(name)
@@ -80,7 +83,7 @@ def verified_checkpoint(name: str, path: str | Path | None = None) -> Path:
                 f"the weights file {path} is missing (for the shipped checkpoint "
                 f"{name!r}, leave out path; {registry.entry(name).rebuild_hint})"
             )
-        _weights_in_file(path)  # readable as a Keras weights file
+        weights_in_file(path)  # readable as a Keras weights file
         return path
     return registry.path(name)  # size and sha256, as every shipped file
 
@@ -100,88 +103,11 @@ def build_for(name: str):
 
 
 @checked(name=NAME, path=WEIGHTS_FILE)
-def pretrained(name: str = "mnist_convnet", path: str | Path | None = None):
-    """Load a shipped, checksummed checkpoint as a compiled Keras model.
-
-    Parameters
-    ----------
-    name : the checkpoint, e.g. ``"mnist_convnet"`` (see ``CHECKPOINTS``).
-    path : another file to load instead of the shipped one, e.g. the weights of a
-        ``cl.zoo.slides_convnet()`` you trained and saved with ``save_weights``.
-
-    Raises
-    ------
-    FileNotFoundError : the file is missing (rebuild it with ``datasets/train_checkpoint.py``).
-    ValueError : the shipped file fails its sha256 check (corrupt or changed), or the
-        weights in another file do not fit the network (the message names the layer).
-    """
-    from course_lib.train import compile_for_classification
-
-    path = verified_checkpoint(name, path)
-    model = build_for(name)
-    _check_weights_fit(path, model)
-    try:
-        model.load_weights(path)
-    except (ValueError, KeyError, OSError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise ValueError(
-            f"the weights in {path} do not fit {model.name}: {first[:200]}"
-        ) from None
-    compile_for_classification(model)
-    return model
-
-
-def _weights_in_file(path: Path) -> dict[str, list[tuple]]:
-    """Layer name -> the shapes of its weights, read from a Keras 3 ``.weights.h5``."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as file:
-            found = {}
-            for group_name, group in file["layers"].items():
-                variables = group.get("vars")
-                if variables is None:
-                    continue
-                name = str(variables.attrs.get("name", group_name))
-                found[name] = [
-                    tuple(variables[key].shape) for key in sorted(variables, key=int)
-                ]
-            return found
-    except (OSError, KeyError, ValueError, TypeError) as error:
-        raise ValueError(
-            f"{path} is not a Keras weights file (one written by "
-            f"model.save_weights('....weights.h5')): {type(error).__name__}"
-        ) from None
-
-
-def _check_weights_fit(path: Path, model) -> None:
-    """Compare the shapes in the file with the model's, layer by layer (by name)."""
-    found = _weights_in_file(path)
-    named = any(layer.name in found for layer in model.layers if layer.weights)
-    if not named:
-        return  # a file without layer names: Keras matches by order while loading
-    for layer in model.layers:
-        expected = [tuple(weight.shape) for weight in layer.weights]
-        if not expected:
-            continue
-        if layer.name not in found:
-            raise ValueError(
-                f"the weights in {path} have no layer {layer.name!r}; they have "
-                f"{', '.join(found) or 'none'}"
-            )
-        if found[layer.name] != expected:
-            raise ValueError(
-                f"the weights in {path} do not fit layer {layer.name!r}: the file has "
-                f"shapes {found[layer.name]}, the model needs {expected}"
-            )
-
-
-@checked(name=NAME, path=WEIGHTS_FILE)
 def pretrained_numpy(name: str = "mnist_convnet", path: str | Path | None = None):
     """The same checkpoint run by NumPy alone (``cl.scratch.NumpyConvnet``): no TensorFlow.
 
     For the dashboards, which must be ready within seconds: importing TensorFlow takes
-    longer than everything else they do. Same checks and errors as ``pretrained``.
+    longer than everything else they do. Same checks and errors as ``cl.data.load_mnist_convnet``.
     """
     from course_lib.scratch import NumpyConvnet
 

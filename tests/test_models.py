@@ -1,4 +1,5 @@
-"""cl.models: the shipped checkpoints of the slides' convnet and their loaders."""
+"""The shipped checkpoints of the slides' convnet: loaded by Keras (``cl.data.load_mnist_convnet``,
+``load_faces_convnet``) and by NumPy (``cl.models.pretrained_numpy``)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,21 @@ def held_out():
 
 def test_pretrained_checkpoint_scores_at_least_95_percent(held_out):
     x_test, y_test = held_out
-    model = cl.models.pretrained("mnist_convnet")
+    model = cl.data.load_mnist_convnet()
     _, accuracy = model.evaluate(cl.images.prepare_images(x_test), y_test, verbose=0)
     assert accuracy >= 0.95
 
 
-def test_missing_checkpoint_says_how_to_rebuild(tmp_path):
+def test_missing_checkpoint_says_how_to_rebuild(tmp_path, monkeypatch):
+    with pytest.raises(
+        FileNotFoundError, match="there is no file .*nothing.weights.h5"
+    ):
+        cl.data.load_mnist_convnet(path=tmp_path / "nothing.weights.h5")
+    monkeypatch.setattr(cl.data.registry, "FILES_DIR", tmp_path)  # an empty folder
     with pytest.raises(FileNotFoundError, match="train_checkpoint.py"):
-        cl.models.pretrained("mnist_convnet", path=tmp_path / "nothing.weights.h5")
+        cl.data.load_mnist_convnet()
+    with pytest.raises(FileNotFoundError, match="train_checkpoint.py"):
+        cl.models.pretrained_numpy("mnist_convnet")
 
 
 def test_corrupt_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
@@ -40,17 +48,12 @@ def test_corrupt_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
     copy.write_bytes(bytes(data))
     monkeypatch.setattr(cl.data.registry, "FILES_DIR", tmp_path)
     with pytest.raises(ValueError, match="fails its sha256 check"):
-        cl.models.pretrained("mnist_convnet")
+        cl.data.load_mnist_convnet()
     with pytest.raises(ValueError, match="fails its sha256 check"):
-        cl.models.pretrained("mnist_convnet", path=copy)  # the shipped file, named
+        cl.models.pretrained_numpy("mnist_convnet")
 
 
 def test_unknown_checkpoint_lists_the_known_ones():
-    with pytest.raises(
-        ValueError,
-        match="name must be one of 'mnist_convnet', 'faces_convnet', got 'imagenet'",
-    ):
-        cl.models.pretrained("imagenet")
     with pytest.raises(
         ValueError,
         match="name must be one of 'mnist_convnet', 'faces_convnet', got 'imagenet'",
@@ -77,11 +80,11 @@ def _trained_for_one_step(path, **sizes):
 
 # Keras' own save_weights trips NumPy 2's copy keyword; nothing of ours.
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
-def test_pretrained_loads_a_students_own_weights(tmp_path):
+def test_a_students_own_weights_load(tmp_path):
     path = tmp_path / "mine.weights.h5"
     trained, x = _trained_for_one_step(path)
     assert cl.data.sha256_of(path) != cl.data.REGISTRY["mnist_convnet"].sha256
-    loaded = cl.models.pretrained("mnist_convnet", path=path)
+    loaded = cl.data.load_mnist_convnet(path=path)
     np.testing.assert_allclose(
         loaded.predict(x, verbose=0), trained.predict(x, verbose=0), rtol=1e-6
     )
@@ -90,33 +93,36 @@ def test_pretrained_loads_a_students_own_weights(tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
-def test_pretrained_names_the_layer_whose_weights_do_not_fit(tmp_path):
+def test_the_loader_names_the_layer_whose_weights_do_not_fit(tmp_path):
     path = tmp_path / "sixteen.weights.h5"
     _trained_for_one_step(path, filters=16)
     with pytest.raises(ValueError, match="do not fit layer 'conv1'") as error:
-        cl.models.pretrained("mnist_convnet", path=path)
+        cl.data.load_mnist_convnet(path=path)
     assert "(5, 5, 1, 16)" in str(error.value) and "(5, 5, 1, 32)" in str(error.value)
     # The NumPy copy takes its shapes from the file: it is that smaller network.
     numpy_model = cl.models.pretrained_numpy("mnist_convnet", path=path)
     assert cl.inside.conv_kernels(numpy_model)["conv1"].shape == (5, 5, 1, 16)
 
 
-def test_pretrained_refuses_what_is_not_a_weights_file(tmp_path):
+def test_the_loaders_refuse_what_is_not_a_weights_file(tmp_path):
     text = tmp_path / "notes.weights.h5"
     text.write_text("not weights")
-    for function in (cl.models.pretrained, cl.models.pretrained_numpy):
+    for function in (
+        cl.data.load_mnist_convnet,
+        lambda path: cl.models.pretrained_numpy("mnist_convnet", path=path),
+    ):
         with pytest.raises(ValueError, match="is not a Keras weights file"):
-            function("mnist_convnet", path=text)
+            function(path=text)
         with pytest.raises(
             ValueError, match="path must be a file name .*, got the folder"
         ):
-            function("mnist_convnet", path=tmp_path)
+            function(path=tmp_path)
         with pytest.raises(ValueError, match="path must be a file name"):
-            function("mnist_convnet", path=3.5)
+            function(path=3.5)
 
 
 def test_the_shipped_faces_convnet_tells_faces_from_non_faces():
-    model = cl.models.pretrained("faces_convnet")
+    model = cl.data.load_faces_convnet()
     assert model.input_shape == (None, 25, 25, 1) and model.output_shape == (None, 2)
     _, (faces, is_face) = cl.augmentation.face_data(160, seed=0)  # held out in training
     accuracy = np.mean(model.predict(faces, verbose=0).argmax(-1) == is_face)
@@ -128,4 +134,4 @@ def test_a_corrupt_faces_checkpoint_names_its_own_build_script(tmp_path, monkeyp
     bad.write_bytes(b"not weights")
     monkeypatch.setattr(cl.data.registry, "FILES_DIR", tmp_path)
     with pytest.raises(ValueError, match="build_faces_convnet.py"):
-        cl.models.pretrained("faces_convnet")
+        cl.data.load_faces_convnet()

@@ -31,8 +31,56 @@ def _file(name: str, path=None) -> Path:
     return path
 
 
+@checked(path=PathIn())
+def weights_in_file(path: Path) -> dict[str, list[tuple]]:
+    """Layer name -> the shapes of its weights, read from a Keras 3 ``.weights.h5``
+    (the layers of the outer network; a network nested in it is listed, not opened)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            found = {}
+            for group_name, group in file["layers"].items():
+                variables = group.get("vars")
+                if variables is None:
+                    continue
+                name = str(variables.attrs.get("name", group_name))
+                found[name] = [
+                    tuple(variables[key].shape) for key in sorted(variables, key=int)
+                ]
+            return found
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        raise ValueError(
+            f"{path} is not a Keras weights file (one written by "
+            f"model.save_weights('....weights.h5')): {type(error).__name__}"
+        ) from None
+
+
+def _check_weights_fit(file: Path, model) -> None:
+    """Compare the shapes in the file with the model's, layer by layer, where the file
+    names every layer of the model that has weights (Keras itself matches the layers by
+    their order, so where names differ its own error is the one given)."""
+    found = weights_in_file(file)
+    layers = [
+        layer
+        for layer in model.layers
+        if layer.weights and not hasattr(layer, "layers")  # nested networks: Keras
+    ]
+    if not all(layer.name in found for layer in layers):
+        return
+    for layer in layers:
+        expected = [tuple(weight.shape) for weight in layer.weights]
+        if found[layer.name] != expected:
+            raise ValueError(
+                f"the weights in {file} do not fit layer {layer.name!r}: the file has "
+                f"shapes {found[layer.name]}, the model needs {expected}"
+            )
+
+
 def _keras_weights(model, file: Path):
-    """``model`` with the Keras weights in ``file`` (a plain error if they do not fit)."""
+    """``model`` with the Keras weights in ``file`` (a plain error if they do not fit:
+    the layer and both shapes where the file names the model's layers)."""
+    _check_weights_fit(file, model)
     try:
         model.load_weights(file)
     except (ValueError, KeyError, OSError) as error:
