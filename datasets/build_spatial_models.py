@@ -124,16 +124,7 @@ def train(folder: Path, steps: int, seeds: tuple[int, ...]) -> dict:
                 flush=True,
             )
 
-        history = spatial.train_steps(
-            models,
-            x_train,
-            y_train,
-            steps,
-            BATCH_SIZE,
-            seed=100 + seed,
-            every=EVERY,
-            callback=report,
-        )
+        history = stream(models, seed, steps, x_train, y_train, report)
         models[spatial.BEHIND], history[spatial.BEHIND] = behind(
             models["st_cnn"], seed, steps, x_train, y_train
         )
@@ -207,21 +198,36 @@ def behind(donor, seed: int, steps: int, x_train, y_train):
         donor.get_layer("localisation").get_weights()
     )
     spatial.compile_model(model)
-    history = spatial.train_steps(
+    history = stream(
         {spatial.BEHIND: model},
+        seed,
+        steps,
         x_train,
         y_train,
-        steps,
-        BATCH_SIZE,
-        seed=100 + seed,
-        every=EVERY,
-        callback=lambda step, h: print(
+        lambda step, h: print(
             f"seed {seed} step {step}: {spatial.BEHIND} "
             f"{h[spatial.BEHIND]['accuracy'][-1]:.2f}",
             flush=True,
         ),
     )
     return model, history[spatial.BEHIND]
+
+
+def stream(models: dict, seed: int, steps: int, x_train, y_train, report) -> dict:
+    """Train ``models`` side by side on seed ``seed``'s stream of fresh batches (the
+    same canvases for every network of a seed, whenever it is trained)."""
+    from course_lib import spatial
+
+    return spatial.train_steps(
+        models,
+        x_train,
+        y_train,
+        steps,
+        BATCH_SIZE,
+        seed=100 + seed,
+        every=EVERY,
+        callback=report,
+    )
 
 
 def summarise(results: dict) -> dict:

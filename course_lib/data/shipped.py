@@ -292,8 +292,8 @@ load_face_benchmark.choices = ("validation", "test")
 
 @checked()
 def load_spatial_results() -> dict:
-    """Lecture 16's comparison over three seeds: ``settings``, ``machine``, ``summary``
-    and ``runs``."""
+    """Lecture 16's comparison over six seeds: ``settings``, ``machine``, ``summary``
+    and ``runs`` (per network, one entry per seed)."""
     return _json("spatial_results")
 
 

@@ -1,5 +1,5 @@
 """Exercises of lecture 16 (spatial transformers): a zoom as θ, one bilinear read, the
-parameters of a projective transformer, and the grid generator written out."""
+parameters of a projective transformer, and the θ that frames a box of the canvas."""
 
 from __future__ import annotations
 
@@ -7,77 +7,108 @@ import numpy as np
 
 from course_lib.exercises import Wrong, exercise
 
+CANVAS = 60
+"""The canvas side of the lecture's distorted digits, in pixels."""
 
-def _reference_grid(theta, height, width):
-    ys, xs = np.meshgrid(
-        np.linspace(-1, 1, height), np.linspace(-1, 1, width), indexing="ij"
+
+def _box_theta(left, top, right, bottom, span=CANVAS - 1, pixels=False):
+    """θ whose view runs from pixel centre (left, top) to (right, bottom) of the canvas:
+    pixel p lies at 2p/span - 1 in normalised coordinates (span = 59: first and last
+    pixel centres at -1 and +1); ``pixels=True`` leaves the coordinates in pixels."""
+
+    def normal(p):
+        return float(p) if pixels else 2 * p / span - 1
+
+    x0, x1, y0, y1 = map(normal, (left, right, top, bottom))
+    return np.array(
+        [[(x1 - x0) / 2, 0, (x1 + x0) / 2], [0, (y1 - y0) / 2, (y1 + y0) / 2]]
     )
-    points = np.stack([xs, ys, np.ones_like(xs)], axis=-1)
-    return points @ np.asarray(theta, dtype=float).T
 
 
-def _check_grid(function) -> None:
+BOXES = [(0, 0, 59, 59), (15, 15, 44, 44), (0, 30, 29, 59), (10, 5, 40, 50)]
+"""Canvas boxes (left, top, right, bottom) the checker tries: the whole canvas, the
+middle half, the bottom-left quarter, an off-centre oblong."""
+
+
+def _inverse(theta):
+    matrix, offset = theta[:, :2], theta[:, 2]
+    inverse = np.linalg.inv(matrix)
+    return np.column_stack([inverse, -inverse @ offset])
+
+
+def _check_box(function) -> None:
     if not callable(function):
-        raise Wrong("give a function, e.g. def affine_grid_by_hand(theta, h, w): ...")
-    cases = [
-        (np.array([[1.0, 0, 0], [0, 1.0, 0]]), 3, 3),
-        (np.array([[0.5, 0, 0.2], [0, 0.5, -0.1]]), 4, 5),
-        (np.array([[0.8, 0.3, 0.1], [-0.2, 1.1, -0.3]]), 5, 2),
-    ]
-    for theta, height, width in cases:
-        result = function(theta, height, width)
+        raise Wrong(
+            "give a function, e.g. def theta_for_box(left, top, right, bottom): ..."
+        )
+    for box in BOXES:
+        result = function(*box)
         if result is None:
-            raise Wrong("affine_grid_by_hand returned None: write its body")
+            raise Wrong("theta_for_box returned None: write its body")
         answer = np.asarray(result, dtype=float)
-        expected = _reference_grid(theta, height, width)
-        if answer.shape != expected.shape:
-            raise Wrong(
-                f"for height {height}, width {width} the grid must be shaped "
-                f"{expected.shape} (rows, columns, (x, y)), got {answer.shape}"
-            )
-        if np.allclose(answer, expected[..., ::-1], atol=1e-6) and not np.allclose(
-            answer, expected, atol=1e-6
-        ):
-            raise Wrong("x and y are swapped: the last axis holds (x, y), x = column")
-        if not np.allclose(answer, expected, atol=1e-6):
-            raise Wrong(
-                f"for theta {theta.tolist()} ({height}x{width}) the points differ: "
-                "each output pixel's (x_t, y_t) runs from -1 to 1 (first to last "
-                "pixel centre), and the point read is theta @ (x_t, y_t, 1)"
-            )
+        if answer.shape != (2, 3):
+            raise Wrong(f"θ is a 2x3 matrix, got shape {answer.shape}")
+        expected = _box_theta(*box)
+        if np.allclose(answer, expected, atol=1e-6):
+            continue
+        mistakes = [
+            (
+                _box_theta(*box, pixels=True),
+                "θ works in normalised coordinates (-1 to 1 across the canvas), not in "
+                "pixels",
+            ),
+            (
+                _box_theta(*box, span=CANVAS),
+                "the first and last pixel centres (0 and 59) sit at -1 and +1, so pixel "
+                "p is at 2p/59 - 1, not 2p/60 - 1",
+            ),
+            (
+                _box_theta(box[1], box[0], box[3], box[2]),
+                "the first row of θ gives x (the columns: left and right), the second y",
+            ),
+            (
+                _inverse(expected),
+                "θ maps each point of the VIEW to the canvas point it reads, not the "
+                "canvas to the view",
+            ),
+        ]
+        for wrong, hint in mistakes:
+            if np.allclose(answer, wrong, atol=1e-6):
+                raise Wrong(hint)
+        raise Wrong(
+            f"for the box {box} (left, top, right, bottom) θ is not right: the view's "
+            "corner (-1, -1) must read the canvas at (left, top) and (1, 1) at "
+            "(right, bottom), in normalised coordinates"
+        )
 
 
-def _grid_solution():
-    def affine_grid_by_hand(theta, height, width):
-        xs = np.linspace(-1, 1, width)
-        ys = np.linspace(-1, 1, height)
-        grid = np.zeros((height, width, 2))
-        for row, y in enumerate(ys):
-            for column, x in enumerate(xs):
-                grid[row, column] = np.asarray(theta) @ [x, y, 1.0]
-        return grid
+def _box_solution():
+    def theta_for_box(left, top, right, bottom):
+        def normal(p):
+            return 2 * p / 59 - 1
 
-    return affine_grid_by_hand
+        x0, x1, y0, y1 = normal(left), normal(right), normal(top), normal(bottom)
+        return np.array(
+            [[(x1 - x0) / 2, 0, (x1 + x0) / 2], [0, (y1 - y0) / 2, (y1 + y0) / 2]]
+        )
 
-
-def _swapped(theta, height, width):
-    return _reference_grid(theta, height, width)[..., ::-1]
+    return theta_for_box
 
 
-def _pixel_units(theta, height, width):
-    ys, xs = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    points = np.stack([xs, ys, np.ones_like(xs)], axis=-1).astype(float)
-    return points @ np.asarray(theta).T
+def _in_pixels(left, top, right, bottom):
+    return _box_theta(left, top, right, bottom, pixels=True)
 
 
-def _no_translation(theta, height, width):
-    theta = np.asarray(theta, dtype=float).copy()
-    theta[:, 2] = 0
-    return _reference_grid(theta, height, width)
+def _over_sixty(left, top, right, bottom):
+    return _box_theta(left, top, right, bottom, span=CANVAS)
 
 
-def _transposed(theta, height, width):
-    return np.transpose(_reference_grid(theta, width, height), (1, 0, 2))
+def _rows_swapped(left, top, right, bottom):
+    return _box_theta(top, left, bottom, right)
+
+
+def _canvas_to_view(left, top, right, bottom):
+    return _inverse(_box_theta(left, top, right, bottom))
 
 
 exercise(
@@ -131,10 +162,16 @@ exercise(
 
 exercise(
     "16.4",
-    "Write affine_grid_by_hand(theta, height, width): the (height, width, 2) array of "
-    "input points (x_s, y_s) = theta @ (x_t, y_t, 1) read by each output pixel, with "
-    "x_t, y_t running from -1 to 1 across the columns and rows.",
-    checker=_check_grid,
-    solution=_grid_solution,
-    mistakes=(_swapped, _pixel_units, _no_translation, _transposed, "not a function"),
+    "Write theta_for_box(left, top, right, bottom): the θ (2x3) whose view covers the "
+    "box of the 60x60 canvas from pixel centre (left, top) to (right, bottom), so the "
+    "view's corner (-1, -1) reads (left, top) and (1, 1) reads (right, bottom).",
+    checker=_check_box,
+    solution=_box_solution,
+    mistakes=(
+        _in_pixels,
+        _over_sixty,
+        _rows_swapped,
+        _canvas_to_view,
+        "not a function",
+    ),
 )
