@@ -118,7 +118,7 @@ _ROWS = [
     _shipped("spatial_cnn", "spatial_cnn.weights.h5", "h5", 126_760, "a770a9b8efe9edc7e9b6c6cebdc026ec00635021618a66647507e2e71e9aaf16", "build_spatial_models.py"),
     _shipped("spatial_fc", "spatial_fc.weights.h5", "h5", 557_040, "871f3bc0647bc88aa92a552dc70003598fdb669c1e68ffff5c0f6a84deaaf7f1", "build_spatial_models.py"),
     _shipped("spatial_fc_behind_st", "spatial_fc_behind_st.weights.h5", "h5", 625_760, "f03ce9f61cdc893a97e3048aeba34fe22b849d190e4de426aefcf9f3105c397d", "build_spatial_models.py"),
-    _shipped("spatial_results", "spatial_results.json", "json", 19_653, "e6df87d803295b9fdc3149b12e7a69a0278fb5844a72d1057a5efcaa519cf874", "build_spatial_models.py"),
+    _shipped("spatial_results", "spatial_results.json", "json", 28_906, "6887fc3a2c0c96616e3661baefc5250d23dd254f11a7c1223206d72acbe8d3c3", "build_spatial_models.py"),
     _shipped("spatial_st_cnn", "spatial_st_cnn.weights.h5", "h5", 195_480, "075563e6cdc5a7db8aa1a403263646451d1ced93f8e25014ff00059e46af78b7", "build_spatial_models.py"),
     _shipped("spatial_st_fc", "spatial_st_fc.weights.h5", "h5", 625_760, "eb623d5f5955380a9eb921bd99e168875f0eeebafdb78b676af05acaf2689e64", "build_spatial_models.py"),
     _shipped("text_model", "text_model.npz", "npz", 787_822, "06b37842e38dd058878de0f7b6a5860759dc92fbc9bc8270ee851048a9788809", "build_text_model.py"),
