@@ -254,14 +254,25 @@ def test_welcome_notebook_widget_renders_in_jupyterlab(browser, tmp_path):
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000
         )
         page.click(".jp-Notebook")
-        page.click("text=Run", timeout=30_000)
-        page.click("text=Run All Cells", timeout=30_000)
-        page.wait_for_selector(".jp-OutputArea .jupyter-widgets img", timeout=180_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-Cell .jp-InputPrompt')]"
-            ".every(p => !p.textContent.includes('*'))",
-            timeout=180_000,
+        # the menu bar's Run menu (a cell's text may say "Run" too), then its item
+        page.locator("#jp-MainMenu").get_by_text("Run", exact=True).click(
+            timeout=30_000
         )
+        page.get_by_text("Run All Cells", exact=True).click(timeout=30_000)
+        try:
+            page.wait_for_selector(
+                ".jp-OutputArea .jupyter-widgets img", timeout=180_000
+            )
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-Cell .jp-InputPrompt')]"
+                ".every(p => !p.textContent.includes('*'))",
+                timeout=180_000,
+            )
+        except Exception:  # what the page showed, for the next person to look at
+            page.screenshot(
+                path=str(ARTIFACTS / "jupyterlab-welcome-failed.png"), full_page=True
+            )
+            raise
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-welcome.png"), full_page=True)
         outputs = " ".join(page.locator(".jp-OutputArea").all_inner_texts())
         assert "Error displaying widget" not in outputs
