@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.core import Choice, Optional, PathIn, checked, lookup
-from course_lib.data import registry
-from course_lib.data.shipped import weights_in_file
+from course_lib.data import registry, weights_in_file
 
 MNIST_SHAPE: tuple[int, int, int] = (28, 28, 1)
 """One MNIST digit as the networks take it: height, width, channels (gray)."""

@@ -78,6 +78,7 @@ from course_lib.data.shipped import (
     load_vae_beta,
     load_vae_weights,
     precomputed,
+    weights_in_file,
 )
 
 __all__ = [
@@ -108,6 +109,7 @@ __all__ = [
     "load_transfer_results",
     "load_vae_beta",
     "load_vae_weights",
+    "weights_in_file",
     "FILES_DIR",
     "HUMAN_SOURCE",
     "HUMAN_TOP5_ERROR",

@@ -6,9 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.exercises import Wrong, exercise
-
-CANVAS = 60
-"""The canvas side of the lecture's distorted digits, in pixels."""
+from course_lib.spatial import CANVAS  # the canvas side, 60 pixels
 
 
 def _box_theta(left, top, right, bottom, span=CANVAS - 1, pixels=False):
